@@ -1,0 +1,1 @@
+"""Accounts: users, organisations, sign-up and sign-in, login sessions and API tokens."""

@@ -1,0 +1,40 @@
+"""API: bearer tokens and the signed-in user."""
+
+from flask import request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from parcours.accounts import operations
+from parcours.accounts.schemas import TokenRequestSchema, UserSchema
+from parcours.accounts.views import limit_failed_logins
+from parcours.core.api import api, error, load
+from parcours.extensions import db
+
+
+@api.post("/tokens")
+@limit_failed_logins
+def create_token():
+    """Exchange an e-mail address (or login name) and a password for a bearer token."""
+    data = load(TokenRequestSchema())
+    user = operations.authenticate(data["email"], data["password"])
+    if user is None:
+        return error(
+            "invalid_credentials", _("The e-mail address or the password is not right."), 401
+        )
+    secret = operations.issue_api_token(user)
+    db.session.commit()
+    return {"token": secret}, 201
+
+
+@api.delete("/tokens/current")
+def revoke_token():
+    """Revoke the token this request was made with."""
+    operations.revoke_api_token(request.headers["Authorization"].partition(" ")[2].strip())
+    db.session.commit()
+    return "", 204
+
+
+@api.get("/me")
+def me():
+    """The signed-in user."""
+    return UserSchema().dump(current_user)

@@ -1,0 +1,93 @@
+"""Sign-up, sign-in and profile forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from parcours.accounts.operations import PASSWORD_MIN
+
+
+class ProfessionalFields:
+    """Organisation and function, required for professionals."""
+
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=120)])
+    function = StringField(
+        _l("Function"),
+        description=_l("For example: éducatrice spécialisée, assistant social, enseignante."),
+        validators=[Optional(), Length(max=80)],
+    )
+
+
+class SignupForm(ProfessionalFields, FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        description=_l("The name the other members will see."),
+        validators=[DataRequired(_l("Please give your name.")), Length(max=80)],
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Please give your e-mail address.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least %(n)d characters.", n=PASSWORD_MIN),
+        validators=[
+            DataRequired(_l("Please choose a password.")),
+            Length(min=PASSWORD_MIN, message=_l("At least %(n)d characters.", n=PASSWORD_MIN)),
+        ],
+    )
+    is_professional = BooleanField(_l("I am a professional (I work for a service)"))
+    invitation = HiddenField()
+
+    def validate_organisation(self, field) -> None:
+        if self.is_professional.data and not (field.data or "").strip():
+            raise ValidationError(_l("A professional states their organisation."))
+
+    def validate_function(self, field) -> None:
+        if self.is_professional.data and not (field.data or "").strip():
+            raise ValidationError(_l("A professional states their function."))
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(
+        _l("E-mail address or login name"),
+        validators=[DataRequired(_l("Please give your e-mail address or login name."))],
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Please give your password."))]
+    )
+    remember = BooleanField(_l("Stay signed in on this device"))
+    next = HiddenField()
+
+
+class ProfileForm(ProfessionalFields, FlaskForm):
+    name = StringField(
+        _l("Your name"), validators=[DataRequired(_l("Please give your name.")), Length(max=80)]
+    )
+    locale = RadioField(
+        _l("Language"), choices=[("fr", "Français"), ("en", "English")], default="fr"
+    )
+    easy_read = RadioField(
+        _l("Easy-read pages"),
+        choices=[
+            ("default", _l("As suits my role")),
+            ("on", _l("Always")),
+            ("off", _l("Never")),
+        ],
+        default="default",
+    )
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Please give your password."))]
+    )
+    new = PasswordField(
+        _l("New password"),
+        description=_l("At least %(n)d characters.", n=PASSWORD_MIN),
+        validators=[
+            DataRequired(_l("Please choose a password.")),
+            Length(min=PASSWORD_MIN, message=_l("At least %(n)d characters.", n=PASSWORD_MIN)),
+        ],
+    )

@@ -1,0 +1,216 @@
+"""Sign-up, sign-in, sign-out, the account page and the language switch."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from parcours.accounts import operations
+from parcours.accounts.forms import LoginForm, PasswordForm, ProfileForm, SignupForm
+from parcours.core.errors import DomainError
+from parcours.core.i18n import LANGUAGE_COOKIE
+from parcours.core.navigation import is_safe_target, next_target
+from parcours.core.views import flash_success
+from parcours.extensions import db, limiter, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(key: str):
+    return operations.user_for_login_session(key)
+
+
+def attempt_key() -> str:
+    """Failed sign-ins are counted per account (the identifier typed), not per address."""
+    data = request.form or request.get_json(silent=True) or {}
+    identifier = data.get("identifier") or data.get("email") or data.get("login_name") or ""
+    return "login:" + str(identifier).strip().lower()
+
+
+def attempts_limit() -> str:
+    return current_app.config["LOGIN_ATTEMPTS_LIMIT"]
+
+
+limit_failed_logins = limiter.limit(
+    attempts_limit,
+    key_func=attempt_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 401,
+)
+
+
+def sign_in(user, remember: bool = False) -> None:
+    """Start a fresh session for the user (nothing of the anonymous session is kept)."""
+    session.clear()
+    operations.start_login_session(user)
+    login_user(user, remember=remember)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limit_failed_logins
+def login():
+    """Sign in with an e-mail address (or login name) and a password."""
+    if current_user.is_authenticated:
+        return redirect(next_target())
+    form = LoginForm(next=request.args.get("next"))
+    status = 200
+    if form.validate_on_submit():
+        user = operations.authenticate(form.identifier.data, form.password.data)
+        if user is not None:
+            sign_in(user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(next_target())
+        form.password.errors.append(_("The e-mail address or the password is not right."))
+        status = 401
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out: the session ends on the server too."""
+    operations.end_login_session(current_user.login_session)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash_success(_("You are signed out."))
+    return redirect(url_for("plans.home"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an account (when sign-up is open, or through an invitation)."""
+    from parcours.plans.operations import pending_invitation
+
+    token = request.values.get("invitation") or ""
+    invitation = pending_invitation(token) if token else None
+    if not current_app.config["SIGNUP_ENABLED"] and invitation is None:
+        return render_template("accounts/signup_closed.html"), 403
+    if current_user.is_authenticated:
+        target = url_for("plans.invitation", token=token) if invitation else url_for("plans.home")
+        return redirect(target)
+    form = SignupForm(invitation=token)
+    if invitation is not None and invitation.email and not form.is_submitted():
+        form.email.data = invitation.email
+    if invitation is not None and not form.is_submitted():
+        form.is_professional.data = invitation.role.value == "professional"
+    if form.validate_on_submit():
+        try:
+            user = operations.create_user(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                is_professional=form.is_professional.data,
+                organisation=form.organisation.data,
+                function=form.function.data,
+            )
+        except DomainError as error:
+            field = form.password if error.code == "weak_password" else form.email
+            field.errors.append(error.message)
+        else:
+            sign_in(user)
+            db.session.commit()
+            flash_success(_("Welcome, %(name)s. Your account is ready.", name=user.name))
+            if invitation is not None:
+                return redirect(url_for("plans.invitation", token=token))
+            return redirect(url_for("plans.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/signup.html", form=form, invitation=invitation), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's profile: name, language, easy-read, organisation and function."""
+    user = current_user
+    form = ProfileForm(
+        obj=user,
+        locale=user.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
+        easy_read={None: "default", True: "on", False: "off"}[user.easy_read],
+        organisation=user.organisation.name if user.organisation else "",
+    )
+    password_form = PasswordForm(prefix="password")
+    if form.validate_on_submit():
+        try:
+            operations.update_profile(
+                user,
+                name=form.name.data,
+                locale=form.locale.data,
+                easy_read={"default": None, "on": True, "off": False}[form.easy_read.data],
+                organisation=form.organisation.data,
+                function=form.function.data,
+            )
+        except DomainError as error:
+            form.function.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("Your profile is saved."))
+            response = redirect(url_for("accounts.account"))
+            response.set_cookie(LANGUAGE_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax")
+            return response
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/account.html", form=form, password_form=password_form), status
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """Change one's password; the other devices are signed out."""
+    form = ProfileForm(obj=current_user)
+    password_form = PasswordForm(prefix="password")
+    if password_form.validate_on_submit():
+        try:
+            operations.change_password(
+                current_user, password_form.current.data, password_form.new.data
+            )
+        except DomainError as error:
+            target = password_form.current if error.code == "wrong_password" else password_form.new
+            target.errors.append(error.message)
+        else:
+            operations.end_other_login_sessions(current_user, keep=current_user.login_session)
+            db.session.commit()
+            flash_success(_("Your password is changed. Your other devices are signed out."))
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form, password_form=password_form), 422
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """Sign out every other device."""
+    count = operations.end_other_login_sessions(current_user, keep=current_user.login_session)
+    db.session.commit()
+    flash_success(_("%(n)d other device(s) signed out.", n=count))
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the language; remembered in a cookie and, when signed in, on the account."""
+    language = request.form.get("lang", "")
+    if language not in current_app.config["LANGUAGES"]:
+        abort(400)
+    if current_user.is_authenticated:
+        current_user.locale = language
+        db.session.commit()
+    target = request.form.get("next")
+    response = make_response(redirect(target if is_safe_target(target) else url_for("plans.home")))
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="Lax")
+    return response

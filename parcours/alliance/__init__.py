@@ -1,0 +1,1 @@
+"""The alliance: each member's point of view, and the shared objective written together."""

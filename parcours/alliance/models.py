@@ -1,0 +1,142 @@
+"""Voices, objective versions and approvals. Texts are versioned, never overwritten."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+
+from parcours.core.models import CreatedAtMixin, UTCDateTime
+from parcours.extensions import db
+from parcours.plans.models import Member
+
+TEXT_MAX = 4000
+
+
+class Voice(CreatedAtMixin, db.Model):
+    """One version of a member's own words. The latest number is their current voice."""
+
+    __tablename__ = "voices"
+    __table_args__ = (UniqueConstraint("member_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    # Whose point of view this is.
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    number: Mapped[int]
+    matters: Mapped[str] = mapped_column(Text, default="")
+    hopes: Mapped[str] = mapped_column(Text, default="")
+    worries: Mapped[str] = mapped_column(Text, default="")
+    help_me: Mapped[str] = mapped_column(Text, default="")
+    # Who wrote it: the member themselves, or someone writing on their behalf.
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
+    author: Mapped[Member] = relationship(foreign_keys=[author_id], lazy="joined")
+
+    @property
+    def on_behalf(self) -> bool:
+        return self.author_id != self.member_id
+
+
+class ObjectiveVersion(CreatedAtMixin, db.Model):
+    """One numbered version of the shared objective, with its perimeter and indicators."""
+
+    __tablename__ = "objective_versions"
+    __table_args__ = (UniqueConstraint("parcours_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    # What the accompaniment covers, and what it does not ("toute la vie de l'enfant ne
+    # relève pas de l'institution").
+    perimeter_in: Mapped[str] = mapped_column(Text, default="")
+    perimeter_out: Mapped[str] = mapped_column(Text, default="")
+    # How we will see it progress, one per line.
+    indicators: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # Set when the version first meets the agreement rule; it then stays in force until a
+    # later version is agreed.
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[Member] = relationship(foreign_keys=[author_id], lazy="joined")
+    on_behalf_of: Mapped[Member | None] = relationship(
+        foreign_keys=[on_behalf_of_id], lazy="joined"
+    )
+    approvals: Mapped[list["Approval"]] = relationship(
+        back_populates="version", lazy="raise", order_by="Approval.id"
+    )
+
+    @property
+    def indicator_list(self) -> list[str]:
+        return [line.strip() for line in self.indicators.splitlines() if line.strip()]
+
+
+class Approval(CreatedAtMixin, db.Model):
+    """A member's "I recognise myself in this objective" for one version."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("version_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("objective_versions.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+
+    version: Mapped[ObjectiveVersion] = relationship(back_populates="approvals", lazy="joined")
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
+def current_voices(parcours_id: int) -> dict[int, Voice]:
+    """Each member's latest voice, by member id (one query)."""
+    latest = (
+        select(Voice.member_id, func.max(Voice.number).label("number"))
+        .where(Voice.parcours_id == parcours_id)
+        .group_by(Voice.member_id)
+        .subquery()
+    )
+    voices = db.session.scalars(
+        select(Voice).join(
+            latest, (Voice.member_id == latest.c.member_id) & (Voice.number == latest.c.number)
+        )
+    ).all()
+    return {voice.member_id: voice for voice in voices}
+
+
+def voice_of(member: Member) -> Voice | None:
+    """The member's latest voice."""
+    return db.session.scalar(
+        select(Voice).where(Voice.member_id == member.id).order_by(Voice.number.desc()).limit(1)
+    )
+
+
+def objective_versions(parcours_id: int) -> list[ObjectiveVersion]:
+    """Every version of the objective, oldest first, with their approvals (two queries)."""
+    return list(
+        db.session.scalars(
+            select(ObjectiveVersion)
+            .where(ObjectiveVersion.parcours_id == parcours_id)
+            .options(selectinload(ObjectiveVersion.approvals))
+            .order_by(ObjectiveVersion.number)
+        )
+    )
+
+
+def latest_version(parcours_id: int) -> ObjectiveVersion | None:
+    return db.session.scalar(
+        select(ObjectiveVersion)
+        .where(ObjectiveVersion.parcours_id == parcours_id)
+        .options(selectinload(ObjectiveVersion.approvals))
+        .order_by(ObjectiveVersion.number.desc())
+        .limit(1)
+    )
+
+
+def version_in_force(parcours_id: int) -> ObjectiveVersion | None:
+    """The latest agreed version: the objective the alliance works to."""
+    return db.session.scalar(
+        select(ObjectiveVersion)
+        .where(ObjectiveVersion.parcours_id == parcours_id, ObjectiveVersion.agreed_at.is_not(None))
+        .order_by(ObjectiveVersion.number.desc())
+        .limit(1)
+    )

@@ -1,0 +1,42 @@
+"""The objective as members see it: the version in force, the latest, and who approved."""
+
+from dataclasses import dataclass
+
+from parcours.alliance.agreement import Agreement, agreement_for
+from parcours.alliance.models import (
+    ObjectiveVersion,
+    latest_version,
+    objective_versions,
+    version_in_force,
+)
+from parcours.plans.models import Member
+
+
+@dataclass(frozen=True)
+class Objective:
+    """The shared objective of a parcours at one moment."""
+
+    latest: ObjectiveVersion | None
+    # The latest agreed version: it stays in force while a newer one awaits approvals.
+    in_force: ObjectiveVersion | None
+    # Where the latest version stands with the current members.
+    agreement: Agreement | None
+    versions: tuple[ObjectiveVersion, ...] = ()
+
+    @property
+    def agreed(self) -> bool:
+        return self.latest is not None and self.latest.agreed_at is not None
+
+    def approved_by(self, member: Member) -> bool:
+        return self.agreement is not None and member in self.agreement.approved
+
+
+def load_objective(parcours_id: int, members: list[Member], history: bool = False) -> Objective:
+    """The objective of a parcours (a query or two); with `history`, every version too."""
+    latest = latest_version(parcours_id)
+    if latest is None:
+        return Objective(None, None, None)
+    in_force = latest if latest.agreed_at is not None else version_in_force(parcours_id)
+    agreement = agreement_for((a.member_id for a in latest.approvals), members)
+    versions = tuple(objective_versions(parcours_id)) if history else ()
+    return Objective(latest, in_force, agreement, versions)

@@ -1,0 +1,62 @@
+"""Flask commands: `users create`, `demo`."""
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from parcours.core.errors import DomainError
+from parcours.extensions import db
+
+users = AppGroup("users", help="Manage user accounts.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The name other members see.")
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--professional", is_flag=True, help="The user works for a service.")
+@click.option("--organisation", help="The professional's organisation.")
+@click.option("--function", "function", help="The professional's function.")
+@click.option("--admin", is_flag=True, help="A platform admin (accounts, not plan contents).")
+def create_user(email, name, password, professional, organisation, function, admin):
+    """Create an account identified by EMAIL."""
+    from parcours.accounts.operations import create_user as create
+
+    try:
+        user = create(
+            email=email,
+            name=name,
+            password=password,
+            is_professional=professional,
+            organisation=organisation,
+            function=function,
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    user.is_admin = admin
+    db.session.commit()
+    click.echo(f"Created user {user.id}: {user.name} <{user.email}>")
+
+
+@click.command("demo")
+@click.option("--reset/--keep", default=True, help="Empty the database first (default).")
+def demo(reset: bool):
+    """Build the database from the migrations and load the demo data."""
+    from parcours.demo import load_demo
+
+    if reset:
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    logins = load_demo()
+    db.session.commit()
+    click.echo("Demo data loaded. Sign in with one of these accounts:")
+    for login, password, who in logins:
+        click.echo(f"  {login:<28} {password:<16} {who}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(demo)

@@ -1,0 +1,1 @@
+"""Shared bits: model mixins, errors, the audit writer, the API blueprint, security headers."""

@@ -1,0 +1,79 @@
+"""The access log: who read or changed what in a parcours, and when."""
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from parcours.core.models import EnumType, UTCDateTime, utcnow
+from parcours.extensions import db
+
+
+class Access(enum.Enum):
+    read = "read"  # a page or an API resource of the parcours was shown
+    change = "change"  # something in the parcours was written
+
+
+# What each entry says, by event code. `%(detail)s` is a name, a number or a date, never
+# words, so that the log reads in every language. Domain packages add their own events.
+EVENTS: dict[str, object] = {
+    # reads
+    "parcours": _l("read the overview"),
+    "members": _l("read the members"),
+    "settings": _l("read the settings"),
+    "voices": _l("read the points of view"),
+    "objective": _l("read the objective"),
+    "access_log": _l("read this log"),
+    # changes
+    "parcours.created": _l("created the plan"),
+    "invitation.created": _l("created an invitation"),
+    "invitation.revoked": _l("withdrew an invitation"),
+    "member.joined": _l("joined the plan"),
+    "member.left": _l("left the plan"),
+    "pilot.designated": _l("designated %(detail)s as pilot"),
+    "voice.saved": _l("wrote the point of view of %(detail)s"),
+    "objective.version": _l("wrote version %(detail)s of the objective"),
+    "objective.approved": _l("approved version %(detail)s of the objective"),
+    "settings.tolerance": _l("set the rupture tolerance to %(detail)s days"),
+    "settings.closed": _l("closed the plan on %(detail)s"),
+    "settings.reopened": _l("reopened the plan"),
+}
+
+
+class AccessLogEntry(db.Model):
+    """One read or change of a parcours by one user. Append-only."""
+
+    __tablename__ = "access_log_entries"
+    __table_args__ = (Index("ix_access_log_entries_parcours_time", "parcours_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    access: Mapped[Access] = mapped_column(EnumType(Access))
+    event: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User", lazy="raise")
+
+    @property
+    def description(self) -> str:
+        label = EVENTS.get(self.event)
+        if label is None:
+            return self.event
+        return str(label) % {"detail": self.detail or ""}
+
+
+def record(parcours_id: int, user, access: Access, event: str, detail: str | None = None):
+    """Add an entry to the session (the caller's commit writes it)."""
+    entry = AccessLogEntry(
+        parcours_id=parcours_id,
+        user_id=user.id,
+        access=access,
+        event=event,
+        detail=detail[:200] if detail else None,
+    )
+    db.session.add(entry)
+    return entry

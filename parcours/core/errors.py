@@ -1,0 +1,55 @@
+"""Domain errors: a rule refused an action. Pages show the message; the API returns it as JSON."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """An action the domain refuses, with a message written for the user."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the user may not know it exists."""
+
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    """A member may see the thing but not do this to it."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The action clashes with the current state (a newer version, a rule not yet met)."""
+
+    status = 409
+    code = "conflict"
+
+
+class BadInput(DomainError):
+    """The request itself could not be read (not JSON, not an object)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class StaleVersion(Conflict):
+    """Someone saved a newer version in between: the save is refused, nothing is overwritten."""
+
+    code = "stale_version"
+
+    def __init__(self, message: str, current: Any) -> None:
+        super().__init__(message)
+        self.current = current

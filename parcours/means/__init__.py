@@ -1,0 +1,1 @@
+"""Negotiating the means: proposals, stances, decisions, commitments and reviews."""

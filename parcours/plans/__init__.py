@@ -1,0 +1,1 @@
+"""Plans: a parcours, its members (the allies) and the invitations that bring them in."""

@@ -1,0 +1,34 @@
+"""Who may see a parcours: its current members only. Everyone else gets a 404."""
+
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from parcours.core.audit import Access, record
+from parcours.core.errors import NotFound
+from parcours.extensions import db
+from parcours.plans.models import Member
+
+
+def not_found() -> NotFound:
+    return NotFound(_("This plan does not exist, or you are not one of its members."))
+
+
+def current_member(parcours_id: int, reading: str | None = None) -> Member:
+    """The signed-in user's membership of the parcours, or a 404 that reveals nothing.
+
+    With `reading`, the read is written to the parcours' access log at once.
+    """
+    member = db.session.scalar(
+        select(Member).where(
+            Member.parcours_id == parcours_id,
+            Member.user_id == current_user.id,
+            Member.left_at.is_(None),
+        )
+    )
+    if member is None:
+        raise not_found()
+    if reading:
+        record(parcours_id, current_user, Access.read, reading)
+        db.session.commit()
+    return member

@@ -1,0 +1,160 @@
+"""API: parcours, members, invitations, the pilot, the access log."""
+
+from flask import request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from parcours.core.api import api, load
+from parcours.core.audit import AccessLogEntry
+from parcours.extensions import db
+from parcours.plans import operations
+from parcours.plans.access import current_member
+from parcours.plans.schemas import (
+    AccessLogEntrySchema,
+    InvitationCreateSchema,
+    MemberSchema,
+    ParcoursCreateSchema,
+    ParcoursPatchSchema,
+    ParcoursSchema,
+    PilotSchema,
+)
+from parcours.plans.summary import summaries_for
+
+API_LOG_PAGE_SIZE = 200
+
+
+def _parcours_out(member):
+    pilot = operations.pilot_of(member.parcours_id)
+    return {
+        **ParcoursSchema().dump(member.parcours),
+        "me": MemberSchema().dump(member),
+        "pilot": MemberSchema().dump(pilot) if pilot else None,
+    }
+
+
+@api.get("/parcours")
+def list_parcours():
+    """The parcours the user is a member of."""
+    return {
+        "parcours": [
+            {
+                **ParcoursSchema().dump(s.parcours),
+                "me": MemberSchema().dump(s.me),
+                "pilot": MemberSchema().dump(s.pilot) if s.pilot else None,
+                "member_count": s.member_count,
+                "objective": s.objective.value,
+            }
+            for s in summaries_for(current_user)
+        ]
+    }
+
+
+@api.post("/parcours")
+def create_parcours():
+    """Create a parcours; the user becomes its first member."""
+    data = load(ParcoursCreateSchema())
+    member = operations.create_parcours(current_user, **data)
+    db.session.commit()
+    return _parcours_out(member), 201
+
+
+@api.get("/parcours/<int:parcours_id>")
+def get_parcours(parcours_id: int):
+    """One parcours (404 for non-members)."""
+    return _parcours_out(current_member(parcours_id, reading="parcours"))
+
+
+@api.patch("/parcours/<int:parcours_id>")
+def patch_parcours(parcours_id: int):
+    """Change the tolerance, close the parcours (a date) or reopen it (null)."""
+    member = current_member(parcours_id)
+    data = load(ParcoursPatchSchema())
+    if "tolerance_days" in data:
+        operations.set_tolerance(member, data["tolerance_days"])
+    if "closed_on" in data:
+        if data["closed_on"] is None:
+            operations.reopen_parcours(member)
+        else:
+            operations.close_parcours(member, data["closed_on"])
+    db.session.commit()
+    return _parcours_out(member)
+
+
+@api.get("/parcours/<int:parcours_id>/members")
+def list_members(parcours_id: int):
+    """The current members, the person first."""
+    current_member(parcours_id, reading="members")
+    return {"members": MemberSchema(many=True).dump(operations.current_members(parcours_id))}
+
+
+@api.delete("/parcours/<int:parcours_id>/members/me")
+def leave(parcours_id: int):
+    """Leave the parcours."""
+    operations.leave_parcours(current_member(parcours_id))
+    db.session.commit()
+    return "", 204
+
+
+@api.put("/parcours/<int:parcours_id>/pilot")
+def designate_pilot(parcours_id: int):
+    """Designate the pilot (or hand the role over, when one is the pilot)."""
+    member = current_member(parcours_id)
+    data = load(PilotSchema())
+    pilot = operations.member_of(parcours_id, data["member_id"])
+    operations.designate_pilot(member, pilot)
+    db.session.commit()
+    return MemberSchema().dump(pilot)
+
+
+@api.post("/parcours/<int:parcours_id>/invitations")
+def create_invitation(parcours_id: int):
+    """A single-use invitation link; the token is returned only here."""
+    member = current_member(parcours_id)
+    data = load(InvitationCreateSchema())
+    invitation, token = operations.create_invitation(member, **data)
+    db.session.commit()
+    return {
+        "id": invitation.id,
+        "token": token,
+        "url": url_for("plans.invitation", token=token, _external=True),
+        "role": invitation.role.value,
+        "expires_at": invitation.expires_at.isoformat(),
+    }, 201
+
+
+@api.delete("/parcours/<int:parcours_id>/invitations/<int:invitation_id>")
+def revoke_invitation(parcours_id: int, invitation_id: int):
+    """Withdraw an invitation that has not been used."""
+    member = current_member(parcours_id)
+    operations.revoke_invitation(member, operations.invitation_of(parcours_id, invitation_id))
+    db.session.commit()
+    return "", 204
+
+
+@api.post("/invitations/<token>/accept")
+def accept_invitation(token: str):
+    """Join a parcours as the signed-in user."""
+    member = operations.accept_invitation(token, current_user)
+    db.session.commit()
+    return {
+        "parcours": ParcoursSchema().dump(member.parcours),
+        "me": MemberSchema().dump(member),
+    }, 201
+
+
+@api.get("/parcours/<int:parcours_id>/access-log")
+def access_log(parcours_id: int):
+    """Who read or changed the parcours, latest first (`?before=<entry id>` pages back)."""
+    current_member(parcours_id, reading="access_log")
+    query = (
+        select(AccessLogEntry)
+        .where(AccessLogEntry.parcours_id == parcours_id)
+        .options(joinedload(AccessLogEntry.user))
+        .order_by(AccessLogEntry.id.desc())
+        .limit(API_LOG_PAGE_SIZE)
+    )
+    if before := request.args.get("before", type=int):
+        query = query.where(AccessLogEntry.id < before)
+    entries = db.session.scalars(query).all()
+    return {"entries": [{"id": e.id, **AccessLogEntrySchema().dump(e)} for e in entries]}

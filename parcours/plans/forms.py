@@ -1,0 +1,61 @@
+"""Forms to create a parcours, invite members and designate the pilot."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from parcours.plans.models import Role
+
+ROLE_CHOICES = [
+    (Role.person.value, _l("The person accompanied (it is my own plan)")),
+    (Role.family.value, _l("Family: a parent, a relative, a legal representative")),
+    (Role.professional.value, _l("A professional accompanying the person")),
+]
+
+
+class ParcoursForm(FlaskForm):
+    person_name = StringField(
+        _l("First name or pseudonym of the person accompanied"),
+        description=_l("A first name or a pseudonym is enough. No surname, no date of birth."),
+        validators=[Optional(), Length(max=60)],
+    )
+    role = RadioField(
+        _l("Your place in this plan"),
+        choices=ROLE_CHOICES,
+        validators=[DataRequired(_l("Please choose your place in this plan."))],
+    )
+
+
+class InvitationForm(FlaskForm):
+    role = RadioField(
+        _l("Their place in the plan"),
+        choices=ROLE_CHOICES,
+        validators=[DataRequired(_l("Please choose their place in the plan."))],
+    )
+    email = EmailField(
+        _l("Their e-mail address (optional)"),
+        description=_l("If you give it, only this address can use the link."),
+        validators=[Optional(), Length(max=254)],
+    )
+    is_legal_representative = BooleanField(
+        _l("They are the person's legal representative (family only)")
+    )
+
+
+class PilotForm(FlaskForm):
+    member_id = SelectField(
+        _l("Pilot"),
+        coerce=int,
+        validators=[DataRequired(_l("Please choose a member."))],
+    )
+
+
+class SettingsForm(FlaskForm):
+    tolerance_days = IntegerField(
+        _l("Days without a service before a rupture is flagged"),
+        validators=[
+            DataRequired(_l("Please give a number of days.")),
+            NumberRange(1, 365, _l("Between 1 and 365 days.")),
+        ],
+    )

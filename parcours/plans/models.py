@@ -1,0 +1,149 @@
+"""A parcours, its members and the invitations to join it."""
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from parcours.accounts.models import Organisation, User
+from parcours.core.models import CreatedAtMixin, EnumType, UTCDateTime, utcnow
+from parcours.extensions import db
+
+DEFAULT_TOLERANCE_DAYS = 14
+
+
+class Role(enum.Enum):
+    person = "person"  # the person accompanied, at the centre of the plan
+    family = "family"  # a parent, a relative, a legal representative
+    professional = "professional"  # someone accompanying the person for a service
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.person: _l("the person accompanied"),
+    Role.family: _l("family"),
+    Role.professional: _l("professional"),
+}
+
+
+class Parcours(CreatedAtMixin, db.Model):
+    """One person's shared plan and path; everything else belongs to one."""
+
+    __tablename__ = "parcours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A first name or a pseudonym is enough: collect the minimum.
+    person_name: Mapped[str] = mapped_column(String(60))
+    tolerance_days: Mapped[int] = mapped_column(default=DEFAULT_TOLERANCE_DAYS)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+
+    members: Mapped[list["Member"]] = relationship(
+        back_populates="parcours", lazy="raise", order_by="Member.id"
+    )
+
+    def __str__(self) -> str:
+        return self.person_name
+
+
+class Member(db.Model):
+    """A user's place in one parcours: their role, organisation and function."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        db.UniqueConstraint("parcours_id", "user_id"),
+        # Exactly one pilot once designated.
+        Index(
+            "uq_members_one_pilot",
+            "parcours_id",
+            unique=True,
+            sqlite_where=text("is_pilot"),
+            postgresql_where=text("is_pilot"),
+        ),
+        # One person accompanied per parcours.
+        Index(
+            "uq_members_one_person",
+            "parcours_id",
+            unique=True,
+            sqlite_where=text("role = 'person' AND left_at IS NULL"),
+            postgresql_where=text("role = 'person' AND left_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[Role] = mapped_column(EnumType(Role))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    function: Mapped[str | None] = mapped_column(String(80))
+    is_pilot: Mapped[bool] = mapped_column(default=False)
+    # A family member who speaks for the person when the person cannot express a stance.
+    is_legal_representative: Mapped[bool] = mapped_column(default=False)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    parcours: Mapped[Parcours] = relationship(back_populates="members", lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_at is None
+
+    @property
+    def is_person(self) -> bool:
+        return self.role is Role.person
+
+    @property
+    def is_professional(self) -> bool:
+        return self.role is Role.professional
+
+    def __str__(self) -> str:
+        return self.user.name
+
+
+class InvitationState(enum.Enum):
+    pending = "pending"  # can still be accepted
+    accepted = "accepted"  # used once: it cannot be used again
+    revoked = "revoked"  # withdrawn by a member
+    expired = "expired"  # past its expiry date
+
+
+class Invitation(CreatedAtMixin, db.Model):
+    """A single-use link that lets someone join a parcours with a given role."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    # Only the digest is kept: the link is shown once, to the member who invites.
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(EnumType(Role))
+    # When given, only the account with this address can accept.
+    email: Mapped[str | None] = mapped_column(String(254))
+    is_legal_representative: Mapped[bool] = mapped_column(default=False)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    parcours: Mapped[Parcours] = relationship(lazy="joined")
+    invited_by: Mapped[Member] = relationship(foreign_keys=[invited_by_id], lazy="joined")
+
+    def state(self, now: datetime | None = None) -> InvitationState:
+        if self.accepted_at:
+            return InvitationState.accepted
+        if self.revoked_at:
+            return InvitationState.revoked
+        if self.expires_at <= (now or utcnow()):
+            return InvitationState.expired
+        return InvitationState.pending

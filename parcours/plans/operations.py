@@ -1,0 +1,290 @@
+"""Parcours operations: create a parcours, invite, join, leave, designate the pilot."""
+
+import secrets
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from parcours.accounts.models import User, hash_secret
+from parcours.accounts.operations import check_email, get_or_create_organisation
+from parcours.core.audit import Access, record
+from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
+from parcours.core.models import utcnow
+from parcours.extensions import db
+from parcours.plans.models import Invitation, InvitationState, Member, Parcours, Role
+
+PERSON_NAME_MAX = 60
+
+
+def _current_person(parcours_id: int) -> Member | None:
+    return db.session.scalar(
+        select(Member).where(
+            Member.parcours_id == parcours_id,
+            Member.role == Role.person,
+            Member.left_at.is_(None),
+        )
+    )
+
+
+def create_parcours(
+    user: User,
+    *,
+    person_name: str,
+    role: Role,
+    organisation: str | None = None,
+    function: str | None = None,
+) -> Member:
+    """A new parcours for a person; its creator becomes its first member."""
+    person_name = " ".join((person_name or "").split())
+    if role is Role.person and not person_name:
+        person_name = user.name
+    if not person_name:
+        raise DomainError(
+            _("Please give the person's first name or a pseudonym."), code="missing_person_name"
+        )
+    if len(person_name) > PERSON_NAME_MAX:
+        raise DomainError(
+            _(
+                "A first name or a pseudonym is enough (at most %(n)d characters).",
+                n=PERSON_NAME_MAX,
+            ),
+            code="person_name_too_long",
+        )
+    parcours = Parcours(person_name=person_name)
+    db.session.add(parcours)
+    db.session.flush()
+    member = _add_member(parcours, user, role, organisation=organisation, function=function)
+    record(parcours.id, user, Access.change, "parcours.created")
+    return member
+
+
+def _add_member(
+    parcours: Parcours,
+    user: User,
+    role: Role,
+    *,
+    organisation: str | None = None,
+    function: str | None = None,
+    is_legal_representative: bool = False,
+) -> Member:
+    """Add the user to the parcours, or bring a former member back with the new role."""
+    if role is Role.person and _current_person(parcours.id) is not None:
+        raise Conflict(
+            _("This plan already has its person accompanied."), code="person_already_member"
+        )
+    member = db.session.scalar(
+        select(Member).where(Member.parcours_id == parcours.id, Member.user_id == user.id)
+    )
+    if member is not None and member.is_current:
+        raise Conflict(_("You are already a member of this plan."), code="already_member")
+    if member is None:
+        member = Member(parcours=parcours, user=user)
+        db.session.add(member)
+    member.role = role
+    member.left_at = None
+    member.joined_at = utcnow()
+    member.is_legal_representative = is_legal_representative and role is Role.family
+    if role is Role.professional:
+        org = organisation or (user.organisation.name if user.organisation else None)
+        if not org:
+            raise DomainError(
+                _("A professional states their organisation and function."),
+                code="missing_organisation",
+            )
+        member.organisation = get_or_create_organisation(org)
+        member.function = (function or user.function or "").strip()[:80] or None
+    else:
+        member.organisation = None
+        member.function = None
+    db.session.flush()
+    return member
+
+
+def _invitation_by_token(token: str) -> Invitation | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(Invitation).where(Invitation.digest == hash_secret(token)))
+
+
+def pending_invitation(token: str) -> Invitation | None:
+    """The invitation behind a link, if it can still be accepted."""
+    invitation = _invitation_by_token(token)
+    if invitation is None or invitation.state() is not InvitationState.pending:
+        return None
+    return invitation
+
+
+def create_invitation(
+    by: Member,
+    *,
+    role: Role,
+    email: str | None = None,
+    is_legal_representative: bool = False,
+) -> tuple[Invitation, str]:
+    """A single-use link to join the parcours with a role; the token is returned once."""
+    if role is Role.person and _current_person(by.parcours_id) is not None:
+        raise Conflict(
+            _("This plan already has its person accompanied."), code="person_already_member"
+        )
+    token = secrets.token_urlsafe(24)
+    invitation = Invitation(
+        parcours_id=by.parcours_id,
+        digest=hash_secret(token),
+        role=role,
+        email=check_email(email) if email else None,
+        is_legal_representative=is_legal_representative and role is Role.family,
+        invited_by=by,
+        expires_at=utcnow() + current_app.config["INVITATION_LIFETIME"],
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    record(by.parcours_id, by.user, Access.change, "invitation.created")
+    return invitation, token
+
+
+def invitation_of(parcours_id: int, invitation_id: int) -> Invitation:
+    """An invitation of this parcours, or a 404."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.parcours_id != parcours_id:
+        raise NotFound(_("This invitation does not exist."))
+    return invitation
+
+
+def revoke_invitation(by: Member, invitation: Invitation) -> None:
+    """Withdraw an invitation that has not been used yet."""
+    if invitation.state() is not InvitationState.pending:
+        raise Conflict(
+            _("This invitation can no longer be revoked."), code="invitation_not_pending"
+        )
+    invitation.revoked_at = utcnow()
+    record(by.parcours_id, by.user, Access.change, "invitation.revoked")
+
+
+INVITATION_REFUSALS = {
+    InvitationState.accepted: ("invitation_used", _l("This invitation has already been used.")),
+    InvitationState.revoked: ("invitation_revoked", _l("This invitation was withdrawn.")),
+    InvitationState.expired: ("invitation_expired", _l("This invitation has expired.")),
+}
+
+
+def accept_invitation(token: str, user: User) -> Member:
+    """Join a parcours through an invitation link; the link cannot be used again."""
+    invitation = _invitation_by_token(token)
+    if invitation is None:
+        raise NotFound(_("This invitation does not exist."), code="invitation_not_found")
+    lock_parcours(invitation.parcours_id)
+    db.session.refresh(invitation)  # another acceptance may have committed while we waited
+    state = invitation.state()
+    if state is not InvitationState.pending:
+        code, message = INVITATION_REFUSALS[state]
+        raise Conflict(str(message), code=code)
+    if invitation.email and invitation.email != (user.email or ""):
+        raise Forbidden(
+            _("This invitation was sent to another e-mail address."), code="invitation_for_other"
+        )
+    member = _add_member(
+        invitation.parcours,
+        user,
+        invitation.role,
+        is_legal_representative=invitation.is_legal_representative,
+    )
+    invitation.accepted_at = utcnow()
+    invitation.accepted_by_id = member.id
+    record(member.parcours_id, user, Access.change, "member.joined")
+    return member
+
+
+def current_members(parcours_id: int) -> list[Member]:
+    """The current members, the person first, then family, then professionals."""
+    order = {Role.person: 0, Role.family: 1, Role.professional: 2}
+    members = db.session.scalars(
+        select(Member).where(Member.parcours_id == parcours_id, Member.left_at.is_(None))
+    ).all()
+    return sorted(members, key=lambda m: (order[m.role], m.user.name.casefold(), m.id))
+
+
+def member_of(parcours_id: int, member_id: int | None) -> Member:
+    """A current member of the parcours, or a 404."""
+    member = db.session.get(Member, member_id) if member_id else None
+    if member is None or member.parcours_id != parcours_id or not member.is_current:
+        raise NotFound(_("This member is not part of this plan."), code="member_not_found")
+    return member
+
+
+def leave_parcours(member: Member) -> None:
+    """A member leaves. The pilot hands over first; the last member cannot leave."""
+    lock_parcours(member.parcours_id)
+    others = [m for m in current_members(member.parcours_id) if m.id != member.id]
+    if not others:
+        raise Conflict(
+            _("You are the last member: this plan would have nobody left."), code="last_member"
+        )
+    if member.is_pilot:
+        raise Conflict(
+            _("You are the pilot: hand the role over to another member before leaving."),
+            code="pilot_must_hand_over",
+        )
+    member.left_at = utcnow()
+    record(member.parcours_id, member.user, Access.change, "member.left")
+    db.session.flush()
+    from parcours.alliance.operations import refresh_agreement
+
+    refresh_agreement(member.parcours_id)
+
+
+def designate_pilot(by: Member, pilot: Member) -> None:
+    """Make a member the pilot. Once there is one, only the pilot can hand the role over."""
+    if pilot.parcours_id != by.parcours_id or not pilot.is_current:
+        raise NotFound(_("This member is not part of this plan."), code="member_not_found")
+    lock_parcours(by.parcours_id)
+    current = db.session.scalar(
+        select(Member).where(Member.parcours_id == by.parcours_id, Member.is_pilot.is_(True))
+    )
+    if current is not None and current.id != by.id:
+        raise Forbidden(
+            _("Only the pilot (%(name)s) can hand the role over.", name=current.name),
+            code="not_pilot",
+        )
+    if current is not None:
+        current.is_pilot = False
+        db.session.flush()
+    pilot.is_pilot = True
+    db.session.flush()
+    record(by.parcours_id, by.user, Access.change, "pilot.designated", pilot.name)
+
+
+def pilot_of(parcours_id: int) -> Member | None:
+    return db.session.scalar(
+        select(Member).where(Member.parcours_id == parcours_id, Member.is_pilot.is_(True))
+    )
+
+
+def set_tolerance(by: Member, tolerance_days: int) -> None:
+    """How many days without a service the timeline tolerates before flagging a rupture."""
+    if not 1 <= tolerance_days <= 365:
+        raise DomainError(
+            _("The tolerance is a number of days between 1 and 365."), code="invalid_tolerance"
+        )
+    by.parcours.tolerance_days = tolerance_days
+    record(by.parcours_id, by.user, Access.change, "settings.tolerance", str(tolerance_days))
+
+
+def close_parcours(by: Member, closed_on: date) -> None:
+    """Close the parcours on a date: no rupture is raised after it."""
+    by.parcours.closed_on = closed_on
+    record(by.parcours_id, by.user, Access.change, "settings.closed", closed_on.isoformat())
+
+
+def reopen_parcours(by: Member) -> None:
+    """Reopen a closed parcours."""
+    by.parcours.closed_on = None
+    record(by.parcours_id, by.user, Access.change, "settings.reopened")
+
+
+def lock_parcours(parcours_id: int) -> None:
+    """Serialise the writes that read-then-decide on one parcours (row lock on PostgreSQL;
+    SQLite transactions already take the write lock when they begin)."""
+    db.session.execute(select(Parcours.id).where(Parcours.id == parcours_id).with_for_update())

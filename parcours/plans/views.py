@@ -1,0 +1,252 @@
+"""Pages: home, new parcours, overview, members and invitations, settings, access log."""
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from parcours.alliance.objective import load_objective
+from parcours.core.audit import AccessLogEntry
+from parcours.core.errors import DomainError
+from parcours.core.views import flash_error, flash_success
+from parcours.extensions import db
+from parcours.plans import operations
+from parcours.plans.access import current_member
+from parcours.plans.forms import InvitationForm, ParcoursForm, PilotForm, SettingsForm
+from parcours.plans.models import Invitation, InvitationState, Role
+from parcours.plans.summary import summaries_for
+
+bp = Blueprint("plans", __name__)
+
+LOG_PAGE_SIZE = 50
+
+
+@bp.get("/")
+def home():
+    """The user's parcours, or a short presentation for visitors."""
+    if not current_user.is_authenticated:
+        return render_template("plans/welcome.html")
+    return render_template("plans/home.html", summaries=summaries_for(current_user))
+
+
+@bp.route("/parcours/new", methods=["GET", "POST"])
+@login_required
+def create():
+    """Start a parcours for a person; the creator becomes its first member."""
+    form = ParcoursForm()
+    if request.method == "GET" and current_user.is_professional:
+        form.role.data = Role.professional.value
+    if form.validate_on_submit():
+        try:
+            member = operations.create_parcours(
+                current_user, person_name=form.person_name.data, role=Role(form.role.data)
+            )
+        except DomainError as error:
+            form.person_name.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("The plan is created. Invite the people who share it."))
+            return redirect(url_for("plans.members", parcours_id=member.parcours_id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("plans/new.html", form=form), status
+
+
+@bp.get("/parcours/<int:parcours_id>")
+@login_required
+def overview(parcours_id: int):
+    """A parcours at a glance: the objective, the members, what to do next."""
+    member = current_member(parcours_id, reading="parcours")
+    members = operations.current_members(parcours_id)
+    objective = load_objective(parcours_id, members)
+    return render_template(
+        "plans/overview.html",
+        member=member,
+        parcours=member.parcours,
+        members=members,
+        objective=objective,
+    )
+
+
+@bp.get("/parcours/<int:parcours_id>/members")
+@login_required
+def members(parcours_id: int):
+    """The members, the pending invitations, the pilot."""
+    member = current_member(parcours_id, reading="members")
+    return _members_page(member, InvitationForm())
+
+
+def _members_page(member, invitation_form, status: int = 200, created=None):
+    members = operations.current_members(member.parcours_id)
+    invitations = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.parcours_id == member.parcours_id)
+        .order_by(Invitation.created_at.desc())
+    ).all()
+    pilot_form = PilotForm()
+    pilot_form.member_id.choices = [(m.id, m.name) for m in members]
+    pilot = next((m for m in members if m.is_pilot), None)
+    if pilot is not None:
+        pilot_form.member_id.data = pilot.id
+    page = render_template(
+        "plans/members.html",
+        member=member,
+        parcours=member.parcours,
+        members=members,
+        pilot=pilot,
+        pending=[i for i in invitations if i.state() is InvitationState.pending],
+        invitation_form=invitation_form,
+        pilot_form=pilot_form,
+        created=created,
+        action_form=FlaskForm(),
+    )
+    return page, status
+
+
+@bp.post("/parcours/<int:parcours_id>/invitations")
+@login_required
+def invite(parcours_id: int):
+    """Create a single-use invitation link; it is shown once."""
+    member = current_member(parcours_id)
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        return _members_page(member, form, 422)
+    try:
+        invitation, token = operations.create_invitation(
+            member,
+            role=Role(form.role.data),
+            email=form.email.data or None,
+            is_legal_representative=form.is_legal_representative.data,
+        )
+    except DomainError as error:
+        field = form.email if error.code == "invalid_email" else form.role
+        field.errors.append(error.message)
+        return _members_page(member, form, 422)
+    db.session.commit()
+    link = url_for("plans.invitation", token=token, _external=True)
+    return _members_page(member, InvitationForm(formdata=None), 201, created=(invitation, link))
+
+
+@bp.post("/parcours/<int:parcours_id>/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke(parcours_id: int, invitation_id: int):
+    """Withdraw an invitation that has not been used."""
+    member = current_member(parcours_id)
+    try:
+        operations.revoke_invitation(member, operations.invitation_of(parcours_id, invitation_id))
+    except DomainError as error:
+        flash_error(error.message)
+    else:
+        db.session.commit()
+        flash_success(_("The invitation is withdrawn: its link no longer works."))
+    return redirect(url_for("plans.members", parcours_id=parcours_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/pilot")
+@login_required
+def designate_pilot(parcours_id: int):
+    """Designate the pilot who steers the coordination."""
+    member = current_member(parcours_id)
+    form = PilotForm()
+    form.member_id.choices = [(m.id, m.name) for m in operations.current_members(parcours_id)]
+    if form.validate_on_submit():
+        try:
+            pilot = operations.member_of(parcours_id, form.member_id.data)
+            operations.designate_pilot(member, pilot)
+        except DomainError as error:
+            flash_error(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("%(name)s is now the pilot.", name=pilot.name))
+    else:
+        flash_error(_("Please choose a member."))
+    return redirect(url_for("plans.members", parcours_id=parcours_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/leave")
+@login_required
+def leave(parcours_id: int):
+    """Leave the parcours."""
+    member = current_member(parcours_id)
+    try:
+        operations.leave_parcours(member)
+    except DomainError as error:
+        flash_error(error.message)
+        return redirect(url_for("plans.members", parcours_id=parcours_id))
+    db.session.commit()
+    flash_success(_("You have left the plan of %(name)s.", name=member.parcours.person_name))
+    return redirect(url_for("plans.home"))
+
+
+@bp.get("/invitations/<token>")
+def invitation(token: str):
+    """What an invitation offers, with a way to sign in or sign up and join."""
+    pending = operations.pending_invitation(token)
+    status = 200 if pending else 410
+    return render_template(
+        "plans/invitation.html", invitation=pending, token=token, form=FlaskForm()
+    ), status
+
+
+@bp.post("/invitations/<token>/accept")
+@login_required
+def accept(token: str):
+    """Join the parcours through the invitation."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("plans.invitation", token=token))
+    try:
+        member = operations.accept_invitation(token, current_user)
+    except DomainError as error:
+        return render_template(
+            "plans/invitation.html", invitation=None, token=token, form=form, error=error
+        ), error.status
+    db.session.commit()
+    flash_success(_("Welcome to the plan of %(name)s.", name=member.parcours.person_name))
+    return redirect(url_for("plans.overview", parcours_id=member.parcours_id))
+
+
+@bp.route("/parcours/<int:parcours_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(parcours_id: int):
+    """The rupture tolerance, and closing or reopening the plan."""
+    member = current_member(parcours_id, reading="settings" if request.method == "GET" else None)
+    form = SettingsForm(obj=member.parcours)
+    if form.validate_on_submit():
+        try:
+            operations.set_tolerance(member, form.tolerance_days.data)
+        except DomainError as error:
+            form.tolerance_days.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("The settings are saved."))
+            return redirect(url_for("plans.settings", parcours_id=parcours_id))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "plans/settings.html", member=member, parcours=member.parcours, form=form
+    ), status
+
+
+@bp.get("/parcours/<int:parcours_id>/log")
+@login_required
+def access_log(parcours_id: int):
+    """Who saw or changed this plan, latest first."""
+    member = current_member(parcours_id, reading="access_log")
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = db.session.scalars(
+        select(AccessLogEntry)
+        .where(AccessLogEntry.parcours_id == parcours_id)
+        .options(joinedload(AccessLogEntry.user))
+        .order_by(AccessLogEntry.id.desc())
+        .offset((page - 1) * LOG_PAGE_SIZE)
+        .limit(LOG_PAGE_SIZE + 1)
+    ).all()
+    return render_template(
+        "plans/log.html",
+        member=member,
+        parcours=member.parcours,
+        entries=entries[:LOG_PAGE_SIZE],
+        page=page,
+        has_more=len(entries) > LOG_PAGE_SIZE,
+    )

@@ -1,0 +1,1 @@
+"""The timeline of hand-offs: episodes, relays, and the rupture and relais-de-sens checks."""

@@ -1,0 +1,1 @@
+"""API routes of the timeline package."""

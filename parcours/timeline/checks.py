@@ -1,0 +1,394 @@
+"""Timeline checks: find ruptures and weak hand-offs in a parcours, from plain data.
+
+Pure functions over frozen dataclasses: no database, no Flask. Dates are whole days and
+episode bounds are inclusive. Every check is O(n log n) in the number of episodes and
+hand-offs.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from types import MappingProxyType
+
+ONE_DAY = timedelta(days=1)
+
+HANDOFF_PROPOSED = "proposed"
+HANDOFF_DECLINED = "declined"
+
+# The four elements of a "relais de sens", in the order flags list them.
+RELAIS_ELEMENTS = ("objective", "person", "meaning_note", "contact")
+
+
+@dataclass(frozen=True)
+class EpisodeData:
+    """A period when one service accompanies the person (or a pause the person chose)."""
+
+    id: int
+    label: str
+    start: date
+    end: date | None  # inclusive; None = ongoing
+    is_pause: bool = False
+
+
+@dataclass(frozen=True)
+class HandoffData:
+    """A transition from one episode to the next, as recorded by the services."""
+
+    id: int
+    from_episode_id: int
+    to_episode_id: int | None
+    receiving_label: str
+    status: str  # "proposed" | "accepted" | "declined" | "completed"
+    proposed_on: date
+    objective_passed: bool
+    person_involved: bool
+    has_meaning_note: bool
+    services_in_contact: bool
+
+
+@dataclass(frozen=True)
+class AdoptedMeansData:
+    """A means adopted with no stance recorded from the person."""
+
+    means_id: int
+    title: str
+    decided_on: date
+
+
+@dataclass(frozen=True)
+class CommitmentData:
+    """An action a member committed to do by a given day."""
+
+    id: int
+    action: str
+    member_name: str
+    due_on: date
+    kept: bool
+
+
+@dataclass(frozen=True)
+class TimelineInput:
+    """Everything the checks need about one parcours."""
+
+    person_name: str
+    today: date
+    closed_on: date | None = None
+    tolerance_days: int = 14
+    episodes: tuple[EpisodeData, ...] = ()
+    handoffs: tuple[HandoffData, ...] = ()
+    adopted_without_person: tuple[AdoptedMeansData, ...] = ()
+    commitments: tuple[CommitmentData, ...] = ()
+
+    @property
+    def horizon(self) -> date:
+        """Last day the checks look at: today, or the closing day of a closed parcours."""
+        if self.closed_on is None:
+            return self.today
+        return min(self.today, self.closed_on)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the parcours is still running today."""
+        return self.closed_on is None or self.closed_on > self.today
+
+
+class FlagKind(enum.StrEnum):
+    """What a flag is about; declaration order breaks ties when sorting."""
+
+    RUPTURE = "rupture"
+    ONGOING_RUPTURE = "ongoing_rupture"
+    MISSING_HANDOFF = "missing_handoff"
+    HANDOFF_UNANSWERED = "handoff_unanswered"
+    MISSING_RELAIS_DE_SENS = "missing_relais_de_sens"
+    DECISION_WITHOUT_PERSON = "decision_without_person"
+    COMMITMENT_OVERDUE = "commitment_overdue"
+
+
+class Severity(enum.IntEnum):
+    """How urgent a flag is; higher is more urgent."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        """Lower-case name, e.g. "critical"."""
+        return self.name.lower()
+
+
+SEVERITY = {
+    FlagKind.ONGOING_RUPTURE: Severity.CRITICAL,
+    FlagKind.RUPTURE: Severity.HIGH,
+    FlagKind.MISSING_HANDOFF: Severity.HIGH,
+    FlagKind.MISSING_RELAIS_DE_SENS: Severity.MEDIUM,
+    FlagKind.HANDOFF_UNANSWERED: Severity.MEDIUM,
+    FlagKind.DECISION_WITHOUT_PERSON: Severity.MEDIUM,
+    FlagKind.COMMITMENT_OVERDUE: Severity.LOW,
+}
+
+_KIND_ORDER = {kind: index for index, kind in enumerate(FlagKind)}
+
+Param = str | int | date
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One problem found on the timeline; `params` carries what messages need."""
+
+    kind: FlagKind
+    severity: Severity
+    start: date | None
+    end: date | None  # None for an ongoing rupture
+    episode_ids: tuple[int, ...] = ()
+    handoff_id: int | None = None
+    means_id: int | None = None
+    commitment_id: int | None = None
+    missing: tuple[str, ...] = ()
+    days: int | None = None
+    params: Mapping[str, Param] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        # Read-only view, so a frozen flag cannot be changed through its params.
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+
+def compute_flags(data: TimelineInput) -> list[Flag]:
+    """Return every flag raised by the timeline, most severe first."""
+    episodes_by_id = {episode.id: episode for episode in data.episodes}
+    flags = [
+        *_rupture_flags(data),
+        *_missing_handoff_flags(data),
+        *_handoff_flags(data, episodes_by_id),
+        *_decision_flags(data),
+        *_commitment_flags(data),
+    ]
+    flags.sort(key=_sort_key)
+    return flags
+
+
+def _sort_key(flag: Flag) -> tuple:
+    """Severity (highest first), start, kind, then ids so the order is fully determined."""
+    return (
+        -flag.severity,
+        flag.start is None,
+        flag.start or date.min,
+        _KIND_ORDER[flag.kind],
+        flag.episode_ids,
+        flag.handoff_id or 0,
+        flag.means_id or 0,
+        flag.commitment_id or 0,
+    )
+
+
+def _covering(episodes: tuple[EpisodeData, ...]) -> list[EpisodeData]:
+    """Episodes that cover at least one day, sorted by start then id."""
+    valid = (e for e in episodes if e.end is None or e.end >= e.start)
+    return sorted(valid, key=lambda e: (e.start, e.id))
+
+
+def _rupture_flags(data: TimelineInput) -> Iterator[Flag]:
+    """Uncovered runs longer than the tolerance, between the first start and the horizon."""
+    horizon = data.horizon
+    episodes = _covering(data.episodes)
+    if not episodes or episodes[0].start > horizon:
+        return
+    # Sweep the episodes by start, merging overlapping and adjacent ones into one block
+    # that ends on block_end; `last` is an episode ending that day, the one before a gap.
+    last = episodes[0]
+    block_end = last.end
+    following = None  # the first episode planned after the horizon
+    for episode in episodes:
+        if block_end is None:
+            return  # covered for good from here on
+        if episode.start > horizon:
+            following = episode
+            break
+        if episode.start > block_end + ONE_DAY:
+            gap = _gap_flag(data, block_end + ONE_DAY, episode.start - ONE_DAY, last, episode)
+            if gap is not None:
+                yield gap
+        if episode.end is None or episode.end >= block_end:
+            last = episode
+            block_end = episode.end
+    if block_end is not None and block_end < horizon:
+        gap = _gap_flag(data, block_end + ONE_DAY, horizon, last, following)
+        if gap is not None:
+            yield gap
+
+
+def _gap_flag(
+    data: TimelineInput,
+    start: date,
+    end: date,
+    before: EpisodeData,
+    after: EpisodeData | None,
+) -> Flag | None:
+    """A rupture (or ongoing rupture) flag for the uncovered run start..end, if too long."""
+    days = (end - start).days + 1
+    if days <= data.tolerance_days:
+        return None
+    episode_ids = (before.id,)
+    params: dict[str, Param] = {"previous": before.label}
+    if after is not None:
+        episode_ids += (after.id,)
+        params |= {"next": after.label, "next_start": after.start}
+    if end == data.today and data.is_open:
+        kind = FlagKind.ONGOING_RUPTURE
+        return Flag(kind, SEVERITY[kind], start, None, episode_ids, days=days, params=params)
+    kind = FlagKind.RUPTURE
+    return Flag(kind, SEVERITY[kind], start, end, episode_ids, days=days, params=params)
+
+
+def _successors(episodes: list[EpisodeData]) -> dict[int, EpisodeData]:
+    """Map each episode id to the episode that follows it, when there is one.
+
+    The follower of A is the earliest episode (by start, then id) that starts after A starts
+    and is still running after A ends: this skips short episodes nested inside A and keeps
+    one that overlaps A's end. `episodes` must be sorted by (start, id). A monotonic stack
+    swept from the latest start makes the whole search O(n log n).
+    """
+    successors: dict[int, EpisodeData] = {}
+    # Candidates, latest-starting at the bottom; ends strictly grow towards the bottom.
+    stack: list[EpisodeData] = []
+    stack_ends: list[int] = []  # negated end ordinals (ongoing = -inf), so it is ascending
+    index = len(episodes)
+    while index > 0:
+        group_start = index
+        start = episodes[index - 1].start
+        while index > 0 and episodes[index - 1].start == start:
+            index -= 1
+        group = episodes[index:group_start]
+        # Episodes starting the same day cannot follow each other: answer them first.
+        for episode in group:
+            end = _end_key(episode)
+            position = bisect.bisect_left(stack_ends, -end)
+            if position > 0:
+                successors[episode.id] = stack[position - 1]
+        for episode in reversed(group):
+            end = _end_key(episode)
+            while stack_ends and -stack_ends[-1] <= end:
+                stack.pop()
+                stack_ends.pop()
+            stack.append(episode)
+            stack_ends.append(-end)
+    return successors
+
+
+def _end_key(episode: EpisodeData) -> int:
+    """Ordinal of the episode's last day, an ongoing episode ending after every date."""
+    return date.max.toordinal() + 1 if episode.end is None else episode.end.toordinal()
+
+
+def _missing_handoff_flags(data: TimelineInput) -> Iterator[Flag]:
+    """Ended episodes (not pauses) with no outgoing hand-off other than declined ones."""
+    horizon = data.horizon
+    relayed = {h.from_episode_id for h in data.handoffs if h.status != HANDOFF_DECLINED}
+    successors = _successors(sorted(data.episodes, key=lambda e: (e.start, e.id)))
+    kind = FlagKind.MISSING_HANDOFF
+    for episode in data.episodes:
+        if episode.is_pause or episode.end is None or episode.end >= horizon:
+            continue
+        if episode.id in relayed:
+            continue
+        params: dict[str, Param] = {"from_label": episode.label}
+        episode_ids: tuple[int, ...] = (episode.id,)
+        following = successors.get(episode.id)
+        if following is not None:
+            params["to_label"] = following.label
+            episode_ids = (episode.id, following.id)
+        yield Flag(kind, SEVERITY[kind], episode.end, episode.end, episode_ids, params=params)
+
+
+def _handoff_flags(
+    data: TimelineInput, episodes_by_id: Mapping[int, EpisodeData]
+) -> Iterator[Flag]:
+    """Hand-offs left unanswered too long, and hand-offs missing part of the relais de sens."""
+    horizon = data.horizon
+    for handoff in data.handoffs:
+        origin = episodes_by_id.get(handoff.from_episode_id)
+        params: dict[str, Param] = {
+            "from_label": origin.label if origin is not None else "",
+            "to_label": handoff.receiving_label,
+            "proposed_on": handoff.proposed_on,
+        }
+        episode_ids = tuple(
+            episode_id
+            for episode_id in (handoff.from_episode_id, handoff.to_episode_id)
+            if episode_id is not None
+        )
+        waited = (horizon - handoff.proposed_on).days
+        if handoff.status == HANDOFF_PROPOSED and waited > data.tolerance_days:
+            kind = FlagKind.HANDOFF_UNANSWERED
+            yield Flag(
+                kind,
+                SEVERITY[kind],
+                handoff.proposed_on,
+                horizon,
+                episode_ids,
+                handoff_id=handoff.id,
+                days=waited,
+                params=params,
+            )
+        if handoff.status == HANDOFF_DECLINED:
+            continue
+        present = (
+            handoff.objective_passed,
+            handoff.person_involved,
+            handoff.has_meaning_note,
+            handoff.services_in_contact,
+        )
+        missing = tuple(name for name, ok in zip(RELAIS_ELEMENTS, present, strict=True) if not ok)
+        if missing:
+            kind = FlagKind.MISSING_RELAIS_DE_SENS
+            yield Flag(
+                kind,
+                SEVERITY[kind],
+                handoff.proposed_on,
+                handoff.proposed_on,
+                episode_ids,
+                handoff_id=handoff.id,
+                missing=missing,
+                params=params,
+            )
+
+
+def _decision_flags(data: TimelineInput) -> Iterator[Flag]:
+    """One flag per means adopted with no stance from the person."""
+    kind = FlagKind.DECISION_WITHOUT_PERSON
+    for means in data.adopted_without_person:
+        yield Flag(
+            kind,
+            SEVERITY[kind],
+            means.decided_on,
+            means.decided_on,
+            means_id=means.means_id,
+            params={"title": means.title, "decided_on": means.decided_on},
+        )
+
+
+def _commitment_flags(data: TimelineInput) -> Iterator[Flag]:
+    """Commitments not kept whose due day is before the horizon."""
+    horizon = data.horizon
+    kind = FlagKind.COMMITMENT_OVERDUE
+    for commitment in data.commitments:
+        if commitment.kept or commitment.due_on >= horizon:
+            continue
+        yield Flag(
+            kind,
+            SEVERITY[kind],
+            commitment.due_on,
+            horizon,
+            commitment_id=commitment.id,
+            days=(horizon - commitment.due_on).days,
+            params={
+                "action": commitment.action,
+                "member": commitment.member_name,
+                "due_on": commitment.due_on,
+            },
+        )

@@ -1,0 +1,155 @@
+"""Plain-language sentences for timeline flags, translated with Flask-Babel."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.lists import format_list
+from flask_babel import format_date, get_locale, gettext, lazy_gettext, ngettext
+
+from parcours.timeline.checks import Flag, FlagKind
+
+# Short phrases for the elements of a relais de sens, keyed like Flag.missing.
+MISSING_PHRASES = {
+    "objective": lazy_gettext("the shared objective passed on"),
+    "person": lazy_gettext("the person's part in the transition"),
+    "meaning_note": lazy_gettext("a meaning note"),
+    "contact": lazy_gettext("contact between the services"),
+}
+
+
+def _day(value: date) -> str:
+    """A date written out for the current locale, e.g. "3 March 2025"."""
+    return format_date(value, format="long")
+
+
+def _missing_list(missing: tuple[str, ...]) -> str:
+    """The missing elements as one phrase, e.g. "a meaning note and contact between..."."""
+    phrases = [str(MISSING_PHRASES[name]) for name in missing]
+    return format_list(phrases, locale=get_locale() or "en")
+
+
+def describe(flag: Flag, person_name: str) -> str:
+    """Return one plain-language sentence (or two) explaining the flag."""
+    params = flag.params
+    match flag.kind:
+        case FlagKind.RUPTURE:
+            return ngettext(
+                "No service accompanied %(name)s from %(start)s to %(end)s (%(days)d day).",
+                "No service accompanied %(name)s from %(start)s to %(end)s (%(days)d days).",
+                flag.days,
+                name=person_name,
+                start=_day(flag.start),
+                end=_day(flag.end),
+                days=flag.days,
+            )
+        case FlagKind.ONGOING_RUPTURE:
+            sentence = ngettext(
+                "No service has accompanied %(name)s since %(start)s (%(days)d day).",
+                "No service has accompanied %(name)s since %(start)s (%(days)d days).",
+                flag.days,
+                name=person_name,
+                start=_day(flag.start),
+                days=flag.days,
+            )
+            if "next" in params:
+                sentence += " " + gettext(
+                    "Next planned: %(next)s from %(date)s.",
+                    next=params["next"],
+                    date=_day(params["next_start"]),
+                )
+            return sentence
+        case FlagKind.MISSING_HANDOFF:
+            if "to_label" in params:
+                return gettext(
+                    "From %(from_label)s to %(to_label)s without a relay.",
+                    from_label=params["from_label"],
+                    to_label=params["to_label"],
+                )
+            return gettext(
+                "%(from_label)s ended on %(date)s with no hand-off.",
+                from_label=params["from_label"],
+                date=_day(flag.start),
+            )
+        case FlagKind.HANDOFF_UNANSWERED:
+            return ngettext(
+                "The hand-off from %(from_label)s to %(to_label)s, proposed on %(date)s, "
+                "has had no answer for %(days)d day.",
+                "The hand-off from %(from_label)s to %(to_label)s, proposed on %(date)s, "
+                "has had no answer for %(days)d days.",
+                flag.days,
+                from_label=params["from_label"],
+                to_label=params["to_label"],
+                date=_day(params["proposed_on"]),
+                days=flag.days,
+            )
+        case FlagKind.MISSING_RELAIS_DE_SENS:
+            return gettext(
+                "The hand-off from %(from_label)s to %(to_label)s lacks: %(missing)s.",
+                from_label=params["from_label"],
+                to_label=params["to_label"],
+                missing=_missing_list(flag.missing),
+            )
+        case FlagKind.DECISION_WITHOUT_PERSON:
+            return gettext(
+                '"%(title)s" was adopted on %(date)s with no stance recorded from %(name)s.',
+                title=params["title"],
+                date=_day(params["decided_on"]),
+                name=person_name,
+            )
+        case FlagKind.COMMITMENT_OVERDUE:
+            return ngettext(
+                '"%(action)s" (%(member)s) was due on %(date)s: %(days)d day overdue.',
+                '"%(action)s" (%(member)s) was due on %(date)s: %(days)d days overdue.',
+                flag.days,
+                action=params["action"],
+                member=params["member"],
+                date=_day(params["due_on"]),
+                days=flag.days,
+            )
+    raise ValueError(f"unknown flag kind: {flag.kind!r}")
+
+
+def next_step(flag: Flag) -> str:
+    """Return one short sentence saying what to do next about the flag."""
+    match flag.kind:
+        case FlagKind.RUPTURE:
+            return gettext("Ask the person what happened during this period and record it.")
+        case FlagKind.ONGOING_RUPTURE:
+            return gettext("Find a service or record a pause the person chose.")
+        case FlagKind.MISSING_HANDOFF:
+            return gettext("Record the hand-off, even if the person and family took over.")
+        case FlagKind.HANDOFF_UNANSWERED:
+            return gettext(
+                "Contact %(to_label)s for an answer to the hand-off.",
+                to_label=flag.params["to_label"],
+            )
+        case FlagKind.MISSING_RELAIS_DE_SENS:
+            return _relais_step(flag)
+        case FlagKind.DECISION_WITHOUT_PERSON:
+            return gettext("Ask the person for their view on this decision and record it.")
+        case FlagKind.COMMITMENT_OVERDUE:
+            return gettext(
+                "Check with %(member)s: mark the commitment kept or set a new date.",
+                member=flag.params["member"],
+            )
+    raise ValueError(f"unknown flag kind: {flag.kind!r}")
+
+
+def _relais_step(flag: Flag) -> str:
+    """The step for the first missing element of the relais de sens."""
+    match flag.missing[0]:
+        case "objective":
+            return gettext(
+                "Invite %(to_label)s to approve the objective in force.",
+                to_label=flag.params["to_label"],
+            )
+        case "person":
+            return gettext("Involve the person in preparing the transition.")
+        case "meaning_note":
+            return gettext("Write the meaning note for this hand-off.")
+        case "contact":
+            return gettext(
+                "Put the two services in contact with each other.",
+            )
+    raise ValueError(f"unknown relais element: {flag.missing[0]!r}")

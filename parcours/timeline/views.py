@@ -1,0 +1,5 @@
+"""Pages of the timeline package."""
+
+from flask import Blueprint
+
+bp = Blueprint("timeline", __name__)

@@ -1,0 +1,170 @@
+"""Test fixtures: one app and one migrated database per session, one rolled-back
+transaction per test, factories, an HTTP client with a sign-in helper, query counting.
+
+Runs on SQLite (a temporary file) by default, on PostgreSQL when
+PARCOURS_TEST_DATABASE_URL is set.
+"""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+from flask import has_app_context
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import event, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from parcours import create_app
+from parcours.extensions import db, limiter
+from tests.factories import Factory
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("PARCOURS_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'parcours-test.sqlite'}"
+
+
+def _reset_database() -> None:
+    """Drop everything, so that the schema comes from the migrations alone."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SERVER_NAME": "parcours.test",
+        }
+    )
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        _reset_database()
+        upgrade(directory=app.extensions["migrate"].directory, revision="heads")
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _isolated_database(request, app):
+    """Each test runs in a transaction rolled back at its end; every session the app opens
+    during the test (one per request) joins it through savepoints."""
+    limiter.reset()
+    if request.node.get_closest_marker("committing"):
+        yield
+        _empty_tables(app)
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+    original = db.session
+    db.session = scoped_session(
+        sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ),
+        scopefunc=lambda: _app_ctx_id() if has_app_context() else None,
+    )
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
+        transaction.rollback()
+        connection.close()
+
+
+def _empty_tables(app) -> None:
+    with app.app_context(), db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    """Factories: make.user(), make.parcours(), make.member()…"""
+    return Factory(app)
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for tests that call operations directly (not with `client`)."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def sign_in(app, client, make):
+    """sign_in(user) signs the test client in as this user (without the password round-trip)."""
+
+    def _sign_in(user, on=None):
+        on = on or client
+        key = make.login_session(user)
+        with on.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = key
+            session["_fresh"] = True
+        return on
+
+    return _sign_in
+
+
+@pytest.fixture
+def api(app, make):
+    """api(user) returns a client whose requests carry the user's bearer token."""
+
+    class ApiClient:
+        def __init__(self, token: str | None):
+            self.client = app.test_client()
+            self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+        def __getattr__(self, method):
+            def call(url, **kwargs):
+                headers = {**self.headers, **kwargs.pop("headers", {})}
+                return getattr(self.client, method)(url, headers=headers, **kwargs)
+
+            return call
+
+    def _api(user=None):
+        return ApiClient(make.api_token(user) if user is not None else None)
+
+    return _api
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as counter: ... ; counter.count is the number of SQL statements."""
+
+    class Counter:
+        count = 0
+
+    @contextmanager
+    def _count():
+        counter = Counter()
+
+        def before(*args, **kwargs):
+            counter.count += 1
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return _count

@@ -1,0 +1,122 @@
+"""Factories that build test data through the domain operations, so the rules hold."""
+
+import itertools
+
+from parcours.accounts.models import User
+from parcours.accounts.operations import create_user, issue_api_token, start_login_session
+from parcours.alliance.operations import approve_version, propose_version
+from parcours.extensions import db
+from parcours.plans.models import Member, Parcours, Role
+from parcours.plans.operations import accept_invitation, create_invitation, create_parcours
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+
+
+class Factory:
+    """make.user(), make.parcours(), make.member()… each in its own app context, committed
+    (to a savepoint of the test's transaction)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _run(self, build):
+        with self.app.app_context():
+            result = build()
+            db.session.commit()
+            return result
+
+    def user(self, name: str | None = None, *, professional: bool = False, **kwargs) -> User:
+        n = next(_numbers)
+        name = name or f"User {n}"
+        defaults = {"email": f"user{n}@example.org"}
+        if professional:
+            defaults |= {
+                "organisation": kwargs.pop("organisation", f"Service {n}"),
+                "function": kwargs.pop("function", "éducatrice"),
+            }
+        if "login_name" in kwargs:
+            defaults.pop("email")
+        return self._run(
+            lambda: create_user(
+                name=name,
+                password=kwargs.pop("password", PASSWORD),
+                is_professional=professional,
+                **(defaults | kwargs),
+            )
+        )
+
+    def parcours(
+        self,
+        creator: User | None = None,
+        *,
+        role: Role = Role.professional,
+        person_name: str = "Léa",
+    ) -> Member:
+        """A parcours and its first member (returned)."""
+        creator = creator or self.user(professional=role is Role.professional)
+        return self._run(lambda: create_parcours(creator, person_name=person_name, role=role))
+
+    def member(
+        self,
+        of: Member | Parcours,
+        role: Role = Role.family,
+        user: User | None = None,
+        **invitation,
+    ) -> Member:
+        """A new member joining through an invitation made by `of` (a member) or by the
+        first current member of `of` (a parcours)."""
+        inviter = of if isinstance(of, Member) else self.first_member(of)
+        user = user or self.user(professional=role is Role.professional)
+
+        def build():
+            _invitation, token = create_invitation(
+                db.session.get(Member, inviter.id), role=role, **invitation
+            )
+            return accept_invitation(token, db.session.get(User, user.id))
+
+        return self._run(build)
+
+    def first_member(self, parcours: Parcours) -> Member:
+        with self.app.app_context():
+            return db.session.scalar(
+                db.select(Member).where(Member.parcours_id == parcours.id).order_by(Member.id)
+            )
+
+    def alliance(self, person: bool = True) -> dict[str, Member]:
+        """A parcours with a professional (creator), a family member and, optionally, the person."""
+        pro = self.parcours()
+        members = {"professional": pro, "family": self.member(pro, Role.family)}
+        if person:
+            members["person"] = self.member(pro, Role.person)
+        return members
+
+    def version(self, author: Member, text: str = "Que Léa se développe bien.", **fields):
+        def build():
+            from parcours.alliance.models import latest_version
+
+            latest = latest_version(author.parcours_id)
+            return propose_version(
+                db.session.get(Member, author.id),
+                text=text,
+                base_number=latest.number if latest else 0,
+                **fields,
+            )
+
+        return self._run(build)
+
+    def approval(self, member: Member, number: int):
+        return self._run(lambda: approve_version(db.session.get(Member, member.id), number))
+
+    def agreed_objective(self, members: dict[str, Member]):
+        """Write a version and have every member approve it."""
+        version = self.version(members["professional"])
+        for member in members.values():
+            self.approval(member, version.number)
+        return version
+
+    def login_session(self, user: User) -> str:
+        return self._run(lambda: start_login_session(db.session.get(User, user.id)).key)
+
+    def api_token(self, user: User) -> str:
+        return self._run(lambda: issue_api_token(db.session.get(User, user.id)))
