@@ -3,7 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from parcours.accounts.operations import PASSWORD_MIN
 
@@ -11,11 +12,12 @@ from parcours.accounts.operations import PASSWORD_MIN
 class ProfessionalFields:
     """Organisation and function, required for professionals."""
 
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=120)])
+    # Not Optional(): the sign-up form's own validators require them for professionals.
+    organisation = StringField(_l("Organisation"), validators=[Length(max=120)])
     function = StringField(
         _l("Function"),
         description=_l("For example: éducatrice spécialisée, assistant social, enseignante."),
-        validators=[Optional(), Length(max=80)],
+        validators=[Length(max=80)],
     )
 
 
@@ -66,14 +68,16 @@ class ProfileForm(ProfessionalFields, FlaskForm):
         _l("Your name"), validators=[DataRequired(_l("Please give your name.")), Length(max=80)]
     )
     locale = RadioField(
-        _l("Language"), choices=[("fr", "Français"), ("en", "English")], default="fr"
+        _l("Language"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
+        default="fr",
     )
     easy_read = RadioField(
         _l("Easy-read pages"),
         choices=[
-            ("default", _l("As suits my role")),
-            ("on", _l("Always")),
-            ("off", _l("Never")),
+            SelectChoice("default", _l("As suits my role")),
+            SelectChoice("on", _l("Always")),
+            SelectChoice("off", _l("Never")),
         ],
         default="default",
     )

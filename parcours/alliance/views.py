@@ -4,6 +4,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance import operations
 from parcours.alliance.diff import word_diff
@@ -106,8 +107,8 @@ def edit_objective(parcours_id: int):
     members = current_members(parcours_id)
     state = load_objective(parcours_id, members)
     form = ObjectiveForm(obj=state.latest, base_number=state.latest.number if state.latest else 0)
-    form.on_behalf_of.choices = [(0, _("Nobody: I write in my own name"))] + [
-        (m.id, m.name) for m in members if m.id != member.id
+    form.on_behalf_of.choices = [SelectChoice(0, _("Nobody: I write in my own name"))] + [
+        SelectChoice(m.id, m.name) for m in members if m.id != member.id
     ]
     conflict = None
     if form.validate_on_submit():

@@ -3,14 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from parcours.plans.models import Role
 
 ROLE_CHOICES = [
-    (Role.person.value, _l("The person accompanied (it is my own plan)")),
-    (Role.family.value, _l("Family: a parent, a relative, a legal representative")),
-    (Role.professional.value, _l("A professional accompanying the person")),
+    SelectChoice(Role.person.value, _l("The person accompanied (it is my own plan)")),
+    SelectChoice(Role.family.value, _l("Family: a parent, a relative, a legal representative")),
+    SelectChoice(Role.professional.value, _l("A professional accompanying the person")),
 ]
 
 

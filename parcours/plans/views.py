@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance.objective import load_objective
 from parcours.core.audit import AccessLogEntry
@@ -85,7 +86,7 @@ def _members_page(member, invitation_form, status: int = 200, created=None):
         .order_by(Invitation.created_at.desc())
     ).all()
     pilot_form = PilotForm()
-    pilot_form.member_id.choices = [(m.id, m.name) for m in members]
+    pilot_form.member_id.choices = [SelectChoice(m.id, m.name) for m in members]
     pilot = next((m for m in members if m.is_pilot), None)
     if pilot is not None:
         pilot_form.member_id.data = pilot.id
@@ -149,7 +150,9 @@ def designate_pilot(parcours_id: int):
     """Designate the pilot who steers the coordination."""
     member = current_member(parcours_id)
     form = PilotForm()
-    form.member_id.choices = [(m.id, m.name) for m in operations.current_members(parcours_id)]
+    form.member_id.choices = [
+        SelectChoice(m.id, m.name) for m in operations.current_members(parcours_id)
+    ]
     if form.validate_on_submit():
         try:
             pilot = operations.member_of(parcours_id, form.member_id.data)
