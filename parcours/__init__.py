@@ -45,14 +45,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from parcours.core import database  # noqa: F401 - registers the SQLite engine settings
-    from parcours.core.models import render_migration_type
     from parcours.core.i18n import init_i18n
+    from parcours.core.models import render_migration_type
     from parcours.core.security import init_security
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(ROOT / "migrations"), render_item=render_migration_type
-    )
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=render_migration_type)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from parcours import create_app
 from parcours.extensions import db, limiter
 from tests.factories import Factory
+from tests.helpers import english_client
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +105,7 @@ def ctx(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return english_client(app)
 
 
 @pytest.fixture
@@ -130,7 +131,9 @@ def api(app, make):
     class ApiClient:
         def __init__(self, token: str | None):
             self.client = app.test_client()
-            self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+            self.headers = {"Accept-Language": "en"}
+            if token:
+                self.headers["Authorization"] = f"Bearer {token}"
 
         def __getattr__(self, method):
             def call(url, **kwargs):

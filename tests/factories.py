@@ -24,6 +24,9 @@ class Factory:
         with self.app.app_context():
             result = build()
             db.session.commit()
+            if isinstance(result, db.Model):
+                # Loaded again (with its eager relationships) so it stays usable once detached.
+                db.session.refresh(result)
             return result
 
     def user(self, name: str | None = None, *, professional: bool = False, **kwargs) -> User:

@@ -41,5 +41,5 @@ class ObjectiveForm(FlaskForm):
         _l("Not all of the person's life is the services' business."),
     )
     indicators = _text(_l("How we will see it progress"), _l("One indicator per line."))
-    on_behalf_of = SelectField(_l("Written on behalf of"), coerce=int, default=0)
+    written_for = SelectField(_l("Written on behalf of"), coerce=int, default=0)
     base_number = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])

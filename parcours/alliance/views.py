@@ -23,6 +23,12 @@ VOICE_FIELDS = ("matters", "hopes", "worries", "help_me")
 OBJECTIVE_FIELDS = ("text", "perimeter_in", "perimeter_out", "indicators")
 
 
+def rebase(form, current) -> None:
+    """After a refused save, the next save is based on the version saved in between."""
+    form.base_number.raw_data = []
+    form.base_number.data = current.number if current is not None else 0
+
+
 @bp.get("/parcours/<int:parcours_id>/voices")
 @login_required
 def voices(parcours_id: int):
@@ -56,7 +62,7 @@ def edit_voice(parcours_id: int, member_id: int):
             )
         except StaleVersion as error:
             conflict = error
-            form.base_number.data = error.current.number if error.current else 0
+            rebase(form, error.current)
         except DomainError as error:
             form.matters.errors.append(error.message)
         else:
@@ -107,12 +113,12 @@ def edit_objective(parcours_id: int):
     members = current_members(parcours_id)
     state = load_objective(parcours_id, members)
     form = ObjectiveForm(obj=state.latest, base_number=state.latest.number if state.latest else 0)
-    form.on_behalf_of.choices = [SelectChoice(0, _("Nobody: I write in my own name"))] + [
+    form.written_for.choices = [SelectChoice(0, _("Nobody: I write in my own name"))] + [
         SelectChoice(m.id, m.name) for m in members if m.id != member.id
     ]
     conflict = None
     if form.validate_on_submit():
-        on_behalf_of = next((m for m in members if m.id == form.on_behalf_of.data), None)
+        on_behalf_of = next((m for m in members if m.id == form.written_for.data), None)
         try:
             version = operations.propose_version(
                 member,
@@ -128,7 +134,7 @@ def edit_objective(parcours_id: int):
                     for f in OBJECTIVE_FIELDS
                 },
             }
-            form.base_number.data = error.current.number
+            rebase(form, error.current)
         except DomainError as error:
             form.text.errors.append(error.message)
         else:

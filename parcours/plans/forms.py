@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -59,4 +67,12 @@ class SettingsForm(FlaskForm):
             DataRequired(_l("Please give a number of days.")),
             NumberRange(1, 365, _l("Between 1 and 365 days.")),
         ],
+    )
+
+
+class CloseForm(FlaskForm):
+    closed_on = DateField(
+        _l("Closing date"),
+        description=_l("After this date, the timeline raises no rupture."),
+        validators=[DataRequired(_l("Please give a date, for example 2026-01-31."))],
     )

@@ -15,7 +15,13 @@ from parcours.core.views import flash_error, flash_success
 from parcours.extensions import db
 from parcours.plans import operations
 from parcours.plans.access import current_member
-from parcours.plans.forms import InvitationForm, ParcoursForm, PilotForm, SettingsForm
+from parcours.plans.forms import (
+    CloseForm,
+    InvitationForm,
+    ParcoursForm,
+    PilotForm,
+    SettingsForm,
+)
 from parcours.plans.models import Invitation, InvitationState, Role
 from parcours.plans.summary import summaries_for
 
@@ -226,9 +232,44 @@ def settings(parcours_id: int):
             flash_success(_("The settings are saved."))
             return redirect(url_for("plans.settings", parcours_id=parcours_id))
     status = 422 if form.is_submitted() else 200
+    return _settings_page(member, form, CloseForm(formdata=None), status)
+
+
+def _settings_page(member, form, close_form, status: int = 200):
     return render_template(
-        "plans/settings.html", member=member, parcours=member.parcours, form=form
+        "plans/settings.html",
+        member=member,
+        parcours=member.parcours,
+        form=form,
+        close_form=close_form,
+        action_form=FlaskForm(),
     ), status
+
+
+@bp.post("/parcours/<int:parcours_id>/settings/close")
+@login_required
+def close(parcours_id: int):
+    """Close the plan on a date."""
+    member = current_member(parcours_id)
+    close_form = CloseForm()
+    if not close_form.validate_on_submit():
+        return _settings_page(member, SettingsForm(obj=member.parcours), close_form, 422)
+    operations.close_parcours(member, close_form.closed_on.data)
+    db.session.commit()
+    flash_success(_("The plan is closed."))
+    return redirect(url_for("plans.settings", parcours_id=parcours_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/settings/reopen")
+@login_required
+def reopen(parcours_id: int):
+    """Reopen a closed plan."""
+    member = current_member(parcours_id)
+    if FlaskForm().validate_on_submit():
+        operations.reopen_parcours(member)
+        db.session.commit()
+        flash_success(_("The plan is open again."))
+    return redirect(url_for("plans.settings", parcours_id=parcours_id))
 
 
 @bp.get("/parcours/<int:parcours_id>/log")

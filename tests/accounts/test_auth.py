@@ -4,6 +4,7 @@ import pytest
 
 from parcours.accounts.models import User
 from parcours.extensions import db
+from tests.helpers import english_client
 from tests.factories import PASSWORD
 
 
@@ -116,7 +117,7 @@ def test_sign_in_with_email_or_login_name(client, make):
     assert response.status_code == 200
     assert "My plans" in response.text
     make.user(login_name="thomas")
-    other = client.application.test_client()
+    other = english_client(client.application)
     assert login(other, "Thomas").status_code == 302
 
 
@@ -145,7 +146,7 @@ def test_sign_out_ends_the_session_on_the_server(client, make, app):
     cookie = client.get_cookie("session", domain="parcours.test").value
     assert client.get("/account").status_code == 200
     client.post("/logout")
-    copied = app.test_client()
+    copied = english_client(app)
     copied.set_cookie("session", cookie, domain="parcours.test")
     response = copied.get("/account")
     assert response.status_code == 302
@@ -157,7 +158,7 @@ def test_remember_me_cookie_stops_working_after_sign_out(client, make, app):
     login(client, user.email, remember="y")
     remember = client.get_cookie("remember_token", domain="parcours.test").value
     client.post("/logout")
-    copied = app.test_client()
+    copied = english_client(app)
     copied.set_cookie("remember_token", remember, domain="parcours.test")
     assert copied.get("/account").status_code == 302
 
@@ -194,13 +195,13 @@ def test_failed_logins_are_limited_per_account(client, make, app):
     blocked = login(client, user.email)
     assert blocked.status_code == 429
     assert "Too many" in blocked.text
-    assert login(app.test_client(), other.email).status_code == 302
+    assert login(english_client(app), other.email).status_code == 302
 
 
 def test_successful_logins_do_not_count_against_the_limit(app, make):
     user = make.user()
     for _ in range(8):
-        assert login(app.test_client(), user.email).status_code == 302
+        assert login(english_client(app), user.email).status_code == 302
 
 
 def test_cli_creates_a_professional(app):
@@ -257,7 +258,7 @@ def test_profile_and_language_are_saved(client, make, sign_in):
 
 def test_changing_password_signs_out_other_devices(app, make, sign_in):
     user = make.user()
-    first, second = app.test_client(), app.test_client()
+    first, second = english_client(app), english_client(app)
     sign_in(user, on=first)
     sign_in(user, on=second)
     response = first.post(
@@ -282,7 +283,7 @@ def test_changing_password_needs_the_current_one(client, make, sign_in):
 class TestApiTokens:
     def test_create_use_and_revoke(self, app, make):
         user = make.user()
-        client = app.test_client()
+        client = english_client(app)
         response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
         assert response.status_code == 201
         token = response.json["token"]
@@ -295,7 +296,7 @@ class TestApiTokens:
 
     def test_wrong_password(self, app, make):
         user = make.user()
-        response = app.test_client().post(
+        response = english_client(app).post(
             "/api/v1/tokens", json={"email": user.email, "password": "nope"}
         )
         assert response.status_code == 401
@@ -309,12 +310,12 @@ class TestApiTokens:
         [({}, 422), ({"email": "a@b.c"}, 422), ({"email": 3, "password": "x"}, 422), ([], 400)],
     )
     def test_bad_input(self, app, body, status):
-        response = app.test_client().post("/api/v1/tokens", json=body)
+        response = english_client(app).post("/api/v1/tokens", json=body)
         assert response.status_code == status
         assert set(response.json) >= {"error", "message"}
 
     def test_not_json(self, app):
-        response = app.test_client().post(
+        response = english_client(app).post(
             "/api/v1/tokens", data="email=x", content_type="text/plain"
         )
         assert response.status_code == 400
@@ -326,7 +327,7 @@ class TestApiTokens:
 
     def test_token_attempts_are_limited_per_account(self, app, make):
         user = make.user()
-        client = app.test_client()
+        client = english_client(app)
         for _ in range(5):
             client.post("/api/v1/tokens", json={"email": user.email, "password": "nope"})
         response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})

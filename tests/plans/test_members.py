@@ -1,0 +1,240 @@
+"""Invitations (single use, expiring, revocable), members, the pilot, leaving."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from parcours.core.models import utcnow
+from parcours.extensions import db
+from parcours.plans.models import Invitation, Member, Role
+
+
+def invite(client, parcours_id, **data):
+    response = client.post(f"/parcours/{parcours_id}/invitations", data={"role": "family", **data})
+    match = re.search(r'value="(http://parcours\.test/invitations/[^"]+)"', response.text)
+    return response, (match.group(1).rsplit("/", 1)[1] if match else None)
+
+
+def test_invite_then_join_through_the_link(app, client, make, sign_in):
+    pro = make.parcours(person_name="Léa")
+    sign_in(pro.user)
+    response, token = invite(client, pro.parcours_id, role="family")
+    assert response.status_code == 201
+    assert "The invitation link is ready" in response.text
+    assert token
+
+    parent = make.user("Sophie")
+    invited = app.test_client()
+    invited.set_cookie("lang", "en", domain="parcours.test")
+    page = invited.get(f"/invitations/{token}")
+    assert "You are invited to the plan of Léa" in page.text
+    assert "Create my account" in page.text
+    sign_in(parent, on=invited)
+    joined = invited.post(f"/invitations/{token}/accept", follow_redirects=True)
+    assert "Welcome to the plan of Léa." in joined.text
+    members = invited.get(f"/parcours/{pro.parcours_id}/members")
+    assert "Sophie" in members.text
+
+
+def test_sign_up_through_an_invitation(app, client, make, sign_in):
+    pro = make.parcours(person_name="Léa")
+    sign_in(pro.user)
+    _response, token = invite(client, pro.parcours_id, role="family", email="sophie@example.org")
+    newcomer = app.test_client()
+    newcomer.set_cookie("lang", "en", domain="parcours.test")
+    form = newcomer.get(f"/signup?invitation={token}")
+    assert 'value="sophie@example.org"' in form.text
+    created = newcomer.post(
+        "/signup",
+        data={
+            "name": "Sophie",
+            "email": "sophie@example.org",
+            "password": "long enough",
+            "invitation": token,
+        },
+        follow_redirects=True,
+    )
+    assert "Join the plan" in created.text
+    joined = newcomer.post(f"/invitations/{token}/accept", follow_redirects=True)
+    assert "Welcome to the plan of Léa." in joined.text
+
+
+@pytest.mark.parametrize("state", ["used", "expired", "revoked"])
+def test_used_expired_or_revoked_invitations_are_refused(app, api, make, state):
+    pro = make.parcours()
+    response = api(pro.user).post(
+        f"/api/v1/parcours/{pro.parcours_id}/invitations", json={"role": "family"}
+    )
+    token = response.json["token"]
+    with app.app_context():
+        invitation = db.session.get(Invitation, response.json["id"])
+        if state == "expired":
+            invitation.expires_at = utcnow() - timedelta(seconds=1)
+        elif state == "revoked":
+            invitation.revoked_at = utcnow()
+        db.session.commit()
+    if state == "used":
+        assert api(make.user()).post(f"/api/v1/invitations/{token}/accept").status_code == 201
+    refused = api(make.user()).post(f"/api/v1/invitations/{token}/accept")
+    assert refused.status_code == 409
+    assert refused.json["error"] == f"invitation_{state}"
+    expected = {
+        "used": "This invitation has already been used.",
+        "expired": "This invitation has expired.",
+        "revoked": "This invitation was withdrawn.",
+    }[state]
+    assert refused.json["message"] == expected
+
+
+def test_expired_link_page_explains_what_to_do(client, make, app):
+    pro = make.parcours()
+    with app.app_context():
+        from parcours.plans.operations import create_invitation
+
+        invitation, token = create_invitation(db.session.get(Member, pro.id), role=Role.family)
+        invitation.expires_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+    page = client.get(f"/invitations/{token}")
+    assert page.status_code == 410
+    assert "Ask the person who invited you for a new one." in page.text
+
+
+def test_invitation_lifetime_defaults_to_seven_days(app, api, make):
+    pro = make.parcours()
+    response = api(pro.user).post(
+        f"/api/v1/parcours/{pro.parcours_id}/invitations", json={"role": "professional"}
+    )
+    assert response.status_code == 201
+    assert set(response.json) >= {"token", "url", "expires_at"}
+    with app.app_context():
+        invitation = db.session.get(Invitation, response.json["id"])
+        lifetime = invitation.expires_at - invitation.created_at
+    assert timedelta(days=7) - timedelta(minutes=1) < lifetime <= timedelta(days=7)
+
+
+def test_an_invitation_for_an_address_is_for_that_account_only(api, make):
+    pro = make.parcours()
+    response = api(pro.user).post(
+        f"/api/v1/parcours/{pro.parcours_id}/invitations",
+        json={"role": "family", "email": "sophie@example.org"},
+    )
+    token = response.json["token"]
+    refused = api(make.user()).post(f"/api/v1/invitations/{token}/accept")
+    assert refused.status_code == 403
+    sophie = make.user(email="sophie@example.org")
+    assert api(sophie).post(f"/api/v1/invitations/{token}/accept").status_code == 201
+
+
+def test_revoke_from_the_members_page(client, make, sign_in):
+    pro = make.parcours()
+    sign_in(pro.user)
+    _response, token = invite(client, pro.parcours_id)
+    page = client.get(f"/parcours/{pro.parcours_id}/members")
+    revoke_url = re.search(r'action="(/parcours/\d+/invitations/\d+/revoke)"', page.text).group(1)
+    response = client.post(revoke_url, follow_redirects=True)
+    assert "The invitation is withdrawn" in response.text
+    assert client.get(f"/invitations/{token}").status_code == 410
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"role": "boss"}, 422),
+        ({}, 422),
+        ({"role": "family", "email": "nope"}, 422),
+        ({"role": "family", "email": "a@b.c" * 60}, 422),
+        ({"role": 3}, 422),
+    ],
+)
+def test_bad_invitations_are_refused(api, make, body, status):
+    pro = make.parcours()
+    response = api(pro.user).post(f"/api/v1/parcours/{pro.parcours_id}/invitations", json=body)
+    assert response.status_code == status
+    assert response.json["message"]
+
+
+def test_unknown_invitation_token(api, make):
+    response = api(make.user()).post("/api/v1/invitations/nope/accept")
+    assert response.status_code == 404
+
+
+def test_one_person_per_parcours(api, make):
+    pro = make.parcours()
+    make.member(pro, Role.person)
+    response = api(pro.user).post(
+        f"/api/v1/parcours/{pro.parcours_id}/invitations", json={"role": "person"}
+    )
+    assert response.status_code == 409
+    assert response.json["error"] == "person_already_member"
+
+
+def test_already_a_member(api, make):
+    pro = make.parcours()
+    family = make.member(pro, Role.family)
+    response = api(pro.user).post(
+        f"/api/v1/parcours/{pro.parcours_id}/invitations", json={"role": "professional"}
+    )
+    refused = api(family.user).post(f"/api/v1/invitations/{response.json['token']}/accept")
+    assert refused.status_code == 409
+    assert refused.json["error"] == "already_member"
+
+
+class TestPilot:
+    def test_any_member_designates_the_first_pilot_then_only_the_pilot_hands_over(self, api, make):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        other = make.member(pro, Role.professional)
+        url = f"/api/v1/parcours/{pro.parcours_id}/pilot"
+        assert api(family.user).put(url, json={"member_id": pro.id}).status_code == 200
+        refused = api(family.user).put(url, json={"member_id": family.id})
+        assert refused.status_code == 403
+        assert refused.json["error"] == "not_pilot"
+        assert api(pro.user).put(url, json={"member_id": other.id}).status_code == 200
+        members = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/members").json["members"]
+        assert [m["id"] for m in members if m["is_pilot"]] == [other.id]
+
+    def test_pilot_is_shown_on_the_page(self, client, make, sign_in):
+        pro = make.parcours()
+        sign_in(pro.user)
+        client.post(f"/parcours/{pro.parcours_id}/pilot", data={"member_id": pro.id})
+        page = client.get(f"/parcours/{pro.parcours_id}/members")
+        assert f"The pilot is {pro.user.name}." in page.text
+
+    def test_unknown_member(self, api, make):
+        pro = make.parcours()
+        stranger = make.parcours()
+        url = f"/api/v1/parcours/{pro.parcours_id}/pilot"
+        assert api(pro.user).put(url, json={"member_id": stranger.id}).status_code == 404
+        assert api(pro.user).put(url, json={"member_id": "x"}).status_code == 422
+
+
+class TestLeaving:
+    def test_a_member_leaves_and_no_longer_sees_the_plan(self, client, make, sign_in):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        sign_in(family.user)
+        response = client.post(f"/parcours/{pro.parcours_id}/leave", follow_redirects=True)
+        assert "You have left the plan" in response.text
+        assert client.get(f"/parcours/{pro.parcours_id}").status_code == 404
+
+    def test_the_pilot_hands_over_first(self, api, make):
+        pro = make.parcours()
+        make.member(pro, Role.family)
+        api(pro.user).put(f"/api/v1/parcours/{pro.parcours_id}/pilot", json={"member_id": pro.id})
+        refused = api(pro.user).delete(f"/api/v1/parcours/{pro.parcours_id}/members/me")
+        assert refused.status_code == 409
+        assert refused.json["error"] == "pilot_must_hand_over"
+
+    def test_the_last_member_cannot_leave(self, api, make):
+        pro = make.parcours()
+        refused = api(pro.user).delete(f"/api/v1/parcours/{pro.parcours_id}/members/me")
+        assert refused.status_code == 409
+        assert refused.json["error"] == "last_member"
+
+    def test_a_former_member_can_be_invited_back(self, api, make):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        api(family.user).delete(f"/api/v1/parcours/{pro.parcours_id}/members/me")
+        back = make.member(pro, Role.family, user=family.user)
+        assert back.id == family.id and back.left_at is None

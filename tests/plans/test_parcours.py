@@ -1,0 +1,150 @@
+"""Creating a parcours, seeing only one's own, settings."""
+
+import pytest
+
+from parcours.plans.models import Role
+
+
+def test_create_a_parcours_and_become_its_first_member(client, make, sign_in):
+    user = make.user(professional=True)
+    sign_in(user)
+    response = client.post(
+        "/parcours/new",
+        data={"person_name": "  Léa ", "role": "professional"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "The plan is created" in response.text
+    assert "Plan of Léa" in response.text
+    home = client.get("/")
+    assert "Plan of Léa" in home.text
+
+
+def test_my_own_plan_takes_my_name(client, make, sign_in):
+    user = make.user("Thomas")
+    sign_in(user)
+    response = client.post("/parcours/new", data={"role": "person"}, follow_redirects=True)
+    assert "Plan of Thomas" in response.text
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"role": "family"}, "Please give the person&#39;s first name or a pseudonym."),
+        ({"role": "family", "person_name": "x" * 61}, "Field cannot be longer than 60 characters."),
+        ({"person_name": "Léa"}, "Please choose your place in this plan."),
+        ({"person_name": "Léa", "role": "boss"}, "Not a valid choice."),
+    ],
+)
+def test_bad_input_is_refused_with_a_message(client, make, sign_in, data, message):
+    sign_in(make.user())
+    response = client.post("/parcours/new", data=data)
+    assert response.status_code == 422
+    assert message in response.text
+
+
+def test_a_non_member_gets_404_without_the_title(client, make, sign_in):
+    member = make.parcours(person_name="Secretname")
+    sign_in(make.user())
+    for url in (f"/parcours/{member.parcours_id}", f"/parcours/{member.parcours_id}/objective"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "Secretname" not in response.text
+    assert "Secretname" not in client.get("/").text
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, make):
+    member = make.parcours()
+    response = client.get(f"/parcours/{member.parcours_id}")
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
+
+
+def test_home_query_count_does_not_grow_with_parcours(client, make, sign_in, count_queries):
+    user = make.user(professional=True)
+    sign_in(user)
+    make.parcours(user)
+    with count_queries() as few:
+        client.get("/")
+    for _ in range(5):
+        first = make.parcours(user)
+        make.member(first, Role.family)
+        make.version(first)
+    with count_queries() as many:
+        client.get("/")
+    assert many.count == few.count
+
+
+def test_settings_change_the_tolerance(client, make, sign_in):
+    member = make.parcours()
+    sign_in(member.user)
+    url = f"/parcours/{member.parcours_id}/settings"
+    response = client.post(url, data={"tolerance_days": "30"}, follow_redirects=True)
+    assert "The settings are saved." in response.text
+    assert 'value="30"' in response.text
+    assert client.post(url, data={"tolerance_days": "0"}).status_code == 422
+    assert client.post(url, data={"tolerance_days": "abc"}).status_code == 422
+
+
+def test_close_and_reopen_the_parcours(client, make, sign_in):
+    member = make.parcours()
+    sign_in(member.user)
+    url = f"/parcours/{member.parcours_id}/settings"
+    response = client.post(f"{url}/close", data={"closed_on": "2026-01-31"}, follow_redirects=True)
+    assert "The plan is closed" in response.text
+    overview = client.get(f"/parcours/{member.parcours_id}")
+    assert "This plan was closed on" in overview.text
+    response = client.post(f"{url}/reopen", follow_redirects=True)
+    assert "The plan is open again." in response.text
+    assert client.post(f"{url}/close", data={"closed_on": "31/01"}).status_code == 422
+
+
+class TestApi:
+    def test_create_list_get(self, api, make):
+        user = make.user(professional=True)
+        client = api(user)
+        created = client.post(
+            "/api/v1/parcours", json={"person_name": "Léa", "role": "professional"}
+        )
+        assert created.status_code == 201
+        parcours_id = created.json["id"]
+        assert created.json["me"]["role"] == "professional"
+        listed = client.get("/api/v1/parcours").json["parcours"]
+        assert [p["id"] for p in listed] == [parcours_id]
+        got = client.get(f"/api/v1/parcours/{parcours_id}")
+        assert got.json["person_name"] == "Léa"
+        assert got.json["tolerance_days"] == 14
+
+    def test_404_for_non_members(self, api, make):
+        member = make.parcours(person_name="Secretname")
+        response = api(make.user()).get(f"/api/v1/parcours/{member.parcours_id}")
+        assert response.status_code == 404
+        assert "Secretname" not in response.text
+        assert response.json["error"] == "not_found"
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {},
+            {"role": "boss"},
+            {"role": "family", "person_name": 12},
+            {"role": "family", "person_name": "x" * 61},
+            {"role": "family", "unknown": 1},
+            {"role": "family", "person_name": ""},
+        ],
+    )
+    def test_bad_input(self, api, make, body):
+        response = api(make.user()).post("/api/v1/parcours", json=body)
+        assert response.status_code == 422
+        assert response.json["message"]
+
+    def test_patch_tolerance_close_reopen(self, api, make):
+        member = make.parcours()
+        client = api(member.user)
+        url = f"/api/v1/parcours/{member.parcours_id}"
+        assert client.patch(url, json={"tolerance_days": 30}).json["tolerance_days"] == 30
+        assert client.patch(url, json={"closed_on": "2026-02-01"}).json["closed_on"] == "2026-02-01"
+        assert client.patch(url, json={"closed_on": None}).json["closed_on"] is None
+        for bad in ({"tolerance_days": 0}, {"tolerance_days": "x"}, {"closed_on": "1 feb"}):
+            response = client.patch(url, json=bad)
+            assert response.status_code == 422, bad
