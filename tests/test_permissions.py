@@ -1,0 +1,189 @@
+"""The permission matrix: every route of a parcours × anonymous, non-member, and members with
+each role. Only members see anything of a parcours; anyone else gets a 404 (pages redirect
+anonymous visitors to the sign-in page, the API answers 401)."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from parcours.plans.models import Role
+
+ROLES = ("person", "family", "professional")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # placeholders: {p} parcours, {me} own member id, {person} the person's member id,
+    # {inv} a pending invitation, {n} the latest objective version
+    data: dict = field(default_factory=dict)
+    member_status: int | dict[str, int] = 200
+    api: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+ROUTES = [
+    # pages
+    Route("GET", "/parcours/{p}"),
+    Route("GET", "/parcours/{p}/members"),
+    Route("POST", "/parcours/{p}/invitations", {"role": "family"}, 201),
+    Route("POST", "/parcours/{p}/invitations/{inv}/revoke", member_status=302),
+    Route("POST", "/parcours/{p}/pilot", {"member_id": "{me}"}, 302),
+    Route("POST", "/parcours/{p}/leave", member_status=302),
+    Route("GET", "/parcours/{p}/settings"),
+    Route("POST", "/parcours/{p}/settings", {"tolerance_days": "20"}, 302),
+    Route("POST", "/parcours/{p}/settings/close", {"closed_on": "2026-01-01"}, 302),
+    Route("POST", "/parcours/{p}/settings/reopen", member_status=302),
+    Route("GET", "/parcours/{p}/log"),
+    Route("GET", "/parcours/{p}/voices"),
+    Route("GET", "/parcours/{p}/voices/{me}/edit"),
+    Route("POST", "/parcours/{p}/voices/{me}/edit", {"matters": "x", "base_number": "0"}, 302),
+    # Writing for the person: allowed to the others (on their behalf), and to the person.
+    Route("GET", "/parcours/{p}/voices/{person}/edit"),
+    Route("GET", "/parcours/{p}/objective"),
+    Route("GET", "/parcours/{p}/objective/edit"),
+    Route("POST", "/parcours/{p}/objective/edit", {"text": "Autre", "base_number": "{n}"}, 302),
+    Route("GET", "/parcours/{p}/objective/history"),
+    Route("POST", "/parcours/{p}/objective/versions/{n}/approval", member_status=302),
+    # API
+    Route("GET", "/api/v1/parcours/{p}", api=True),
+    Route("PATCH", "/api/v1/parcours/{p}", {"tolerance_days": 20}, api=True),
+    Route("GET", "/api/v1/parcours/{p}/members", api=True),
+    Route("DELETE", "/api/v1/parcours/{p}/members/me", member_status=204, api=True),
+    Route("PUT", "/api/v1/parcours/{p}/pilot", {"member_id": "{me}"}, api=True),
+    Route("POST", "/api/v1/parcours/{p}/invitations", {"role": "family"}, 201, api=True),
+    Route("DELETE", "/api/v1/parcours/{p}/invitations/{inv}", member_status=204, api=True),
+    Route("GET", "/api/v1/parcours/{p}/voices", api=True),
+    Route("PUT", "/api/v1/parcours/{p}/voices/me", {"matters": "x"}, api=True),
+    Route("GET", "/api/v1/parcours/{p}/objective", api=True),
+    Route("GET", "/api/v1/parcours/{p}/objective/versions", api=True),
+    Route(
+        "POST",
+        "/api/v1/parcours/{p}/objective/versions",
+        {"text": "Autre", "base_version": "{n}"},
+        201,
+        api=True,
+    ),
+    Route(
+        "POST", "/api/v1/parcours/{p}/objective/versions/{n}/approval", member_status=201, api=True
+    ),
+    Route("GET", "/api/v1/parcours/{p}/access-log", api=True),
+]
+
+# Routes that belong to no parcours: covered by tests/accounts and tests/plans.
+GLOBAL_RULES = {
+    "/",
+    "/login",
+    "/logout",
+    "/signup",
+    "/account",
+    "/account/password",
+    "/account/sessions/end-others",
+    "/language",
+    "/parcours/new",
+    "/invitations/<token>",
+    "/invitations/<token>/accept",
+    "/api/v1/tokens",
+    "/api/v1/tokens/current",
+    "/api/v1/me",
+    "/api/v1/parcours",
+    "/api/v1/invitations/<token>/accept",
+}
+
+
+@pytest.fixture
+def world(make, api):
+    members = make.alliance()
+    pro = members["professional"]
+    version = make.version(pro)
+    invitation = api(pro.user).post(
+        f"/api/v1/parcours/{pro.parcours_id}/invitations", json={"role": "professional"}
+    )
+    return {
+        "members": members,
+        "values": {
+            "p": pro.parcours_id,
+            "person": members["person"].id,
+            "inv": invitation.json["id"],
+            "n": version.number,
+        },
+    }
+
+
+def fill(template, values):
+    if isinstance(template, dict):
+        return {key: fill(value, values) for key, value in template.items()}
+    if isinstance(template, str):
+        filled = template.format(**values)
+        return int(filled) if template.startswith("{") and filled.isdigit() else filled
+    return template
+
+
+def call(client, route: Route, values):
+    path = fill(route.path, values)
+    data = fill(route.data, values)
+    if route.api:
+        return getattr(client, route.method.lower())(
+            path, json=data if route.method != "GET" else None
+        )
+    if route.method == "GET":
+        return client.get(path)
+    return client.post(path, data={k: str(v) for k, v in data.items()})
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_anonymous(route, world, client, api):
+    values = {**world["values"], "me": world["members"]["person"].id}
+    response = call(api() if route.api else client, route, values)
+    if route.api:
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_non_member(route, world, make, client, sign_in, api):
+    stranger = make.user(professional=True)
+    values = {**world["values"], "me": world["members"]["person"].id}
+    response = call(api(stranger) if route.api else sign_in(stranger), route, values)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_member(route, role, world, client, sign_in, api):
+    member = world["members"][role]
+    values = {**world["values"], "me": member.id}
+    response = call(api(member.user) if route.api else sign_in(member.user), route, values)
+    expected = route.member_status
+    if isinstance(expected, dict):
+        expected = expected[role]
+    assert response.status_code == expected, response.text[:500]
+
+
+def test_every_parcours_route_is_in_the_matrix(app):
+    """A new foundation route must be added to the matrix (or to GLOBAL_RULES, with its own
+    tests); the other packages keep their matrix in tests/<package>/."""
+    covered = {
+        route.path.replace("{p}", "<int:parcours_id>")
+        .replace("{inv}", "<int:invitation_id>")
+        .replace("{n}", "<int:number>")
+        .replace("{me}", "<int:member_id>")
+        .replace("{person}", "<int:member_id>")
+        for route in ROUTES
+    }
+    foundation = ("parcours.accounts.", "parcours.plans.", "parcours.alliance.")
+    rules = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if app.view_functions[rule.endpoint].__module__.startswith(foundation)
+    }
+    missing = rules - covered - GLOBAL_RULES
+    assert not missing, f"routes missing from the permission matrix: {sorted(missing)}"
+
+
+def test_roles_cover_the_domain():
+    assert {r.value for r in Role} == set(ROLES)
