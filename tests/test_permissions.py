@@ -90,6 +90,11 @@ GLOBAL_RULES = {
     "/api/v1/me",
     "/api/v1/parcours",
     "/api/v1/invitations/<token>/accept",
+    # platform administration (tests/accounts/test_admin.py)
+    "/admin/users",
+    "/admin/users/<int:user_id>/<any(deactivate, reactivate):action>",
+    "/admin/organisations",
+    "/admin/organisations/<int:organisation_id>",
 }
 
 

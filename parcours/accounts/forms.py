@@ -95,3 +95,10 @@ class PasswordForm(FlaskForm):
             Length(min=PASSWORD_MIN, message=_l("At least %(n)d characters.", n=PASSWORD_MIN)),
         ],
     )
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please give the organisation's name.")), Length(max=120)],
+    )

@@ -219,3 +219,29 @@ def change_password(user: User, current: str, new: str) -> None:
         raise DomainError(_("The current password is not right."), code="wrong_password")
     check_password(new)
     user.set_password(new)
+
+
+def set_active(admin: User, user: User, active: bool) -> None:
+    """A platform admin deactivates (or reactivates) an account; a deactivated account is
+    signed out everywhere and its API tokens stop working."""
+    if user.id == admin.id:
+        raise DomainError(_("You cannot deactivate your own account."), code="own_account")
+    user.active = active
+    if not active:
+        end_other_login_sessions(user, keep=None)
+        for token in db.session.scalars(
+            db.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            token.revoked_at = utcnow()
+
+
+def rename_organisation(organisation: Organisation, name: str) -> None:
+    """Correct an organisation's name; refused if another organisation has it already."""
+    name = " ".join(name.split())
+    if not name:
+        raise DomainError(_("Please give the organisation's name."), code="missing_organisation")
+    existing = find_organisation(name)
+    if existing is not None and existing.id != organisation.id:
+        raise Conflict(_("Another organisation already has this name."), code="organisation_exists")
+    organisation.name = name[:120]
+    organisation.key = normalise_key(name)[:120]

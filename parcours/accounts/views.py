@@ -14,13 +14,22 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
 
 from parcours.accounts import operations
-from parcours.accounts.forms import LoginForm, PasswordForm, ProfileForm, SignupForm
+from parcours.accounts.forms import (
+    LoginForm,
+    OrganisationForm,
+    PasswordForm,
+    ProfileForm,
+    SignupForm,
+)
+from parcours.accounts.models import Organisation, User
 from parcours.core.errors import DomainError
 from parcours.core.i18n import LANGUAGE_COOKIE
 from parcours.core.navigation import is_safe_target, next_target
-from parcours.core.views import flash_success
+from parcours.core.views import flash_error, flash_success
 from parcours.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -214,3 +223,98 @@ def set_language():
     response = make_response(redirect(target if is_safe_target(target) else url_for("plans.home")))
     response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="Lax")
     return response
+
+
+ADMIN_PAGE_SIZE = 50
+
+
+def require_admin() -> None:
+    """Platform admins manage accounts and organisations; they see no plan contents."""
+    if not current_user.is_admin:
+        abort(404)
+
+
+@bp.get("/admin/users")
+@login_required
+def admin_users():
+    """Accounts, searchable by name or identifier (admins only)."""
+    require_admin()
+    search = request.args.get("q", "").strip()
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(User).order_by(User.name, User.id)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(User.name).like(pattern),
+                User.email.like(pattern),
+                User.login_name.like(pattern),
+            )
+        )
+    users = db.session.scalars(
+        query.offset((page - 1) * ADMIN_PAGE_SIZE).limit(ADMIN_PAGE_SIZE + 1)
+    ).all()
+    return render_template(
+        "accounts/admin_users.html",
+        users=users[:ADMIN_PAGE_SIZE],
+        has_more=len(users) > ADMIN_PAGE_SIZE,
+        page=page,
+        search=search,
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/<any(deactivate, reactivate):action>")
+@login_required
+def admin_set_active(user_id: int, action: str):
+    """Deactivate or reactivate an account."""
+    require_admin()
+    user = db.get_or_404(User, user_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            operations.set_active(current_user, user, action == "reactivate")
+        except DomainError as error:
+            flash_error(error.message)
+        else:
+            db.session.commit()
+            if action == "reactivate":
+                flash_success(_("The account of %(name)s is active again.", name=user.name))
+            else:
+                flash_success(_("The account of %(name)s is deactivated.", name=user.name))
+    return redirect(url_for("accounts.admin_users", q=request.args.get("q") or None))
+
+
+@bp.get("/admin/organisations")
+@login_required
+def admin_organisations():
+    """Organisations and how many accounts belong to each (admins only)."""
+    require_admin()
+    rows = db.session.execute(
+        select(Organisation, func.count(User.id))
+        .outerjoin(User, User.organisation_id == Organisation.id)
+        .group_by(Organisation.id)
+        .order_by(Organisation.name)
+    ).all()
+    return render_template("accounts/admin_organisations.html", rows=rows)
+
+
+@bp.route("/admin/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@login_required
+def admin_organisation(organisation_id: int):
+    """Correct an organisation's name."""
+    require_admin()
+    organisation = db.get_or_404(Organisation, organisation_id)
+    form = OrganisationForm(obj=organisation)
+    if form.validate_on_submit():
+        try:
+            operations.rename_organisation(organisation, form.name.data)
+        except DomainError as error:
+            form.name.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("The organisation is renamed."))
+            return redirect(url_for("accounts.admin_organisations"))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "accounts/admin_organisation.html", organisation=organisation, form=form
+    ), status
