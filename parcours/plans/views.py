@@ -81,7 +81,10 @@ def overview(parcours_id: int):
 def members(parcours_id: int):
     """The members, the pending invitations, the pilot."""
     member = current_member(parcours_id, reading="members")
-    return _members_page(member, InvitationForm())
+    form = InvitationForm()
+    if request.args.get("role") in {role.value for role in Role}:
+        form.role.data = request.args["role"]  # e.g. a hand-off offering to invite a service
+    return _members_page(member, form)
 
 
 def _members_page(member, invitation_form, status: int = 200, created=None):

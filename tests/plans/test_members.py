@@ -238,3 +238,10 @@ class TestLeaving:
         api(family.user).delete(f"/api/v1/parcours/{pro.parcours_id}/members/me")
         back = make.member(pro, Role.family, user=family.user)
         assert back.id == family.id and back.left_at is None
+
+
+def test_the_invitation_form_can_be_prefilled_with_a_role(client, make, sign_in):
+    pro = make.parcours()
+    sign_in(pro.user)
+    page = client.get(f"/parcours/{pro.parcours_id}/members?role=professional")
+    assert re.search(r'<input checked [^>]*value="professional">', page.text)
