@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -206,7 +207,9 @@ def end_other_sessions():
     """Sign out every other device."""
     count = operations.end_other_login_sessions(current_user, keep=current_user.login_session)
     db.session.commit()
-    flash_success(_("%(n)d other device(s) signed out.", n=count))
+    flash_success(
+        ngettext("%(num)d other device signed out.", "%(num)d other devices signed out.", count)
+    )
     return redirect(url_for("accounts.account"))
 
 

@@ -234,7 +234,7 @@ def test_cli_refuses_bad_input_with_a_message(app):
         args=["users", "create", "bad", "--name", "X", "--password", "long enough"]
     )
     assert result.exit_code != 0
-    assert "not a valid e-mail address" in result.output
+    assert "Cette adresse e-mail n'est pas valide." in result.output  # French by default
 
 
 def test_profile_and_language_are_saved(client, make, sign_in):

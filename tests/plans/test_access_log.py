@@ -1,5 +1,7 @@
 """Every read and change of a parcours is logged, and members can see the log."""
 
+import re
+
 from parcours.core.audit import EVENTS
 from parcours.plans.models import Role
 
