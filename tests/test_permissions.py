@@ -85,6 +85,7 @@ GLOBAL_RULES = {
     "/parcours/new",
     "/invitations/<token>",
     "/invitations/<token>/accept",
+    "/invitations/<token>/card",
     "/api/v1/tokens",
     "/api/v1/tokens/current",
     "/api/v1/me",

@@ -27,9 +27,11 @@ class SignupForm(ProfessionalFields, FlaskForm):
         description=_l("The name the other members will see."),
         validators=[DataRequired(_l("Please give your name.")), Length(max=80)],
     )
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[DataRequired(_l("Please give your e-mail address.")), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[Length(max=254)])
+    login_name = StringField(
+        _l("Login name (if you have no e-mail address)"),
+        description=_l("3 to 60 letters or digits, without spaces. You will sign in with it."),
+        validators=[Length(max=60)],
     )
     password = PasswordField(
         _l("Password"),
@@ -41,6 +43,12 @@ class SignupForm(ProfessionalFields, FlaskForm):
     )
     is_professional = BooleanField(_l("I am a professional (I work for a service)"))
     invitation = HiddenField()
+
+    def validate_email(self, field) -> None:
+        if not (field.data or "").strip() and not (self.login_name.data or "").strip():
+            raise ValidationError(
+                _l("Give an e-mail address, or a login name if you have no e-mail address.")
+            )
 
     def validate_organisation(self, field) -> None:
         if self.is_professional.data and not (field.data or "").strip():

@@ -125,15 +125,16 @@ def signup():
         try:
             user = operations.create_user(
                 name=form.name.data,
-                email=form.email.data,
+                email=form.email.data or None,
+                login_name=form.login_name.data or None,
                 password=form.password.data,
                 is_professional=form.is_professional.data,
                 organisation=form.organisation.data,
                 function=form.function.data,
             )
         except DomainError as error:
-            field = form.password if error.code == "weak_password" else form.email
-            field.errors.append(error.message)
+            fields = {"weak_password": form.password, "invalid_login_name": form.login_name}
+            fields.get(error.code, form.email).errors.append(error.message)
         else:
             sign_in(user)
             db.session.commit()

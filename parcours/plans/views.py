@@ -1,9 +1,13 @@
 """Pages: home, new parcours, overview, members and invitations, settings, access log."""
 
+import io
+
+import segno
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
@@ -134,8 +138,7 @@ def invite(parcours_id: int):
         field.errors.append(error.message)
         return _members_page(member, form, 422)
     db.session.commit()
-    link = url_for("plans.invitation", token=token, _external=True)
-    return _members_page(member, InvitationForm(formdata=None), 201, created=(invitation, link))
+    return _members_page(member, InvitationForm(formdata=None), 201, created=(invitation, token))
 
 
 @bp.post("/parcours/<int:parcours_id>/invitations/<int:invitation_id>/revoke")
@@ -199,6 +202,32 @@ def invitation(token: str):
     return render_template(
         "plans/invitation.html", invitation=pending, token=token, form=FlaskForm()
     ), status
+
+
+def qr_code(url: str, title: str) -> Markup:
+    """An inline SVG QR code (no script, no style attribute: fine with the CSP)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer, kind="svg", xmldecl=False, svgns=True, scale=6, border=2, title=title
+    )
+    return Markup(buffer.getvalue().decode())
+
+
+@bp.get("/invitations/<token>/card")
+def invitation_card(token: str):
+    """A printable invitation with a QR code and easy-read instructions."""
+    pending = operations.pending_invitation(token)
+    if pending is None:
+        return render_template(
+            "plans/invitation.html", invitation=None, token=token, form=FlaskForm()
+        ), 410
+    link = url_for("plans.invitation", token=token, _external=True)
+    return render_template(
+        "plans/invitation_card.html",
+        invitation=pending,
+        link=link,
+        qr=qr_code(link, _("Invitation link")),
+    )
 
 
 @bp.post("/invitations/<token>/accept")

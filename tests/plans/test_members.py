@@ -245,3 +245,55 @@ def test_the_invitation_form_can_be_prefilled_with_a_role(client, make, sign_in)
     sign_in(pro.user)
     page = client.get(f"/parcours/{pro.parcours_id}/members?role=professional")
     assert re.search(r'<input checked [^>]*value="professional">', page.text)
+
+
+def test_a_person_without_e_mail_joins_with_a_login_name(app, client, make, sign_in):
+    pro = make.parcours(person_name="Thomas")
+    sign_in(pro.user)
+    _response, token = invite(client, pro.parcours_id, role="person")
+    card = client.get(f"/invitations/{token}/card")
+    assert card.status_code == 200
+    assert "<svg" in card.text and "Point it at the square." in card.text
+    newcomer = app.test_client()
+    newcomer.set_cookie("lang", "en", domain="parcours.test")
+    missing = newcomer.post(
+        "/signup", data={"name": "Thomas", "password": "long enough", "invitation": token}
+    )
+    assert missing.status_code == 422
+    assert "Give an e-mail address, or a login name" in missing.text
+    bad = newcomer.post(
+        "/signup",
+        data={
+            "name": "Thomas",
+            "login_name": "t h",
+            "password": "long enough",
+            "invitation": token,
+        },
+    )
+    assert "A login name has 3 to 60 letters" in bad.text
+    newcomer.post(
+        "/signup",
+        data={
+            "name": "Thomas",
+            "login_name": "Thomas",
+            "password": "long enough",
+            "invitation": token,
+        },
+    )
+    joined = newcomer.post(f"/invitations/{token}/accept", follow_redirects=True)
+    assert "Welcome to the plan of Thomas." in joined.text
+    again = app.test_client().post(
+        "/login", data={"identifier": "thomas", "password": "long enough"}
+    )
+    assert again.status_code == 302
+
+
+def test_the_card_of_a_used_invitation_is_gone(client, make, sign_in, api):
+    pro = make.parcours()
+    token = (
+        api(pro.user)
+        .post(f"/api/v1/parcours/{pro.parcours_id}/invitations", json={"role": "family"})
+        .json["token"]
+    )
+    api(make.user()).post(f"/api/v1/invitations/{token}/accept")
+    assert client.get(f"/invitations/{token}/card").status_code == 410
