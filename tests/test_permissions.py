@@ -47,6 +47,7 @@ ROUTES = [
     Route("POST", "/parcours/{p}/objective/edit", {"text": "Autre", "base_number": "{n}"}, 302),
     Route("GET", "/parcours/{p}/objective/history"),
     Route("POST", "/parcours/{p}/objective/versions/{n}/approval", member_status=302),
+    Route("POST", "/parcours/{p}/objective/versions/{n}/disagreement", {"comment": "x"}, 302),
     # API
     Route("GET", "/api/v1/parcours/{p}", api=True),
     Route("PATCH", "/api/v1/parcours/{p}", {"tolerance_days": 20}, api=True),
@@ -68,6 +69,13 @@ ROUTES = [
     ),
     Route(
         "POST", "/api/v1/parcours/{p}/objective/versions/{n}/approval", member_status=201, api=True
+    ),
+    Route(
+        "POST",
+        "/api/v1/parcours/{p}/objective/versions/{n}/disagreement",
+        {"comment": "x"},
+        201,
+        api=True,
     ),
     Route("GET", "/api/v1/parcours/{p}/access-log", api=True),
 ]

@@ -7,6 +7,8 @@ from parcours.alliance.models import current_voices, voice_of
 from parcours.alliance.objective import load_objective
 from parcours.alliance.schemas import (
     ApprovalSchema,
+    DisagreementInputSchema,
+    DisagreementSchema,
     VersionInputSchema,
     VersionSchema,
     VoiceInputSchema,
@@ -78,6 +80,7 @@ def _objective_out(parcours_id: int) -> dict:
             ApprovalSchema().dump(a) for a in (state.latest.approvals if state.latest else [])
         ],
         "missing_approvals": missing,
+        "disagreements": [DisagreementSchema().dump(d) for d in state.disagreements],
         "professional_approval_missing": bool(agreement and agreement.professional_missing),
     }
 
@@ -130,3 +133,13 @@ def approve_version(parcours_id: int, number: int):
         else _("Your approval of version %(n)d is recorded.", n=number)
     )
     return {"approval": ApprovalSchema().dump(approval), "message": message, "objective": out}, 201
+
+
+@api.post("/parcours/<int:parcours_id>/objective/versions/<int:number>/disagreement")
+def disagree_with_version(parcours_id: int, number: int):
+    """Say "I don't agree yet" to a version, with an optional comment."""
+    member = current_member(parcours_id)
+    data = load(DisagreementInputSchema())
+    disagreement = operations.disagree_with_version(member, number, data["comment"])
+    db.session.commit()
+    return DisagreementSchema().dump(disagreement), 201

@@ -43,3 +43,10 @@ class ObjectiveForm(FlaskForm):
     indicators = _text(_l("How we will see it progress"), _l("One indicator per line."))
     written_for = SelectField(_l("Written on behalf of"), coerce=int, default=0)
     base_number = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+
+
+class DisagreementForm(FlaskForm):
+    comment = TextAreaField(
+        _l("What is missing for you? (optional)"),
+        validators=[Optional(), Length(max=TEXT_MAX, message=too_long)],
+    )

@@ -140,3 +140,35 @@ def version_in_force(parcours_id: int) -> ObjectiveVersion | None:
         .order_by(ObjectiveVersion.number.desc())
         .limit(1)
     )
+
+
+class Disagreement(CreatedAtMixin, db.Model):
+    """A member's "I don't agree yet" on a version of the objective, with what is missing for
+    them. Append-only: the latest one counts, until the member approves the version."""
+
+    __tablename__ = "disagreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("objective_versions.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    version: Mapped[ObjectiveVersion] = relationship(lazy="joined")
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
+def open_disagreements(version: ObjectiveVersion) -> list[Disagreement]:
+    """The latest "not yet" of each member who has not approved the version since."""
+    approvers = {a.member_id for a in version.approvals}
+    rows = db.session.scalars(
+        select(Disagreement)
+        .where(Disagreement.version_id == version.id)
+        .order_by(Disagreement.id.desc())
+    ).all()
+    latest: dict[int, Disagreement] = {}
+    for row in rows:
+        if row.member_id not in approvers and row.member.is_current:
+            latest.setdefault(row.member_id, row)
+    return sorted(latest.values(), key=lambda d: d.id)

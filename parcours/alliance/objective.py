@@ -4,9 +4,11 @@ from dataclasses import dataclass
 
 from parcours.alliance.agreement import Agreement, agreement_for
 from parcours.alliance.models import (
+    Disagreement,
     ObjectiveVersion,
     latest_version,
     objective_versions,
+    open_disagreements,
     version_in_force,
 )
 from parcours.plans.models import Member
@@ -22,6 +24,8 @@ class Objective:
     # Where the latest version stands with the current members.
     agreement: Agreement | None
     versions: tuple[ObjectiveVersion, ...] = ()
+    # Members who said "I don't agree yet" to the latest version, and why.
+    disagreements: tuple[Disagreement, ...] = ()
 
     @property
     def agreed(self) -> bool:
@@ -39,4 +43,4 @@ def load_objective(parcours_id: int, members: list[Member], history: bool = Fals
     in_force = latest if latest.agreed_at is not None else version_in_force(parcours_id)
     agreement = agreement_for((a.member_id for a in latest.approvals), members)
     versions = tuple(objective_versions(parcours_id)) if history else ()
-    return Objective(latest, in_force, agreement, versions)
+    return Objective(latest, in_force, agreement, versions, tuple(open_disagreements(latest)))

@@ -8,6 +8,7 @@ from parcours.alliance.agreement import agreement_for
 from parcours.alliance.models import (
     TEXT_MAX,
     Approval,
+    Disagreement,
     ObjectiveVersion,
     Voice,
     latest_version,
@@ -152,6 +153,28 @@ def approve_version(member: Member, number: int) -> Approval:
     record(member.parcours_id, member.user, Access.change, "objective.approved", str(number))
     refresh_agreement(member.parcours_id)
     return approval
+
+
+def disagree_with_version(member: Member, number: int, comment: str = "") -> Disagreement:
+    """The member does not recognise themselves in this version yet, and may say why."""
+    lock_parcours(member.parcours_id)
+    latest = latest_version(member.parcours_id)
+    if latest is None or not 1 <= number <= latest.number:
+        raise NotFound(_("This version of the objective does not exist."), code="version_not_found")
+    if number != latest.number:
+        raise Conflict(
+            _("A newer version exists: please read and approve version %(n)d.", n=latest.number),
+            code="not_latest_version",
+        )
+    if any(a.member_id == member.id for a in latest.approvals):
+        raise Conflict(_("You have already approved this version."), code="already_approved")
+    comment = (comment or "").strip()
+    _check_length(comment=comment)
+    disagreement = Disagreement(version=latest, member=member, comment=comment)
+    db.session.add(disagreement)
+    db.session.flush()
+    record(member.parcours_id, member.user, Access.change, "objective.not_yet", str(number))
+    return disagreement
 
 
 def refresh_agreement(parcours_id: int) -> bool:

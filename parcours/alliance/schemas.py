@@ -55,3 +55,14 @@ class ApprovalSchema(Schema):
     member = fields.Nested(MemberSchema)
     version = fields.Function(lambda a: a.version.number)
     created_at = fields.AwareDateTime()
+
+
+class DisagreementInputSchema(Schema):
+    comment = fields.String(load_default="", validate=_text)
+
+
+class DisagreementSchema(Schema):
+    member = fields.Nested(MemberSchema)
+    version = fields.Function(lambda d: d.version.number)
+    comment = fields.String()
+    created_at = fields.AwareDateTime()

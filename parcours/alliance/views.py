@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance import operations
 from parcours.alliance.diff import word_diff
-from parcours.alliance.forms import ObjectiveForm, VoiceForm
+from parcours.alliance.forms import DisagreementForm, ObjectiveForm, VoiceForm
 from parcours.alliance.models import current_voices, voice_of
 from parcours.alliance.objective import load_objective
 from parcours.core.errors import DomainError, StaleVersion
@@ -102,6 +102,7 @@ def objective(parcours_id: int):
         members=members,
         changes_since_in_force=previous,
         form=FlaskForm(),
+        disagreement_form=DisagreementForm(),
     )
 
 
@@ -173,6 +174,27 @@ def approve(parcours_id: int, number: int):
                 flash_success(_("Everyone approved: version %(n)d is now in force.", n=number))
             else:
                 flash_success(_("Your approval of version %(n)d is recorded.", n=number))
+    return redirect(url_for("alliance.objective", parcours_id=parcours_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/objective/versions/<int:number>/disagreement")
+@login_required
+def disagree(parcours_id: int, number: int):
+    """Say "I don't agree yet" to a version, and what is missing."""
+    member = current_member(parcours_id)
+    form = DisagreementForm()
+    if not form.validate_on_submit():
+        flash_error(form.comment.errors[0] if form.comment.errors else _("Please try again."))
+    else:
+        try:
+            operations.disagree_with_version(member, number, form.comment.data or "")
+        except DomainError as error:
+            flash_error(error.message)
+        else:
+            db.session.commit()
+            flash_success(
+                _("Your answer is recorded: you do not agree yet with version %(n)d.", n=number)
+            )
     return redirect(url_for("alliance.objective", parcours_id=parcours_id))
 
 

@@ -36,6 +36,7 @@ EVENTS: dict[str, object] = {
     "voice.saved": _l("wrote the point of view of %(detail)s"),
     "objective.version": _l("wrote version %(detail)s of the objective"),
     "objective.approved": _l("approved version %(detail)s of the objective"),
+    "objective.not_yet": _l("does not agree yet with version %(detail)s of the objective"),
     "settings.tolerance": _l("set the rupture tolerance to %(detail)s days"),
     "settings.closed": _l("closed the plan on %(detail)s"),
     "settings.reopened": _l("reopened the plan"),

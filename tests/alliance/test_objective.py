@@ -275,3 +275,36 @@ def test_objective_page_query_count_does_not_grow(client, make, sign_in, count_q
     with count_queries() as many:
         client.get(url)
     assert many.count == few.count
+
+
+def test_i_dont_agree_yet_is_shown_until_i_approve(client, make, sign_in, api):
+    members = make.alliance()
+    pro, person = members["professional"], members["person"]
+    propose(api, pro, 0)
+    sign_in(person.user)
+    url = f"/parcours/{person.parcours_id}/objective"
+    response = client.post(
+        f"{url}/versions/1/disagreement",
+        data={"comment": "Je veux parler du travail"},
+        follow_redirects=True,
+    )
+    assert "you do not agree yet with version 1" in response.text
+    assert f"{person.user.name}: « Je veux parler du travail »" in response.text
+    state = api(pro.user).get(objective_url(pro)).json
+    assert state["disagreements"][0]["comment"] == "Je veux parler du travail"
+    assert state["agreed"] is False
+    approve(api, person, 1)
+    state = api(pro.user).get(objective_url(pro)).json
+    assert state["disagreements"] == []
+    refused = api(person.user).post(f"{objective_url(pro)}/versions/1/disagreement", json={})
+    assert refused.status_code == 409 and refused.json["error"] == "already_approved"
+
+
+def test_i_dont_agree_yet_bad_input(api, make):
+    member = make.parcours()
+    propose(api, member, 0)
+    url = f"{objective_url(member)}/versions"
+    assert api(member.user).post(f"{url}/3/disagreement", json={}).status_code == 404
+    too_long = api(member.user).post(f"{url}/1/disagreement", json={"comment": "x" * 4001})
+    assert too_long.status_code == 422
+    assert api(member.user).post(f"{url}/1/disagreement", json={"comment": 3}).status_code == 422
