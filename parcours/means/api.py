@@ -1,1 +1,238 @@
-"""API routes of the means package."""
+"""API: means (proposals), stances, decisions, commitments and reviews."""
+
+from flask_login import current_user
+
+from parcours.alliance.models import version_in_force
+from parcours.core.api import api, load
+from parcours.core.audit import Access, record
+from parcours.extensions import db
+from parcours.means import operations
+from parcours.means.models import (
+    negotiation_table,
+    parcours_commitments,
+    parcours_reviews,
+    trust_by_member,
+    user_commitments,
+)
+from parcours.means.schemas import (
+    CommitmentInputSchema,
+    CommitmentPatchSchema,
+    CommitmentSchema,
+    DecisionInputSchema,
+    DecisionSchema,
+    MeansInputSchema,
+    MeansSchema,
+    ReviewDetailSchema,
+    ReviewInputSchema,
+    ReviewSchema,
+    ReviewViewInputSchema,
+    ReviewViewSchema,
+    StanceInputSchema,
+    StanceSchema,
+)
+from parcours.plans.access import current_member
+from parcours.plans.operations import current_members, member_of
+from parcours.plans.schemas import MemberSchema
+
+
+def _optional_member(parcours_id: int, member_id: int | None):
+    return member_of(parcours_id, member_id) if member_id else None
+
+
+@api.get("/parcours/<int:parcours_id>/means")
+def list_means(parcours_id: int):
+    """The negotiation table: every proposal with each current member's current stance."""
+    current_member(parcours_id, reading="means")
+    table = negotiation_table(parcours_id, current_members(parcours_id))
+    return {
+        "objective_agreed": version_in_force(parcours_id) is not None,
+        "members": MemberSchema(many=True).dump(table.members),
+        "means": [
+            {
+                **MeansSchema().dump(means),
+                "diverges": table.diverges(means),
+                "stances": [
+                    StanceSchema().dump(stance)
+                    for m in table.members
+                    if (stance := table.stance(means, m)) is not None
+                ],
+            }
+            for means in table.proposals
+        ],
+    }
+
+
+@api.post("/parcours/<int:parcours_id>/means")
+def create_means(parcours_id: int):
+    """Propose a means (409 `objective_not_agreed` before the objective is agreed)."""
+    member = current_member(parcours_id)
+    data = load(MeansInputSchema())
+    data["on_behalf_of"] = _optional_member(parcours_id, data["on_behalf_of"])
+    means = operations.propose_means(member, **data)
+    out = {**MeansSchema().dump(means), "stances": []}
+    db.session.commit()
+    return out, 201
+
+
+@api.get("/parcours/<int:parcours_id>/means/<int:means_id>")
+def get_means(parcours_id: int, means_id: int):
+    """One proposal with its whole history: stances, decisions, commitments."""
+    current_member(parcours_id, reading="means_proposal")
+    means = operations.means_of(parcours_id, means_id, history=True)
+    return {
+        **MeansSchema().dump(means),
+        "stance_history": StanceSchema(many=True).dump(means.stances),
+        "decisions": DecisionSchema(many=True).dump(means.decisions),
+        "commitments": CommitmentSchema(many=True).dump(means.commitments),
+    }
+
+
+@api.put("/parcours/<int:parcours_id>/means/<int:means_id>/stance")
+def put_stance(parcours_id: int, means_id: int):
+    """Take a stance on a proposal (a new one each time: the history is kept); with
+    `on_behalf_of`, record the person's stance on their behalf."""
+    member = current_member(parcours_id)
+    means = operations.means_of(parcours_id, means_id)
+    data = load(StanceInputSchema())
+    stance = operations.take_stance(
+        member,
+        means,
+        value=data["stance"],
+        comment=data["comment"],
+        on_behalf_of=_optional_member(parcours_id, data["on_behalf_of"]),
+    )
+    out = StanceSchema().dump(stance)
+    db.session.commit()
+    return out
+
+
+@api.post("/parcours/<int:parcours_id>/means/<int:means_id>/decision")
+def post_decision(parcours_id: int, means_id: int):
+    """The pilot decides (409 `person_has_no_stance` to adopt without the person's stance)."""
+    member = current_member(parcours_id)
+    means = operations.means_of(parcours_id, means_id)
+    data = load(DecisionInputSchema())
+    decision = operations.decide_means(
+        member,
+        means,
+        outcome=data["outcome"],
+        rationale=data["rationale"],
+        participant_ids=data["participants"],
+    )
+    out = {**DecisionSchema().dump(decision), "means": MeansSchema().dump(means)}
+    db.session.commit()
+    return out, 201
+
+
+@api.get("/parcours/<int:parcours_id>/commitments")
+def list_commitments(parcours_id: int):
+    """Every commitment of the plan (overdue ones say so) and each member's record."""
+    member = current_member(parcours_id, reading="commitments")
+    rows = parcours_commitments(parcours_id)
+    return {
+        "commitments": CommitmentSchema(many=True).dump(rows),
+        "mine": [c.id for c in rows if c.member_id == member.id],
+        "members": [
+            {
+                "member": MemberSchema().dump(t.member),
+                "kept": t.kept,
+                "kept_late": t.kept_late,
+                "overdue": t.overdue,
+                "to_do": t.upcoming,
+            }
+            for t in trust_by_member(rows, current_members(parcours_id))
+        ],
+    }
+
+
+@api.post("/parcours/<int:parcours_id>/commitments")
+def create_commitment(parcours_id: int):
+    """Record a commitment on an adopted means: who (`member_id`) does what, by when."""
+    member = current_member(parcours_id)
+    data = load(CommitmentInputSchema())
+    commitment = operations.add_commitment(
+        member,
+        operations.means_of(parcours_id, data["means_id"]),
+        member=member_of(parcours_id, data["member_id"]),
+        action=data["action"],
+        due_on=data["due_on"],
+    )
+    out = CommitmentSchema().dump(commitment)
+    db.session.commit()
+    return out, 201
+
+
+@api.patch("/parcours/<int:parcours_id>/commitments/<int:commitment_id>")
+def patch_commitment(parcours_id: int, commitment_id: int):
+    """Mark a commitment kept: `{"status": "kept"}` (the member who committed, or the pilot)."""
+    member = current_member(parcours_id)
+    commitment = operations.commitment_of(parcours_id, commitment_id)
+    load(CommitmentPatchSchema())
+    operations.keep_commitment(member, commitment)
+    out = CommitmentSchema().dump(commitment)
+    db.session.commit()
+    return out
+
+
+@api.get("/commitments")
+def my_commitments():
+    """The signed-in user's commitments in every plan they share."""
+    rows = user_commitments(current_user.id)
+    for parcours_id in dict.fromkeys(c.parcours_id for c in rows):
+        record(parcours_id, current_user, Access.read, "my_commitments")
+    out = {"commitments": CommitmentSchema(many=True).dump(rows)}
+    db.session.commit()
+    return out
+
+
+@api.get("/parcours/<int:parcours_id>/reviews")
+def list_reviews(parcours_id: int):
+    """The reviews of the plan, latest first."""
+    current_member(parcours_id, reading="reviews")
+    return {"reviews": ReviewSchema(many=True).dump(parcours_reviews(parcours_id))}
+
+
+@api.post("/parcours/<int:parcours_id>/reviews")
+def create_review(parcours_id: int):
+    """Record a review of the objective in force: an assessment per indicator, what to change,
+    and the author's view."""
+    member = current_member(parcours_id)
+    data = load(ReviewInputSchema())
+    version = operations.reviewed_version(parcours_id, data["objective_version"])
+    review = operations.hold_review(
+        member,
+        held_on=data["held_on"],
+        assessments=operations.assessments_in_order(
+            version, ((a["indicator"], a["assessment"]) for a in data["assessments"])
+        ),
+        what_to_change=data["what_to_change"],
+        view=data["view"],
+        objective_number=version.number,
+    )
+    out = ReviewDetailSchema().dump(review)
+    db.session.commit()
+    return out, 201
+
+
+@api.get("/parcours/<int:parcours_id>/reviews/<int:review_id>")
+def get_review(parcours_id: int, review_id: int):
+    """One review with its assessments and every member's view."""
+    current_member(parcours_id, reading="review")
+    return ReviewDetailSchema().dump(operations.review_of(parcours_id, review_id, detail=True))
+
+
+@api.post("/parcours/<int:parcours_id>/reviews/<int:review_id>/views")
+def add_review_view(parcours_id: int, review_id: int):
+    """Add one's view (or the person's, `on_behalf_of`) to a review."""
+    member = current_member(parcours_id)
+    review = operations.review_of(parcours_id, review_id)
+    data = load(ReviewViewInputSchema())
+    view = operations.add_review_view(
+        member,
+        review,
+        view=data["view"],
+        on_behalf_of=_optional_member(parcours_id, data["on_behalf_of"]),
+    )
+    out = ReviewViewSchema().dump(view)
+    db.session.commit()
+    return out, 201

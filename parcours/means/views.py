@@ -1,5 +1,512 @@
-"""Pages of the means package."""
+"""Pages: the negotiation table, proposals, stances, decisions, commitments and reviews."""
 
-from flask import Blueprint
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+from parcours.alliance.models import version_in_force
+from parcours.core.audit import Access, record
+from parcours.core.errors import Conflict, DomainError
+from parcours.core.navigation import is_safe_target
+from parcours.core.views import flash_error, flash_success
+from parcours.extensions import db
+from parcours.means import operations
+from parcours.means.forms import (
+    EASY_STANCE_CHOICES,
+    OUTCOME_CHOICES,
+    CommitmentForm,
+    DecisionForm,
+    ProposeForm,
+    ReviewViewForm,
+    StanceForm,
+    review_form,
+)
+from parcours.means.models import (
+    Category,
+    Outcome,
+    StanceValue,
+    negotiation_table,
+    parcours_commitments,
+    parcours_reviews,
+    stance_columns,
+    today,
+    trust_by_member,
+    user_commitments,
+)
+from parcours.plans.access import current_member
+from parcours.plans.models import Member
+from parcours.plans.operations import current_members
 
 bp = Blueprint("means", __name__)
+
+
+def _on_behalf_choices(member: Member, members: list[Member], own: str) -> list[SelectChoice]:
+    """Oneself, and the person accompanied when someone else writes for them."""
+    choices = [SelectChoice(0, own)]
+    choices += [SelectChoice(m.id, m.name) for m in members if m.is_person and m.id != member.id]
+    return choices
+
+
+def _member_choices(members: list[Member]) -> list[SelectChoice]:
+    return [SelectChoice(m.id, m.name) for m in members]
+
+
+def _easy_read(member: Member) -> bool:
+    """Easy-read wording: the user's choice, else on for the person accompanied."""
+    chosen = current_user.easy_read
+    return member.is_person if chosen is None else chosen
+
+
+def _apply(error: DomainError, form: FlaskForm, fields: dict[str, str]) -> DomainError | None:
+    """Put a domain error on the field it is about; return it when it concerns the whole
+    action (a rule not met), to show as a refusal at the top of the page."""
+    name = fields.get(error.code)
+    if name is None:
+        return error
+    getattr(form, name).errors.append(error.message)
+    return None
+
+
+def _member_by_id(members: list[Member], member_id: int | None) -> Member | None:
+    return next((m for m in members if m.id == member_id), None)
+
+
+@bp.get("/parcours/<int:parcours_id>/means")
+@login_required
+def index(parcours_id: int):
+    """The negotiation table: proposals as rows, members as columns, the person first."""
+    member = current_member(parcours_id, reading="means")
+    members = current_members(parcours_id)
+    return render_template(
+        "means/index.html",
+        member=member,
+        parcours=member.parcours,
+        table=negotiation_table(parcours_id, members),
+        objective=version_in_force(parcours_id),
+    )
+
+
+@bp.route("/parcours/<int:parcours_id>/means/new", methods=["GET", "POST"])
+@login_required
+def propose(parcours_id: int):
+    """Propose a means; refused, with a link to the objective, until the objective is agreed."""
+    member = current_member(parcours_id)
+    members = current_members(parcours_id)
+    form = ProposeForm()
+    form.on_behalf_of.choices = _on_behalf_choices(
+        member, members, _("Nobody: I propose it in my own name")
+    )
+    refusal = None
+    if version_in_force(parcours_id) is None:
+        refusal = operations.ObjectiveNotAgreed()
+    elif form.validate_on_submit():
+        try:
+            means = operations.propose_means(
+                member,
+                title=form.title.data,
+                description=form.description.data,
+                carried_by=form.carried_by.data,
+                category=Category(form.category.data) if form.category.data else None,
+                on_behalf_of=_member_by_id(members, form.on_behalf_of.data),
+            )
+        except DomainError as error:
+            refusal = _apply(
+                error,
+                form,
+                {
+                    "missing_title": "title",
+                    "missing_description": "description",
+                    "missing_carried_by": "carried_by",
+                    "text_too_long": "description",
+                    "invalid_on_behalf_of": "on_behalf_of",
+                },
+            )
+        else:
+            db.session.commit()
+            flash_success(
+                _("Your proposal is on the table. Each member can now say where they stand.")
+            )
+            return redirect(url_for("means.proposal", parcours_id=parcours_id, means_id=means.id))
+    status = refusal.status if refusal else 422 if form.is_submitted() else 200
+    return render_template(
+        "means/propose.html",
+        member=member,
+        parcours=member.parcours,
+        form=form,
+        refusal=refusal,
+    ), status
+
+
+def _proposal_page(
+    member: Member,
+    means_id: int,
+    *,
+    stance_form: StanceForm | None = None,
+    decision_form: DecisionForm | None = None,
+    commitment_form: CommitmentForm | None = None,
+    refusal: DomainError | None = None,
+    status: int = 200,
+):
+    """One proposal with its stances, decisions and commitments, and the forms to act on it."""
+    parcours_id = member.parcours_id
+    means = operations.means_of(parcours_id, means_id, history=True)
+    members = current_members(parcours_id)
+    current = {}
+    for stance in means.stances:
+        current[stance.member_id] = stance  # ordered by id: the latest wins
+    person_voice = operations.person_voice(current, members)
+    pilot = next((m for m in members if m.is_pilot), None)
+
+    if stance_form is None:
+        mine = current.get(member.id)
+        stance_form = StanceForm(
+            prefix="stance",
+            formdata=None,
+            value=mine.value.value if mine else None,
+            comment=mine.comment if mine else "",
+        )
+    if _easy_read(member):
+        stance_form.value.choices = EASY_STANCE_CHOICES
+    stance_form.on_behalf_of.choices = _on_behalf_choices(member, members, _("Mine"))
+
+    if decision_form is None:
+        decision_form = DecisionForm(
+            prefix="decision",
+            formdata=None,
+            participants=[m.id for m in members if m.id in current],
+        )
+    decision_form.participants.choices = _member_choices(stance_columns(members))
+    # Deciding again what the proposal already is would be refused: do not offer it.
+    decision_form.outcome.choices = [
+        choice for choice in OUTCOME_CHOICES if choice.value != means.status.value
+    ]
+
+    if commitment_form is None:
+        commitment_form = CommitmentForm(prefix="commitment", formdata=None)
+    commitment_form.member_id.choices = _member_choices(members)
+
+    return render_template(
+        "means/proposal.html",
+        member=member,
+        parcours=member.parcours,
+        means=means,
+        members=stance_columns(members),
+        current=current,
+        history=list(reversed(means.stances)),
+        decisions=list(reversed(means.decisions)),
+        commitments=means.commitments,
+        person_voice=person_voice,
+        person_voice_message=operations.person_voice_missing_message(
+            person_voice, member.parcours.person_name
+        ),
+        pilot=pilot,
+        objective_agreed=version_in_force(parcours_id) is not None,
+        stance_form=stance_form,
+        decision_form=decision_form,
+        commitment_form=commitment_form,
+        action_form=FlaskForm(),
+        refusal=refusal,
+        today=today(),
+    ), status
+
+
+@bp.get("/parcours/<int:parcours_id>/means/<int:means_id>")
+@login_required
+def proposal(parcours_id: int, means_id: int):
+    """One proposal: description, stances with history, decisions, commitments."""
+    member = current_member(parcours_id, reading="means_proposal")
+    return _proposal_page(member, means_id)
+
+
+@bp.post("/parcours/<int:parcours_id>/means/<int:means_id>/stance")
+@login_required
+def stance(parcours_id: int, means_id: int):
+    """Take a stance on a proposal, or record the person's on their behalf."""
+    member = current_member(parcours_id)
+    means = operations.means_of(parcours_id, means_id)
+    members = current_members(parcours_id)
+    form = StanceForm(prefix="stance")
+    form.on_behalf_of.choices = _on_behalf_choices(member, members, _("Mine"))
+    refusal = None
+    if form.validate_on_submit():
+        subject = _member_by_id(members, form.on_behalf_of.data)
+        try:
+            operations.take_stance(
+                member,
+                means,
+                value=StanceValue(form.value.data),
+                comment=form.comment.data or "",
+                on_behalf_of=subject,
+            )
+        except DomainError as error:
+            refusal = _apply(
+                error,
+                form,
+                {
+                    "missing_comment": "comment",
+                    "text_too_long": "comment",
+                    "no_change": "value",
+                    "invalid_on_behalf_of": "on_behalf_of",
+                },
+            )
+        else:
+            db.session.commit()
+            if subject is not None and subject.id != member.id:
+                flash_success(_("The stance of %(name)s is recorded.", name=subject.name))
+            else:
+                flash_success(_("Your stance is recorded."))
+            return redirect(url_for("means.proposal", parcours_id=parcours_id, means_id=means_id))
+    status = refusal.status if refusal else 422
+    return _proposal_page(member, means_id, stance_form=form, refusal=refusal, status=status)
+
+
+@bp.post("/parcours/<int:parcours_id>/means/<int:means_id>/decision")
+@login_required
+def decide(parcours_id: int, means_id: int):
+    """The pilot records the decision: adopted, set aside or to revisit, with the reasons."""
+    member = current_member(parcours_id)
+    means = operations.means_of(parcours_id, means_id)
+    form = DecisionForm(prefix="decision")
+    form.participants.choices = _member_choices(current_members(parcours_id))
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            decision = operations.decide_means(
+                member,
+                means,
+                outcome=Outcome(form.outcome.data),
+                rationale=form.rationale.data,
+                participant_ids=form.participants.data or [],
+            )
+        except DomainError as error:
+            refusal = _apply(
+                error,
+                form,
+                {
+                    "missing_rationale": "rationale",
+                    "text_too_long": "rationale",
+                    "invalid_participant": "participants",
+                },
+            )
+        else:
+            db.session.commit()
+            flash_success(
+                _("The decision is recorded: %(outcome)s.", outcome=decision.outcome.label)
+            )
+            return redirect(url_for("means.proposal", parcours_id=parcours_id, means_id=means_id))
+    status = refusal.status if refusal else 422
+    return _proposal_page(member, means_id, decision_form=form, refusal=refusal, status=status)
+
+
+@bp.post("/parcours/<int:parcours_id>/means/<int:means_id>/commitments")
+@login_required
+def add_commitment(parcours_id: int, means_id: int):
+    """Record a commitment for an adopted means: who does what, by when."""
+    member = current_member(parcours_id)
+    means = operations.means_of(parcours_id, means_id)
+    members = current_members(parcours_id)
+    form = CommitmentForm(prefix="commitment")
+    form.member_id.choices = _member_choices(members)
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            operations.add_commitment(
+                member,
+                means,
+                member=_member_by_id(members, form.member_id.data),
+                action=form.action.data,
+                due_on=form.due_on.data,
+            )
+        except DomainError as error:
+            refusal = _apply(
+                error,
+                form,
+                {
+                    "missing_action": "action",
+                    "text_too_long": "action",
+                    "missing_due_on": "due_on",
+                    "due_in_past": "due_on",
+                },
+            )
+        else:
+            db.session.commit()
+            flash_success(_("The commitment is recorded."))
+            return redirect(url_for("means.proposal", parcours_id=parcours_id, means_id=means_id))
+    status = refusal.status if refusal else 422
+    return _proposal_page(member, means_id, commitment_form=form, refusal=refusal, status=status)
+
+
+@bp.post("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/kept")
+@login_required
+def keep_commitment(parcours_id: int, commitment_id: int):
+    """Mark a commitment kept (the member who committed, or the pilot; others get a 403)."""
+    member = current_member(parcours_id)
+    target = request.form.get("next")
+    if not is_safe_target(target):
+        target = url_for("means.commitments", parcours_id=parcours_id)
+    if not FlaskForm().validate_on_submit():
+        flash_error(_("The form expired. Please try again."))
+        return redirect(target)
+    commitment = operations.commitment_of(parcours_id, commitment_id)
+    try:
+        operations.keep_commitment(member, commitment)
+    except Conflict as error:
+        # Already kept (a second click, say): nothing to undo, say so on the page.
+        flash_error(error.message)
+        return redirect(target)
+    db.session.commit()
+    flash_success(_("The commitment is marked kept. Thank you."))
+    return redirect(target)
+
+
+@bp.get("/parcours/<int:parcours_id>/commitments")
+@login_required
+def commitments(parcours_id: int):
+    """Every commitment of the plan, each member's record, and mine."""
+    member = current_member(parcours_id, reading="commitments")
+    members = current_members(parcours_id)
+    rows = parcours_commitments(parcours_id)
+    return render_template(
+        "means/commitments.html",
+        member=member,
+        parcours=member.parcours,
+        commitments=rows,
+        mine=[c for c in rows if c.member_id == member.id],
+        trust=trust_by_member(rows, stance_columns(members)),
+        action_form=FlaskForm(),
+        today=today(),
+    )
+
+
+@bp.get("/commitments")
+@login_required
+def my_commitments():
+    """My commitments in every plan I share."""
+    rows = user_commitments(current_user.id)
+    for parcours_id in dict.fromkeys(c.parcours_id for c in rows):
+        record(parcours_id, current_user, Access.read, "my_commitments")
+    page = render_template(
+        "means/my_commitments.html", commitments=rows, action_form=FlaskForm(), today=today()
+    )
+    db.session.commit()  # after rendering: committing expires the rows the page shows
+    return page
+
+
+@bp.get("/parcours/<int:parcours_id>/reviews")
+@login_required
+def reviews(parcours_id: int):
+    """The reviews of the plan, latest first."""
+    member = current_member(parcours_id, reading="reviews")
+    return render_template(
+        "means/reviews.html",
+        member=member,
+        parcours=member.parcours,
+        reviews=parcours_reviews(parcours_id),
+        objective=version_in_force(parcours_id),
+    )
+
+
+@bp.route("/parcours/<int:parcours_id>/reviews/new", methods=["GET", "POST"])
+@login_required
+def new_review(parcours_id: int):
+    """Record a review of the objective's indicators: assessments, views, what to change."""
+    member = current_member(parcours_id)
+    version = version_in_force(parcours_id)
+    if version is None:
+        refusal = operations.ObjectiveNotAgreed()
+        return render_template(
+            "means/review_new.html",
+            member=member,
+            parcours=member.parcours,
+            form=None,
+            version=None,
+            refusal=refusal,
+        ), refusal.status
+    form = review_form(version.indicator_list, objective_number=version.number, held_on=today())
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            review = operations.hold_review(
+                member,
+                held_on=form.held_on.data,
+                assessments=[field.data or "" for field in form.assessment_fields],
+                what_to_change=form.what_to_change.data or "",
+                view=form.view.data or "",
+                objective_number=form.objective_number.data,
+            )
+        except DomainError as error:
+            refusal = _apply(
+                error,
+                form,
+                {
+                    "missing_held_on": "held_on",
+                    "review_in_future": "held_on",
+                    "empty_review": "view",
+                    "text_too_long": "what_to_change",
+                },
+            )
+        else:
+            db.session.commit()
+            flash_success(_("The review is recorded. Every member can add their view."))
+            return redirect(url_for("means.review", parcours_id=parcours_id, review_id=review.id))
+    status = refusal.status if refusal else 422 if form.is_submitted() else 200
+    return render_template(
+        "means/review_new.html",
+        member=member,
+        parcours=member.parcours,
+        form=form,
+        version=version,
+        refusal=refusal,
+    ), status
+
+
+def _review_page(member: Member, review_id: int, form: ReviewViewForm | None = None, status=200):
+    """One review with the form to add a view (blank, or as submitted with its errors)."""
+    review = operations.review_of(member.parcours_id, review_id, detail=True)
+    members = current_members(member.parcours_id)
+    form = form or ReviewViewForm(formdata=None)
+    form.on_behalf_of.choices = _on_behalf_choices(member, members, _("Mine"))
+    return render_template(
+        "means/review.html",
+        member=member,
+        parcours=member.parcours,
+        review=review,
+        form=form,
+    ), status
+
+
+@bp.get("/parcours/<int:parcours_id>/reviews/<int:review_id>")
+@login_required
+def review(parcours_id: int, review_id: int):
+    """One review: the indicators assessed, each member's view, what to change."""
+    member = current_member(parcours_id, reading="review")
+    return _review_page(member, review_id)
+
+
+@bp.post("/parcours/<int:parcours_id>/reviews/<int:review_id>/views")
+@login_required
+def add_view(parcours_id: int, review_id: int):
+    """Add one's view (or the person's, on their behalf) to a review."""
+    member = current_member(parcours_id)
+    review = operations.review_of(parcours_id, review_id)
+    members = current_members(parcours_id)
+    form = ReviewViewForm()
+    form.on_behalf_of.choices = _on_behalf_choices(member, members, _("Mine"))
+    if form.validate_on_submit():
+        try:
+            operations.add_review_view(
+                member,
+                review,
+                view=form.view.data,
+                on_behalf_of=_member_by_id(members, form.on_behalf_of.data),
+            )
+        except DomainError as error:
+            field = form.on_behalf_of if error.code == "invalid_on_behalf_of" else form.view
+            field.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("The view is added to the review."))
+            return redirect(url_for("means.review", parcours_id=parcours_id, review_id=review_id))
+    return _review_page(member, review_id, form, 422)

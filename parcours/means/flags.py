@@ -1,0 +1,86 @@
+"""What the timeline checks need from the means: adoptions without the person, commitments."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from parcours.accounts.models import User
+from parcours.extensions import db
+from parcours.means.models import Commitment, Decision, Means, MeansStatus, Stance, local_date
+from parcours.plans.models import Member, Role
+from parcours.timeline.checks import AdoptedMeansData, CommitmentData
+
+
+@dataclass(frozen=True)
+class MeansFlagInputs:
+    """The means data of one parcours, as the timeline checks take it."""
+
+    adopted_without_person: tuple[AdoptedMeansData, ...] = ()
+    commitments: tuple[CommitmentData, ...] = ()
+
+
+def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]:
+    """For each parcours: the adopted means with no stance from its current person member, and
+    every commitment (kept or not). Two queries, whatever the number of parcours.
+
+    A parcours with no person member raises no `decision_without_person`: adoption then rested
+    on the legal representative's stance, as the rule allows.
+    """
+    ids = list(dict.fromkeys(parcours_ids))
+    if not ids:
+        return {}
+    adopted: dict[int, list[AdoptedMeansData]] = {pid: [] for pid in ids}
+    person = (
+        select(Member.id)
+        .where(
+            Member.parcours_id == Means.parcours_id,
+            Member.role == Role.person,
+            Member.left_at.is_(None),
+        )
+        .correlate(Means)
+        .scalar_subquery()
+    )
+    person_stance = (
+        select(Stance.id)
+        .where(Stance.means_id == Means.id, Stance.member_id == person)
+        .correlate(Means)
+        .exists()
+    )
+    last_decision = (
+        select(func.max(Decision.id)).where(Decision.means_id == Means.id).correlate(Means)
+    ).scalar_subquery()
+    rows = db.session.execute(
+        select(Means.id, Means.parcours_id, Means.title, Decision.created_at)
+        .join(Decision, Decision.id == last_decision)
+        .where(
+            Means.parcours_id.in_(ids),
+            Means.status == MeansStatus.adopted,
+            person.is_not(None),
+            ~person_stance,
+        )
+        .order_by(Means.id)
+    )
+    for means_id, parcours_id, title, decided_at in rows:
+        adopted[parcours_id].append(AdoptedMeansData(means_id, title, local_date(decided_at)))
+
+    commitments: dict[int, list[CommitmentData]] = {pid: [] for pid in ids}
+    rows = db.session.execute(
+        select(
+            Commitment.id,
+            Commitment.parcours_id,
+            Commitment.action,
+            User.name,
+            Commitment.due_on,
+            Commitment.kept_at,
+        )
+        .join(Member, Commitment.member_id == Member.id)
+        .join(User, Member.user_id == User.id)
+        .where(Commitment.parcours_id.in_(ids))
+        .order_by(Commitment.due_on, Commitment.id)
+    )
+    for commitment_id, parcours_id, action, name, due_on, kept_at in rows:
+        commitments[parcours_id].append(
+            CommitmentData(commitment_id, action, name, due_on, kept_at is not None)
+        )
+    return {pid: MeansFlagInputs(tuple(adopted[pid]), tuple(commitments[pid])) for pid in ids}

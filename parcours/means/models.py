@@ -1,0 +1,504 @@
+"""Proposals (means), stances, decisions, commitments and reviews, with their read queries.
+
+History is kept, not overwritten: stances and decisions are append-only, so the current stance
+of a member is their latest row and the status of a proposal is its latest decision's outcome.
+"""
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, func, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+
+from parcours.core.audit import EVENTS
+from parcours.core.models import CreatedAtMixin, EnumType, UTCDateTime, utcnow
+from parcours.extensions import db
+from parcours.plans.models import Member, Parcours, Role
+
+TITLE_MAX = 120
+CARRIED_BY_MAX = 200
+ACTION_MAX = 300
+INDICATOR_MAX = 500
+TEXT_MAX = 4000
+
+EVENTS.update(
+    {
+        # reads
+        "means": _l("read the means"),
+        "means_proposal": _l("read a proposed means"),
+        "commitments": _l("read the commitments"),
+        "my_commitments": _l("read their own commitments"),
+        "reviews": _l("read the reviews"),
+        "review": _l("read a review"),
+        # changes
+        "means.proposed": _l("proposed the means “%(detail)s”"),
+        "stance.taken": _l("gave a stance on “%(detail)s”"),
+        "stance.on_behalf": _l("recorded a stance on behalf of %(detail)s"),
+        "means.adopted": _l("adopted the means “%(detail)s”"),
+        "means.set_aside": _l("set the means “%(detail)s” aside"),
+        "means.to_revisit": _l("marked the means “%(detail)s” to revisit"),
+        "commitment.created": _l("recorded a commitment of %(detail)s"),
+        "commitment.kept": _l("marked a commitment of %(detail)s as kept"),
+        "review.held": _l("recorded the review of %(detail)s"),
+        "review.view": _l("added a view to the review of %(detail)s"),
+    }
+)
+
+
+def today() -> date:
+    """Today in the application's time zone (Europe/Paris by default): due dates are French days."""
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Europe/Paris"
+    return utcnow().astimezone(ZoneInfo(zone)).date()
+
+
+def local_date(moment: datetime) -> date:
+    """The day a UTC timestamp falls on, in the application's time zone."""
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Europe/Paris"
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+class Category(enum.Enum):
+    """What part of life a means is about; a short fixed list, so it reads in both languages."""
+
+    schooling = "schooling"  # school, teaching unit, AESH, training
+    care = "care"  # therapy, health, rehabilitation
+    daily_life = "daily_life"  # autonomy, communication, transport
+    work = "work"  # ESAT, employment, internships
+    housing = "housing"  # where the person lives, foyer, own flat
+    social_life = "social_life"  # friends, leisure, activities
+    family_support = "family_support"  # respite, help for the family
+    other = "other"  # none of the above
+
+    @property
+    def label(self):
+        return CATEGORY_LABELS[self]
+
+
+CATEGORY_LABELS = {
+    Category.schooling: _l("School and learning"),
+    Category.care: _l("Care and therapy"),
+    Category.daily_life: _l("Daily life and autonomy"),
+    Category.work: _l("Work and training"),
+    Category.housing: _l("Housing"),
+    Category.social_life: _l("Social life and leisure"),
+    Category.family_support: _l("Support for the family"),
+    Category.other: _l("Other"),
+}
+
+
+class MeansStatus(enum.Enum):
+    """Where a proposal stands: its latest decision's outcome, or open."""
+
+    open = "open"  # under discussion, no decision yet
+    adopted = "adopted"  # the alliance decided to do it
+    set_aside = "set_aside"  # the alliance decided not to do it
+    to_revisit = "to_revisit"  # the alliance will discuss it again later
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    MeansStatus.open: _l("Under discussion"),
+    MeansStatus.adopted: _l("Adopted"),
+    MeansStatus.set_aside: _l("Set aside"),
+    MeansStatus.to_revisit: _l("To revisit"),
+}
+
+
+class Outcome(enum.Enum):
+    """What a decision says about a proposal."""
+
+    adopted = "adopted"  # do it: commitments follow
+    set_aside = "set_aside"  # do not do it
+    to_revisit = "to_revisit"  # discuss it again later
+
+    @property
+    def label(self):
+        return STATUS_LABELS[MeansStatus(self.value)]
+
+
+class StanceValue(enum.Enum):
+    """Where a member stands on a proposal."""
+
+    support = "support"  # agrees with the proposal
+    reservations = "reservations"  # not sure; has reservations
+    oppose = "oppose"  # disagrees with the proposal
+
+    @property
+    def label(self):
+        return STANCE_LABELS[self]
+
+
+STANCE_LABELS = {
+    StanceValue.support: _l("Supports"),
+    StanceValue.reservations: _l("Has reservations"),
+    StanceValue.oppose: _l("Opposes"),
+}
+
+
+class Means(CreatedAtMixin, db.Model):
+    """A way to reach the shared objective, proposed by a member."""
+
+    __tablename__ = "means"
+    __table_args__ = (Index("ix_means_parcours_status", "parcours_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text)
+    # Who would carry it out, in the proposer's words (a service, a person, "the parents").
+    carried_by: Mapped[str] = mapped_column(String(CARRIED_BY_MAX))
+    category: Mapped[Category | None] = mapped_column(EnumType(Category))
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    # Set when the author proposed it for the person (and said so).
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # Kept in sync with the latest decision by `decide_means`.
+    status: Mapped[MeansStatus] = mapped_column(EnumType(MeansStatus), default=MeansStatus.open)
+
+    parcours: Mapped[Parcours] = relationship(lazy="raise")
+    author: Mapped[Member] = relationship(foreign_keys=[author_id], lazy="joined")
+    on_behalf_of: Mapped[Member | None] = relationship(
+        foreign_keys=[on_behalf_of_id], lazy="joined"
+    )
+    stances: Mapped[list["Stance"]] = relationship(
+        back_populates="means", lazy="raise", order_by="Stance.id"
+    )
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="means", lazy="raise", order_by="Decision.id"
+    )
+    commitments: Mapped[list["Commitment"]] = relationship(
+        back_populates="means", lazy="raise", order_by="Commitment.due_on, Commitment.id"
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Stance(CreatedAtMixin, db.Model):
+    """A member's stance on a proposal at one moment. Append-only: the latest row counts."""
+
+    __tablename__ = "stances"
+    __table_args__ = (Index("ix_stances_means_member", "means_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    means_id: Mapped[int] = mapped_column(ForeignKey("means.id", ondelete="CASCADE"))
+    # Whose stance this is.
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    value: Mapped[StanceValue] = mapped_column(EnumType(StanceValue))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    # Who recorded it: the member themselves or, for the person, someone on their behalf.
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+
+    means: Mapped[Means] = relationship(back_populates="stances", lazy="raise_on_sql")
+    member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
+    author: Mapped[Member] = relationship(foreign_keys=[author_id], lazy="joined")
+
+    @property
+    def on_behalf(self) -> bool:
+        return self.author_id != self.member_id
+
+
+decision_participants = Table(
+    "decision_participants",
+    db.metadata,
+    Column("decision_id", ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id"), primary_key=True),
+)
+
+
+class Decision(CreatedAtMixin, db.Model):
+    """The pilot's decision on a proposal after the discussion. Append-only."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    means_id: Mapped[int] = mapped_column(ForeignKey("means.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[Outcome] = mapped_column(EnumType(Outcome))
+    rationale: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+
+    means: Mapped[Means] = relationship(back_populates="decisions", lazy="raise_on_sql")
+    decided_by: Mapped[Member] = relationship(lazy="joined")
+    # The members who took part in the discussion that led to it.
+    participants: Mapped[list[Member]] = relationship(
+        secondary=decision_participants, lazy="raise", order_by=Member.id
+    )
+
+
+class Commitment(CreatedAtMixin, db.Model):
+    """What a member commits to do for an adopted means, and by when."""
+
+    __tablename__ = "commitments"
+    __table_args__ = (Index("ix_commitments_parcours_due", "parcours_id", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    means_id: Mapped[int] = mapped_column(ForeignKey("means.id", ondelete="CASCADE"), index=True)
+    # Who commits.
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    action: Mapped[str] = mapped_column(String(ACTION_MAX))
+    due_on: Mapped[date] = mapped_column(Date)
+    kept_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who marked it kept: the member who committed, or the pilot.
+    kept_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+
+    means: Mapped[Means] = relationship(back_populates="commitments", lazy="raise_on_sql")
+    member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
+    kept_by: Mapped[Member | None] = relationship(foreign_keys=[kept_by_id], lazy="joined")
+    created_by: Mapped[Member] = relationship(foreign_keys=[created_by_id], lazy="joined")
+
+    @property
+    def is_kept(self) -> bool:
+        return self.kept_at is not None
+
+    def is_overdue(self, on: date | None = None) -> bool:
+        """Past its due day and not kept."""
+        return self.kept_at is None and self.due_on < (on or today())
+
+    @property
+    def kept_late(self) -> bool:
+        return self.kept_at is not None and local_date(self.kept_at) > self.due_on
+
+    def can_mark_kept(self, member: Member) -> bool:
+        """Only the member who committed, or the pilot, says it is done."""
+        return member.id == self.member_id or member.is_pilot
+
+
+class Review(CreatedAtMixin, db.Model):
+    """A bilan: on a day, the alliance looks at the objective's indicators together."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_parcours_held", "parcours_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    held_on: Mapped[date] = mapped_column(Date)
+    # The number of the objective version in force whose indicators were reviewed.
+    objective_number: Mapped[int]
+    what_to_change: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+
+    created_by: Mapped[Member] = relationship(lazy="joined")
+    assessments: Mapped[list["ReviewAssessment"]] = relationship(
+        back_populates="review", lazy="raise", order_by="ReviewAssessment.position"
+    )
+    views: Mapped[list["ReviewView"]] = relationship(
+        back_populates="review", lazy="raise", order_by="ReviewView.id"
+    )
+
+
+class ReviewAssessment(db.Model):
+    """How one indicator of the objective is going, as the review found it."""
+
+    __tablename__ = "review_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    # The indicator's text as it was in the version reviewed.
+    indicator: Mapped[str] = mapped_column(String(INDICATOR_MAX))
+    assessment: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="assessments", lazy="raise")
+
+
+class ReviewView(CreatedAtMixin, db.Model):
+    """A member's view of how it is going, added to a review (then or later). Append-only."""
+
+    __tablename__ = "review_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    # Whose view this is.
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    view: Mapped[str] = mapped_column(Text)
+    # Who wrote it: the member, or someone writing it for the person.
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+
+    review: Mapped[Review] = relationship(back_populates="views", lazy="raise")
+    member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
+    author: Mapped[Member] = relationship(foreign_keys=[author_id], lazy="joined")
+
+    @property
+    def on_behalf(self) -> bool:
+        return self.author_id != self.member_id
+
+
+# Read queries -----------------------------------------------------------------------------
+
+
+def current_stances(means_id: int) -> dict[int, Stance]:
+    """Each member's current stance (their latest) on one proposal, by member id (one query)."""
+    latest = (
+        select(func.max(Stance.id)).where(Stance.means_id == means_id).group_by(Stance.member_id)
+    )
+    stances = db.session.scalars(select(Stance).where(Stance.id.in_(latest)))
+    return {stance.member_id: stance for stance in stances}
+
+
+def stance_columns(members: list[Member]) -> list[Member]:
+    """The members as the negotiation table shows them: the person first, then the legal
+    representatives, the rest of the family, then the professionals."""
+
+    def rank(member: Member) -> int:
+        if member.role is Role.person:
+            return 0
+        if member.role is Role.family:
+            return 1 if member.is_legal_representative else 2
+        return 3
+
+    return sorted(members, key=rank)  # stable: keeps the name order within each group
+
+
+@dataclass
+class NegotiationTable:
+    """Proposals as rows, members as columns, each cell a member's current stance."""
+
+    proposals: list[Means]
+    members: list[Member]
+    cells: dict[tuple[int, int], Stance] = field(default_factory=dict)
+
+    def stance(self, means: Means, member: Member) -> Stance | None:
+        return self.cells.get((means.id, member.id))
+
+    def diverges(self, means: Means) -> bool:
+        """The members who gave a stance on it do not all stand in the same place."""
+        return means.id in self._divergent
+
+    def __post_init__(self) -> None:
+        values: dict[int, set[StanceValue]] = {}
+        for (means_id, _member_id), stance in self.cells.items():
+            values.setdefault(means_id, set()).add(stance.value)
+        self._divergent = {means_id for means_id, seen in values.items() if len(seen) > 1}
+
+
+def negotiation_table(parcours_id: int, members: list[Member]) -> NegotiationTable:
+    """Every proposal of the parcours with every current member's current stance.
+
+    A fixed number of queries, however many proposals and members (the caller passes the
+    current members, already loaded).
+    """
+    proposals = list(
+        db.session.scalars(select(Means).where(Means.parcours_id == parcours_id).order_by(Means.id))
+    )
+    cells: dict[tuple[int, int], Stance] = {}
+    if proposals:
+        latest = (
+            select(func.max(Stance.id))
+            .join(Means, Stance.means_id == Means.id)
+            .where(Means.parcours_id == parcours_id)
+            .group_by(Stance.means_id, Stance.member_id)
+        )
+        for stance in db.session.scalars(select(Stance).where(Stance.id.in_(latest))):
+            cells[(stance.means_id, stance.member_id)] = stance
+    return NegotiationTable(proposals, stance_columns(members), cells)
+
+
+def means_detail(parcours_id: int, means_id: int) -> Means | None:
+    """One proposal with its whole history: stances, decisions and their participants,
+    commitments."""
+    return db.session.scalar(
+        select(Means)
+        .where(Means.id == means_id, Means.parcours_id == parcours_id)
+        .options(
+            selectinload(Means.stances),
+            selectinload(Means.decisions).selectinload(Decision.participants),
+            selectinload(Means.commitments),
+        )
+    )
+
+
+def latest_decisions(means_ids) -> dict[int, Decision]:
+    """The latest decision on each of these proposals, with who took part (two queries)."""
+    if not means_ids:
+        return {}
+    latest = (
+        select(func.max(Decision.id))
+        .where(Decision.means_id.in_(means_ids))
+        .group_by(Decision.means_id)
+    )
+    decisions = db.session.scalars(
+        select(Decision).where(Decision.id.in_(latest)).options(selectinload(Decision.participants))
+    )
+    return {decision.means_id: decision for decision in decisions}
+
+
+def parcours_commitments(parcours_id: int) -> list[Commitment]:
+    """Every commitment of the parcours, soonest due first, with its means."""
+    return list(
+        db.session.scalars(
+            select(Commitment)
+            .where(Commitment.parcours_id == parcours_id)
+            .options(joinedload(Commitment.means))
+            .order_by(Commitment.due_on, Commitment.id)
+        )
+    )
+
+
+def user_commitments(user_id: int) -> list[Commitment]:
+    """The commitments of a user in every parcours they are still a member of."""
+    return list(
+        db.session.scalars(
+            select(Commitment)
+            .join(Member, Commitment.member_id == Member.id)
+            .where(Member.user_id == user_id, Member.left_at.is_(None))
+            .options(joinedload(Commitment.means))
+            .order_by(Commitment.due_on, Commitment.id)
+        )
+    )
+
+
+@dataclass
+class Trust:
+    """A member's record of commitments: trust is built by commitments kept."""
+
+    member: Member
+    kept: int = 0
+    kept_late: int = 0
+    overdue: int = 0
+    upcoming: int = 0
+
+
+def trust_by_member(commitments: list[Commitment], members: list[Member]) -> list[Trust]:
+    """Kept / overdue / upcoming counts for each current member (pure, from loaded rows)."""
+    on = today()
+    rows = {m.id: Trust(m) for m in members}
+    for commitment in commitments:
+        row = rows.get(commitment.member_id)
+        if row is None:
+            continue  # a former member: their commitments stay listed, not counted here
+        if commitment.is_kept:
+            row.kept += 1
+            row.kept_late += commitment.kept_late
+        elif commitment.is_overdue(on):
+            row.overdue += 1
+        else:
+            row.upcoming += 1
+    return list(rows.values())
+
+
+def parcours_reviews(parcours_id: int) -> list[Review]:
+    """The reviews of a parcours, latest first."""
+    return list(
+        db.session.scalars(
+            select(Review)
+            .where(Review.parcours_id == parcours_id)
+            .order_by(Review.held_on.desc(), Review.id.desc())
+        )
+    )
+
+
+def review_detail(parcours_id: int, review_id: int) -> Review | None:
+    """One review with its assessments and views."""
+    return db.session.scalar(
+        select(Review)
+        .where(Review.id == review_id, Review.parcours_id == parcours_id)
+        .options(selectinload(Review.assessments), selectinload(Review.views))
+    )

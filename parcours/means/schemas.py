@@ -1,0 +1,157 @@
+"""API schemas for means, stances, decisions, commitments and reviews."""
+
+from marshmallow import Schema, fields, validate
+
+from parcours.means.models import (
+    ACTION_MAX,
+    CARRIED_BY_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    Category,
+    MeansStatus,
+    Outcome,
+    StanceValue,
+    today,
+)
+from parcours.plans.schemas import MemberSchema
+
+_text = validate.Length(max=TEXT_MAX)
+
+
+# Input -------------------------------------------------------------------------------------
+
+
+class MeansInputSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    carried_by = fields.String(required=True, validate=validate.Length(min=1, max=CARRIED_BY_MAX))
+    category = fields.Enum(Category, by_value=True, load_default=None, allow_none=True)
+    # Propose it for the person (their member id), and say so.
+    on_behalf_of = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class StanceInputSchema(Schema):
+    stance = fields.Enum(StanceValue, by_value=True, required=True)
+    comment = fields.String(load_default="", validate=_text)
+    # Record the person's stance (their member id) on their behalf.
+    on_behalf_of = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class DecisionInputSchema(Schema):
+    outcome = fields.Enum(Outcome, by_value=True, required=True)
+    rationale = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    # Member ids of who took part; by default those with a stance (and the pilot).
+    participants = fields.List(
+        fields.Integer(strict=True), load_default=None, validate=validate.Length(max=500)
+    )
+
+
+class CommitmentInputSchema(Schema):
+    means_id = fields.Integer(required=True, strict=True)
+    member_id = fields.Integer(required=True, strict=True)
+    action = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_MAX))
+    due_on = fields.Date(required=True)
+
+
+class CommitmentPatchSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["kept"]))
+
+
+class AssessmentInputSchema(Schema):
+    indicator = fields.String(required=True, validate=validate.Length(max=500))
+    assessment = fields.String(load_default="", validate=_text)
+
+
+class ReviewInputSchema(Schema):
+    held_on = fields.Date(required=True)
+    # The objective version reviewed; when given, it must still be the one in force.
+    objective_version = fields.Integer(load_default=None, allow_none=True, strict=True)
+    assessments = fields.List(
+        fields.Nested(AssessmentInputSchema), load_default=list, validate=validate.Length(max=100)
+    )
+    what_to_change = fields.String(load_default="", validate=_text)
+    view = fields.String(load_default="", validate=_text)
+
+
+class ReviewViewInputSchema(Schema):
+    view = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    on_behalf_of = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+# Output ------------------------------------------------------------------------------------
+
+
+class StanceSchema(Schema):
+    member = fields.Nested(MemberSchema)
+    stance = fields.Enum(StanceValue, by_value=True, attribute="value")
+    comment = fields.String()
+    author = fields.Nested(MemberSchema)
+    on_behalf = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class DecisionSchema(Schema):
+    id = fields.Integer()
+    outcome = fields.Enum(Outcome, by_value=True)
+    rationale = fields.String()
+    decided_by = fields.Nested(MemberSchema)
+    participants = fields.List(fields.Nested(MemberSchema))
+    created_at = fields.AwareDateTime()
+
+
+class CommitmentSchema(Schema):
+    id = fields.Integer()
+    parcours_id = fields.Integer()
+    means_id = fields.Integer()
+    means_title = fields.Function(lambda c: c.means.title)
+    member = fields.Nested(MemberSchema)
+    action = fields.String()
+    due_on = fields.Date()
+    status = fields.Function(
+        lambda c: "kept" if c.is_kept else "overdue" if c.is_overdue(today()) else "to_do"
+    )
+    overdue = fields.Function(lambda c: c.is_overdue(today()))
+    kept_at = fields.AwareDateTime(allow_none=True)
+    kept_late = fields.Boolean()
+    kept_by = fields.Nested(MemberSchema, allow_none=True)
+    created_by = fields.Nested(MemberSchema)
+    created_at = fields.AwareDateTime()
+
+
+class MeansSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    carried_by = fields.String()
+    category = fields.Enum(Category, by_value=True, allow_none=True)
+    status = fields.Enum(MeansStatus, by_value=True)
+    author = fields.Nested(MemberSchema)
+    on_behalf_of = fields.Nested(MemberSchema, allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class AssessmentSchema(Schema):
+    indicator = fields.String()
+    assessment = fields.String()
+
+
+class ReviewViewSchema(Schema):
+    member = fields.Nested(MemberSchema)
+    view = fields.String()
+    author = fields.Nested(MemberSchema)
+    on_behalf = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class ReviewSchema(Schema):
+    id = fields.Integer()
+    held_on = fields.Date()
+    objective_version = fields.Integer(attribute="objective_number")
+    what_to_change = fields.String()
+    created_by = fields.Nested(MemberSchema)
+    created_at = fields.AwareDateTime()
+
+
+class ReviewDetailSchema(ReviewSchema):
+    assessments = fields.List(fields.Nested(AssessmentSchema))
+    views = fields.List(fields.Nested(ReviewViewSchema))
