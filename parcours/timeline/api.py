@@ -1,1 +1,183 @@
-"""API routes of the timeline package."""
+"""API: episodes, hand-offs, the flags of a parcours, and the caseload."""
+
+import math
+
+from flask import request
+from flask_login import current_user
+
+from parcours.core.api import api, load
+from parcours.extensions import db
+from parcours.plans.access import current_member
+from parcours.timeline import operations
+from parcours.timeline.flags import approvers_of, as_of, flags_for, relais_of
+from parcours.timeline.messages import describe, next_step
+from parcours.timeline.models import episodes_of, handoffs_of, today
+from parcours.timeline.schemas import (
+    CaseloadEntrySchema,
+    EpisodeInputSchema,
+    EpisodeSchema,
+    FlagSchema,
+    HandoffInputSchema,
+    HandoffPatchSchema,
+    HandoffSchema,
+)
+from parcours.timeline.snapshots import caseload, flag_kind
+from parcours.timeline.views import ID
+
+CASELOAD_PAGE_SIZE = 100
+RECEIVING_FIELDS = ("to_episode_id", "receiving_organisation", "to_person_and_family")
+CHECKLIST_FIELDS = ("person_involved", "services_in_contact", "meaning_note")
+
+
+def _handoff_out(handoff, approvers) -> dict:
+    relais = relais_of(handoff, approvers)
+    return {
+        **HandoffSchema().dump(handoff),
+        "relais": relais,
+        "missing": [name for name, present in relais.items() if not present],
+    }
+
+
+@api.get(f"/parcours/<{ID}:parcours_id>/episodes")
+def list_episodes(parcours_id: int):
+    """The episodes of the parcours, by start date."""
+    current_member(parcours_id, reading="timeline")
+    return {"episodes": EpisodeSchema(many=True).dump(episodes_of(parcours_id))}
+
+
+@api.post(f"/parcours/<{ID}:parcours_id>/episodes")
+def create_episode(parcours_id: int):
+    """Record an episode (a pause needs `person_agreed`)."""
+    member = current_member(parcours_id)
+    episode = operations.add_episode(member, **load(EpisodeInputSchema()))
+    out = EpisodeSchema().dump(episode)
+    db.session.commit()
+    return out, 201
+
+
+@api.get(f"/parcours/<{ID}:parcours_id>/episodes/<{ID}:episode_id>")
+def get_episode(parcours_id: int, episode_id: int):
+    """One episode."""
+    current_member(parcours_id, reading="timeline")
+    return EpisodeSchema().dump(operations.episode_of(parcours_id, episode_id))
+
+
+@api.patch(f"/parcours/<{ID}:parcours_id>/episodes/<{ID}:episode_id>")
+def patch_episode(parcours_id: int, episode_id: int):
+    """Change some fields of an episode; the others keep their values."""
+    member = current_member(parcours_id)
+    episode = operations.episode_of(parcours_id, episode_id)
+    data = load(EpisodeInputSchema(), partial=True)
+    current = {
+        "kind": episode.kind,
+        "organisation": episode.organisation.name if episode.organisation else None,
+        "label": episode.label,
+        "start_date": episode.start_date,
+        "end_date": episode.end_date,
+        "referent_member_id": episode.referent_member_id,
+        "person_agreed": episode.person_agreed,
+    }
+    operations.update_episode(member, episode, **(current | data))
+    out = EpisodeSchema().dump(episode)
+    db.session.commit()
+    return out
+
+
+@api.get(f"/parcours/<{ID}:parcours_id>/handoffs")
+def list_handoffs(parcours_id: int):
+    """The hand-offs of the parcours with their relais de sens and history."""
+    current_member(parcours_id, reading="timeline")
+    approvers = approvers_of(parcours_id)
+    handoffs = handoffs_of(parcours_id, episodes_of(parcours_id))
+    return {"handoffs": [_handoff_out(h, approvers) for h in handoffs]}
+
+
+@api.post(f"/parcours/<{ID}:parcours_id>/handoffs")
+def create_handoff(parcours_id: int):
+    """Propose a hand-off, dated today, status `proposed`."""
+    member = current_member(parcours_id)
+    handoff = operations.propose_handoff(member, **load(HandoffInputSchema()))
+    out = _handoff_out(handoff, approvers_of(parcours_id))
+    db.session.commit()
+    return out, 201
+
+
+@api.get(f"/parcours/<{ID}:parcours_id>/handoffs/<{ID}:handoff_id>")
+def get_handoff(parcours_id: int, handoff_id: int):
+    """One hand-off with its relais de sens and history."""
+    current_member(parcours_id, reading="timeline")
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    approvers = approvers_of(parcours_id)
+    return _handoff_out(handoff, approvers)
+
+
+@api.patch(f"/parcours/<{ID}:parcours_id>/handoffs/<{ID}:handoff_id>")
+def patch_handoff(parcours_id: int, handoff_id: int):
+    """Change the receiving side and/or the checklist, then (optionally) the status:
+    `{"status": "accepted"}`, `{"status": "declined", "reason": …, "declined_by": …}`,
+    `{"status": "completed"}`."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    data = load(HandoffPatchSchema())
+    if any(name in data for name in RECEIVING_FIELDS + CHECKLIST_FIELDS):
+        receiving = {
+            "to_episode_id": handoff.to_episode_id,
+            "receiving_organisation": handoff.receiving_organisation.name
+            if handoff.receiving_organisation
+            else None,
+            "to_person_and_family": handoff.to_person_and_family,
+        }
+        if any(name in data for name in RECEIVING_FIELDS):
+            # A new receiving side replaces the previous one.
+            receiving = {name: data.get(name) for name in RECEIVING_FIELDS}
+        checklist = {name: data.get(name, getattr(handoff, name)) for name in CHECKLIST_FIELDS}
+        operations.update_handoff(member, handoff, **receiving, **checklist)
+    if "status" in data:
+        operations.change_status(
+            member,
+            handoff,
+            data["status"],
+            reason=data.get("reason"),
+            declined_by=data.get("declined_by"),
+        )
+    out = _handoff_out(handoff, approvers_of(parcours_id))
+    db.session.commit()
+    return out
+
+
+@api.get(f"/parcours/<{ID}:parcours_id>/flags")
+def list_flags(parcours_id: int):
+    """The flags of the parcours as of `?today=YYYY-MM-DD` (default today), most severe first."""
+    member = current_member(parcours_id, reading="timeline")
+    on = as_of(request.args.get("today"))
+    flags = flags_for([parcours_id], on)[parcours_id]
+    name = member.parcours.person_name
+    return {
+        "today": on.isoformat(),
+        "flags": [
+            {
+                **FlagSchema().dump(flag),
+                "message": describe(flag, name),
+                "next_step": next_step(flag),
+            }
+            for flag in flags
+        ],
+    }
+
+
+@api.get("/caseload")
+def get_caseload():
+    """Every parcours of the user, most urgent first, with its open flags by kind
+    (`?kind=` keeps those with a flag of that kind; `?page=` pages through 100 at a time)."""
+    kind = flag_kind(request.args.get("kind"))
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = caseload(current_user, today(), kind)
+    db.session.commit()  # the snapshots refreshed on the way
+    pages = max(math.ceil(len(entries) / CASELOAD_PAGE_SIZE), 1)
+    shown = entries[(page - 1) * CASELOAD_PAGE_SIZE : page * CASELOAD_PAGE_SIZE]
+    return {
+        "parcours": CaseloadEntrySchema(many=True).dump(shown),
+        "total": len(entries),
+        "page": page,
+        "pages": pages,
+    }

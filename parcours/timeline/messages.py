@@ -7,7 +7,7 @@ from datetime import date
 from babel.lists import format_list
 from flask_babel import format_date, get_locale, gettext, lazy_gettext, ngettext
 
-from parcours.timeline.checks import Flag, FlagKind
+from parcours.timeline.checks import Flag, FlagKind, Severity
 
 # Short phrases for the elements of a relais de sens, keyed like Flag.missing.
 MISSING_PHRASES = {
@@ -15,6 +15,35 @@ MISSING_PHRASES = {
     "person": lazy_gettext("the person's part in the transition"),
     "meaning_note": lazy_gettext("a meaning note"),
     "contact": lazy_gettext("contact between the services"),
+}
+
+# Names of the elements of a relais de sens, for checklists and legends.
+ELEMENT_LABELS = {
+    "objective": lazy_gettext("Shared objective passed on"),
+    "person": lazy_gettext("Person involved"),
+    "meaning_note": lazy_gettext("Meaning note"),
+    "contact": lazy_gettext("Services in contact"),
+}
+
+# The letter on a chart badge for each missing element: the initials are the same in French
+# (Objectif, Personne, Note de sens, Contact), and the legend spells them out.
+BADGE_LETTERS = {"objective": "O", "person": "P", "meaning_note": "N", "contact": "C"}
+
+KIND_LABELS = {
+    FlagKind.ONGOING_RUPTURE: lazy_gettext("Ongoing rupture"),
+    FlagKind.RUPTURE: lazy_gettext("Rupture"),
+    FlagKind.MISSING_HANDOFF: lazy_gettext("Missing hand-off"),
+    FlagKind.HANDOFF_UNANSWERED: lazy_gettext("Hand-off unanswered"),
+    FlagKind.MISSING_RELAIS_DE_SENS: lazy_gettext("Missing relais de sens"),
+    FlagKind.DECISION_WITHOUT_PERSON: lazy_gettext("Decision without the person"),
+    FlagKind.COMMITMENT_OVERDUE: lazy_gettext("Commitment overdue"),
+}
+
+SEVERITY_LABELS = {
+    Severity.CRITICAL: lazy_gettext("critical"),
+    Severity.HIGH: lazy_gettext("high"),
+    Severity.MEDIUM: lazy_gettext("medium"),
+    Severity.LOW: lazy_gettext("low"),
 }
 
 

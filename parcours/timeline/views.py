@@ -1,5 +1,542 @@
-"""Pages of the timeline package."""
+"""Pages: the timeline, episodes, hand-offs and their answers, and the caseload."""
 
-from flask import Blueprint
+import math
+from datetime import date
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from parcours.alliance.models import Approval, version_in_force
+from parcours.core.errors import DomainError
+from parcours.core.views import flash_error, flash_success
+from parcours.extensions import db
+from parcours.plans.access import current_member
+from parcours.plans.models import Member, Role
+from parcours.plans.operations import current_members
+from parcours.timeline import operations
+from parcours.timeline.chart import ChartGap, ChartHandoff, build_chart
+from parcours.timeline.checks import EpisodeData, Flag, FlagKind
+from parcours.timeline.flags import approvers_of, as_of, flags_for, relais_of
+from parcours.timeline.forms import DeclineForm, EpisodeForm, HandoffForm, NewHandoffForm
+from parcours.timeline.messages import (
+    BADGE_LETTERS,
+    ELEMENT_LABELS,
+    KIND_LABELS,
+    SEVERITY_LABELS,
+    describe,
+    next_step,
+)
+from parcours.timeline.models import (
+    DeclinedBy,
+    Episode,
+    EpisodeKind,
+    Handoff,
+    HandoffStatus,
+    episodes_of,
+    handoffs_of,
+    today,
+)
+from parcours.timeline.snapshots import caseload as load_caseload
+from parcours.timeline.snapshots import flag_kind
 
 bp = Blueprint("timeline", __name__)
+
+# Ids in URLs fit a 32-bit column: a larger number is a 404, not a driver overflow.
+ID = "int(max=2147483647)"
+
+CASELOAD_PAGE_SIZE = 50
+RUPTURES = (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE)
+
+LABELS = {
+    "element_labels": ELEMENT_LABELS,
+    "badge_letters": BADGE_LETTERS,
+    "kind_labels": KIND_LABELS,
+    "severity_labels": SEVERITY_LABELS,
+}
+
+
+def _missing(relais: dict[str, bool], handoff: Handoff) -> tuple[str, ...]:
+    """The missing elements the chart shows (a declined hand-off needs none)."""
+    if handoff.status is HandoffStatus.declined:
+        return ()
+    return tuple(name for name, present in relais.items() if not present)
+
+
+@bp.get(f"/parcours/<{ID}:parcours_id>/timeline")
+@login_required
+def index(parcours_id: int):
+    """The timeline: episodes and hand-offs on a time axis, the flags, and the same as tables."""
+    member = current_member(parcours_id, reading="timeline")
+    on = as_of(request.args.get("today"))
+    episodes = episodes_of(parcours_id)
+    handoffs = handoffs_of(parcours_id, episodes)
+    flags = flags_for([parcours_id], on)[parcours_id]
+    ruptures = [f for f in flags if f.kind in RUPTURES]
+    approvers = approvers_of(parcours_id)
+    relais = {h.id: relais_of(h, approvers) for h in handoffs}
+    chart = build_chart(
+        [
+            EpisodeData(e.id, e.display_label, e.start_date, e.end_date, e.is_pause)
+            for e in episodes
+        ],
+        [
+            ChartHandoff(
+                h.id,
+                h.from_episode_id,
+                h.to_episode_id,
+                h.proposed_on,
+                h.status.value,
+                _missing(relais[h.id], h),
+            )
+            for h in handoffs
+        ],
+        [ChartGap(f.start, f.end, f.kind is FlagKind.ONGOING_RUPTURE) for f in ruptures],
+        on,
+    )
+    person_name = member.parcours.person_name
+    return render_template(
+        "timeline/index.html",
+        member=member,
+        parcours=member.parcours,
+        on=on,
+        is_today=on == today(),
+        episodes=episodes,
+        handoffs=handoffs,
+        relais=relais,
+        chart=chart,
+        episodes_by_id={e.id: e for e in episodes},
+        gap_titles=[describe(f, person_name) for f in ruptures],  # aligned with chart.gaps
+        flags=[
+            (f, describe(f, person_name), next_step(f), _flag_link(parcours_id, f)) for f in flags
+        ],
+        referents={m.id: m for m in _members_ever(parcours_id)},
+        relais_phrases=_relais_phrases(),
+        **LABELS,
+    )
+
+
+def _members_ever(parcours_id: int) -> list[Member]:
+    """Every member the parcours has had, current or not (referents may have left)."""
+    return list(db.session.scalars(select(Member).where(Member.parcours_id == parcours_id)))
+
+
+def _relais_phrases() -> dict[str, dict[bool, str]]:
+    """ "Meaning note: missing"… for each element and state, translated once per page."""
+    states = {True: _("yes"), False: _("missing")}
+    return {
+        name: {
+            present: _("%(element)s: %(state)s", element=label, state=state)
+            for present, state in states.items()
+        }
+        for name, label in ELEMENT_LABELS.items()
+    }
+
+
+def _flag_link(parcours_id: int, flag: Flag) -> tuple[str, str] | None:
+    """Where to act on a flag, and the link's words."""
+    if flag.handoff_id is not None:
+        url = url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=flag.handoff_id)
+        return url, _("Open the hand-off")
+    if flag.kind is FlagKind.MISSING_HANDOFF:
+        args = {"from": flag.episode_ids[0]}
+        if len(flag.episode_ids) > 1:
+            args["to"] = flag.episode_ids[1]
+        return url_for("timeline.new_handoff", parcours_id=parcours_id, **args), _(
+            "Record the hand-off"
+        )
+    if flag.kind is FlagKind.ONGOING_RUPTURE:
+        return url_for("timeline.new_episode", parcours_id=parcours_id), _("Add an episode")
+    if flag.means_id is not None:
+        url = url_for("means.proposal", parcours_id=parcours_id, means_id=flag.means_id)
+        return url, _("Open the decision")
+    if flag.commitment_id is not None:
+        return url_for("means.commitments", parcours_id=parcours_id), _("See the commitments")
+    return None
+
+
+def _episode_form(member: Member, episode: Episode | None = None) -> EpisodeForm:
+    values = {"kind": EpisodeKind.school.value, "referent_member_id": 0}
+    if episode is not None:
+        values = {
+            "kind": episode.kind.value,
+            "organisation": episode.organisation.name if episode.organisation else "",
+            "label": episode.label,
+            "start_date": episode.start_date,
+            "end_date": episode.end_date,
+            "referent_member_id": episode.referent_member_id or 0,
+            "person_agreed": episode.person_agreed,
+        }
+    form = EpisodeForm(data=values)
+    choices = [SelectChoice(m.id, m.name) for m in current_members(member.parcours_id)]
+    former = episode.referent_member_id if episode is not None else None
+    if former and all(choice.value != former for choice in choices):
+        name = db.session.get(Member, former).name
+        choices.append(SelectChoice(former, _("%(name)s (left the plan)", name=name)))
+    form.referent_member_id.choices = [SelectChoice(0, _("Nobody in particular")), *choices]
+    return form
+
+
+_EPISODE_ERRORS = {
+    "end_before_start": "end_date",
+    "date_out_of_range": "start_date",
+    "pause_with_organisation": "organisation",
+    "missing_organisation": "organisation",
+    "pause_not_agreed": "person_agreed",
+    "invalid_referent": "referent_member_id",
+    "text_too_long": "label",
+}
+
+
+def _save_episode(member: Member, form: EpisodeForm, episode: Episode | None):
+    """Validate, save and redirect; or None with the errors set on the form."""
+    if not form.validate_on_submit():
+        return None
+    values = {
+        "kind": EpisodeKind(form.kind.data),
+        "organisation": form.organisation.data,
+        "label": form.label.data,
+        "start_date": form.start_date.data,
+        "end_date": form.end_date.data,
+        "referent_member_id": form.referent_member_id.data or None,
+        "person_agreed": form.person_agreed.data,
+    }
+    try:
+        if episode is None:
+            episode = operations.add_episode(member, **values)
+        else:
+            operations.update_episode(member, episode, **values)
+    except DomainError as error:
+        getattr(form, _EPISODE_ERRORS.get(error.code, "kind")).errors.append(error.message)
+        return None
+    label = episode.display_label
+    db.session.commit()
+    flash_success(_("The episode %(label)s is saved.", label=label))
+    return redirect(url_for("timeline.index", parcours_id=member.parcours_id))
+
+
+@bp.route(f"/parcours/<{ID}:parcours_id>/timeline/episodes/new", methods=["GET", "POST"])
+@login_required
+def new_episode(parcours_id: int):
+    """Record a service accompanying the person, or a pause they chose."""
+    member = current_member(parcours_id)
+    form = _episode_form(member)
+    if (done := _save_episode(member, form, None)) is not None:
+        return done
+    return render_template(
+        "timeline/episode_form.html", member=member, parcours=member.parcours, form=form
+    ), 422 if form.is_submitted() else 200
+
+
+@bp.route(
+    f"/parcours/<{ID}:parcours_id>/timeline/episodes/<{ID}:episode_id>/edit",
+    methods=["GET", "POST"],
+)
+@login_required
+def edit_episode(parcours_id: int, episode_id: int):
+    """Correct an episode or record its end."""
+    member = current_member(parcours_id)
+    episode = operations.episode_of(parcours_id, episode_id)
+    form = _episode_form(member, episode)
+    if (done := _save_episode(member, form, episode)) is not None:
+        return done
+    return render_template(
+        "timeline/episode_form.html",
+        member=member,
+        parcours=member.parcours,
+        form=form,
+        episode=episode,
+    ), 422 if form.is_submitted() else 200
+
+
+def _episode_choices(episodes: list[Episode]) -> list[SelectChoice]:
+    return [
+        SelectChoice(
+            e.id,
+            _(
+                "%(label)s (%(start)s to %(end)s)",
+                label=e.display_label,
+                start=format_date(e.start_date, "short"),
+                end=format_date(e.end_date, "short") if e.end_date else "…",
+            ),
+        )
+        for e in episodes
+    ]
+
+
+_HANDOFF_ERRORS = {
+    "invalid_from_episode": "from_episode_id",
+    "missing_receiver": "receiver",
+    "several_receivers": "receiver",
+    "invalid_to_episode": "to_episode_id",
+    "same_episode": "to_episode_id",
+    "text_too_long": "receiving_organisation",
+}
+
+
+def _receiving_values(form: HandoffForm) -> dict:
+    """The receiving side chosen by the radio buttons (the other fields are ignored)."""
+    receiver = form.receiver.data
+    return {
+        "to_episode_id": form.to_episode_id.data or None if receiver == "episode" else None,
+        "receiving_organisation": form.receiving_organisation.data
+        if receiver == "organisation"
+        else None,
+        "to_person_and_family": receiver == "person_and_family",
+    }
+
+
+def _receiver_errors(form: HandoffForm) -> bool:
+    """Require the field that goes with the chosen receiving side."""
+    if form.receiver.data == "episode" and not form.to_episode_id.data:
+        form.to_episode_id.errors.append(_("Please choose the service that takes over."))
+        return True
+    if (
+        form.receiver.data == "organisation"
+        and not (form.receiving_organisation.data or "").strip()
+    ):
+        form.receiving_organisation.errors.append(_("Please give the organisation's name."))
+        return True
+    return False
+
+
+def _handoff_form_page(member, form, handoff=None, status=200):
+    return render_template(
+        "timeline/handoff_form.html",
+        member=member,
+        parcours=member.parcours,
+        form=form,
+        handoff=handoff,
+        objective=_objective_context(member.parcours_id, handoff) if handoff else None,
+        **LABELS,
+    ), status
+
+
+@bp.route(f"/parcours/<{ID}:parcours_id>/timeline/handoffs/new", methods=["GET", "POST"])
+@login_required
+def new_handoff(parcours_id: int):
+    """Propose a hand-off, with what is known of the relais de sens."""
+    member = current_member(parcours_id)
+    episodes = episodes_of(parcours_id)
+    if not episodes:
+        flash_error(_("Record the episode the hand-off starts from first."))
+        return redirect(url_for("timeline.new_episode", parcours_id=parcours_id))
+    form = NewHandoffForm()
+    if request.method == "GET":
+        form.from_episode_id.data = request.args.get("from", 0, type=int)
+        if to := request.args.get("to", type=int):
+            form.receiver.data, form.to_episode_id.data = "episode", to
+    choices = _episode_choices(episodes)
+    form.from_episode_id.choices = [SelectChoice(0, _("Choose an episode")), *choices]
+    form.to_episode_id.choices = [SelectChoice(0, _("Choose a service")), *choices]
+    if form.validate_on_submit() and not _receiver_errors(form):
+        try:
+            handoff = operations.propose_handoff(
+                member,
+                from_episode_id=form.from_episode_id.data,
+                **_receiving_values(form),
+                person_involved=form.person_involved.data,
+                services_in_contact=form.services_in_contact.data,
+                meaning_note=form.meaning_note.data,
+            )
+        except DomainError as error:
+            getattr(form, _HANDOFF_ERRORS.get(error.code, "receiver")).errors.append(error.message)
+        else:
+            handoff_id = handoff.id
+            db.session.commit()
+            flash_success(_("The hand-off is proposed."))
+            return redirect(
+                url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id)
+            )
+    return _handoff_form_page(member, form, status=422 if form.is_submitted() else 200)
+
+
+def _objective_context(parcours_id: int, handoff: Handoff) -> dict:
+    """What the page says about element (1): is there an objective in force, who from the
+    receiving side approved it, and who else from that side is a member to ask or invite."""
+    organisation = handoff.receiving_organisation_in_effect
+    in_force = version_in_force(parcours_id)
+    approved = set(
+        db.session.scalars(select(Approval.member_id).where(Approval.version_id == in_force.id))
+        if in_force
+        else ()
+    )
+    people = [
+        m
+        for m in current_members(parcours_id)
+        if (
+            m.role in (Role.person, Role.family)
+            if handoff.receives_person_and_family
+            else organisation is not None and m.organisation_id == organisation.id
+        )
+    ]
+    return {
+        "in_force": in_force,
+        "passed": relais_of(handoff, approvers_of(parcours_id))["objective"],
+        "organisation": organisation,
+        "people": people,
+        "approvers": [m for m in people if m.id in approved],
+    }
+
+
+def _handoff_page(member: Member, handoff: Handoff, decline_form=None, status: int = 200):
+    return render_template(
+        "timeline/handoff.html",
+        member=member,
+        parcours=member.parcours,
+        handoff=handoff,
+        relais=relais_of(handoff, approvers_of(member.parcours_id)),
+        objective=_objective_context(member.parcours_id, handoff),
+        decline_form=decline_form or DeclineForm(formdata=None),
+        action_form=FlaskForm(),
+        **LABELS,
+    ), status
+
+
+@bp.get(f"/parcours/<{ID}:parcours_id>/timeline/handoffs/<{ID}:handoff_id>")
+@login_required
+def handoff(parcours_id: int, handoff_id: int):
+    """A hand-off: its relais de sens, its answers and its history."""
+    member = current_member(parcours_id, reading="timeline")
+    return _handoff_page(member, operations.handoff_of(parcours_id, handoff_id))
+
+
+@bp.route(
+    f"/parcours/<{ID}:parcours_id>/timeline/handoffs/<{ID}:handoff_id>/edit",
+    methods=["GET", "POST"],
+)
+@login_required
+def edit_handoff(parcours_id: int, handoff_id: int):
+    """Change who takes over, or the relais-de-sens checklist."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    if handoff.status is HandoffStatus.declined:
+        flash_error(_("This hand-off was declined: propose a new one instead."))
+        return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+    receiver = (
+        "person_and_family"
+        if handoff.to_person_and_family
+        else "episode"
+        if handoff.to_episode_id
+        else "organisation"
+    )
+    form = HandoffForm(
+        data={
+            "receiver": receiver,
+            "to_episode_id": handoff.to_episode_id or 0,
+            "receiving_organisation": handoff.receiving_organisation.name
+            if handoff.receiving_organisation
+            else "",
+            "person_involved": handoff.person_involved,
+            "services_in_contact": handoff.services_in_contact,
+            "meaning_note": handoff.meaning_note,
+        }
+    )
+    episodes = [e for e in episodes_of(parcours_id) if e.id != handoff.from_episode_id]
+    form.to_episode_id.choices = [
+        SelectChoice(0, _("Choose a service")),
+        *_episode_choices(episodes),
+    ]
+    if form.validate_on_submit() and not _receiver_errors(form):
+        try:
+            operations.update_handoff(
+                member,
+                handoff,
+                **_receiving_values(form),
+                person_involved=form.person_involved.data,
+                services_in_contact=form.services_in_contact.data,
+                meaning_note=form.meaning_note.data,
+            )
+        except DomainError as error:
+            getattr(form, _HANDOFF_ERRORS.get(error.code, "receiver")).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("The hand-off is saved."))
+            return redirect(
+                url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id)
+            )
+    return _handoff_form_page(member, form, handoff, status=422 if form.is_submitted() else 200)
+
+
+def _answer(parcours_id: int, handoff_id: int, answer, message: str):
+    """Accept or complete a hand-off (a button), then back to its page."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    if not FlaskForm().validate_on_submit():
+        flash_error(_("The form expired. Please try again."))
+    else:
+        try:
+            answer(member, handoff)
+        except DomainError as error:
+            flash_error(error.message)
+            return _handoff_page(member, handoff, status=error.status)
+        db.session.commit()
+        flash_success(message)
+    return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+
+
+@bp.post(f"/parcours/<{ID}:parcours_id>/timeline/handoffs/<{ID}:handoff_id>/accept")
+@login_required
+def accept_handoff(parcours_id: int, handoff_id: int):
+    """Record that the receiving side accepted the hand-off."""
+    return _answer(
+        parcours_id, handoff_id, operations.accept_handoff, _("The hand-off is accepted.")
+    )
+
+
+@bp.post(f"/parcours/<{ID}:parcours_id>/timeline/handoffs/<{ID}:handoff_id>/complete")
+@login_required
+def complete_handoff(parcours_id: int, handoff_id: int):
+    """Record that the hand-off took place."""
+    return _answer(
+        parcours_id, handoff_id, operations.complete_handoff, _("The hand-off is completed.")
+    )
+
+
+@bp.post(f"/parcours/<{ID}:parcours_id>/timeline/handoffs/<{ID}:handoff_id>/decline")
+@login_required
+def decline_handoff(parcours_id: int, handoff_id: int):
+    """Record that the receiving service, or the person, declined the hand-off, and why."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _handoff_page(member, handoff, form, 422)
+    try:
+        operations.decline_handoff(
+            member, handoff, reason=form.reason.data, declined_by=DeclinedBy(form.declined_by.data)
+        )
+    except DomainError as error:
+        form.reason.errors.append(error.message)
+        return _handoff_page(member, handoff, form, error.status)
+    db.session.commit()
+    flash_success(_("The hand-off is recorded as declined."))
+    return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+
+
+@bp.get("/caseload")
+@login_required
+def caseload():
+    """Every plan of the user, the most urgent first, with its open flags."""
+    kind = flag_kind(request.args.get("kind"))
+    page = max(request.args.get("page", 1, type=int), 1)
+    on: date = today()
+    entries = load_caseload(current_user, on, kind)
+    db.session.commit()  # the snapshots refreshed on the way
+    pages = max(math.ceil(len(entries) / CASELOAD_PAGE_SIZE), 1)
+    page = min(page, pages)
+    return render_template(
+        "timeline/caseload.html",
+        entries=entries[(page - 1) * CASELOAD_PAGE_SIZE : page * CASELOAD_PAGE_SIZE],
+        total=len(entries),
+        page=page,
+        pages=pages,
+        first=(page - 1) * CASELOAD_PAGE_SIZE + 1,
+        kind=kind,
+        on=on,
+        **LABELS,
+    )

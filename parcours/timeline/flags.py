@@ -1,0 +1,253 @@
+"""The timeline checks fed from the database, for one parcours or a whole caseload.
+
+Everything is loaded with Core selects of the needed columns, in a constant number of
+queries whatever the number of parcours, episodes and hand-offs.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from parcours.accounts.models import Organisation
+from parcours.alliance.models import Approval, ObjectiveVersion
+from parcours.core.errors import BadInput, DomainError
+from parcours.extensions import db
+from parcours.means.flags import means_flag_inputs
+from parcours.plans.models import Member, Parcours, Role
+from parcours.timeline.checks import (
+    EpisodeData,
+    Flag,
+    HandoffData,
+    TimelineInput,
+    compute_flags,
+)
+from parcours.timeline.models import (
+    Episode,
+    EpisodeKind,
+    Handoff,
+    HandoffStatus,
+    check_day,
+    display_label,
+    receiving_label,
+    today,
+)
+
+
+@dataclass(frozen=True)
+class ParcoursTimeline:
+    """What the checks and the caseload need about one parcours."""
+
+    input: TimelineInput
+    # Labels of the episodes (not pauses) covering `today`.
+    current_services: tuple[str, ...]
+    # The day the latest hand-off not declined was made.
+    last_handoff_on: date | None
+
+
+@dataclass(frozen=True)
+class ObjectiveApprovers:
+    """Who approved the objective in force of one parcours, among its current members."""
+
+    organisation_ids: frozenset[int]
+    person_or_family: bool
+
+    def passed_to(self, organisation_id: int | None, person_and_family: bool) -> bool:
+        """Element (1) of the relais de sens, for one receiving side."""
+        if person_and_family:
+            return self.person_or_family
+        return organisation_id is not None and organisation_id in self.organisation_ids
+
+
+NO_APPROVERS = ObjectiveApprovers(frozenset(), False)
+
+
+def objective_approvers(parcours_ids: Sequence[int]) -> dict[int, ObjectiveApprovers]:
+    """For each parcours with an objective in force, who approved it (one query)."""
+    in_force = (
+        select(ObjectiveVersion.parcours_id, func.max(ObjectiveVersion.number).label("number"))
+        .where(
+            ObjectiveVersion.parcours_id.in_(parcours_ids),
+            ObjectiveVersion.agreed_at.is_not(None),
+        )
+        .group_by(ObjectiveVersion.parcours_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ObjectiveVersion.parcours_id, Member.role, Member.organisation_id)
+        .join(
+            in_force,
+            (in_force.c.parcours_id == ObjectiveVersion.parcours_id)
+            & (in_force.c.number == ObjectiveVersion.number),
+        )
+        .join(Approval, Approval.version_id == ObjectiveVersion.id)
+        .join(Member, Member.id == Approval.member_id)
+        .where(Member.left_at.is_(None))
+    )
+    organisations: dict[int, set[int]] = defaultdict(set)
+    person_or_family: set[int] = set()
+    for parcours_id, role, organisation_id in rows:
+        if role in (Role.person, Role.family):
+            person_or_family.add(parcours_id)
+        elif organisation_id is not None:
+            organisations[parcours_id].add(organisation_id)
+    return {
+        parcours_id: ObjectiveApprovers(
+            frozenset(organisations.get(parcours_id, ())), parcours_id in person_or_family
+        )
+        for parcours_id in organisations.keys() | person_or_family
+    }
+
+
+def approvers_of(parcours_id: int) -> ObjectiveApprovers:
+    """Who approved the objective in force of one parcours (one query)."""
+    return objective_approvers([parcours_id]).get(parcours_id, NO_APPROVERS)
+
+
+def load_timelines(parcours_ids: Sequence[int], on: date) -> dict[int, ParcoursTimeline]:
+    """The checks' input for each parcours, in a constant number of queries."""
+    ids = list(dict.fromkeys(parcours_ids))
+    if not ids:
+        return {}
+    parcours_rows = db.session.execute(
+        select(
+            Parcours.id, Parcours.person_name, Parcours.tolerance_days, Parcours.closed_on
+        ).where(Parcours.id.in_(ids))
+    ).all()
+
+    episodes: dict[int, list[EpisodeData]] = defaultdict(list)
+    episode_info: dict[int, tuple[int | None, bool, str]] = {}
+    current: dict[int, list[str]] = defaultdict(list)
+    episode_rows = db.session.execute(
+        select(
+            Episode.id,
+            Episode.parcours_id,
+            Episode.kind,
+            Episode.label,
+            Episode.start_date,
+            Episode.end_date,
+            Episode.organisation_id,
+            Organisation.name,
+        )
+        .outerjoin(Organisation, Organisation.id == Episode.organisation_id)
+        .where(Episode.parcours_id.in_(ids))
+        .order_by(Episode.start_date, Episode.id)
+    )
+    for eid, pid, kind, label, start, end, organisation_id, organisation_name in episode_rows:
+        is_pause = kind is EpisodeKind.pause
+        name = display_label(label, organisation_name)
+        episodes[pid].append(EpisodeData(eid, name, start, end, is_pause))
+        episode_info[eid] = (organisation_id, is_pause, name)
+        if not is_pause and start <= on and (end is None or end >= on):
+            current[pid].append(name)
+
+    approvers = objective_approvers(ids)
+    handoffs: dict[int, list[HandoffData]] = defaultdict(list)
+    last_handoff: dict[int, date] = {}
+    handoff_rows = db.session.execute(
+        select(
+            Handoff.id,
+            Handoff.parcours_id,
+            Handoff.from_episode_id,
+            Handoff.to_episode_id,
+            Handoff.receiving_organisation_id,
+            Organisation.name,
+            Handoff.to_person_and_family,
+            Handoff.status,
+            Handoff.proposed_on,
+            Handoff.person_involved,
+            Handoff.services_in_contact,
+            (func.length(func.trim(Handoff.meaning_note)) > 0).label("has_note"),
+        )
+        .outerjoin(Organisation, Organisation.id == Handoff.receiving_organisation_id)
+        .where(Handoff.parcours_id.in_(ids))
+        .order_by(Handoff.proposed_on, Handoff.id)
+    )
+    for row in handoff_rows:
+        (hid, pid, from_id, to_id, org_id, org_name, to_people, status, proposed_on) = row[:9]
+        to_episode = episode_info.get(to_id) if to_id is not None else None
+        person_and_family = bool(to_people) or (to_episode is not None and to_episode[1])
+        receiving_organisation = to_episode[0] if to_episode is not None else org_id
+        passed = approvers.get(pid, NO_APPROVERS).passed_to(
+            receiving_organisation, person_and_family
+        )
+        handoffs[pid].append(
+            HandoffData(
+                hid,
+                from_id,
+                to_id,
+                receiving_label(
+                    to_episode_label=to_episode[2] if to_episode else None,
+                    organisation_name=org_name,
+                    person_and_family=person_and_family,
+                ),
+                status.value,
+                proposed_on,
+                objective_passed=passed,
+                person_involved=bool(row.person_involved),
+                has_meaning_note=bool(row.has_note),
+                services_in_contact=bool(row.services_in_contact),
+            )
+        )
+        if status is not HandoffStatus.declined:
+            last_handoff[pid] = max(proposed_on, last_handoff.get(pid, proposed_on))
+
+    means = means_flag_inputs(ids)
+    timelines = {}
+    for pid, person_name, tolerance_days, closed_on in parcours_rows:
+        extra = means.get(pid)
+        timelines[pid] = ParcoursTimeline(
+            TimelineInput(
+                person_name=person_name,
+                today=on,
+                closed_on=closed_on,
+                tolerance_days=tolerance_days,
+                episodes=tuple(episodes[pid]),
+                handoffs=tuple(handoffs[pid]),
+                adopted_without_person=extra.adopted_without_person if extra else (),
+                commitments=extra.commitments if extra else (),
+            ),
+            current_services=tuple(current[pid]),
+            last_handoff_on=last_handoff.get(pid),
+        )
+    return timelines
+
+
+def flags_for(parcours_ids: Sequence[int], on: date | None = None) -> dict[int, list[Flag]]:
+    """Every flag of each parcours as of `on` (default: today), most severe first."""
+    return {
+        pid: compute_flags(timeline.input)
+        for pid, timeline in load_timelines(parcours_ids, on or today()).items()
+    }
+
+
+def relais_of(handoff: Handoff, approvers: ObjectiveApprovers) -> dict[str, bool]:
+    """The four elements of a hand-off's relais de sens, keyed like `Flag.missing`."""
+    organisation = handoff.receiving_organisation_in_effect
+    return {
+        "objective": approvers.passed_to(
+            organisation.id if organisation else None, handoff.receives_person_and_family
+        ),
+        "person": handoff.person_involved,
+        "meaning_note": handoff.has_meaning_note,
+        "contact": handoff.services_in_contact,
+    }
+
+
+def as_of(value: str | None) -> date:
+    """The day asked about in a `today` parameter (YYYY-MM-DD), by default today."""
+    if not value:
+        return today()
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInput(
+            _("The date %(value)s is not valid: write it as YYYY-MM-DD.", value=value[:20])
+        ) from None
+    try:
+        return check_day(day)
+    except DomainError as error:
+        raise BadInput(error.message) from None

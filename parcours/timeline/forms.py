@@ -1,0 +1,103 @@
+"""Forms to record an episode, propose and correct a hand-off, and decline one."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from parcours.timeline.models import LABEL_MAX, TEXT_MAX, DeclinedBy, EpisodeKind
+
+too_long = _l("At most %(n)d characters.", n=TEXT_MAX)
+
+RECEIVER_CHOICES = [
+    SelectChoice("episode", _l("A service recorded on the timeline (current or planned)")),
+    SelectChoice("organisation", _l("Another organisation, not recorded yet")),
+    SelectChoice("person_and_family", _l("The person and family themselves")),
+]
+
+
+class EpisodeForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind of service"),
+        choices=[SelectChoice(kind.value, kind.label) for kind in EpisodeKind],
+        validators=[DataRequired(_l("Please choose the kind of service."))],
+    )
+    organisation = StringField(
+        _l("Organisation"),
+        description=_l("The service or institution, e.g. IME Les Tilleuls. Empty for a pause."),
+        validators=[Optional(), Length(max=120)],
+    )
+    label = StringField(
+        _l("Label (optional)"),
+        description=_l("E.g. the class or the unit. The organisation's name is used otherwise."),
+        validators=[Optional(), Length(max=LABEL_MAX)],
+    )
+    start_date = DateField(
+        _l("Start date"),
+        description=_l("A date to come makes it a planned episode (e.g. a waiting list)."),
+        validators=[InputRequired(_l("Please give the start date."))],
+    )
+    end_date = DateField(
+        _l("End date"),
+        description=_l("Leave it empty while the service goes on."),
+        validators=[Optional()],
+    )
+    referent_member_id = SelectField(_l("Referent"), coerce=int, default=0)
+    person_agreed = BooleanField(
+        _l("The person chose this pause and agrees to it"),
+        description=_l("Only for a pause: it is then shown, not flagged as a rupture."),
+    )
+
+
+class HandoffForm(FlaskForm):
+    """Who takes over, and the relais de sens (the objective is checked by itself)."""
+
+    receiver = RadioField(
+        _l("Who takes over"),
+        choices=RECEIVER_CHOICES,
+        validators=[DataRequired(_l("Please say who takes over."))],
+    )
+    to_episode_id = SelectField(_l("Service recorded on the timeline"), coerce=int, default=0)
+    receiving_organisation = StringField(
+        _l("Other organisation"),
+        description=_l("Its name, e.g. ESAT Les Ateliers du Val."),
+        validators=[Optional(), Length(max=120)],
+    )
+    person_involved = BooleanField(_l("The person took part in the transition"))
+    services_in_contact = BooleanField(_l("The outgoing and incoming services were in contact"))
+    meaning_note = TextAreaField(
+        _l("Meaning note"),
+        description=_l("What matters to the person, what worked, what remains open."),
+        validators=[Optional(), Length(max=TEXT_MAX, message=too_long)],
+    )
+
+
+class NewHandoffForm(HandoffForm):
+    from_episode_id = SelectField(
+        _l("From the episode"),
+        coerce=int,
+        validators=[DataRequired(_l("Please choose the episode the hand-off starts from."))],
+    )
+
+
+class DeclineForm(FlaskForm):
+    declined_by = RadioField(
+        _l("Who declined"),
+        choices=[SelectChoice(d.value, d.label) for d in DeclinedBy],
+        validators=[DataRequired(_l("Please say who declined."))],
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(_l("Please give the reason for declining.")),
+            Length(max=TEXT_MAX, message=too_long),
+        ],
+    )

@@ -1,0 +1,356 @@
+"""Episodes, hand-offs and their history, and the caseload's per-parcours snapshots."""
+
+import enum
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, event, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from parcours.accounts.models import Organisation
+from parcours.core.audit import EVENTS, Access, AccessLogEntry
+from parcours.core.errors import DomainError
+from parcours.core.models import CreatedAtMixin, EnumType, UTCDateTime, utcnow
+from parcours.extensions import db
+from parcours.plans.models import Member
+
+LABEL_MAX = 120
+TEXT_MAX = 4000
+
+EVENTS.update(
+    {
+        # reads
+        "timeline": _l("read the timeline"),
+        # changes
+        "episode.created": _l("added the episode %(detail)s"),
+        "episode.updated": _l("changed the episode %(detail)s"),
+        "handoff.proposed": _l("proposed a hand-off to %(detail)s"),
+        "handoff.updated": _l("changed the hand-off to %(detail)s"),
+        "handoff.accepted": _l("recorded that the hand-off to %(detail)s was accepted"),
+        "handoff.declined": _l("recorded that the hand-off to %(detail)s was declined"),
+        "handoff.completed": _l("recorded that the hand-off to %(detail)s was completed"),
+    }
+)
+
+# Dates outside this range are typing mistakes (and would overflow date arithmetic).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
+
+def check_day(value: date) -> date:
+    """A date the timeline can hold, or a DomainError."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise DomainError(
+            gettext("Dates must be between the years 1900 and 2199."), code="date_out_of_range"
+        )
+    return value
+
+
+def today() -> date:
+    """Today in the application's time zone: the default "as of" day of the checks."""
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Europe/Paris"
+    return utcnow().astimezone(ZoneInfo(zone)).date()
+
+
+class EpisodeKind(enum.Enum):
+    school = "school"  # a school class, ordinary or adapted (ULIS, UEE…)
+    sessad = "sessad"  # home and school support service (SESSAD)
+    ime = "ime"  # medico-educational institute (IME)
+    esat = "esat"  # sheltered workshop (ESAT)
+    foyer = "foyer"  # residential or day home (foyer)
+    hospital = "hospital"  # a hospital stay or day hospital
+    home_support = "home_support"  # support at home (SAVS, SAMSAH, home help…)
+    other = "other"  # any other service
+    pause = "pause"  # a period without a service, chosen by the person
+
+    @property
+    def label(self):
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    EpisodeKind.school: _l("School"),
+    EpisodeKind.sessad: _l("SESSAD"),
+    EpisodeKind.ime: _l("IME"),
+    EpisodeKind.esat: _l("ESAT"),
+    EpisodeKind.foyer: _l("Residential home (foyer)"),
+    EpisodeKind.hospital: _l("Hospital"),
+    EpisodeKind.home_support: _l("Support at home"),
+    EpisodeKind.other: _l("Other service"),
+    EpisodeKind.pause: _l("Pause chosen by the person"),
+}
+
+
+class HandoffStatus(enum.Enum):
+    proposed = "proposed"  # made by the outgoing side, no answer yet
+    accepted = "accepted"  # the receiving side agreed to take over
+    declined = "declined"  # the receiving service or the person said no (with a reason)
+    completed = "completed"  # the transition took place
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    HandoffStatus.proposed: _l("proposed"),
+    HandoffStatus.accepted: _l("accepted"),
+    HandoffStatus.declined: _l("declined"),
+    HandoffStatus.completed: _l("completed"),
+}
+
+
+class DeclinedBy(enum.Enum):
+    service = "service"  # the receiving service
+    person = "person"  # the person themselves
+
+    @property
+    def label(self):
+        return DECLINED_BY_LABELS[self]
+
+
+DECLINED_BY_LABELS = {
+    DeclinedBy.service: _l("the receiving service"),
+    DeclinedBy.person: _l("the person"),
+}
+
+
+class HandoffEventKind(enum.Enum):
+    proposed = "proposed"  # the hand-off was recorded
+    edited = "edited"  # its receiving side or its checklist changed
+    accepted = "accepted"  # someone recorded that the receiving side accepted
+    declined = "declined"  # someone recorded the refusal, by the service or the person
+    completed = "completed"  # someone recorded that the transition took place
+
+
+class Episode(CreatedAtMixin, db.Model):
+    """A period during which one service accompanies the person, or a pause they chose."""
+
+    __tablename__ = "episodes"
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
+        # Only a pause has no organisation, and a pause needs the person's agreement.
+        CheckConstraint("kind = 'pause' OR organisation_id IS NOT NULL", name="has_organisation"),
+        CheckConstraint("kind <> 'pause' OR person_agreed", name="pause_agreed"),
+        Index("ix_episodes_parcours_start", "parcours_id", "start_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[EpisodeKind] = mapped_column(EnumType(EpisodeKind))
+    label: Mapped[str] = mapped_column(String(LABEL_MAX), default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    # Inclusive; None while the episode goes on.
+    end_date: Mapped[date | None] = mapped_column(Date)
+    referent_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # For a pause: the person asked for it or agreed to it, and this is recorded.
+    person_agreed: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    referent: Mapped[Member | None] = relationship(foreign_keys=[referent_member_id], lazy="raise")
+    created_by: Mapped[Member] = relationship(foreign_keys=[created_by_id], lazy="raise")
+
+    @property
+    def is_pause(self) -> bool:
+        return self.kind is EpisodeKind.pause
+
+    @property
+    def display_label(self) -> str:
+        return display_label(self.label, self.organisation.name if self.organisation else None)
+
+    def is_current(self, today: date) -> bool:
+        """Whether the episode covers this day."""
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+
+    def is_planned(self, today: date) -> bool:
+        return self.start_date > today
+
+
+def display_label(label: str, organisation_name: str | None) -> str:
+    """What an episode is called: its label, else its organisation, else "pause"."""
+    return label or organisation_name or gettext("Pause chosen by the person")
+
+
+class Handoff(CreatedAtMixin, db.Model):
+    """A transition from one episode to a receiving service, or to the person and family."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        CheckConstraint(
+            "to_episode_id IS NOT NULL OR receiving_organisation_id IS NOT NULL"
+            " OR to_person_and_family",
+            name="has_receiver",
+        ),
+        CheckConstraint(
+            "(status = 'declined') = (declined_by IS NOT NULL)", name="declined_by_when_declined"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(
+        ForeignKey("parcours.id", ondelete="CASCADE"), index=True
+    )
+    from_episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    # The receiving side: an existing or planned episode, another organisation, or the
+    # person and family themselves.
+    to_episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id"))
+    receiving_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    to_person_and_family: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[HandoffStatus] = mapped_column(
+        EnumType(HandoffStatus), default=HandoffStatus.proposed
+    )
+    # The day the hand-off was made.
+    proposed_on: Mapped[date] = mapped_column(Date)
+    # The relais de sens, besides the objective passed on (derived from the approvals).
+    person_involved: Mapped[bool] = mapped_column(default=False)
+    services_in_contact: Mapped[bool] = mapped_column(default=False)
+    # What matters to the person, what worked, what remains open.
+    meaning_note: Mapped[str] = mapped_column(Text, default="")
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    declined_by: Mapped[DeclinedBy | None] = mapped_column(EnumType(DeclinedBy))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    from_episode: Mapped[Episode] = relationship(foreign_keys=[from_episode_id], lazy="raise")
+    to_episode: Mapped[Episode | None] = relationship(foreign_keys=[to_episode_id], lazy="raise")
+    receiving_organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    created_by: Mapped[Member] = relationship(lazy="raise")
+    events: Mapped[list["HandoffEvent"]] = relationship(
+        back_populates="handoff", lazy="raise", order_by="HandoffEvent.id"
+    )
+
+    @property
+    def receives_person_and_family(self) -> bool:
+        """The person and family take over themselves (also a hand-off to a pause)."""
+        return self.to_person_and_family or (
+            self.to_episode is not None and self.to_episode.is_pause
+        )
+
+    @property
+    def receiving_organisation_in_effect(self) -> Organisation | None:
+        """The organisation that receives: the receiving episode's, else the one named."""
+        if self.receives_person_and_family:
+            return None
+        if self.to_episode is not None:
+            return self.to_episode.organisation
+        return self.receiving_organisation
+
+    @property
+    def receiving_label(self) -> str:
+        return receiving_label(
+            to_episode_label=self.to_episode.display_label if self.to_episode else None,
+            organisation_name=self.receiving_organisation.name
+            if self.receiving_organisation
+            else None,
+            person_and_family=self.receives_person_and_family,
+        )
+
+    @property
+    def has_meaning_note(self) -> bool:
+        return bool(self.meaning_note.strip())
+
+
+def receiving_label(
+    *, to_episode_label: str | None, organisation_name: str | None, person_and_family: bool
+) -> str:
+    """Who receives a hand-off, as a name."""
+    if person_and_family:
+        return gettext("the person and family")
+    return to_episode_label or organisation_name or ""
+
+
+class HandoffEvent(CreatedAtMixin, db.Model):
+    """One step in the life of a hand-off, with who recorded it. Append-only."""
+
+    __tablename__ = "handoff_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[HandoffEventKind] = mapped_column(EnumType(HandoffEventKind))
+    # Who recorded it (a decline "by the person" can be recorded by any member).
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    declined_by: Mapped[DeclinedBy | None] = mapped_column(EnumType(DeclinedBy))
+    # The checklist as it stood after a "proposed" or "edited" step, so no note is lost.
+    person_involved: Mapped[bool | None] = mapped_column()
+    services_in_contact: Mapped[bool | None] = mapped_column()
+    meaning_note: Mapped[str | None] = mapped_column(Text)
+
+    handoff: Mapped[Handoff] = relationship(back_populates="events", lazy="raise")
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
+def episodes_of(parcours_id: int) -> list[Episode]:
+    """The episodes of a parcours, by start date (one query, organisations joined)."""
+    return list(
+        db.session.scalars(
+            select(Episode)
+            .where(Episode.parcours_id == parcours_id)
+            .order_by(Episode.start_date, Episode.id)
+        ).unique()
+    )
+
+
+def handoffs_of(parcours_id: int, episodes: list[Episode]) -> list[Handoff]:
+    """The hand-offs of a parcours with their history (two queries), linked to `episodes`."""
+    handoffs = list(
+        db.session.scalars(
+            select(Handoff)
+            .where(Handoff.parcours_id == parcours_id)
+            .options(selectinload(Handoff.events))
+            .order_by(Handoff.proposed_on, Handoff.id)
+        ).unique()
+    )
+    link_episodes(handoffs, episodes)
+    return handoffs
+
+
+def link_episodes(handoffs: list[Handoff], episodes: list[Episode]) -> None:
+    """Set the episode relationships from episodes already loaded (no query per hand-off)."""
+    by_id = {episode.id: episode for episode in episodes}
+    for handoff in handoffs:
+        set_committed_value(handoff, "from_episode", by_id.get(handoff.from_episode_id))
+        set_committed_value(handoff, "to_episode", by_id.get(handoff.to_episode_id))
+
+
+class TimelineSnapshot(db.Model):
+    """What the caseload shows about one parcours, computed from its timeline on one day.
+
+    `revision` goes up with every change recorded in the parcours' access log (see
+    `parcours.timeline.snapshots`); the snapshot holds while `computed_revision` equals it
+    and `computed_for` is the day asked about.
+    """
+
+    __tablename__ = "timeline_snapshots"
+
+    parcours_id: Mapped[int] = mapped_column(
+        ForeignKey("parcours.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int] = mapped_column(default=0)
+    computed_revision: Mapped[int | None] = mapped_column()
+    computed_for: Mapped[date | None] = mapped_column(Date)
+    # Open flags by kind, e.g. {"rupture": 1, "missing_relais_de_sens": 2}.
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    highest_severity: Mapped[int] = mapped_column(default=0)
+    ongoing_rupture: Mapped[bool] = mapped_column(default=False)
+    # Labels of the episodes (not pauses) covering that day.
+    current_services: Mapped[list] = mapped_column(JSON, default=list)
+    last_handoff_on: Mapped[date | None] = mapped_column(Date)
+
+
+@event.listens_for(AccessLogEntry, "after_insert")
+def _bump_revision(mapper, connection, entry: AccessLogEntry) -> None:
+    """Every change recorded in a parcours makes its caseload snapshot stale."""
+    if entry.access is Access.change:
+        from parcours.timeline.snapshots import bump_revision
+
+        bump_revision(connection, entry.parcours_id)

@@ -1,0 +1,441 @@
+"""Timeline operations: record and correct episodes, propose hand-offs and answer them.
+
+Any current member may do all of it: the alliance works at parity, so a parent can record
+that school ended as well as a professional can.
+"""
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from parcours.accounts.operations import get_or_create_organisation
+from parcours.core.audit import Access, record
+from parcours.core.errors import Conflict, DomainError, NotFound
+from parcours.extensions import db
+from parcours.plans.models import Member
+from parcours.plans.operations import lock_parcours
+from parcours.timeline.models import (
+    LABEL_MAX,
+    TEXT_MAX,
+    DeclinedBy,
+    Episode,
+    EpisodeKind,
+    Handoff,
+    HandoffEvent,
+    HandoffEventKind,
+    HandoffStatus,
+    check_day,
+    today,
+)
+
+
+def _clean(text: str | None, limit: int) -> str:
+    text = " ".join((text or "").split())
+    if len(text) > limit:
+        raise DomainError(
+            _("A name can have at most %(n)d characters.", n=limit), code="text_too_long"
+        )
+    return text
+
+
+def _referent(
+    parcours_id: int, referent_member_id: int | None, current_id: int | None = None
+) -> Member | None:
+    """A current member of the parcours; the episode's referent so far may stay, even after
+    leaving the plan (they were the referent then)."""
+    if not referent_member_id:
+        return None
+    referent = db.session.get(Member, referent_member_id)
+    if referent is not None and referent.id == current_id:
+        return referent
+    if referent is None or referent.parcours_id != parcours_id or not referent.is_current:
+        raise DomainError(
+            _("The referent must be a current member of this plan."), code="invalid_referent"
+        )
+    return referent
+
+
+def _episode_fields(
+    parcours_id: int,
+    *,
+    kind: EpisodeKind,
+    organisation: str | None,
+    label: str | None,
+    start_date: date,
+    end_date: date | None,
+    referent_member_id: int | None,
+    person_agreed: bool,
+    current_referent_id: int | None = None,
+) -> dict:
+    """The checked values of an episode, or a DomainError naming the first problem."""
+    check_day(start_date)
+    if end_date is not None:
+        check_day(end_date)
+        if end_date < start_date:
+            raise DomainError(
+                _("The end date cannot be before the start date."), code="end_before_start"
+            )
+    name = _clean(organisation, 120)
+    if kind is EpisodeKind.pause:
+        if name:
+            raise DomainError(
+                _("A pause is a period without a service: leave the organisation empty."),
+                code="pause_with_organisation",
+            )
+        if not person_agreed:
+            raise DomainError(
+                _("A pause is a period the person chose: record their agreement."),
+                code="pause_not_agreed",
+            )
+    elif not name:
+        raise DomainError(
+            _("Please give the organisation of this service."), code="missing_organisation"
+        )
+    return {
+        "kind": kind,
+        "organisation": get_or_create_organisation(name) if name else None,
+        "label": _clean(label, LABEL_MAX),
+        "start_date": start_date,
+        "end_date": end_date,
+        "referent": _referent(parcours_id, referent_member_id, current_referent_id),
+        "person_agreed": kind is EpisodeKind.pause,
+    }
+
+
+def add_episode(
+    by: Member,
+    *,
+    kind: EpisodeKind,
+    organisation: str | None,
+    start_date: date,
+    end_date: date | None = None,
+    label: str | None = "",
+    referent_member_id: int | None = None,
+    person_agreed: bool = False,
+) -> Episode:
+    """Record a service accompanying the person (ongoing without an end date, planned when it
+    starts later), or a pause the person chose."""
+    fields = _episode_fields(
+        by.parcours_id,
+        kind=kind,
+        organisation=organisation,
+        label=label,
+        start_date=start_date,
+        end_date=end_date,
+        referent_member_id=referent_member_id,
+        person_agreed=person_agreed,
+    )
+    episode = Episode(parcours_id=by.parcours_id, created_by=by, **fields)
+    db.session.add(episode)
+    db.session.flush()
+    record(by.parcours_id, by.user, Access.change, "episode.created", episode.display_label)
+    return episode
+
+
+def update_episode(
+    by: Member,
+    episode: Episode,
+    *,
+    kind: EpisodeKind,
+    organisation: str | None,
+    start_date: date,
+    end_date: date | None,
+    label: str | None = "",
+    referent_member_id: int | None = None,
+    person_agreed: bool = False,
+) -> Episode:
+    """Correct or complete an episode (e.g. record its end)."""
+    if episode.parcours_id != by.parcours_id:
+        raise NotFound(_("This episode does not exist."), code="episode_not_found")
+    fields = _episode_fields(
+        by.parcours_id,
+        kind=kind,
+        organisation=organisation,
+        label=label,
+        start_date=start_date,
+        end_date=end_date,
+        referent_member_id=referent_member_id,
+        person_agreed=person_agreed,
+        current_referent_id=episode.referent_member_id,
+    )
+    for name, value in fields.items():
+        setattr(episode, name, value)
+    db.session.flush()
+    record(by.parcours_id, by.user, Access.change, "episode.updated", episode.display_label)
+    return episode
+
+
+def episode_of(parcours_id: int, episode_id: int) -> Episode:
+    """An episode of this parcours, or a 404."""
+    episode = db.session.get(Episode, episode_id)
+    if episode is None or episode.parcours_id != parcours_id:
+        raise NotFound(_("This episode does not exist."), code="episode_not_found")
+    return episode
+
+
+def _episode_in(parcours_id: int, episode_id: int | None, message: str, code: str) -> Episode:
+    """An episode of this parcours given in a request, or a 422 (not a 404: the page exists)."""
+    episode = db.session.get(Episode, episode_id) if episode_id else None
+    if episode is None or episode.parcours_id != parcours_id:
+        raise DomainError(message, code=code)
+    return episode
+
+
+def _receiving_side(
+    parcours_id: int,
+    from_episode: Episode,
+    *,
+    to_episode_id: int | None,
+    receiving_organisation: str | None,
+    to_person_and_family: bool,
+) -> dict:
+    """Exactly one receiving side: an episode, an organisation, or the person and family."""
+    name = _clean(receiving_organisation, 120)
+    given = sum((bool(to_episode_id), bool(name), bool(to_person_and_family)))
+    if given == 0:
+        raise DomainError(
+            _(
+                "Say who takes over: a recorded episode, another organisation, "
+                "or the person and family themselves."
+            ),
+            code="missing_receiver",
+        )
+    if given > 1:
+        raise DomainError(
+            _(
+                "Choose only one receiving side: a recorded episode, another organisation, "
+                "or the person and family themselves."
+            ),
+            code="several_receivers",
+        )
+    to_episode = None
+    if to_episode_id:
+        to_episode = _episode_in(
+            parcours_id,
+            to_episode_id,
+            _("The receiving episode is not part of this plan."),
+            "invalid_to_episode",
+        )
+        if to_episode.id == from_episode.id:
+            raise DomainError(
+                _("A hand-off goes from one episode to another one."), code="same_episode"
+            )
+    return {
+        "to_episode": to_episode,
+        "receiving_organisation": get_or_create_organisation(name) if name else None,
+        "to_person_and_family": bool(to_person_and_family),
+    }
+
+
+def _note(meaning_note: str | None) -> str:
+    note = (meaning_note or "").strip()
+    if len(note) > TEXT_MAX:
+        raise DomainError(
+            _("A text can have at most %(n)d characters.", n=TEXT_MAX), code="text_too_long"
+        )
+    return note
+
+
+def _event(handoff: Handoff, by: Member, kind: HandoffEventKind, **fields) -> HandoffEvent:
+    event = HandoffEvent(handoff=handoff, member=by, kind=kind, **fields)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _checklist(handoff: Handoff) -> dict:
+    """The checklist as it stands, kept in the history at each proposal or edit."""
+    return {
+        "person_involved": handoff.person_involved,
+        "services_in_contact": handoff.services_in_contact,
+        "meaning_note": handoff.meaning_note,
+    }
+
+
+def propose_handoff(
+    by: Member,
+    *,
+    from_episode_id: int,
+    to_episode_id: int | None = None,
+    receiving_organisation: str | None = None,
+    to_person_and_family: bool = False,
+    person_involved: bool = False,
+    services_in_contact: bool = False,
+    meaning_note: str | None = "",
+    proposed_on: date | None = None,
+) -> Handoff:
+    """Propose a hand-off from an episode to the service that takes over (or to the person and
+    family), with what is already known of the relais de sens. It is dated the day it is made;
+    `proposed_on` is for recording one made earlier (demo data, imports)."""
+    from_episode = _episode_in(
+        by.parcours_id,
+        from_episode_id,
+        _("The episode the hand-off starts from is not part of this plan."),
+        "invalid_from_episode",
+    )
+    receiving = _receiving_side(
+        by.parcours_id,
+        from_episode,
+        to_episode_id=to_episode_id,
+        receiving_organisation=receiving_organisation,
+        to_person_and_family=to_person_and_family,
+    )
+    handoff = Handoff(
+        parcours_id=by.parcours_id,
+        from_episode=from_episode,
+        status=HandoffStatus.proposed,
+        proposed_on=check_day(proposed_on or today()),
+        person_involved=bool(person_involved),
+        services_in_contact=bool(services_in_contact),
+        meaning_note=_note(meaning_note),
+        created_by=by,
+        events=[],
+        **receiving,
+    )
+    db.session.add(handoff)
+    db.session.flush()
+    _event(handoff, by, HandoffEventKind.proposed, **_checklist(handoff))
+    record(by.parcours_id, by.user, Access.change, "handoff.proposed", handoff.receiving_label)
+    return handoff
+
+
+def update_handoff(
+    by: Member,
+    handoff: Handoff,
+    *,
+    to_episode_id: int | None,
+    receiving_organisation: str | None,
+    to_person_and_family: bool,
+    person_involved: bool,
+    services_in_contact: bool,
+    meaning_note: str | None,
+) -> bool:
+    """Change who takes over or the relais-de-sens checklist; allowed until the hand-off is
+    declined, and after it is completed to correct the record (the history keeps every
+    version). Returns whether anything changed."""
+    if handoff.status is HandoffStatus.declined:
+        raise Conflict(
+            _("This hand-off was declined: propose a new one instead."), code="handoff_declined"
+        )
+    values = {
+        **_receiving_side(
+            by.parcours_id,
+            handoff.from_episode,
+            to_episode_id=to_episode_id,
+            receiving_organisation=receiving_organisation,
+            to_person_and_family=to_person_and_family,
+        ),
+        "person_involved": bool(person_involved),
+        "services_in_contact": bool(services_in_contact),
+        "meaning_note": _note(meaning_note),
+    }
+    if all(getattr(handoff, name) == value for name, value in values.items()):
+        return False
+    for name, value in values.items():
+        setattr(handoff, name, value)
+    db.session.flush()
+    _event(handoff, by, HandoffEventKind.edited, **_checklist(handoff))
+    record(by.parcours_id, by.user, Access.change, "handoff.updated", handoff.receiving_label)
+    return True
+
+
+def handoff_of(parcours_id: int, handoff_id: int) -> Handoff:
+    """A hand-off of this parcours with its history and episodes, or a 404."""
+    handoff = db.session.scalar(
+        select(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.parcours_id == parcours_id)
+        .options(
+            selectinload(Handoff.events),
+            selectinload(Handoff.from_episode),
+            selectinload(Handoff.to_episode),
+        )
+    )
+    if handoff is None:
+        raise NotFound(_("This hand-off does not exist."), code="handoff_not_found")
+    return handoff
+
+
+def _lock(handoff: Handoff) -> None:
+    """Serialise answers to the same hand-off, and read its status as committed."""
+    lock_parcours(handoff.parcours_id)
+    db.session.refresh(handoff, ["status"])
+
+
+def _refuse_transition(handoff: Handoff, wanted: HandoffStatus) -> Conflict:
+    return Conflict(
+        _(
+            "This hand-off is %(status)s: it cannot be marked %(wanted)s.",
+            status=handoff.status.label,
+            wanted=wanted.label,
+        ),
+        code="invalid_transition",
+    )
+
+
+def accept_handoff(by: Member, handoff: Handoff) -> None:
+    """Record that the receiving side accepted a proposed hand-off."""
+    _lock(handoff)
+    if handoff.status is not HandoffStatus.proposed:
+        raise _refuse_transition(handoff, HandoffStatus.accepted)
+    handoff.status = HandoffStatus.accepted
+    _event(handoff, by, HandoffEventKind.accepted)
+    record(by.parcours_id, by.user, Access.change, "handoff.accepted", handoff.receiving_label)
+
+
+def decline_handoff(by: Member, handoff: Handoff, *, reason: str, declined_by: DeclinedBy) -> None:
+    """Record that the receiving service, or the person, declined a proposed hand-off; any
+    member can record it, and the history says who did."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Please give the reason for declining."), code="missing_reason")
+    if len(reason) > TEXT_MAX:
+        raise DomainError(
+            _("A text can have at most %(n)d characters.", n=TEXT_MAX), code="text_too_long"
+        )
+    if not isinstance(declined_by, DeclinedBy):
+        raise DomainError(
+            _("Say who declined: the receiving service or the person."), code="missing_declined_by"
+        )
+    _lock(handoff)
+    if handoff.status is not HandoffStatus.proposed:
+        raise _refuse_transition(handoff, HandoffStatus.declined)
+    handoff.status = HandoffStatus.declined
+    handoff.decline_reason = reason
+    handoff.declined_by = declined_by
+    _event(handoff, by, HandoffEventKind.declined, decline_reason=reason, declined_by=declined_by)
+    record(by.parcours_id, by.user, Access.change, "handoff.declined", handoff.receiving_label)
+
+
+def complete_handoff(by: Member, handoff: Handoff) -> None:
+    """Record that an accepted hand-off took place."""
+    _lock(handoff)
+    if handoff.status is not HandoffStatus.accepted:
+        raise _refuse_transition(handoff, HandoffStatus.completed)
+    handoff.status = HandoffStatus.completed
+    _event(handoff, by, HandoffEventKind.completed)
+    record(by.parcours_id, by.user, Access.change, "handoff.completed", handoff.receiving_label)
+
+
+TRANSITIONS = {
+    HandoffStatus.accepted: accept_handoff,
+    HandoffStatus.completed: complete_handoff,
+}
+
+
+def change_status(
+    by: Member,
+    handoff: Handoff,
+    status: HandoffStatus,
+    *,
+    reason: str | None = None,
+    declined_by: DeclinedBy | None = None,
+) -> None:
+    """Move a hand-off to `status`: proposed → accepted or declined, accepted → completed."""
+    if status is HandoffStatus.declined:
+        decline_handoff(by, handoff, reason=reason or "", declined_by=declined_by)
+    elif status in TRANSITIONS:
+        TRANSITIONS[status](by, handoff)
+    else:
+        raise _refuse_transition(handoff, status)

@@ -1,0 +1,46 @@
+"""The demo: Léo's three months on a waiting list, Thomas's well-relayed move to the ESAT."""
+
+from parcours.alliance.models import version_in_force
+from parcours.demo import DemoWorld, build_leo, build_people, build_thomas
+from parcours.extensions import db
+from parcours.timeline import demo
+from parcours.timeline.checks import FlagKind
+from parcours.timeline.flags import flags_for
+from parcours.timeline.models import today
+from parcours.timeline.snapshots import caseload
+
+
+def test_the_demo_tells_the_story(app, client, sign_in):
+    with app.app_context():
+        world = DemoWorld()
+        build_people(world)
+        build_leo(world)
+        build_thomas(world)
+        demo.build(world)
+        db.session.commit()
+        leo = world.member("leo", "claire").parcours_id
+        thomas = world.member("thomas", "claire").parcours_id
+        flags = flags_for([leo, thomas])
+        rupture, relais = flags[leo]
+        assert rupture.kind is FlagKind.RUPTURE
+        assert 85 <= rupture.days <= 95  # about three months on a waiting list
+        assert relais.kind is FlagKind.MISSING_RELAIS_DE_SENS
+        assert relais.missing == ("meaning_note",)  # Julien (IME) approved the objective
+        assert flags[thomas] == []
+        assert version_in_force(thomas) is not None  # Thomas approved it in the builder
+        claire = world.users["claire"]
+        entries = caseload(claire, today())
+        db.session.commit()
+        assert [e.person_name for e in entries] == ["Léo", "Thomas"]
+        assert entries[0].current_services == ("IME Les Tilleuls, unité d'enseignement",)
+        assert entries[1].current_services == ("ESAT Les Ateliers du Val, atelier espaces verts",)
+        db.session.refresh(claire)  # still usable once the context ends
+
+    sign_in(claire)
+    page = client.get("/caseload")
+    assert page.text.index(">Léo</a>") < page.text.index(">Thomas</a>")
+    page = client.get(f"/parcours/{thomas}/timeline")
+    assert "Nothing to flag on" in page.text
+    assert "Shared objective passed on: yes" in page.text
+    page = client.get(f"/parcours/{leo}/timeline")
+    assert "Write the meaning note for this hand-off." in page.text

@@ -1,0 +1,214 @@
+"""Who may do what: every timeline route (pages and API) x anonymous, a signed-in non-member,
+and each role of member. Any current member may record episodes and hand-offs and answer
+them: the alliance works at parity."""
+
+from datetime import timedelta
+
+import pytest
+
+from parcours.timeline.models import EpisodeKind, today
+
+ROLES = ("anonymous", "outsider", "person", "family", "professional")
+
+
+def _day(offset: int) -> str:
+    return (today() + timedelta(days=offset)).isoformat()
+
+
+@pytest.fixture
+def world(make, tl):
+    members = make.alliance()
+    pro = members["professional"]
+    ended = tl.episode(pro, "SESSAD Les Mouettes", start=-300, end=-20)
+    ongoing = tl.episode(pro, "IME Les Tilleuls", kind=EpisodeKind.ime, start=-19)
+    proposed = tl.handoff(pro, ended, to_episode=ongoing)
+    accepted = tl.handoff(pro, ended, to_person_and_family=True)
+    tl.answer(pro, accepted, "accepted")
+    return {
+        **members,
+        "pid": pro.parcours_id,
+        "ended": ended.id,
+        "ongoing": ongoing.id,
+        "proposed": proposed.id,
+        "accepted": accepted.id,
+        "outsider": None,
+    }
+
+
+EPISODE_FORM = {
+    "kind": "hospital",
+    "organisation": "CHU de Nantes",
+    "start_date": _day(-10),
+    "end_date": _day(-5),
+    "referent_member_id": "0",
+}
+
+# (name, method, path, form data, success status) for the pages.
+PAGES = [
+    ("timeline", "get", "/parcours/{pid}/timeline", None, 200),
+    ("timeline as of", "get", "/parcours/{pid}/timeline?today=2025-01-01", None, 200),
+    ("new episode form", "get", "/parcours/{pid}/timeline/episodes/new", None, 200),
+    ("add episode", "post", "/parcours/{pid}/timeline/episodes/new", EPISODE_FORM, 302),
+    ("edit episode form", "get", "/parcours/{pid}/timeline/episodes/{ended}/edit", None, 200),
+    ("edit episode", "post", "/parcours/{pid}/timeline/episodes/{ended}/edit", EPISODE_FORM, 302),
+    ("new hand-off form", "get", "/parcours/{pid}/timeline/handoffs/new", None, 200),
+    (
+        "propose hand-off",
+        "post",
+        "/parcours/{pid}/timeline/handoffs/new",
+        {"from_episode_id": "{ongoing}", "receiver": "person_and_family"},
+        302,
+    ),
+    ("hand-off", "get", "/parcours/{pid}/timeline/handoffs/{proposed}", None, 200),
+    ("edit hand-off form", "get", "/parcours/{pid}/timeline/handoffs/{proposed}/edit", None, 200),
+    (
+        "edit hand-off",
+        "post",
+        "/parcours/{pid}/timeline/handoffs/{proposed}/edit",
+        {"receiver": "episode", "to_episode_id": "{ongoing}", "person_involved": "y"},
+        302,
+    ),
+    ("accept", "post", "/parcours/{pid}/timeline/handoffs/{proposed}/accept", {}, 302),
+    (
+        "decline",
+        "post",
+        "/parcours/{pid}/timeline/handoffs/{proposed}/decline",
+        {"declined_by": "person", "reason": "Non"},
+        302,
+    ),
+    ("complete", "post", "/parcours/{pid}/timeline/handoffs/{accepted}/complete", {}, 302),
+]
+
+# (name, method, path, JSON body, success status) for the API.
+API = [
+    ("list episodes", "get", "/episodes", None, 200),
+    (
+        "create episode",
+        "post",
+        "/episodes",
+        {"kind": "school", "organisation": "École", "start_date": "2025-09-01"},
+        201,
+    ),
+    ("read episode", "get", "/episodes/{ended}", None, 200),
+    ("patch episode", "patch", "/episodes/{ended}", {"end_date": _day(-21)}, 200),
+    ("list hand-offs", "get", "/handoffs", None, 200),
+    (
+        "propose hand-off",
+        "post",
+        "/handoffs",
+        {"from_episode_id": "{ongoing}", "to_person_and_family": True},
+        201,
+    ),
+    ("read hand-off", "get", "/handoffs/{proposed}", None, 200),
+    ("accept hand-off", "patch", "/handoffs/{proposed}", {"status": "accepted"}, 200),
+    (
+        "decline hand-off",
+        "patch",
+        "/handoffs/{proposed}",
+        {"status": "declined", "reason": "Non", "declined_by": "service"},
+        200,
+    ),
+    ("complete hand-off", "patch", "/handoffs/{accepted}", {"status": "completed"}, 200),
+    ("checklist", "patch", "/handoffs/{proposed}", {"services_in_contact": True}, 200),
+    ("flags", "get", "/flags", None, 200),
+    ("flags as of", "get", "/flags?today=2025-01-01", None, 200),
+]
+
+
+def _fill(value, world):
+    if isinstance(value, str):
+        return value.format(**world)
+    if isinstance(value, dict):
+        return {k: _fill(v, world) for k, v in value.items()}
+    return value
+
+
+def _typed(body: dict | None) -> dict | None:
+    """JSON ids are numbers."""
+    if body is None:
+        return None
+    return {k: int(v) if k.endswith("_id") else v for k, v in body.items()}
+
+
+def _user(role: str, world, make):
+    if role == "anonymous":
+        return None
+    if role == "outsider":
+        return make.user(professional=True)
+    return world[role].user
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("name", "method", "path", "data", "success"), PAGES, ids=[p[0] for p in PAGES]
+)
+def test_pages(client, sign_in, make, world, role, name, method, path, data, success):
+    user = _user(role, world, make)
+    if user is not None:
+        sign_in(user)
+    response = getattr(client, method)(_fill(path, world), data=_fill(data, world))
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert "/login?next=" in response.headers["Location"]
+    elif role == "outsider":
+        assert response.status_code == 404
+        assert "Léa" not in response.text
+    else:
+        assert response.status_code == success, response.text
+        if success == 302:
+            assert "/login" not in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("name", "method", "path", "body", "success"), API, ids=[a[0] for a in API]
+)
+def test_api(api, make, world, role, name, method, path, body, success):
+    user = _user(role, world, make)
+    url = f"/api/v1/parcours/{world['pid']}" + _fill(path, world)
+    response = getattr(api(user), method)(url, json=_typed(_fill(body, world)))
+    if role == "anonymous":
+        assert response.status_code == 401
+    elif role == "outsider":
+        assert response.status_code == 404
+        assert response.json["error"] == "not_found"
+    else:
+        assert response.status_code == success, response.json
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_caseload_page(client, sign_in, make, world, role):
+    user = _user(role, world, make)
+    if user is not None:
+        sign_in(user)
+    response = client.get("/caseload")
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert "/login?next=" in response.headers["Location"]
+        return
+    # Anyone signed in has a caseload: the plans they belong to, and only those.
+    assert response.status_code == 200
+    assert ("Léa" in response.text) is (role != "outsider")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_caseload_api(api, make, world, role):
+    response = api(_user(role, world, make)).get("/api/v1/caseload")
+    if role == "anonymous":
+        assert response.status_code == 401
+        return
+    assert response.status_code == 200
+    names = [p["person_name"] for p in response.json["parcours"]]
+    assert names == ([] if role == "outsider" else ["Léa"])
+
+
+def test_a_member_who_left_loses_access(client, sign_in, make, world):
+    from parcours.extensions import db
+    from parcours.plans.models import Member
+    from parcours.plans.operations import leave_parcours
+
+    family = world["family"]
+    make._run(lambda: leave_parcours(db.session.get(Member, family.id)))
+    sign_in(family.user)
+    assert client.get(f"/parcours/{world['pid']}/timeline").status_code == 404
+    assert "Léa" not in client.get("/caseload").text
