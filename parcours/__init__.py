@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from parcours.config import Config, TestConfig
 from parcours.core.errors import DomainError
@@ -11,8 +12,17 @@ from parcours.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Every domain package with views registers a blueprint; its api module adds API routes.
-DOMAINS = ("accounts", "plans", "alliance", "means", "timeline")
+# Every package with pages registers a blueprint; an `api` module, when it has one, adds
+# API routes. Easy-read is a way of showing the others' pages: no API, no catalogue of its own.
+DOMAINS = ("accounts", "plans", "alliance", "means", "timeline", "easyread")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` limited to 32-bit signed integers, the range of the id columns."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -34,6 +44,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         from parcours.accounts.models import use_cheap_password_hashing
 
         use_cheap_password_hashing()
+    # Ids in URLs fit the database's integer columns: a huge number is a 404, not an overflow.
+    app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
     _register_errors(app)
@@ -60,12 +72,14 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from importlib import import_module
+    from importlib.util import find_spec
 
     from parcours.core.api import api
 
     for name in DOMAINS:
         app.register_blueprint(import_module(f"parcours.{name}.views").bp)
-        import_module(f"parcours.{name}.api")
+        if find_spec(f"parcours.{name}.api"):
+            import_module(f"parcours.{name}.api")
     app.register_blueprint(api)
 
 

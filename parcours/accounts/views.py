@@ -12,8 +12,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
@@ -82,9 +82,11 @@ def login():
     if form.validate_on_submit():
         user = operations.authenticate(form.identifier.data, form.password.data)
         if user is not None:
+            from parcours.easyread.mode import easy_read_on
+
             sign_in(user, remember=form.remember.data)
             db.session.commit()
-            return redirect(next_target())
+            return redirect(next_target("easyread.home" if easy_read_on(user) else "plans.home"))
         form.password.errors.append(_("The e-mail address or the password is not right."))
         status = 401
     elif form.is_submitted():

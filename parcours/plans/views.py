@@ -16,6 +16,7 @@ from parcours.alliance.objective import load_objective
 from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import DomainError
 from parcours.core.views import flash_error, flash_success
+from parcours.easyread.mode import easy_read_on
 from parcours.extensions import db
 from parcours.plans import operations
 from parcours.plans.access import current_member
@@ -39,6 +40,8 @@ def home():
     """The user's parcours, or a short presentation for visitors."""
     if not current_user.is_authenticated:
         return render_template("plans/welcome.html")
+    if easy_read_on(current_user):
+        return redirect(url_for("easyread.home"))
     return render_template("plans/home.html", summaries=summaries_for(current_user))
 
 

@@ -1,0 +1,276 @@
+"""Easy-read pages: one task per screen, with pictograms, big buttons and read-aloud."""
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+from parcours.alliance.models import TEXT_MAX, voice_of
+from parcours.alliance.objective import load_objective
+from parcours.alliance.operations import approve_version, disagree_with_version, save_voice
+from parcours.core.errors import DomainError, StaleVersion
+from parcours.core.views import flash_error, flash_success
+from parcours.easyread.mode import easy_read_context
+from parcours.extensions import db
+from parcours.means.models import (
+    StanceValue,
+    current_stances,
+    latest_decisions,
+    negotiation_table,
+    parcours_commitments,
+    today,
+)
+from parcours.means.operations import commitment_of, keep_commitment, means_of, take_stance
+from parcours.plans.access import current_member
+from parcours.plans.operations import current_members
+from parcours.plans.summary import summaries_for
+
+bp = Blueprint("easyread", __name__, url_prefix="/easy")
+bp.app_context_processor(easy_read_context)
+
+# The three questions of "my words", in order: field, question, pictogram.
+QUESTIONS = {
+    "matters": "voice",
+    "hopes": "objective",
+    "help_me": "circle",
+}
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(validators=[Optional(), Length(max=TEXT_MAX)])
+
+
+@bp.post("/switch")
+@login_required
+def switch():
+    """Turn easy-read pages on or off for this account."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    current_user.easy_read = request.form.get("on") == "1"
+    db.session.commit()
+    return redirect(url_for("easyread.home" if current_user.easy_read else "plans.home"))
+
+
+@bp.get("/")
+@login_required
+def home():
+    """My plans, as big buttons (straight to the plan when there is only one)."""
+    summaries = summaries_for(current_user)
+    if len(summaries) == 1:
+        return redirect(url_for("easyread.plan", parcours_id=summaries[0].parcours.id))
+    return render_template("easyread/home.html", summaries=summaries)
+
+
+@bp.get("/parcours/<int:parcours_id>")
+@login_required
+def plan(parcours_id: int):
+    """The menu of a plan: my words, our goal, the ideas, my commitments, my circle."""
+    member = current_member(parcours_id, reading="parcours")
+    return render_template("easyread/plan.html", member=member, parcours=member.parcours)
+
+
+@bp.get("/parcours/<int:parcours_id>/voice")
+@login_required
+def voice(parcours_id: int):
+    """My words: the three questions and my answers."""
+    member = current_member(parcours_id, reading="voices")
+    return render_template(
+        "easyread/voice.html",
+        member=member,
+        parcours=member.parcours,
+        voice=voice_of(member),
+        questions=QUESTIONS,
+    )
+
+
+@bp.route(
+    "/parcours/<int:parcours_id>/voice/<any(matters, hopes, help_me):question>",
+    methods=["GET", "POST"],
+)
+@login_required
+def answer(parcours_id: int, question: str):
+    """One question of my words, on its own screen."""
+    member = current_member(parcours_id)
+    current = voice_of(member)
+    form = AnswerForm(answer=getattr(current, question, "") if current else "")
+    conflict = None
+    if form.validate_on_submit():
+        texts = {name: getattr(current, name, "") if current else "" for name in QUESTIONS}
+        texts["worries"] = current.worries if current else ""
+        texts[question] = form.answer.data or ""
+        try:
+            save_voice(
+                member,
+                member,
+                **texts,
+                base_number=request.form.get("base_number", type=int, default=-1),
+            )
+        except StaleVersion as error:
+            conflict = error
+        except DomainError as error:
+            form.answer.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("Saved. Thank you."))
+            return redirect(url_for("easyread.voice", parcours_id=parcours_id))
+        current = voice_of(member)
+    status = 409 if conflict else 422 if form.is_submitted() else 200
+    return render_template(
+        "easyread/answer.html",
+        member=member,
+        parcours=member.parcours,
+        form=form,
+        question=question,
+        icon=QUESTIONS[question],
+        base_number=current.number if current else 0,
+        conflict=conflict,
+    ), status
+
+
+@bp.get("/parcours/<int:parcours_id>/objective")
+@login_required
+def objective(parcours_id: int):
+    """Our goal: what it says, who said yes, and my answer."""
+    member = current_member(parcours_id, reading="objective")
+    members = current_members(parcours_id)
+    return render_template(
+        "easyread/objective.html",
+        member=member,
+        parcours=member.parcours,
+        objective=load_objective(parcours_id, members),
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/parcours/<int:parcours_id>/objective/<int:number>/yes")
+@login_required
+def approve(parcours_id: int, number: int):
+    """I agree with our goal."""
+    member = current_member(parcours_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            approve_version(member, number)
+        except DomainError as error:
+            flash_error(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("You said yes to the goal. Thank you."))
+    return redirect(url_for("easyread.objective", parcours_id=parcours_id))
+
+
+@bp.route("/parcours/<int:parcours_id>/objective/<int:number>/not-yet", methods=["GET", "POST"])
+@login_required
+def not_yet(parcours_id: int, number: int):
+    """I don't agree yet: say what is missing (if I want to)."""
+    member = current_member(parcours_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            disagree_with_version(member, number, form.answer.data or "")
+        except DomainError as error:
+            flash_error(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("Your answer is sent. The others will see it."))
+        return redirect(url_for("easyread.objective", parcours_id=parcours_id))
+    return render_template(
+        "easyread/not_yet.html", member=member, parcours=member.parcours, form=form, number=number
+    ), (422 if form.is_submitted() else 200)
+
+
+@bp.get("/parcours/<int:parcours_id>/means")
+@login_required
+def means(parcours_id: int):
+    """The ideas to reach the goal, and what I think of each."""
+    member = current_member(parcours_id, reading="means")
+    table = negotiation_table(parcours_id, current_members(parcours_id))
+    return render_template(
+        "easyread/means.html",
+        member=member,
+        parcours=member.parcours,
+        table=table,
+        decisions=latest_decisions([m.id for m in table.proposals]),
+    )
+
+
+@bp.route("/parcours/<int:parcours_id>/means/<int:means_id>", methods=["GET", "POST"])
+@login_required
+def idea(parcours_id: int, means_id: int):
+    """One idea: what it is, what was decided and by whom, what the others think, and my
+    answer with three big buttons."""
+    member = current_member(parcours_id, reading=None if request.method == "POST" else "means")
+    proposal = means_of(parcours_id, means_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            value = StanceValue(request.form.get("value", ""))
+        except ValueError:
+            form.answer.errors.append(_("Please press one of the three buttons."))
+        else:
+            try:
+                take_stance(member, proposal, value=value, comment=form.answer.data or "")
+            except DomainError as error:
+                form.answer.errors.append(error.message)
+            else:
+                db.session.commit()
+                flash_success(_("Your answer is saved. Thank you."))
+                return redirect(url_for("easyread.means", parcours_id=parcours_id))
+    stances = current_stances(proposal.id)
+    return render_template(
+        "easyread/idea.html",
+        member=member,
+        parcours=member.parcours,
+        proposal=proposal,
+        mine=stances.get(member.id),
+        others=[s for s in stances.values() if s.member_id != member.id],
+        decision=latest_decisions([proposal.id]).get(proposal.id),
+        form=form,
+    ), (422 if form.is_submitted() else 200)
+
+
+@bp.get("/parcours/<int:parcours_id>/commitments")
+@login_required
+def commitments(parcours_id: int):
+    """What I said I would do, and what the others said they would do."""
+    member = current_member(parcours_id, reading="commitments")
+    every = parcours_commitments(parcours_id)
+    return render_template(
+        "easyread/commitments.html",
+        member=member,
+        parcours=member.parcours,
+        mine=[c for c in every if c.member_id == member.id],
+        others=[c for c in every if c.member_id != member.id],
+        today=today(),
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/done")
+@login_required
+def done(parcours_id: int, commitment_id: int):
+    """I did it."""
+    member = current_member(parcours_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            keep_commitment(member, commitment_of(parcours_id, commitment_id))
+        except DomainError as error:
+            flash_error(error.message)
+        else:
+            db.session.commit()
+            flash_success(_("Well done! It is marked as done."))
+    return redirect(url_for("easyread.commitments", parcours_id=parcours_id))
+
+
+@bp.get("/parcours/<int:parcours_id>/circle")
+@login_required
+def circle(parcours_id: int):
+    """The people around me in this plan."""
+    member = current_member(parcours_id, reading="members")
+    return render_template(
+        "easyread/circle.html",
+        member=member,
+        parcours=member.parcours,
+        members=current_members(parcours_id),
+    )
