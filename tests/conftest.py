@@ -53,7 +53,9 @@ def app(database_url, tmp_path_factory):
     with app.app_context():
         _reset_database()
         upgrade(directory=app.extensions["migrate"].directory, revision="heads")
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +63,9 @@ def _isolated_database(request, app):
     """Each test runs in a transaction rolled back at its end; every session the app opens
     during the test (one per request) joins it through savepoints."""
     limiter.reset()
+    if request.node.get_closest_marker("browser"):
+        yield  # the live server has its own database
+        return
     if request.node.get_closest_marker("committing"):
         yield
         _empty_tables(app)
@@ -70,9 +75,7 @@ def _isolated_database(request, app):
         transaction = connection.begin()
     original = db.session
     db.session = scoped_session(
-        sessionmaker(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        ),
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
         scopefunc=lambda: _app_ctx_id() if has_app_context() else None,
     )
     try:

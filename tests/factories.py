@@ -24,9 +24,16 @@ class Factory:
         with self.app.app_context():
             result = build()
             db.session.commit()
-            if isinstance(result, db.Model):
-                # Loaded again (with its eager relationships) so it stays usable once detached.
-                db.session.refresh(result)
+            # Loaded again (with their eager relationships) so they stay usable once detached,
+            # as the app's sessions expire everything on commit.
+            values = (
+                result.values()
+                if isinstance(result, dict)
+                else (result if isinstance(result, list | tuple) else [result])
+            )
+            for value in values:
+                if isinstance(value, db.Model):
+                    db.session.refresh(value)
             return result
 
     def user(self, name: str | None = None, *, professional: bool = False, **kwargs) -> User:

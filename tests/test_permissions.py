@@ -1,4 +1,4 @@
-"""The permission matrix: every route of a parcours × anonymous, non-member, and members with
+"""The permission matrix: every route of a parcours x anonymous, non-member, and members with
 each role. Only members see anything of a parcours; anyone else gets a 404 (pages redirect
 anonymous visitors to the sign-in page, the API answers 401)."""
 

@@ -4,8 +4,8 @@ import pytest
 
 from parcours.accounts.models import User
 from parcours.extensions import db
-from tests.helpers import english_client
 from tests.factories import PASSWORD
+from tests.helpers import english_client
 
 
 def login(client, identifier, password=PASSWORD, follow_redirects=False, **fields):

@@ -91,3 +91,22 @@ def test_api_messages_follow_accept_language(api, make):
         f"/api/v1/parcours/{member.parcours_id}", headers={"Accept-Language": "fr"}
     )
     assert french.json["message"] == "Ce parcours n'existe pas, ou vous n'en êtes pas membre."
+
+
+def test_the_catalogues_agree_with_each_other():
+    """A string in several catalogues (the core one and a package's) reads the same in each:
+    otherwise the page would depend on which catalogue is merged last."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in sorted(ROOT.glob("parcours/**/translations/fr/LC_MESSAGES/messages.po")):
+        with path.open("rb") as file:
+            for message in read_po(file):
+                if not message.id:
+                    continue
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                if key in seen and seen[key][1] != message.string:
+                    clashes.append(f"{key!r}: {seen[key]} vs {(path.parts[-5], message.string)}")
+                seen.setdefault(key, (path.parts[-5], message.string))
+    assert not clashes, "\n".join(clashes)

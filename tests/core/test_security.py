@@ -107,3 +107,9 @@ def test_a_too_large_request_is_refused(api, make):
     )
     assert response.status_code == 413
     assert response.json["error"] == "request_entity_too_large"
+
+
+def test_a_huge_id_is_a_404_not_an_overflow(client, api, make, sign_in):
+    sign_in(make.user())
+    assert client.get("/parcours/99999999999999999999/members").status_code == 404
+    assert api(make.user()).get("/api/v1/parcours/99999999999999999999").status_code == 404
