@@ -31,6 +31,7 @@ from parcours import create_app
 from parcours.accounts.models import Organisation, User
 from parcours.accounts.operations import start_login_session
 from parcours.alliance.models import Approval, ObjectiveVersion
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
 from parcours.timeline.checks import EpisodeData, TimelineInput, compute_flags
@@ -41,7 +42,6 @@ from parcours.timeline.models import (
     HandoffEvent,
     HandoffEventKind,
     HandoffStatus,
-    today,
 )
 
 KINDS = [k for k in EpisodeKind if k is not EpisodeKind.pause]

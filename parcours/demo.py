@@ -43,6 +43,14 @@ def _join(world: DemoWorld, parcours: str, by: Member, key: str, role: Role, **k
 
 
 def build_people(world: DemoWorld) -> None:
+    admin = _user(
+        world,
+        "admin",
+        "Platform admin: accounts and organisations, no plan contents",
+        email="admin@demo.parcours.test",
+        name="Admin Parcours",
+    )
+    admin.is_admin = True
     _user(
         world,
         "sophie",

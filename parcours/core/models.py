@@ -1,8 +1,10 @@
 """Column types and mixins shared by every domain's models."""
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -11,6 +13,23 @@ from sqlalchemy.types import TypeDecorator
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def _zone() -> ZoneInfo:
+    if has_app_context():
+        return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return ZoneInfo("Europe/Paris")
+
+
+def local_date(moment: datetime) -> date:
+    """The day a UTC timestamp falls on, in the application's time zone."""
+    return moment.astimezone(_zone()).date()
+
+
+def today() -> date:
+    """Today in the application's time zone (Europe/Paris by default): due dates, episodes and
+    the timeline checks count French days."""
+    return local_date(utcnow())
 
 
 class UTCDateTime(TypeDecorator):

@@ -11,6 +11,7 @@ from parcours.alliance.models import TEXT_MAX, voice_of
 from parcours.alliance.objective import load_objective
 from parcours.alliance.operations import approve_version, disagree_with_version, save_voice
 from parcours.core.errors import DomainError, StaleVersion
+from parcours.core.models import today
 from parcours.core.views import flash_error, flash_success
 from parcours.easyread.mode import easy_read_context
 from parcours.extensions import db
@@ -20,7 +21,6 @@ from parcours.means.models import (
     latest_decisions,
     negotiation_table,
     parcours_commitments,
-    today,
 )
 from parcours.means.operations import commitment_of, keep_commitment, means_of, take_stance
 from parcours.plans.access import current_member

@@ -7,9 +7,10 @@ demo tells a story that took a few weeks.
 
 from datetime import UTC, datetime, time, timedelta
 
+from parcours.core.models import today
 from parcours.demo import DemoWorld
 from parcours.extensions import db
-from parcours.means.models import Category, Outcome, StanceValue, today
+from parcours.means.models import Category, Outcome, StanceValue
 from parcours.means.operations import (
     add_commitment,
     add_review_view,

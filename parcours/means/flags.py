@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from parcours.accounts.models import User
+from parcours.core.models import local_date
 from parcours.extensions import db
-from parcours.means.models import Commitment, Decision, Means, MeansStatus, Stance, local_date
+from parcours.means.models import Commitment, Decision, Means, MeansStatus, Stance
 from parcours.plans.models import Member, Role
 from parcours.timeline.checks import AdoptedMeansData, CommitmentData
 

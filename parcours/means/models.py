@@ -7,15 +7,13 @@ of a member is their latest row and the status of a proposal is its latest decis
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, func, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from parcours.core.audit import EVENTS
-from parcours.core.models import CreatedAtMixin, EnumType, UTCDateTime, utcnow
+from parcours.core.models import CreatedAtMixin, EnumType, UTCDateTime, local_date, today
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
 
@@ -47,18 +45,6 @@ EVENTS.update(
         "review.view": _l("added a view to the review of %(detail)s"),
     }
 )
-
-
-def today() -> date:
-    """Today in the application's time zone (Europe/Paris by default): due dates are French days."""
-    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Europe/Paris"
-    return utcnow().astimezone(ZoneInfo(zone)).date()
-
-
-def local_date(moment: datetime) -> date:
-    """The day a UTC timestamp falls on, in the application's time zone."""
-    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Europe/Paris"
-    return moment.astimezone(ZoneInfo(zone)).date()
 
 
 class Category(enum.Enum):
@@ -502,3 +488,13 @@ def review_detail(parcours_id: int, review_id: int) -> Review | None:
         .where(Review.id == review_id, Review.parcours_id == parcours_id)
         .options(selectinload(Review.assessments), selectinload(Review.views))
     )
+
+
+def means_by_status(parcours_id: int) -> dict[MeansStatus, int]:
+    """How many proposals of the parcours are open, adopted, set aside, to revisit."""
+    rows = db.session.execute(
+        select(Means.status, func.count())
+        .where(Means.parcours_id == parcours_id)
+        .group_by(Means.status)
+    )
+    return dict(rows.all())

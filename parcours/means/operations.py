@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from parcours.alliance.models import ObjectiveVersion, version_in_force
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
-from parcours.core.models import utcnow
+from parcours.core.models import today, utcnow
 from parcours.extensions import db
 from parcours.means.models import (
     ACTION_MAX,
@@ -32,7 +32,6 @@ from parcours.means.models import (
     current_stances,
     means_detail,
     review_detail,
-    today,
 )
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import current_members, lock_parcours, pilot_of

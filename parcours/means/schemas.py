@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from parcours.core.models import today
 from parcours.means.models import (
     ACTION_MAX,
     CARRIED_BY_MAX,
@@ -11,7 +12,6 @@ from parcours.means.models import (
     MeansStatus,
     Outcome,
     StanceValue,
-    today,
 )
 from parcours.plans.schemas import MemberSchema
 

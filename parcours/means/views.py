@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from parcours.alliance.models import version_in_force
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError
+from parcours.core.models import today
 from parcours.core.navigation import is_safe_target
 from parcours.core.views import flash_error, flash_success
 from parcours.extensions import db
@@ -31,7 +32,6 @@ from parcours.means.models import (
     parcours_commitments,
     parcours_reviews,
     stance_columns,
-    today,
     trust_by_member,
     user_commitments,
 )

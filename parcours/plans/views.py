@@ -15,9 +15,11 @@ from wtforms.fields.choices import SelectChoice
 from parcours.alliance.objective import load_objective
 from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import DomainError
+from parcours.core.models import today
 from parcours.core.views import flash_error, flash_success
 from parcours.easyread.mode import easy_read_on
 from parcours.extensions import db
+from parcours.means.models import means_by_status, parcours_commitments
 from parcours.plans import operations
 from parcours.plans.access import current_member
 from parcours.plans.forms import (
@@ -29,6 +31,9 @@ from parcours.plans.forms import (
 )
 from parcours.plans.models import Invitation, InvitationState, Role
 from parcours.plans.summary import summaries_for
+from parcours.timeline.checks import compute_flags
+from parcours.timeline.flags import load_timelines
+from parcours.timeline.messages import KIND_LABELS, describe
 
 bp = Blueprint("plans", __name__)
 
@@ -74,12 +79,23 @@ def overview(parcours_id: int):
     member = current_member(parcours_id, reading="parcours")
     members = operations.current_members(parcours_id)
     objective = load_objective(parcours_id, members)
+    timeline = load_timelines([parcours_id], today())[parcours_id]
+    flags = compute_flags(timeline.input)
+    commitments = [c for c in parcours_commitments(parcours_id) if c.member_id == member.id]
     return render_template(
         "plans/overview.html",
         member=member,
         parcours=member.parcours,
         members=members,
         objective=objective,
+        timeline=timeline,
+        flags=[
+            (flag, KIND_LABELS[flag.kind], describe(flag, member.parcours.person_name))
+            for flag in flags
+        ],
+        means_by_status=means_by_status(parcours_id),
+        my_commitments=[c for c in commitments if not c.is_kept],
+        today=today(),
     )
 
 

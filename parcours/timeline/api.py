@@ -6,12 +6,13 @@ from flask import request
 from flask_login import current_user
 
 from parcours.core.api import api, load
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.access import current_member
 from parcours.timeline import operations
 from parcours.timeline.flags import approvers_of, as_of, flags_for, relais_of
 from parcours.timeline.messages import describe, next_step
-from parcours.timeline.models import episodes_of, handoffs_of, today
+from parcours.timeline.models import episodes_of, handoffs_of
 from parcours.timeline.schemas import (
     CaseloadEntrySchema,
     EpisodeInputSchema,

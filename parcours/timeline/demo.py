@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from parcours.alliance.models import latest_version
 from parcours.alliance.operations import approve_version
-from parcours.timeline.models import EpisodeKind, today
+from parcours.core.models import today
+from parcours.timeline.models import EpisodeKind
 from parcours.timeline.operations import (
     accept_handoff,
     add_episode,

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from parcours.accounts.models import Organisation
 from parcours.alliance.models import Approval, ObjectiveVersion
 from parcours.core.errors import BadInput, DomainError
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.means.flags import means_flag_inputs
 from parcours.plans.models import Member, Parcours, Role
@@ -33,7 +34,6 @@ from parcours.timeline.models import (
     check_day,
     display_label,
     receiving_label,
-    today,
 )
 
 

@@ -2,9 +2,7 @@
 
 import enum
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, event, select
@@ -48,12 +46,6 @@ def check_day(value: date) -> date:
             gettext("Dates must be between the years 1900 and 2199."), code="date_out_of_range"
         )
     return value
-
-
-def today() -> date:
-    """Today in the application's time zone: the default "as of" day of the checks."""
-    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else "Europe/Paris"
-    return utcnow().astimezone(ZoneInfo(zone)).date()
 
 
 class EpisodeKind(enum.Enum):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from parcours.accounts.operations import get_or_create_organisation
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, NotFound
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member
 from parcours.plans.operations import lock_parcours
@@ -27,7 +28,6 @@ from parcours.timeline.models import (
     HandoffEventKind,
     HandoffStatus,
     check_day,
-    today,
 )
 
 

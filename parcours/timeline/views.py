@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance.models import Approval, version_in_force
 from parcours.core.errors import DomainError
+from parcours.core.models import today
 from parcours.core.views import flash_error, flash_success
 from parcours.extensions import db
 from parcours.plans.access import current_member
@@ -39,7 +40,6 @@ from parcours.timeline.models import (
     HandoffStatus,
     episodes_of,
     handoffs_of,
-    today,
 )
 from parcours.timeline.snapshots import caseload as load_caseload
 from parcours.timeline.snapshots import flag_kind

@@ -57,6 +57,7 @@ def describe(violations) -> str:
 def test_every_page_passes_axe_and_reflows(visitor, new_page, live_server):
     page = new_page(login=VISITORS[visitor])
     pages = crawl(page, live_server["url"])
+    print(f"{visitor}: {len(pages)} pages audited: {', '.join(pages)}")
     assert len(pages) >= (3 if visitor == "anonymous" else 8), pages
     axe = Axe()
     failures = {}
@@ -72,3 +73,68 @@ def test_every_page_passes_axe_and_reflows(visitor, new_page, live_server):
             failures.setdefault(path, "")
             failures[path] += f"\nwider than the screen at 360 px: {overflow}px"
     assert not failures, "\n\n".join(f"{path}:\n{text}" for path, text in failures.items())
+
+
+def audit(page) -> str:
+    results = Axe().run(page)
+    return describe(results.response["violations"]) if results.violations_count else ""
+
+
+def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
+    """Invitations, errors, form errors, a conflict, administration, easy-read for others."""
+    from parcours.extensions import db
+    from parcours.plans.models import Role
+    from parcours.plans.operations import create_invitation
+    from tests.browser.test_journeys import demo_member
+
+    with live_server["app"].app_context():
+        _invitation, token = create_invitation(
+            demo_member("claire@demo.parcours.test", "Léo"), role=Role.person
+        )
+        db.session.commit()
+    failures = {}
+
+    def check(page, what):
+        if found := audit(page):
+            failures[what] = found
+
+    visitor = new_page()
+    for path in (f"/invitations/{token}", f"/invitations/{token}/card", "/nowhere"):
+        visitor.goto(path)
+        check(visitor, path)
+    visitor.goto("/signup")
+    visitor.get_by_role("button", name="Créer mon compte").click()
+    check(visitor, "sign-up with errors")
+    visitor.goto("/login")
+    visitor.fill("#identifier", "nobody@example.org")
+    visitor.fill("#password", "wrong password")
+    visitor.get_by_role("button", name="Se connecter").click()
+    check(visitor, "sign-in refused")
+
+    claire = new_page(login="claire@demo.parcours.test")
+    claire.goto("/parcours/new")
+    claire.get_by_role("button", name="Créer le parcours").click()
+    check(claire, "new plan with errors")
+    claire.goto("/parcours/1/objective/edit")
+    claire.evaluate("document.querySelector('input[name=base_number]').value = '0'")
+    claire.fill("#text", "Un autre texte")
+    claire.get_by_role("button", name="Enregistrer cette version").click()
+    check(claire, "objective conflict")
+    claire.goto("/caseload?kind=rupture")
+    check(claire, "caseload filtered")
+    claire.goto("/")
+    claire.get_by_role("button", name="Pages faciles à lire (FALC)").click()
+    for path in (
+        "/easy/",
+        "/easy/parcours/1",
+        "/easy/parcours/1/means",
+        "/easy/parcours/1/means/1",
+    ):
+        claire.goto(path)
+        check(claire, f"{path} as a professional")
+
+    admin = new_page(login="admin@demo.parcours.test")
+    for path in ("/admin/users", "/admin/organisations", "/admin/organisations/1"):
+        admin.goto(path)
+        check(admin, path)
+    assert not failures, "\n\n".join(f"{what}:\n{text}" for what, text in failures.items())

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from parcours.core.models import today
 from parcours.extensions import db
 from tests.browser.conftest import screenshot
 
@@ -204,7 +205,7 @@ def test_journey_3_a_professional_logs_a_transition(new_page, live_server):
     the flag change on the timeline and in the caseload."""
     from parcours.plans.models import Role
     from parcours.plans.operations import create_parcours
-    from parcours.timeline.models import EpisodeKind, today
+    from parcours.timeline.models import EpisodeKind
     from parcours.timeline.operations import add_episode
 
     def setup():

@@ -7,9 +7,10 @@ from sqlalchemy import update
 from parcours.accounts.models import User
 from parcours.accounts.operations import create_user
 from parcours.alliance.operations import approve_version, propose_version
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.means import operations
-from parcours.means.models import Commitment, Means, Outcome, Review, StanceValue, today
+from parcours.means.models import Commitment, Means, Outcome, Review, StanceValue
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import (
     accept_invitation,

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from parcours.core.audit import AccessLogEntry
+from parcours.core.models import today
 from parcours.extensions import db
-from parcours.means.models import today
 from parcours.plans.models import Role
 
 

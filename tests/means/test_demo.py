@@ -3,11 +3,12 @@
 from sqlalchemy import select
 
 from parcours.accounts.models import User
+from parcours.core.models import today
 from parcours.demo import DemoWorld, build_leo, build_people
 from parcours.extensions import db
 from parcours.means import demo
 from parcours.means.flags import means_flag_inputs
-from parcours.means.models import Commitment, Means, MeansStatus, Review, current_stances, today
+from parcours.means.models import Commitment, Means, MeansStatus, Review, current_stances
 
 
 def test_the_demo_tells_the_story(app, client, sign_in):

@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
+from parcours.core.models import today
 from parcours.means.flags import MeansFlagInputs, means_flag_inputs
-from parcours.means.models import today
 from parcours.plans.models import Role
 from parcours.timeline.checks import FlagKind, TimelineInput, compute_flags
 

@@ -10,9 +10,10 @@ from datetime import timedelta
 
 import pytest
 
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.means import operations
-from parcours.means.models import Outcome, StanceValue, today
+from parcours.means.models import Outcome, StanceValue
 from parcours.plans.models import Member
 
 WHO = ("anonymous", "outsider", "person", "family", "professional", "pilot")

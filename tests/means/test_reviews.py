@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from parcours.means.models import today
+from parcours.core.models import today
 from tests.means.factories import INDICATORS
 
 INDICATOR_LIST = INDICATORS.splitlines()

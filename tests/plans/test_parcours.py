@@ -148,3 +148,43 @@ class TestApi:
         for bad in ({"tolerance_days": 0}, {"tolerance_days": "x"}, {"closed_on": "1 feb"}):
             response = client.patch(url, json=bad)
             assert response.status_code == 422, bad
+
+
+def test_the_overview_shows_the_path_the_means_and_my_commitments(client, make, sign_in, app):
+    from datetime import timedelta
+
+    from parcours.core.models import today
+    from tests.means.factories import MeansFactory
+    from tests.timeline.conftest import TimelineFactory
+
+    mk = MeansFactory(make)
+    members = mk.alliance()
+    adopted = mk.adopted(members)
+    mk.commitment(members["pilot"], adopted, members["family"], "Appeler l'école")
+    TimelineFactory(app).episode(members["professional"], start=-100, end=-30)
+    sign_in(members["family"].user)
+    page = client.get(f"/parcours/{members['family'].parcours_id}").text
+    assert "No service accompanies Léa today." in page
+    assert "Ongoing rupture" in page
+    assert "Adopted: 1" in page
+    assert "Appeler l&#39;école" in page
+    assert (today() + timedelta(days=10)).strftime("%B") in page
+
+
+def test_overview_query_count_does_not_grow(client, make, sign_in, app, count_queries):
+    from tests.means.factories import MeansFactory
+    from tests.timeline.conftest import TimelineFactory
+
+    mk = MeansFactory(make)
+    members = mk.alliance()
+    sign_in(members["professional"].user)
+    url = f"/parcours/{members['professional'].parcours_id}"
+    with count_queries() as few:
+        client.get(url)
+    timeline = TimelineFactory(app)
+    for n in range(4):
+        mk.adopted(members, f"Idée {n}")
+        timeline.episode(members["professional"], start=-400 + 60 * n, end=-350 + 60 * n)
+    with count_queries() as many:
+        client.get(url)
+    assert many.count == few.count

@@ -4,10 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member
 from parcours.timeline import operations
-from parcours.timeline.models import EpisodeKind, today
+from parcours.timeline.models import EpisodeKind
 from tests.factories import Factory
 
 

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from parcours.core.models import today
 from parcours.plans.models import Member, Role
-from parcours.timeline.models import EpisodeKind, today
+from parcours.timeline.models import EpisodeKind
 
 
 def _day(offset: int) -> str:

@@ -1,12 +1,12 @@
 """The demo: Léo's three months on a waiting list, Thomas's well-relayed move to the ESAT."""
 
 from parcours.alliance.models import version_in_force
+from parcours.core.models import today
 from parcours.demo import DemoWorld, build_leo, build_people, build_thomas
 from parcours.extensions import db
 from parcours.timeline import demo
 from parcours.timeline.checks import FlagKind
 from parcours.timeline.flags import flags_for
-from parcours.timeline.models import today
 from parcours.timeline.snapshots import caseload
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from flask_babel import force_locale
 
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.means.flags import MeansFlagInputs
 from parcours.plans.models import Member, Role
@@ -20,7 +21,7 @@ from parcours.timeline.flags import (
     load_timelines,
     relais_of,
 )
-from parcours.timeline.models import DeclinedBy, EpisodeKind, TimelineSnapshot, today
+from parcours.timeline.models import DeclinedBy, EpisodeKind, TimelineSnapshot
 from parcours.timeline.operations import handoff_of
 from parcours.timeline.snapshots import caseload
 from tests.means.factories import MeansFactory

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from parcours.accounts.models import Organisation
 from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import Conflict, DomainError, NotFound
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import leave_parcours
@@ -21,7 +22,6 @@ from parcours.timeline.models import (
     Handoff,
     HandoffEventKind,
     HandoffStatus,
-    today,
 )
 
 

@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from parcours.core.models import today
 from parcours.plans.models import Member, Role
-from parcours.timeline.models import DeclinedBy, EpisodeKind, today
+from parcours.timeline.models import DeclinedBy, EpisodeKind
 from tests.helpers import english_client
 
 

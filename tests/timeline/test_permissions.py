@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from parcours.timeline.models import EpisodeKind, today
+from parcours.core.models import today
+from parcours.timeline.models import EpisodeKind
 
 ROLES = ("anonymous", "outsider", "person", "family", "professional")
 
