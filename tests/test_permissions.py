@@ -80,7 +80,7 @@ ROUTES = [
     Route("GET", "/api/v1/parcours/{p}/access-log", api=True),
 ]
 
-# Routes that belong to no parcours: covered by tests/accounts and tests/plans.
+# Routes that belong to no parcours, each with its own tests.
 GLOBAL_RULES = {
     "/",
     "/login",
@@ -104,6 +104,13 @@ GLOBAL_RULES = {
     "/admin/users/<int:user_id>/<any(deactivate, reactivate):action>",
     "/admin/organisations",
     "/admin/organisations/<int:organisation_id>",
+    # a user's own lists across their parcours (tests/means, tests/timeline, tests/easyread)
+    "/commitments",
+    "/api/v1/commitments",
+    "/caseload",
+    "/api/v1/caseload",
+    "/easy/",
+    "/easy/switch",
 }
 
 
@@ -178,25 +185,39 @@ def test_member(route, role, world, client, sign_in, api):
     assert response.status_code == expected, response.text[:500]
 
 
-def test_every_parcours_route_is_in_the_matrix(app):
-    """A new foundation route must be added to the matrix (or to GLOBAL_RULES, with its own
-    tests); the other packages keep their matrix in tests/<package>/."""
-    covered = {
-        route.path.replace("{p}", "<int:parcours_id>")
-        .replace("{inv}", "<int:invitation_id>")
-        .replace("{n}", "<int:number>")
-        .replace("{me}", "<int:member_id>")
-        .replace("{person}", "<int:member_id>")
-        for route in ROUTES
-    }
-    foundation = ("parcours.accounts.", "parcours.plans.", "parcours.alliance.")
-    rules = {
-        rule.rule
-        for rule in app.url_map.iter_rules()
-        if app.view_functions[rule.endpoint].__module__.startswith(foundation)
-    }
+def matrix_paths():
+    """(method, path) of every route in the permission matrices of every package."""
+    from tests.easyread import test_permissions as easyread
+    from tests.means import test_permissions as means
+    from tests.timeline import test_permissions as timeline
+
+    yield from ((r.method, r.path) for r in ROUTES)
+    yield from ((r.method.upper(), r.url) for r in means.ROUTES)
+    yield from ((method.upper(), path) for _name, method, path, *_rest in timeline.PAGES)
+    yield from (
+        (method.upper(), "/api/v1/parcours/{pid}" + path)
+        for _name, method, path, *_rest in timeline.API
+    )
+    yield from ((method.upper(), path) for method, path, *_rest in easyread.ROUTES)
+
+
+class AnyId(dict):
+    def __missing__(self, key):
+        return "1"
+
+
+def test_every_route_is_in_a_permission_matrix(app):
+    """A new route must be added to its package's matrix (or to GLOBAL_RULES, with tests)."""
+    adapter = app.url_map.bind("parcours.test")
+    covered = set()
+    for method, path in matrix_paths():
+        rule, _arguments = adapter.match(
+            path.split("?")[0].format_map(AnyId()), method=method, return_rule=True
+        )
+        covered.add(rule.rule)
+    rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     missing = rules - covered - GLOBAL_RULES
-    assert not missing, f"routes missing from the permission matrix: {sorted(missing)}"
+    assert not missing, f"routes missing from the permission matrices: {sorted(missing)}"
 
 
 def test_roles_cover_the_domain():

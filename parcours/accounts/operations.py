@@ -65,6 +65,17 @@ def get_or_create_organisation(name: str) -> Organisation:
     return organisation
 
 
+def _set_professional_details(user: User, organisation: str | None, function: str | None) -> None:
+    """A professional states their organisation and function."""
+    if not organisation or not function or not function.strip():
+        raise DomainError(
+            _("A professional states their organisation and function."),
+            code="missing_organisation",
+        )
+    user.organisation = get_or_create_organisation(organisation)
+    user.function = function.strip()[:80]
+
+
 def create_user(
     *,
     name: str,
@@ -93,13 +104,7 @@ def create_user(
     user = User(name=name[:80], email=email, login_name=login_name, is_professional=is_professional)
     user.set_password(password)
     if is_professional:
-        if not organisation or not function or not function.strip():
-            raise DomainError(
-                _("A professional states their organisation and function."),
-                code="missing_organisation",
-            )
-        user.organisation = get_or_create_organisation(organisation)
-        user.function = function.strip()[:80]
+        _set_professional_details(user, organisation, function)
     db.session.add(user)
     db.session.flush()
     return user
@@ -204,13 +209,7 @@ def update_profile(
     user.locale = locale
     user.easy_read = easy_read
     if user.is_professional:
-        if not organisation or not function or not function.strip():
-            raise DomainError(
-                _("A professional states their organisation and function."),
-                code="missing_organisation",
-            )
-        user.organisation = get_or_create_organisation(organisation)
-        user.function = function.strip()[:80]
+        _set_professional_details(user, organisation, function)
 
 
 def change_password(user: User, current: str, new: str) -> None:

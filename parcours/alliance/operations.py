@@ -134,8 +134,8 @@ def propose_version(
     return version
 
 
-def approve_version(member: Member, number: int) -> Approval:
-    """The member recognises themselves in this version of the objective."""
+def _version_to_answer(member: Member, number: int) -> ObjectiveVersion:
+    """The latest version, which the member has not approved yet, under the parcours lock."""
     lock_parcours(member.parcours_id)
     latest = latest_version(member.parcours_id)
     if latest is None or not 1 <= number <= latest.number:
@@ -147,6 +147,12 @@ def approve_version(member: Member, number: int) -> Approval:
         )
     if any(a.member_id == member.id for a in latest.approvals):
         raise Conflict(_("You have already approved this version."), code="already_approved")
+    return latest
+
+
+def approve_version(member: Member, number: int) -> Approval:
+    """The member recognises themselves in this version of the objective."""
+    latest = _version_to_answer(member, number)
     approval = Approval(version=latest, member=member)
     db.session.add(approval)
     db.session.flush()
@@ -157,17 +163,7 @@ def approve_version(member: Member, number: int) -> Approval:
 
 def disagree_with_version(member: Member, number: int, comment: str = "") -> Disagreement:
     """The member does not recognise themselves in this version yet, and may say why."""
-    lock_parcours(member.parcours_id)
-    latest = latest_version(member.parcours_id)
-    if latest is None or not 1 <= number <= latest.number:
-        raise NotFound(_("This version of the objective does not exist."), code="version_not_found")
-    if number != latest.number:
-        raise Conflict(
-            _("A newer version exists: please read and approve version %(n)d.", n=latest.number),
-            code="not_latest_version",
-        )
-    if any(a.member_id == member.id for a in latest.approvals):
-        raise Conflict(_("You have already approved this version."), code="already_approved")
+    latest = _version_to_answer(member, number)
     comment = (comment or "").strip()
     _check_length(comment=comment)
     disagreement = Disagreement(version=latest, member=member, comment=comment)

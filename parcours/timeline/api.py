@@ -23,7 +23,6 @@ from parcours.timeline.schemas import (
     HandoffSchema,
 )
 from parcours.timeline.snapshots import caseload, flag_kind
-from parcours.timeline.views import ID
 
 CASELOAD_PAGE_SIZE = 100
 RECEIVING_FIELDS = ("to_episode_id", "receiving_organisation", "to_person_and_family")
@@ -39,14 +38,14 @@ def _handoff_out(handoff, approvers) -> dict:
     }
 
 
-@api.get(f"/parcours/<{ID}:parcours_id>/episodes")
+@api.get("/parcours/<int:parcours_id>/episodes")
 def list_episodes(parcours_id: int):
     """The episodes of the parcours, by start date."""
     current_member(parcours_id, reading="timeline")
     return {"episodes": EpisodeSchema(many=True).dump(episodes_of(parcours_id))}
 
 
-@api.post(f"/parcours/<{ID}:parcours_id>/episodes")
+@api.post("/parcours/<int:parcours_id>/episodes")
 def create_episode(parcours_id: int):
     """Record an episode (a pause needs `person_agreed`)."""
     member = current_member(parcours_id)
@@ -56,14 +55,14 @@ def create_episode(parcours_id: int):
     return out, 201
 
 
-@api.get(f"/parcours/<{ID}:parcours_id>/episodes/<{ID}:episode_id>")
+@api.get("/parcours/<int:parcours_id>/episodes/<int:episode_id>")
 def get_episode(parcours_id: int, episode_id: int):
     """One episode."""
     current_member(parcours_id, reading="timeline")
     return EpisodeSchema().dump(operations.episode_of(parcours_id, episode_id))
 
 
-@api.patch(f"/parcours/<{ID}:parcours_id>/episodes/<{ID}:episode_id>")
+@api.patch("/parcours/<int:parcours_id>/episodes/<int:episode_id>")
 def patch_episode(parcours_id: int, episode_id: int):
     """Change some fields of an episode; the others keep their values."""
     member = current_member(parcours_id)
@@ -84,7 +83,7 @@ def patch_episode(parcours_id: int, episode_id: int):
     return out
 
 
-@api.get(f"/parcours/<{ID}:parcours_id>/handoffs")
+@api.get("/parcours/<int:parcours_id>/handoffs")
 def list_handoffs(parcours_id: int):
     """The hand-offs of the parcours with their relais de sens and history."""
     current_member(parcours_id, reading="timeline")
@@ -93,7 +92,7 @@ def list_handoffs(parcours_id: int):
     return {"handoffs": [_handoff_out(h, approvers) for h in handoffs]}
 
 
-@api.post(f"/parcours/<{ID}:parcours_id>/handoffs")
+@api.post("/parcours/<int:parcours_id>/handoffs")
 def create_handoff(parcours_id: int):
     """Propose a hand-off, dated today, status `proposed`."""
     member = current_member(parcours_id)
@@ -103,7 +102,7 @@ def create_handoff(parcours_id: int):
     return out, 201
 
 
-@api.get(f"/parcours/<{ID}:parcours_id>/handoffs/<{ID}:handoff_id>")
+@api.get("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>")
 def get_handoff(parcours_id: int, handoff_id: int):
     """One hand-off with its relais de sens and history."""
     current_member(parcours_id, reading="timeline")
@@ -112,7 +111,7 @@ def get_handoff(parcours_id: int, handoff_id: int):
     return _handoff_out(handoff, approvers)
 
 
-@api.patch(f"/parcours/<{ID}:parcours_id>/handoffs/<{ID}:handoff_id>")
+@api.patch("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>")
 def patch_handoff(parcours_id: int, handoff_id: int):
     """Change the receiving side and/or the checklist, then (optionally) the status:
     `{"status": "accepted"}`, `{"status": "declined", "reason": …, "declined_by": …}`,
@@ -146,7 +145,7 @@ def patch_handoff(parcours_id: int, handoff_id: int):
     return out
 
 
-@api.get(f"/parcours/<{ID}:parcours_id>/flags")
+@api.get("/parcours/<int:parcours_id>/flags")
 def list_flags(parcours_id: int):
     """The flags of the parcours as of `?today=YYYY-MM-DD` (default today), most severe first."""
     member = current_member(parcours_id, reading="timeline")

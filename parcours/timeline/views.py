@@ -46,9 +46,6 @@ from parcours.timeline.snapshots import flag_kind
 
 bp = Blueprint("timeline", __name__)
 
-# Ids in URLs fit a 32-bit column: a larger number is a 404, not a driver overflow.
-ID = "int(max=2147483647)"
-
 CASELOAD_PAGE_SIZE = 50
 RUPTURES = (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE)
 
@@ -67,7 +64,7 @@ def _missing(relais: dict[str, bool], handoff: Handoff) -> tuple[str, ...]:
     return tuple(name for name, present in relais.items() if not present)
 
 
-@bp.get(f"/parcours/<{ID}:parcours_id>/timeline")
+@bp.get("/parcours/<int:parcours_id>/timeline")
 @login_required
 def index(parcours_id: int):
     """The timeline: episodes and hand-offs on a time axis, the flags, and the same as tables."""
@@ -219,7 +216,7 @@ def _save_episode(member: Member, form: EpisodeForm, episode: Episode | None):
     return redirect(url_for("timeline.index", parcours_id=member.parcours_id))
 
 
-@bp.route(f"/parcours/<{ID}:parcours_id>/timeline/episodes/new", methods=["GET", "POST"])
+@bp.route("/parcours/<int:parcours_id>/timeline/episodes/new", methods=["GET", "POST"])
 @login_required
 def new_episode(parcours_id: int):
     """Record a service accompanying the person, or a pause they chose."""
@@ -233,7 +230,7 @@ def new_episode(parcours_id: int):
 
 
 @bp.route(
-    f"/parcours/<{ID}:parcours_id>/timeline/episodes/<{ID}:episode_id>/edit",
+    "/parcours/<int:parcours_id>/timeline/episodes/<int:episode_id>/edit",
     methods=["GET", "POST"],
 )
 @login_required
@@ -316,7 +313,7 @@ def _handoff_form_page(member, form, handoff=None, status=200):
     ), status
 
 
-@bp.route(f"/parcours/<{ID}:parcours_id>/timeline/handoffs/new", methods=["GET", "POST"])
+@bp.route("/parcours/<int:parcours_id>/timeline/handoffs/new", methods=["GET", "POST"])
 @login_required
 def new_handoff(parcours_id: int):
     """Propose a hand-off, with what is known of the relais de sens."""
@@ -397,7 +394,7 @@ def _handoff_page(member: Member, handoff: Handoff, decline_form=None, status: i
     ), status
 
 
-@bp.get(f"/parcours/<{ID}:parcours_id>/timeline/handoffs/<{ID}:handoff_id>")
+@bp.get("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>")
 @login_required
 def handoff(parcours_id: int, handoff_id: int):
     """A hand-off: its relais de sens, its answers and its history."""
@@ -406,7 +403,7 @@ def handoff(parcours_id: int, handoff_id: int):
 
 
 @bp.route(
-    f"/parcours/<{ID}:parcours_id>/timeline/handoffs/<{ID}:handoff_id>/edit",
+    "/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/edit",
     methods=["GET", "POST"],
 )
 @login_required
@@ -479,7 +476,7 @@ def _answer(parcours_id: int, handoff_id: int, answer, message: str):
     return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
 
 
-@bp.post(f"/parcours/<{ID}:parcours_id>/timeline/handoffs/<{ID}:handoff_id>/accept")
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/accept")
 @login_required
 def accept_handoff(parcours_id: int, handoff_id: int):
     """Record that the receiving side accepted the hand-off."""
@@ -488,7 +485,7 @@ def accept_handoff(parcours_id: int, handoff_id: int):
     )
 
 
-@bp.post(f"/parcours/<{ID}:parcours_id>/timeline/handoffs/<{ID}:handoff_id>/complete")
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/complete")
 @login_required
 def complete_handoff(parcours_id: int, handoff_id: int):
     """Record that the hand-off took place."""
@@ -497,7 +494,7 @@ def complete_handoff(parcours_id: int, handoff_id: int):
     )
 
 
-@bp.post(f"/parcours/<{ID}:parcours_id>/timeline/handoffs/<{ID}:handoff_id>/decline")
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/decline")
 @login_required
 def decline_handoff(parcours_id: int, handoff_id: int):
     """Record that the receiving service, or the person, declined the hand-off, and why."""
