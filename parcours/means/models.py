@@ -490,11 +490,14 @@ def review_detail(parcours_id: int, review_id: int) -> Review | None:
     )
 
 
-def means_by_status(parcours_id: int) -> dict[MeansStatus, int]:
-    """How many proposals of the parcours are open, adopted, set aside, to revisit."""
-    rows = db.session.execute(
-        select(Means.status, func.count())
-        .where(Means.parcours_id == parcours_id)
-        .group_by(Means.status)
+def means_by_status(parcours_id: int) -> list[tuple[MeansStatus, int]]:
+    """How many proposals of the parcours are open, adopted, set aside, to revisit (in that
+    order, leaving out the statuses no proposal has)."""
+    counts = dict(
+        db.session.execute(
+            select(Means.status, func.count())
+            .where(Means.parcours_id == parcours_id)
+            .group_by(Means.status)
+        ).all()
     )
-    return dict(rows.all())
+    return [(status, counts[status]) for status in MeansStatus if status in counts]

@@ -24,16 +24,20 @@ def pattern(url: str) -> str:
     return NUMBER.sub("/N", parts.path) + ("?" + parts.query if parts.query else "")
 
 
-def crawl(page, base: str) -> list[str]:
-    """Same-site pages reachable by links from the home page, one per URL pattern."""
-    seen, queue, pages = set(), ["/"], []
+def crawl(page, base: str) -> tuple[list[str], list[str]]:
+    """Same-site pages reachable by links from the home page, one per URL pattern, and the
+    links that lead to an error."""
+    seen, queue, pages, broken = set(), ["/"], [], []
     while queue and len(pages) < MAX_PAGES:
         path = queue.pop(0)
         if pattern(path) in seen:
             continue
         seen.add(pattern(path))
         response = page.goto(path)
-        if response is None or response.status >= 400 or not page.url.startswith(base):
+        if response is None or response.status >= 400:
+            broken.append(f"{path}: {response.status if response else 'no response'}")
+            continue
+        if not page.url.startswith(base):
             continue
         pages.append(path)
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
@@ -42,7 +46,7 @@ def crawl(page, base: str) -> list[str]:
                 target = parts.path + ("?" + parts.query if parts.query else "")
                 if pattern(target) not in seen:
                     queue.append(target)
-    return pages
+    return pages, broken
 
 
 def describe(violations) -> str:
@@ -56,8 +60,9 @@ def describe(violations) -> str:
 @pytest.mark.parametrize("visitor", list(VISITORS))
 def test_every_page_passes_axe_and_reflows(visitor, new_page, live_server):
     page = new_page(login=VISITORS[visitor])
-    pages = crawl(page, live_server["url"])
+    pages, broken = crawl(page, live_server["url"])
     print(f"{visitor}: {len(pages)} pages audited: {', '.join(pages)}")
+    assert not broken, f"links leading to an error: {broken}"
     assert len(pages) >= (3 if visitor == "anonymous" else 8), pages
     axe = Axe()
     failures = {}

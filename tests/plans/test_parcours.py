@@ -160,13 +160,14 @@ def test_the_overview_shows_the_path_the_means_and_my_commitments(client, make, 
     mk = MeansFactory(make)
     members = mk.alliance()
     adopted = mk.adopted(members)
+    mk.means(members["family"], "Une autre idée")
     mk.commitment(members["pilot"], adopted, members["family"], "Appeler l'école")
     TimelineFactory(app).episode(members["professional"], start=-100, end=-30)
     sign_in(members["family"].user)
     page = client.get(f"/parcours/{members['family'].parcours_id}").text
     assert "No service accompanies Léa today." in page
     assert "Ongoing rupture" in page
-    assert "Adopted: 1" in page
+    assert page.index("Under discussion: 1") < page.index("Adopted: 1")
     assert "Appeler l&#39;école" in page
     assert (today() + timedelta(days=10)).strftime("%B") in page
 
