@@ -1,0 +1,36 @@
+"""Read-aloud: each easy-read block gets a "Listen" button that speaks it; without speech
+synthesis the page is the same, without the buttons."""
+
+RECORD_SPEECH = """
+window.__spoken = [];
+Object.defineProperty(window, "speechSynthesis", {value: {
+  speak: (utterance) => window.__spoken.push([utterance.text, utterance.lang]),
+  cancel: () => {},
+}});
+window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+"""
+NO_SPEECH = "delete window.speechSynthesis; delete window.SpeechSynthesisUtterance;"
+
+
+def test_listen_reads_the_block_aloud(new_page):
+    page = new_page(login="thomas")
+    page.add_init_script(RECORD_SPEECH)
+    page.goto("/easy/parcours/2/objective")
+    buttons = page.get_by_role("button", name="Écouter")
+    assert buttons.count() >= 2
+    buttons.first.click()
+    spoken = page.evaluate("window.__spoken")
+    assert len(spoken) == 1
+    text, lang = spoken[0]
+    assert "Que Thomas vive dans son" in text
+    assert "Écouter" not in text
+    assert lang == "fr-FR"
+    assert buttons.first.get_attribute("aria-pressed") == "true"
+
+
+def test_without_speech_synthesis_there_is_no_button(new_page):
+    page = new_page(login="thomas")
+    page.add_init_script(NO_SPEECH)
+    page.goto("/easy/parcours/2/objective")
+    assert page.get_by_role("button", name="Écouter").count() == 0
+    assert "Que Thomas vive dans son" in page.inner_text("main")
