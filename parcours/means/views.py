@@ -12,6 +12,7 @@ from parcours.core.errors import Conflict, DomainError
 from parcours.core.models import today
 from parcours.core.navigation import is_safe_target
 from parcours.core.views import flash_error, flash_success
+from parcours.easyread.mode import easy_read_on
 from parcours.extensions import db
 from parcours.means import operations
 from parcours.means.forms import (
@@ -51,12 +52,6 @@ def _on_behalf_choices(member: Member, members: list[Member], own: str) -> list[
 
 def _member_choices(members: list[Member]) -> list[SelectChoice]:
     return [SelectChoice(m.id, m.name) for m in members]
-
-
-def _easy_read(member: Member) -> bool:
-    """Easy-read wording: the user's choice, else on for the person accompanied."""
-    chosen = current_user.easy_read
-    return member.is_person if chosen is None else chosen
 
 
 def _apply(error: DomainError, form: FlaskForm, fields: dict[str, str]) -> DomainError | None:
@@ -167,7 +162,7 @@ def _proposal_page(
             value=mine.value.value if mine else None,
             comment=mine.comment if mine else "",
         )
-    if _easy_read(member):
+    if easy_read_on(current_user):
         stance_form.value.choices = EASY_STANCE_CHOICES
     stance_form.on_behalf_of.choices = _on_behalf_choices(member, members, _("Mine"))
 
