@@ -1,4 +1,4 @@
-"""Every easy-read route × anonymous, non-member and each role: members only, same rules as
+"""Every easy-read route x anonymous, non-member and each role: members only, same rules as
 the standard pages (the operations decide)."""
 
 import pytest
