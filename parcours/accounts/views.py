@@ -47,7 +47,9 @@ def load_user(key: str):
 
 def attempt_key() -> str:
     """Failed sign-ins are counted per account (the identifier typed), not per address."""
-    data = request.form or request.get_json(silent=True) or {}
+    data = request.form or request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return "login:"  # not a sign-in attempt the view could accept
     identifier = data.get("identifier") or data.get("email") or data.get("login_name") or ""
     return "login:" + str(identifier).strip().lower()
 

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from parcours.alliance.models import TEXT_MAX
+from parcours.core.fields import Id, Number
 from parcours.plans.schemas import MemberSchema
 
 _text = validate.Length(max=TEXT_MAX)
@@ -14,9 +15,9 @@ class VoiceInputSchema(Schema):
     worries = fields.String(load_default="", validate=_text)
     help_me = fields.String(load_default="", validate=_text)
     # Write the voice of this member (the person) on their behalf.
-    on_behalf_of = fields.Integer(load_default=None, allow_none=True, strict=True)
+    on_behalf_of = Id(load_default=None, allow_none=True)
     # The version the edit is based on; when given, a newer save in between is refused.
-    base_number = fields.Integer(load_default=None, allow_none=True, strict=True)
+    base_number = Number(load_default=None, allow_none=True)
 
 
 class VoiceSchema(Schema):
@@ -35,8 +36,8 @@ class VersionInputSchema(Schema):
     perimeter_in = fields.String(load_default="", validate=_text)
     perimeter_out = fields.String(load_default="", validate=_text)
     indicators = fields.String(load_default="", validate=_text)
-    base_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    on_behalf_of = fields.Integer(load_default=None, allow_none=True, strict=True)
+    base_version = Number(required=True)
+    on_behalf_of = Id(load_default=None, allow_none=True)
 
 
 class VersionSchema(Schema):

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from parcours.core.fields import Id, Number
 from parcours.core.models import today
 from parcours.means.models import (
     ACTION_MAX,
@@ -27,28 +28,26 @@ class MeansInputSchema(Schema):
     carried_by = fields.String(required=True, validate=validate.Length(min=1, max=CARRIED_BY_MAX))
     category = fields.Enum(Category, by_value=True, load_default=None, allow_none=True)
     # Propose it for the person (their member id), and say so.
-    on_behalf_of = fields.Integer(load_default=None, allow_none=True, strict=True)
+    on_behalf_of = Id(load_default=None, allow_none=True)
 
 
 class StanceInputSchema(Schema):
     stance = fields.Enum(StanceValue, by_value=True, required=True)
     comment = fields.String(load_default="", validate=_text)
     # Record the person's stance (their member id) on their behalf.
-    on_behalf_of = fields.Integer(load_default=None, allow_none=True, strict=True)
+    on_behalf_of = Id(load_default=None, allow_none=True)
 
 
 class DecisionInputSchema(Schema):
     outcome = fields.Enum(Outcome, by_value=True, required=True)
     rationale = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
     # Member ids of who took part; by default those with a stance (and the pilot).
-    participants = fields.List(
-        fields.Integer(strict=True), load_default=None, validate=validate.Length(max=500)
-    )
+    participants = fields.List(Id(), load_default=None, validate=validate.Length(max=500))
 
 
 class CommitmentInputSchema(Schema):
-    means_id = fields.Integer(required=True, strict=True)
-    member_id = fields.Integer(required=True, strict=True)
+    means_id = Id(required=True)
+    member_id = Id(required=True)
     action = fields.String(required=True, validate=validate.Length(min=1, max=ACTION_MAX))
     due_on = fields.Date(required=True)
 
@@ -65,7 +64,7 @@ class AssessmentInputSchema(Schema):
 class ReviewInputSchema(Schema):
     held_on = fields.Date(required=True)
     # The objective version reviewed; when given, it must still be the one in force.
-    objective_version = fields.Integer(load_default=None, allow_none=True, strict=True)
+    objective_version = Number(load_default=None, allow_none=True)
     assessments = fields.List(
         fields.Nested(AssessmentInputSchema), load_default=list, validate=validate.Length(max=100)
     )
@@ -75,7 +74,7 @@ class ReviewInputSchema(Schema):
 
 class ReviewViewInputSchema(Schema):
     view = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
-    on_behalf_of = fields.Integer(load_default=None, allow_none=True, strict=True)
+    on_behalf_of = Id(load_default=None, allow_none=True)
 
 
 # Output ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from parcours.core.fields import Id
 from parcours.plans.models import Role
 from parcours.plans.operations import PERSON_NAME_MAX
 
@@ -44,7 +45,7 @@ class InvitationCreateSchema(Schema):
 
 
 class PilotSchema(Schema):
-    member_id = fields.Integer(required=True, strict=True)
+    member_id = Id(required=True)
 
 
 class AccessLogEntrySchema(Schema):

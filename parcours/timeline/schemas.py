@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from parcours.core.fields import Id
 from parcours.plans.models import Role
 from parcours.plans.schemas import MemberSchema
 from parcours.timeline.models import (
@@ -15,7 +16,6 @@ from parcours.timeline.models import (
 
 _name = validate.Length(max=120)
 # Ids fit a 32-bit column: larger numbers would overflow the database driver.
-_id = validate.Range(min=1, max=2**31 - 1)
 
 
 class EpisodeInputSchema(Schema):
@@ -24,9 +24,7 @@ class EpisodeInputSchema(Schema):
     label = fields.String(load_default="", allow_none=True, validate=validate.Length(max=LABEL_MAX))
     start_date = fields.Date(required=True)
     end_date = fields.Date(load_default=None, allow_none=True)
-    referent_member_id = fields.Integer(
-        load_default=None, allow_none=True, strict=True, validate=_id
-    )
+    referent_member_id = Id(load_default=None, allow_none=True)
     # For a pause: the person chose it and agrees to it.
     person_agreed = fields.Boolean(load_default=False)
 
@@ -46,8 +44,8 @@ class EpisodeSchema(Schema):
 
 
 class HandoffInputSchema(Schema):
-    from_episode_id = fields.Integer(required=True, strict=True, validate=_id)
-    to_episode_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=_id)
+    from_episode_id = Id(required=True)
+    to_episode_id = Id(load_default=None, allow_none=True)
     receiving_organisation = fields.String(load_default=None, allow_none=True, validate=_name)
     to_person_and_family = fields.Boolean(load_default=False)
     person_involved = fields.Boolean(load_default=False)
@@ -60,7 +58,7 @@ class HandoffInputSchema(Schema):
 class HandoffPatchSchema(Schema):
     """Every field optional: the receiving side, the checklist, and/or a new status."""
 
-    to_episode_id = fields.Integer(allow_none=True, strict=True, validate=_id)
+    to_episode_id = Id(allow_none=True)
     receiving_organisation = fields.String(allow_none=True, validate=_name)
     to_person_and_family = fields.Boolean()
     person_involved = fields.Boolean()
