@@ -183,3 +183,42 @@ FORM_FIELDS = [
     "password-current",
     "password-new",
 ]
+
+
+QUERY = (
+    "?page=99999999999999999999&today=99999-01-01&kind=nothing&q=%00&role=boss"
+    "&from=99999999999999999999&before=99999999999999999999&next=//evil.example"
+)
+
+
+def test_pages_and_api_reads_with_odd_query_parameters_never_answer_500(
+    app, client, sign_in, api, world, make
+):
+    pilot, ids = world
+    admin = make.user("Admin")
+    with app.app_context():
+        from parcours.accounts.models import User
+        from parcours.extensions import db
+
+        db.session.get(User, admin.id).is_admin = True
+        db.session.commit()
+    failures = []
+    readers = {
+        "page": sign_in(pilot.user),
+        "admin": sign_in(admin, on=app.test_client()),
+        "api": api(pilot.user),
+    }
+    for rule, _method in routes(app, "/", {"GET"}):
+        if rule.endpoint == "static":
+            continue
+        url = rule.rule
+        for name, value in ids.items():
+            url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        url = url.replace("<any(matters, hopes, help_me):question>", "hopes")
+        reader = readers[
+            "api" if url.startswith("/api/") else "admin" if url.startswith("/admin") else "page"
+        ]
+        response = reader.get(url + QUERY)
+        if response.status_code >= 500:
+            failures.append(f"GET {url}: {response.status_code}")
+    assert not failures, "\n".join(failures)

@@ -29,7 +29,7 @@ from parcours.accounts.forms import (
 from parcours.accounts.models import Organisation, User
 from parcours.core.errors import DomainError
 from parcours.core.i18n import LANGUAGE_COOKIE
-from parcours.core.navigation import is_safe_target, next_target
+from parcours.core.navigation import is_safe_target, next_target, page_number
 from parcours.core.views import flash_error, flash_success
 from parcours.extensions import db, limiter, login_manager
 
@@ -248,7 +248,7 @@ def admin_users():
     """Accounts, searchable by name or identifier (admins only)."""
     require_admin()
     search = request.args.get("q", "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = select(User).order_by(User.name, User.id)
     if search:
         pattern = f"%{search.lower()}%"

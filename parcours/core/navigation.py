@@ -19,3 +19,19 @@ def next_target(default_endpoint: str = "plans.home") -> str:
     """The `next` parameter when it is safe, else the default page."""
     target = request.values.get("next")
     return target if is_safe_target(target) else url_for(default_endpoint)
+
+
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """The `page` parameter of a paginated list: 1 when absent or odd, never past MAX_PAGE
+    (an offset the database could not hold)."""
+    page = request.args.get("page", 1, type=int)
+    return min(max(page, 1), MAX_PAGE)
+
+
+def id_parameter(name: str) -> int | None:
+    """An id given as a query parameter, or None when absent or out of the columns' range."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 1 <= value <= 2**31 - 1 else None

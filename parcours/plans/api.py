@@ -1,12 +1,13 @@
 """API: parcours, members, invitations, the pilot, the access log."""
 
-from flask import request, url_for
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from parcours.core.api import api, load
 from parcours.core.audit import AccessLogEntry
+from parcours.core.navigation import id_parameter
 from parcours.extensions import db
 from parcours.plans import operations
 from parcours.plans.access import current_member
@@ -154,7 +155,7 @@ def access_log(parcours_id: int):
         .order_by(AccessLogEntry.id.desc())
         .limit(API_LOG_PAGE_SIZE)
     )
-    if before := request.args.get("before", type=int):
+    if before := id_parameter("before"):
         query = query.where(AccessLogEntry.id < before)
     entries = db.session.scalars(query).all()
     return {"entries": [{"id": e.id, **AccessLogEntrySchema().dump(e)} for e in entries]}

@@ -16,6 +16,7 @@ from parcours.alliance.objective import load_objective
 from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import DomainError
 from parcours.core.models import today
+from parcours.core.navigation import page_number
 from parcours.core.views import flash_error, flash_success
 from parcours.easyread.mode import easy_read_on
 from parcours.extensions import db
@@ -328,7 +329,7 @@ def reopen(parcours_id: int):
 def access_log(parcours_id: int):
     """Who saw or changed this plan, latest first."""
     member = current_member(parcours_id, reading="access_log")
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     entries = db.session.scalars(
         select(AccessLogEntry)
         .where(AccessLogEntry.parcours_id == parcours_id)

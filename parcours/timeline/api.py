@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from parcours.core.api import api, load
 from parcours.core.models import today
+from parcours.core.navigation import page_number
 from parcours.extensions import db
 from parcours.plans.access import current_member
 from parcours.timeline import operations
@@ -170,7 +171,7 @@ def get_caseload():
     """Every parcours of the user, most urgent first, with its open flags by kind
     (`?kind=` keeps those with a flag of that kind; `?page=` pages through 100 at a time)."""
     kind = flag_kind(request.args.get("kind"))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     entries = caseload(current_user, today(), kind)
     db.session.commit()  # the snapshots refreshed on the way
     pages = max(math.ceil(len(entries) / CASELOAD_PAGE_SIZE), 1)

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from parcours.alliance.models import Approval, version_in_force
 from parcours.core.errors import DomainError
 from parcours.core.models import today
+from parcours.core.navigation import id_parameter, page_number
 from parcours.core.views import flash_error, flash_success
 from parcours.extensions import db
 from parcours.plans.access import current_member
@@ -324,8 +325,8 @@ def new_handoff(parcours_id: int):
         return redirect(url_for("timeline.new_episode", parcours_id=parcours_id))
     form = NewHandoffForm()
     if request.method == "GET":
-        form.from_episode_id.data = request.args.get("from", 0, type=int)
-        if to := request.args.get("to", type=int):
+        form.from_episode_id.data = id_parameter("from") or 0
+        if to := id_parameter("to"):
             form.receiver.data, form.to_episode_id.data = "episode", to
     choices = _episode_choices(episodes)
     form.from_episode_id.choices = [SelectChoice(0, _("Choose an episode")), *choices]
@@ -520,7 +521,7 @@ def decline_handoff(parcours_id: int, handoff_id: int):
 def caseload():
     """Every plan of the user, the most urgent first, with its open flags."""
     kind = flag_kind(request.args.get("kind"))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     on: date = today()
     entries = load_caseload(current_user, on, kind)
     db.session.commit()  # the snapshots refreshed on the way

@@ -82,3 +82,10 @@ def test_admin_sees_no_plan_contents(client, sign_in, admin, make):
 def test_admin_pages_are_404_for_others(client, sign_in, make, method, url):
     sign_in(make.user(professional=True))
     assert getattr(client, method)(url).status_code == 404
+
+
+def test_a_missing_page_is_a_404_for_admins_too(client, sign_in, admin):
+    sign_in(admin)
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
