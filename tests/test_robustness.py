@@ -102,7 +102,7 @@ def test_forms_never_answer_500(app, client, sign_in, world):
     sign_in(pilot.user)
     failures, reached = [], set()
     skip = ("/logout", "/language", "/easy/switch", "/login", "/signup", "/leave")
-    for rule, method in routes(app, "/", {"POST"}):
+    for rule, _method in routes(app, "/", {"POST"}):
         if rule.rule.startswith("/api/") or rule.rule.endswith(skip):
             continue
         url = rule.rule

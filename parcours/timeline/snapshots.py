@@ -218,3 +218,26 @@ def _refresh(
         )
         db.session.execute(statement, rows)
     return computed
+
+
+def stale_parcours(on: date) -> tuple[list[int], dict[int, int]]:
+    """Every parcours whose snapshot does not hold for `on` (or has none), with the revision
+    to compute it for."""
+    snapshots = {row.parcours_id: row for row in db.session.execute(select(*SNAPSHOT.c))}
+    stale, revisions = [], {}
+    for parcours_id in db.session.scalars(select(Parcours.id).order_by(Parcours.id)):
+        snapshot = snapshots.get(parcours_id)
+        if (
+            snapshot is None
+            or snapshot.computed_revision != snapshot.revision
+            or snapshot.computed_for != on
+        ):
+            stale.append(parcours_id)
+            revisions[parcours_id] = snapshot.revision if snapshot else 0
+    return stale, revisions
+
+
+def refresh_snapshots(parcours_ids: Sequence[int], revisions: dict[int, int], on: date) -> None:
+    """Recompute these snapshots now (e.g. a nightly job, so that the first caseload of the
+    day need not); the caller commits."""
+    _refresh(parcours_ids, revisions, on)

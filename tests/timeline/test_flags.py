@@ -364,3 +364,27 @@ def test_the_caseload_shows_only_current_memberships(app, make, tl):
     assert [e.person_name for e in _caseload(app, colleague.user)] == ["Léa"]
     make._run(lambda: leave_parcours(db.session.get(Member, colleague.id)))
     assert _caseload(app, colleague.user) == []
+
+
+def test_the_nightly_refresh_makes_the_first_caseload_of_the_day_a_read(
+    app, make, tl, count_queries
+):
+    from parcours.core.models import today
+    from parcours.extensions import db
+    from parcours.timeline.snapshots import caseload
+
+    pro = make.parcours()
+    tl.episode(pro, start=-100, end=-50)
+    result = app.test_cli_runner().invoke(args=["timeline", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "1 snapshot(s) refreshed" in result.output
+    again = app.test_cli_runner().invoke(args=["timeline", "refresh"])
+    assert "0 snapshot(s) refreshed" in again.output
+    with app.app_context():
+        from parcours.accounts.models import User
+
+        user = db.session.get(User, pro.user_id)
+        with count_queries() as counter:
+            entries = caseload(user, today())
+        assert entries[0].ongoing_rupture
+        assert counter.count == 2  # the snapshots and the memberships: nothing recomputed
