@@ -258,6 +258,45 @@ def receiving_label(
     return to_episode_label or organisation_name or ""
 
 
+class EpisodeChange(CreatedAtMixin, db.Model):
+    """A correction of an episode: the values it had before and after, and who changed it.
+    Append-only, so that an edit never erases what was recorded."""
+
+    __tablename__ = "episode_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    # {field: [before, after]}, as shown (names, ISO dates, kinds): see EPISODE_FIELD_LABELS.
+    changes: Mapped[dict] = mapped_column(JSON)
+
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
+# How the episode page names each field of a change.
+EPISODE_FIELD_LABELS = {
+    "kind": _l("Kind of service"),
+    "organisation": _l("Organisation"),
+    "label": _l("Label"),
+    "start_date": _l("Start date"),
+    "end_date": _l("End date"),
+    "referent": _l("Referent"),
+}
+
+
+def episode_changes(episode_id: int) -> list[EpisodeChange]:
+    """The corrections of an episode, latest first."""
+    return list(
+        db.session.scalars(
+            select(EpisodeChange)
+            .where(EpisodeChange.episode_id == episode_id)
+            .order_by(EpisodeChange.id.desc())
+        )
+    )
+
+
 class HandoffEvent(CreatedAtMixin, db.Model):
     """One step in the life of a hand-off, with who recorded it. Append-only."""
 

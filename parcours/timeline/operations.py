@@ -22,6 +22,7 @@ from parcours.timeline.models import (
     TEXT_MAX,
     DeclinedBy,
     Episode,
+    EpisodeChange,
     EpisodeKind,
     Handoff,
     HandoffEvent,
@@ -160,11 +161,43 @@ def update_episode(
         person_agreed=person_agreed,
         current_referent_id=episode.referent_member_id,
     )
+    before = _as_shown(
+        episode.kind,
+        episode.organisation,
+        episode.label,
+        episode.start_date,
+        episode.end_date,
+        episode.referent_member_id,
+    )
     for name, value in fields.items():
         setattr(episode, name, value)
+    after = _as_shown(
+        episode.kind,
+        episode.organisation,
+        episode.label,
+        episode.start_date,
+        episode.end_date,
+        fields["referent"].id if fields["referent"] else None,
+    )
+    changes = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
+    if changes:
+        db.session.add(EpisodeChange(episode_id=episode.id, member=by, changes=changes))
     db.session.flush()
     record(by.parcours_id, by.user, Access.change, "episode.updated", episode.display_label)
     return episode
+
+
+def _as_shown(kind, organisation, label, start_date, end_date, referent_id) -> dict:
+    """An episode's values as its history shows them (plain JSON)."""
+    referent = db.session.get(Member, referent_id) if referent_id else None
+    return {
+        "kind": kind.value,
+        "organisation": organisation.name if organisation else None,
+        "label": label or None,
+        "start_date": start_date.isoformat(),
+        "end_date": end_date.isoformat() if end_date else None,
+        "referent": referent.name if referent else None,
+    }
 
 
 def episode_of(parcours_id: int, episode_id: int) -> Episode:

@@ -34,11 +34,13 @@ from parcours.timeline.messages import (
     next_step,
 )
 from parcours.timeline.models import (
+    EPISODE_FIELD_LABELS,
     DeclinedBy,
     Episode,
     EpisodeKind,
     Handoff,
     HandoffStatus,
+    episode_changes,
     episodes_of,
     handoffs_of,
 )
@@ -248,7 +250,26 @@ def edit_episode(parcours_id: int, episode_id: int):
         parcours=member.parcours,
         form=form,
         episode=episode,
+        changes=[(change, _shown_changes(change)) for change in episode_changes(episode.id)],
     ), 422 if form.is_submitted() else 200
+
+
+def _shown_changes(change) -> list[tuple[str, str, str]]:
+    """(field, before, after) of a correction, in the reader's language."""
+
+    def shown(name: str, value: str | None) -> str:
+        if value is None:
+            return _("(empty)")
+        if name == "kind":
+            return str(EpisodeKind(value).label)
+        if name.endswith("_date"):
+            return format_date(date.fromisoformat(value), "medium")
+        return value
+
+    return [
+        (str(EPISODE_FIELD_LABELS[name]), shown(name, before), shown(name, after))
+        for name, (before, after) in change.changes.items()
+    ]
 
 
 def _episode_choices(episodes: list[Episode]) -> list[SelectChoice]:

@@ -284,6 +284,10 @@ def test_edit_an_episode_to_record_its_end(client, sign_in, leo):
     )
     assert "The episode IME Les Tilleuls is saved." in response.text
     assert "Ongoing rupture" in response.text
+    # The correction keeps what it replaced.
+    history = client.get(url).text.split("Earlier corrections")[1]
+    assert f"{leo['pro'].user.name}, on" in history
+    assert "End date: (empty) → " in history
 
 
 def test_editing_an_episode_whose_referent_left(client, sign_in, make, tl):
