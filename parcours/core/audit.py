@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parcours.core.models import EnumType, UTCDateTime, utcnow
@@ -26,6 +26,7 @@ EVENTS: dict[str, object] = {
     "voices": _l("read the points of view"),
     "objective": _l("read the objective"),
     "access_log": _l("read this log"),
+    "caseload": _l("saw the plan in their caseload"),
     # changes
     "parcours.created": _l("created the plan"),
     "invitation.created": _l("created an invitation"),
@@ -78,3 +79,15 @@ def record(parcours_id: int, user, access: Access, event: str, detail: str | Non
     )
     db.session.add(entry)
     return entry
+
+
+def record_reads(parcours_ids: list[int], user, event: str) -> None:
+    """One read entry per parcours shown together on one page (a single INSERT)."""
+    if parcours_ids:
+        db.session.execute(
+            insert(AccessLogEntry),
+            [
+                {"parcours_id": pid, "user_id": user.id, "access": Access.read, "event": event}
+                for pid in parcours_ids
+            ],
+        )

@@ -6,6 +6,7 @@ from flask import request
 from flask_login import current_user
 
 from parcours.core.api import api, load
+from parcours.core.audit import record_reads
 from parcours.core.models import today
 from parcours.core.navigation import page_number
 from parcours.extensions import db
@@ -173,9 +174,10 @@ def get_caseload():
     kind = flag_kind(request.args.get("kind"))
     page = page_number()
     entries = caseload(current_user, today(), kind)
-    db.session.commit()  # the snapshots refreshed on the way
     pages = max(math.ceil(len(entries) / CASELOAD_PAGE_SIZE), 1)
     shown = entries[(page - 1) * CASELOAD_PAGE_SIZE : page * CASELOAD_PAGE_SIZE]
+    record_reads([e.parcours_id for e in shown], current_user, "caseload")
+    db.session.commit()  # the reads, and the snapshots refreshed on the way
     return {
         "parcours": CaseloadEntrySchema(many=True).dump(shown),
         "total": len(entries),

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance.models import Approval, version_in_force
+from parcours.core.audit import record_reads
 from parcours.core.errors import DomainError
 from parcours.core.models import today
 from parcours.core.navigation import id_parameter, page_number
@@ -545,12 +546,14 @@ def caseload():
     page = page_number()
     on: date = today()
     entries = load_caseload(current_user, on, kind)
-    db.session.commit()  # the snapshots refreshed on the way
     pages = max(math.ceil(len(entries) / CASELOAD_PAGE_SIZE), 1)
     page = min(page, pages)
+    shown = entries[(page - 1) * CASELOAD_PAGE_SIZE : page * CASELOAD_PAGE_SIZE]
+    record_reads([e.parcours_id for e in shown], current_user, "caseload")
+    db.session.commit()  # the reads, and the snapshots refreshed on the way
     return render_template(
         "timeline/caseload.html",
-        entries=entries[(page - 1) * CASELOAD_PAGE_SIZE : page * CASELOAD_PAGE_SIZE],
+        entries=shown,
         total=len(entries),
         page=page,
         pages=pages,

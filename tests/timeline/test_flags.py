@@ -388,3 +388,17 @@ def test_the_nightly_refresh_makes_the_first_caseload_of_the_day_a_read(
             entries = caseload(user, today())
         assert entries[0].ongoing_rupture
         assert counter.count == 2  # the snapshots and the memberships: nothing recomputed
+
+
+def test_the_caseload_is_an_access_to_each_plan_it_shows(app, make, api, client, sign_in):
+    pro = make.parcours(person_name="Léa")
+    other = make.parcours(person_name="Hors caseload")
+    sign_in(pro.user)
+    client.get("/caseload")
+    api(pro.user).get("/api/v1/caseload")
+    log = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/access-log").json["entries"]
+    seen = [e for e in log if e["event"] == "caseload"]
+    assert len(seen) == 2
+    assert seen[0]["description"] == "saw the plan in their caseload"
+    others = api(other.user).get(f"/api/v1/parcours/{other.parcours_id}/access-log").json
+    assert all(e["event"] != "caseload" for e in others["entries"])
