@@ -1,8 +1,10 @@
-"""Where to send the user next: only ever to a page of this site."""
+"""Query-string navigation: `next` targets on this site only, page numbers, ids."""
 
 from urllib.parse import urlsplit
 
 from flask import request, url_for
+
+from parcours.core.fields import INT_MAX
 
 
 def is_safe_target(target: str | None) -> bool:
@@ -34,4 +36,4 @@ def page_number() -> int:
 def id_parameter(name: str) -> int | None:
     """An id given as a query parameter, or None when absent or out of the columns' range."""
     value = request.args.get(name, type=int)
-    return value if value is not None and 1 <= value <= 2**31 - 1 else None
+    return value if value is not None and 1 <= value <= INT_MAX else None
