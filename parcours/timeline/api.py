@@ -5,8 +5,9 @@ import math
 from flask import request
 from flask_login import current_user
 
-from parcours.core.api import api, load
+from parcours.core.api import api, error, load
 from parcours.core.audit import record_reads
+from parcours.core.errors import StaleVersion
 from parcours.core.models import today
 from parcours.core.navigation import page_number
 from parcours.extensions import db
@@ -35,6 +36,8 @@ def _handoff_out(handoff, approvers) -> dict:
     relais = relais_of(handoff, approvers)
     return {
         **HandoffSchema().dump(handoff),
+        # An edit may send it back as `base_revision`: a change saved in between is refused.
+        "revision": max((event.id for event in handoff.events), default=0),
         "relais": relais,
         "missing": [name for name, present in relais.items() if not present],
     }
@@ -133,7 +136,13 @@ def patch_handoff(parcours_id: int, handoff_id: int):
             # A new receiving side replaces the previous one.
             receiving = {name: data.get(name) for name in RECEIVING_FIELDS}
         checklist = {name: data.get(name, getattr(handoff, name)) for name in CHECKLIST_FIELDS}
-        operations.update_handoff(member, handoff, **receiving, **checklist)
+        try:
+            operations.update_handoff(
+                member, handoff, **receiving, **checklist, base_revision=data.get("base_revision")
+            )
+        except StaleVersion as exc:
+            current = _handoff_out(exc.current, approvers_of(parcours_id))
+            return error(exc.code, exc.message, 409, current=current)
     if "status" in data:
         operations.change_status(
             member,

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -12,6 +13,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from parcours.timeline.models import LABEL_MAX, TEXT_MAX, DeclinedBy, EpisodeKind
 
@@ -78,6 +80,11 @@ class HandoffForm(FlaskForm):
         description=_l("What matters to the person, what worked, what remains open."),
         validators=[Optional(), Length(max=TEXT_MAX, message=too_long)],
     )
+
+
+class EditHandoffForm(HandoffForm):
+    # The revision the edit started from: a change saved in between refuses the save.
+    base_revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class NewHandoffForm(HandoffForm):

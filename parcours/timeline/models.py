@@ -5,7 +5,18 @@ from datetime import date, datetime
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, event, select
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -385,3 +396,13 @@ def _bump_revision(mapper, connection, entry: AccessLogEntry) -> None:
         from parcours.timeline.snapshots import bump_revision
 
         bump_revision(connection, entry.parcours_id)
+
+
+def handoff_revision(handoff_id: int) -> int:
+    """How far a hand-off's history goes (its latest event): an edit carries the revision it
+    started from, so that a change saved in between is not overwritten."""
+    return db.session.scalar(
+        select(func.coalesce(func.max(HandoffEvent.id), 0)).where(
+            HandoffEvent.handoff_id == handoff_id
+        )
+    )

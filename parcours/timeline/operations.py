@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from parcours.accounts.operations import get_or_create_organisation
 from parcours.core.audit import Access, record
-from parcours.core.errors import Conflict, DomainError, NotFound
+from parcours.core.errors import Conflict, DomainError, NotFound, StaleVersion
 from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member
@@ -29,6 +29,7 @@ from parcours.timeline.models import (
     HandoffEventKind,
     HandoffStatus,
     check_day,
+    handoff_revision,
 )
 
 
@@ -344,10 +345,16 @@ def update_handoff(
     person_involved: bool,
     services_in_contact: bool,
     meaning_note: str | None,
+    base_revision: int | None = None,
 ) -> bool:
     """Change who takes over or the relais-de-sens checklist; allowed until the hand-off is
     declined, and after it is completed to correct the record (the history keeps every
-    version). Returns whether anything changed."""
+    version). With `base_revision` (the revision the edit started from), a change saved in
+    between refuses the edit instead of being overwritten. Returns whether anything changed."""
+    lock_parcours(by.parcours_id)
+    if base_revision is not None and base_revision != handoff_revision(handoff.id):
+        db.session.refresh(handoff)
+        raise StaleVersion(_("Someone changed this hand-off in the meantime."), handoff)
     if handoff.status is HandoffStatus.declined:
         raise Conflict(
             _("This hand-off was declined: propose a new one instead."), code="handoff_declined"

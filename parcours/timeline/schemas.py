@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from parcours.core.fields import Id
+from parcours.core.fields import Id, Number
 from parcours.plans.models import Role
 from parcours.plans.schemas import MemberSchema
 from parcours.timeline.models import (
@@ -67,6 +67,8 @@ class HandoffPatchSchema(Schema):
     status = fields.Enum(HandoffStatus, by_value=True)
     reason = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
     declined_by = fields.Enum(DeclinedBy, by_value=True, allow_none=True)
+    # The `revision` the edit started from (optional): a change saved in between is refused.
+    base_revision = Number(allow_none=True)
 
 
 class HandoffEventSchema(Schema):

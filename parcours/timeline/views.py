@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance.models import Approval, version_in_force
 from parcours.core.audit import record_reads
-from parcours.core.errors import DomainError
+from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.models import today
 from parcours.core.navigation import id_parameter, page_number
 from parcours.core.views import flash_error, flash_success
@@ -25,7 +25,13 @@ from parcours.timeline import operations
 from parcours.timeline.chart import ChartGap, ChartHandoff, build_chart
 from parcours.timeline.checks import EpisodeData, Flag, FlagKind
 from parcours.timeline.flags import approvers_of, as_of, flags_for, relais_of
-from parcours.timeline.forms import DeclineForm, EpisodeForm, HandoffForm, NewHandoffForm
+from parcours.timeline.forms import (
+    DeclineForm,
+    EditHandoffForm,
+    EpisodeForm,
+    HandoffForm,
+    NewHandoffForm,
+)
 from parcours.timeline.messages import (
     BADGE_LETTERS,
     ELEMENT_LABELS,
@@ -43,6 +49,7 @@ from parcours.timeline.models import (
     HandoffStatus,
     episode_changes,
     episodes_of,
+    handoff_revision,
     handoffs_of,
 )
 from parcours.timeline.snapshots import caseload as load_caseload
@@ -324,13 +331,14 @@ def _receiver_errors(form: HandoffForm) -> bool:
     return False
 
 
-def _handoff_form_page(member, form, handoff=None, status=200):
+def _handoff_form_page(member, form, handoff=None, status=200, conflict=None):
     return render_template(
         "timeline/handoff_form.html",
         member=member,
         parcours=member.parcours,
         form=form,
         handoff=handoff,
+        conflict=conflict,
         objective=_objective_context(member.parcours_id, handoff) if handoff else None,
         **LABELS,
     ), status
@@ -444,8 +452,9 @@ def edit_handoff(parcours_id: int, handoff_id: int):
         if handoff.to_episode_id
         else "organisation"
     )
-    form = HandoffForm(
+    form = EditHandoffForm(
         data={
+            "base_revision": handoff_revision(handoff.id),
             "receiver": receiver,
             "to_episode_id": handoff.to_episode_id or 0,
             "receiving_organisation": handoff.receiving_organisation.name
@@ -461,6 +470,7 @@ def edit_handoff(parcours_id: int, handoff_id: int):
         SelectChoice(0, _("Choose a service")),
         *_episode_choices(episodes),
     ]
+    conflict = None
     if form.validate_on_submit() and not _receiver_errors(form):
         try:
             operations.update_handoff(
@@ -470,7 +480,13 @@ def edit_handoff(parcours_id: int, handoff_id: int):
                 person_involved=form.person_involved.data,
                 services_in_contact=form.services_in_contact.data,
                 meaning_note=form.meaning_note.data,
+                base_revision=form.base_revision.data,
             )
+        except StaleVersion as error:
+            conflict = error
+            # The next save starts from what was saved in between; the form keeps mine.
+            form.base_revision.raw_data = []
+            form.base_revision.data = handoff_revision(handoff.id)
         except DomainError as error:
             getattr(form, _HANDOFF_ERRORS.get(error.code, "receiver")).errors.append(error.message)
         else:
@@ -479,7 +495,8 @@ def edit_handoff(parcours_id: int, handoff_id: int):
             return redirect(
                 url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id)
             )
-    return _handoff_form_page(member, form, handoff, status=422 if form.is_submitted() else 200)
+    status = 409 if conflict else 422 if form.is_submitted() else 200
+    return _handoff_form_page(member, form, handoff, status=status, conflict=conflict)
 
 
 def _answer(parcours_id: int, handoff_id: int, answer, message: str):

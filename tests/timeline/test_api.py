@@ -373,3 +373,20 @@ def test_the_caseload(api, make, tl):
     assert bad.json["error"] == "invalid_kind"
     empty_page = client.get("/api/v1/caseload?page=3").json
     assert empty_page["parcours"] == [] and empty_page["total"] == 2
+
+
+def test_a_stale_base_revision_is_refused_with_the_current_hand_off(api, path, tl):
+    handoff = tl.handoff(path["pro"], path["sessad"], receiving_organisation="ESAT du Val")
+    url = f"{_base(path['pro'])}/handoffs/{handoff.id}"
+    revision = api(path["pro"].user).get(url).json["revision"]
+    first = api(path["family"].user).patch(
+        url, json={"meaning_note": "Ses copains.", "base_revision": revision}
+    )
+    assert first.status_code == 200 and first.json["revision"] > revision
+    second = api(path["pro"].user).patch(
+        url, json={"meaning_note": "Le jardin.", "base_revision": revision}
+    )
+    assert second.status_code == 409
+    assert second.json["error"] == "stale_version"
+    assert second.json["current"]["meaning_note"] == "Ses copains."
+    assert api(path["pro"].user).get(url).json["meaning_note"] == "Ses copains."

@@ -424,6 +424,10 @@ def test_decline_a_handoff_with_a_reason(client, sign_in, leo):
     assert "Missing hand-off" in timeline.text  # the SESSAD now ended without a relay
 
 
+def revision_in(page: str) -> str:
+    return re.search(r'name="base_revision" type="hidden" value="(\d+)"', page).group(1)
+
+
 def test_complete_the_checklist(client, sign_in, leo):
     sign_in(leo["pro"].user)
     url = _url(leo["pro"], f"/handoffs/{leo['handoff'].id}/edit")
@@ -435,6 +439,7 @@ def test_complete_the_checklist(client, sign_in, leo):
     response = client.post(
         url,
         data={
+            "base_revision": revision_in(form.text),
             "receiver": "episode",
             "to_episode_id": str(leo["ime"].id),
             "person_involved": "y",
@@ -589,3 +594,34 @@ def test_the_caseload_in_french(app, sign_in, make, tl):
     assert "Rupture en cours" in page.text
     assert "aucun service aujourd'hui" in page.text
     assert english_client(app).get("/caseload").status_code == 302
+
+
+def test_two_members_editing_a_handoff_at_once_the_second_is_refused(client, sign_in, leo, app):
+    """No lost update: the meaning note is a text written together."""
+    url = _url(leo["pro"], f"/handoffs/{leo['handoff'].id}/edit")
+    other = app.test_client()
+    other.set_cookie("lang", "en", domain="parcours.test")
+    sign_in(leo["family"].user, on=other)
+    theirs = other.get(url).text
+    sign_in(leo["pro"].user)
+    mine = client.get(url).text
+    data = {"receiver": "episode", "to_episode_id": str(leo["ime"].id)}
+    saved = other.post(
+        url, data={**data, "base_revision": revision_in(theirs), "meaning_note": "Ses copains."}
+    )
+    assert saved.status_code == 302
+    refused = client.post(
+        url, data={**data, "base_revision": revision_in(mine), "meaning_note": "Le jardin."}
+    )
+    assert refused.status_code == 409
+    assert "Someone changed this hand-off in the meantime." in refused.text
+    assert "Ses copains." in refused.text and "Le jardin." in refused.text
+    merged = client.post(
+        url,
+        data={
+            **data,
+            "base_revision": revision_in(refused.text),
+            "meaning_note": "Ses copains. Le jardin.",
+        },
+    )
+    assert merged.status_code == 302

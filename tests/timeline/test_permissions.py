@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from parcours.core.models import today
-from parcours.timeline.models import EpisodeKind
+from parcours.timeline.models import EpisodeKind, handoff_revision
 
 ROLES = ("anonymous", "outsider", "person", "family", "professional")
 
@@ -25,6 +25,8 @@ def world(make, tl):
     proposed = tl.handoff(pro, ended, to_episode=ongoing)
     accepted = tl.handoff(pro, ended, to_person_and_family=True)
     tl.answer(pro, accepted, "accepted")
+    with make.app.app_context():
+        revision = handoff_revision(proposed.id)
     return {
         **members,
         "pid": pro.parcours_id,
@@ -32,6 +34,7 @@ def world(make, tl):
         "ongoing": ongoing.id,
         "proposed": proposed.id,
         "accepted": accepted.id,
+        "revision": revision,
         "outsider": None,
     }
 
@@ -66,7 +69,12 @@ PAGES = [
         "edit hand-off",
         "post",
         "/parcours/{pid}/timeline/handoffs/{proposed}/edit",
-        {"receiver": "episode", "to_episode_id": "{ongoing}", "person_involved": "y"},
+        {
+            "receiver": "episode",
+            "to_episode_id": "{ongoing}",
+            "person_involved": "y",
+            "base_revision": "{revision}",
+        },
         302,
     ),
     ("accept", "post", "/parcours/{pid}/timeline/handoffs/{proposed}/accept", {}, 302),
