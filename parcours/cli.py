@@ -2,7 +2,7 @@
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from parcours.core.errors import DomainError
@@ -41,11 +41,24 @@ def create_user(email, name, password, professional, organisation, function, adm
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--reset/--keep", default=True, help="Empty the database first (default).")
-def demo(reset: bool):
+@click.option("--yes", is_flag=True, help="Empty it even if it already holds accounts.")
+def demo(reset: bool, yes: bool):
     """Build the database from the migrations and load the demo data."""
+    from sqlalchemy import inspect
+
+    from parcours.accounts.models import User
     from parcours.demo import load_demo
 
+    holds_accounts = inspect(db.engine).has_table("users") and db.session.scalar(
+        db.select(db.func.count(User.id))
+    )
+    if reset and not yes and holds_accounts:
+        raise click.ClickException(
+            f"{db.engine.url.render_as_string(hide_password=True)} already holds accounts: "
+            "add --yes to erase everything and load the demo."
+        )
     if reset:
         db.drop_all()
         with db.engine.begin() as connection:
