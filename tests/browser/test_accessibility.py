@@ -73,6 +73,13 @@ def test_every_page_passes_axe_and_reflows(visitor, new_page, live_server):
         if results.violations_count:
             failures[path] = describe(results.response["violations"])
         narrow.goto(path)
+        narrow_results = axe.run(narrow)
+        if narrow_results.violations_count:
+            failures[path] = (
+                failures.get(path, "")
+                + "\nat 360 px:\n"
+                + describe(narrow_results.response["violations"])
+            )
         overflow = narrow.evaluate("document.documentElement.scrollWidth")
         if overflow > 360:
             failures.setdefault(path, "")
