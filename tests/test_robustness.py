@@ -86,6 +86,7 @@ def test_the_api_never_answers_500(app, api, world):
         bodies = [[], "text", {"unknown": 1}] + [dict.fromkeys(fields, v) for v in WEIRD]
         # One field at a time too: an id too large for the database, the rest left out.
         bodies += [{name: 2**40} for name in fields]
+        bodies += [{name: "a\x00b"} for name in fields]  # PostgreSQL cannot store a NUL
         for body in bodies:
             response = getattr(client, method.lower())(url, json=body)
             if response.status_code >= 500 or not response.is_json:

@@ -1,6 +1,9 @@
-"""HTTP security headers on every response."""
+"""HTTP security headers on every response, and input no database can store refused."""
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask_babel import gettext as _
+
+from parcours.core.errors import BadInput
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -28,5 +31,20 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters() -> None:
+    """A NUL character cannot be stored in a text column (PostgreSQL refuses it): the request
+    gets a 400, whatever field it hides in."""
+    values = [v for _key, vs in request.args.lists() for v in vs]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [v for _key, vs in request.form.lists() for v in vs]
+    body = request.get_data(cache=True) if request.is_json else b""
+    if any("\x00" in v for v in values) or b"\x00" in body or b"\\u0000" in body.lower():
+        raise BadInput(
+            _("The text contains a character that cannot be saved (a NUL character)."),
+            code="nul_character",
+        )
+
+
 def init_security(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)

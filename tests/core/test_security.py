@@ -113,3 +113,20 @@ def test_a_huge_id_is_a_404_not_an_overflow(client, api, make, sign_in):
     sign_in(make.user())
     assert client.get("/parcours/99999999999999999999/members").status_code == 404
     assert api(make.user()).get("/api/v1/parcours/99999999999999999999").status_code == 404
+
+
+def test_a_nul_character_is_refused_with_a_message(client, api, make, sign_in):
+    member = make.parcours()
+    response = api(member.user).put(
+        f"/api/v1/parcours/{member.parcours_id}/voices/me", json={"matters": "a\x00b"}
+    )
+    assert response.status_code == 400
+    assert response.json["error"] == "nul_character"
+    sign_in(member.user)
+    page = client.post(
+        f"/parcours/{member.parcours_id}/voices/{member.id}/edit",
+        data={"matters": "a\x00b", "base_number": "0"},
+    )
+    assert page.status_code == 400
+    assert "cannot be saved (a NUL character)" in page.text
+    assert client.get("/parcours/new?x=%00").status_code == 400
