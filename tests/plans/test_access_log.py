@@ -57,3 +57,22 @@ def test_every_logged_event_has_a_label(app, make, api, client, sign_in):
     with app.app_context():
         events = set(db.session.scalars(db.select(AccessLogEntry.event).distinct()))
     assert events <= set(EVENTS)
+
+
+def test_every_event_the_code_logs_has_a_label(app):
+    """Read the code for every event it logs: each needs a label, or members see a code."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "parcours"
+    patterns = [
+        r'reading="([\w.]+)"',
+        r'Access\.(?:change|read),\s*"([\w.]+)"[,)]',
+        r'record_reads\([^)]*?"([\w.]+)"\)',
+    ]
+    logged = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        for pattern in patterns:
+            logged.update(re.findall(pattern, text))
+    assert len(logged) > 30
+    assert logged <= set(EVENTS), sorted(logged - set(EVENTS))
