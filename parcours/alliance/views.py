@@ -12,7 +12,7 @@ from parcours.alliance.forms import DisagreementForm, ObjectiveForm, VoiceForm
 from parcours.alliance.models import current_voices, voice_of
 from parcours.alliance.objective import load_objective
 from parcours.core.errors import DomainError, StaleVersion
-from parcours.core.views import flash_error, flash_success
+from parcours.core.views import flash_error, flash_success, perform
 from parcours.extensions import db
 from parcours.plans.access import current_member
 from parcours.plans.operations import current_members, member_of
@@ -160,20 +160,13 @@ def edit_objective(parcours_id: int):
 def approve(parcours_id: int, number: int):
     """Approve a version: "I recognise myself in this objective"."""
     member = current_member(parcours_id)
-    if not FlaskForm().validate_on_submit():
-        flash_error(_("The form expired. Please try again."))
-    else:
-        try:
-            operations.approve_version(member, number)
-        except DomainError as error:
-            flash_error(error.message)
-        else:
-            db.session.commit()
-            state = load_objective(parcours_id, current_members(parcours_id))
-            if state.agreed:
-                flash_success(_("Everyone approved: version %(n)d is now in force.", n=number))
-            else:
-                flash_success(_("Your approval of version %(n)d is recorded.", n=number))
+
+    def said() -> str:
+        if load_objective(parcours_id, current_members(parcours_id)).agreed:
+            return _("Everyone approved: version %(n)d is now in force.", n=number)
+        return _("Your approval of version %(n)d is recorded.", n=number)
+
+    perform(lambda: operations.approve_version(member, number), said)
     return redirect(url_for("alliance.objective", parcours_id=parcours_id))
 
 

@@ -12,7 +12,7 @@ from parcours.alliance.objective import load_objective
 from parcours.alliance.operations import approve_version, disagree_with_version, save_voice
 from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.models import today
-from parcours.core.views import flash_error, flash_success
+from parcours.core.views import flash_error, flash_success, perform
 from parcours.easyread.mode import easy_read_context
 from parcours.extensions import db
 from parcours.means.models import (
@@ -149,14 +149,7 @@ def objective(parcours_id: int):
 def approve(parcours_id: int, number: int):
     """I agree with our goal."""
     member = current_member(parcours_id)
-    if FlaskForm().validate_on_submit():
-        try:
-            approve_version(member, number)
-        except DomainError as error:
-            flash_error(error.message)
-        else:
-            db.session.commit()
-            flash_success(_("You said yes to the goal. Thank you."))
+    perform(lambda: approve_version(member, number), _("You said yes to the goal. Thank you."))
     return redirect(url_for("easyread.objective", parcours_id=parcours_id))
 
 
@@ -252,14 +245,10 @@ def commitments(parcours_id: int):
 def done(parcours_id: int, commitment_id: int):
     """I did it."""
     member = current_member(parcours_id)
-    if FlaskForm().validate_on_submit():
-        try:
-            keep_commitment(member, commitment_of(parcours_id, commitment_id))
-        except DomainError as error:
-            flash_error(error.message)
-        else:
-            db.session.commit()
-            flash_success(_("Well done! It is marked as done."))
+    perform(
+        lambda: keep_commitment(member, commitment_of(parcours_id, commitment_id)),
+        _("Well done! It is marked as done."),
+    )
     return redirect(url_for("easyread.commitments", parcours_id=parcours_id))
 
 

@@ -17,7 +17,7 @@ from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import DomainError
 from parcours.core.models import today
 from parcours.core.navigation import page_number
-from parcours.core.views import flash_error, flash_success
+from parcours.core.views import flash_error, flash_success, perform
 from parcours.easyread.mode import easy_read_on
 from parcours.extensions import db
 from parcours.means.models import means_by_status, parcours_commitments
@@ -166,13 +166,12 @@ def invite(parcours_id: int):
 def revoke(parcours_id: int, invitation_id: int):
     """Withdraw an invitation that has not been used."""
     member = current_member(parcours_id)
-    try:
-        operations.revoke_invitation(member, operations.invitation_of(parcours_id, invitation_id))
-    except DomainError as error:
-        flash_error(error.message)
-    else:
-        db.session.commit()
-        flash_success(_("The invitation is withdrawn: its link no longer works."))
+    perform(
+        lambda: operations.revoke_invitation(
+            member, operations.invitation_of(parcours_id, invitation_id)
+        ),
+        _("The invitation is withdrawn: its link no longer works."),
+    )
     return redirect(url_for("plans.members", parcours_id=parcours_id))
 
 
