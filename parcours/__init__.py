@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Every package with pages registers a blueprint; an `api` module, when it has one, adds
 # API routes. Easy-read is a way of showing the others' pages: no API, no catalogue of its own.
-DOMAINS = ("accounts", "plans", "alliance", "means", "timeline", "easyread")
+DOMAINS = ("accounts", "plans", "alliance", "means", "timeline", "easyread", "exports")
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -188,10 +188,12 @@ def test_member(route, role, world, client, sign_in, api):
 def matrix_paths():
     """(method, path) of every route in the permission matrices of every package."""
     from tests.easyread import test_permissions as easyread
+    from tests.exports import test_permissions as exports
     from tests.means import test_permissions as means
     from tests.timeline import test_permissions as timeline
 
     yield from ((r.method, r.path) for r in ROUTES)
+    yield from ((r.method, r.path) for r in exports.ROUTES)
     yield from ((r.method.upper(), r.url) for r in means.ROUTES)
     yield from ((method.upper(), path) for _name, method, path, *_rest in timeline.PAGES)
     yield from (

@@ -1,0 +1,1 @@
+"""API: the FHIR export of a parcours."""
