@@ -108,6 +108,7 @@ GLOBAL_RULES = {
     "/commitments",
     "/api/v1/commitments",
     "/caseload",
+    "/caseload.csv",
     "/api/v1/caseload",
     "/easy/",
     "/easy/switch",

@@ -27,6 +27,7 @@ EVENTS: dict[str, object] = {
     "objective": _l("read the objective"),
     "access_log": _l("read this log"),
     "caseload": _l("saw the plan in their caseload"),
+    "export": _l("downloaded %(detail)s"),
     # changes
     "parcours.created": _l("created the plan"),
     "invitation.created": _l("created an invitation"),

@@ -1,5 +1,138 @@
 """Pages that answer files: the printable plan and the CSV exports."""
 
-from flask import Blueprint
+from flask import Blueprint, Response, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from parcours.core.audit import Access, record
+from parcours.core.models import today
+from parcours.exports import tables
+from parcours.exports.tables import TimelineEntry
+from parcours.extensions import db
+from parcours.plans.access import current_member
+from parcours.plans.models import Member
+from parcours.timeline.flags import approvers_of, as_of, flags_for, relais_of
+from parcours.timeline.messages import ELEMENT_LABELS, describe, next_step
+from parcours.timeline.models import HandoffStatus, episodes_of, handoffs_of
+from parcours.timeline.snapshots import caseload as load_caseload
+from parcours.timeline.snapshots import flag_kind
 
 bp = Blueprint("exports", __name__)
+
+
+@bp.get("/parcours/<int:parcours_id>/documents")
+@login_required
+def index(parcours_id: int):
+    """What a member can take away: the printable plan, the FHIR file, the CSV tables."""
+    member = current_member(parcours_id)
+    return render_template("exports/index.html", member=member, parcours=member.parcours)
+
+
+def logged_export(parcours_id: int, filename: str):
+    """The member taking a file of the parcours; the export goes to the access log."""
+    member = current_member(parcours_id)
+    record(parcours_id, current_user, Access.read, "export", filename)
+    db.session.commit()
+    return member
+
+
+def file_response(content: str | bytes, filename: str, mimetype: str) -> Response:
+    """A download: the browser saves it under `filename`."""
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def csv_response(header, rows, filename: str) -> Response:
+    text = tables.to_csv([str(h) for h in header], rows, str(get_locale()))
+    return file_response(text, filename, "text/csv; charset=utf-8")
+
+
+@bp.get("/parcours/<int:parcours_id>/export/timeline.csv")
+@login_required
+def timeline_csv(parcours_id: int):
+    """The episodes and hand-offs of the timeline, one per row."""
+    logged_export(parcours_id, "timeline.csv")
+    episodes = episodes_of(parcours_id)
+    handoffs = handoffs_of(parcours_id, episodes)
+    approvers = approvers_of(parcours_id)
+    referents = episode_referents(episodes)
+    entries = [
+        TimelineEntry(
+            entry=_("Episode"),
+            service=episode.display_label,
+            kind=str(episode.kind.label),
+            start=episode.start_date,
+            end=episode.end_date,
+            referent=referents.get(episode.referent_member_id, ""),
+        )
+        for episode in episodes
+    ] + [
+        TimelineEntry(
+            entry=_("Hand-off"),
+            service=handoff.from_episode.display_label,
+            start=handoff.proposed_on,
+            to=handoff.receiving_label,
+            status=str(handoff.status.label),
+            relais_de_sens=relais_summary(relais_of(handoff, approvers), handoff.status),
+        )
+        for handoff in handoffs
+    ]
+    return csv_response(
+        tables.TIMELINE_HEADER,
+        tables.timeline_rows(entries),
+        f"timeline-{parcours_id}-{today().isoformat()}.csv",
+    )
+
+
+def episode_referents(episodes) -> dict[int, str]:
+    """The referents' names by member id (one query for all of them)."""
+    ids = {e.referent_member_id for e in episodes if e.referent_member_id is not None}
+    if not ids:
+        return {}
+    return {m.id: m.name for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))}
+
+
+def relais_summary(relais: dict[str, bool], status: HandoffStatus) -> str:
+    """ "complete", or the missing elements; a declined hand-off needs none."""
+    if status is HandoffStatus.declined:
+        return _("not needed: declined")
+    missing = [str(ELEMENT_LABELS[name]) for name, present in relais.items() if not present]
+    if not missing:
+        return _("complete")
+    return _("missing: %(elements)s", elements=", ".join(missing))
+
+
+@bp.get("/parcours/<int:parcours_id>/export/flags.csv")
+@login_required
+def flags_csv(parcours_id: int):
+    """The flags of the timeline as of a day (today by default), the most urgent first."""
+    member = logged_export(parcours_id, "flags.csv")
+    on = as_of(request.args.get("today"))
+    flags = flags_for([parcours_id], on)[parcours_id]
+    person_name = member.parcours.person_name
+    described = [(describe(flag, person_name), next_step(flag)) for flag in flags]
+    return csv_response(
+        tables.FLAGS_HEADER,
+        tables.flag_rows(flags, described),
+        f"flags-{parcours_id}-{on.isoformat()}.csv",
+    )
+
+
+@bp.get("/caseload.csv")
+@login_required
+def caseload_csv():
+    """The whole caseload (every page of it), the most urgent first; `kind` filters."""
+    kind = flag_kind(request.args.get("kind"))
+    on = today()
+    entries = load_caseload(current_user, on, kind)
+    for entry in entries:
+        record(entry.parcours_id, current_user, Access.read, "export", "caseload.csv")
+    db.session.commit()  # the log, and the snapshots refreshed on the way
+    return csv_response(
+        tables.caseload_header(),
+        tables.caseload_rows(entries),
+        f"caseload-{on.isoformat()}.csv",
+    )

@@ -8,11 +8,14 @@ import pytest
 from tests.test_permissions import Route, call
 
 ROUTES: list[Route] = [
+    Route("GET", "/parcours/{p}/documents"),
     # the FHIR export
     #
     # the printable plan
     #
     # CSV exports
+    Route("GET", "/parcours/{p}/export/timeline.csv"),
+    Route("GET", "/parcours/{p}/export/flags.csv"),
     #
 ]
 
