@@ -82,13 +82,19 @@ def record(parcours_id: int, user, access: Access, event: str, detail: str | Non
     return entry
 
 
-def record_reads(parcours_ids: list[int], user, event: str) -> None:
+def record_reads(parcours_ids: list[int], user, event: str, detail: str | None = None) -> None:
     """One read entry per parcours shown together on one page (a single INSERT)."""
     if parcours_ids:
         db.session.execute(
             insert(AccessLogEntry),
             [
-                {"parcours_id": pid, "user_id": user.id, "access": Access.read, "event": event}
+                {
+                    "parcours_id": pid,
+                    "user_id": user.id,
+                    "access": Access.read,
+                    "event": event,
+                    "detail": detail,
+                }
                 for pid in parcours_ids
             ],
         )

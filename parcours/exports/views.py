@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from parcours.core.audit import Access, record
+from parcours.core.audit import Access, record, record_reads
 from parcours.core.models import today
 from parcours.exports import tables
 from parcours.exports.tables import TimelineEntry
@@ -128,8 +128,7 @@ def caseload_csv():
     kind = flag_kind(request.args.get("kind"))
     on = today()
     entries = load_caseload(current_user, on, kind)
-    for entry in entries:
-        record(entry.parcours_id, current_user, Access.read, "export", "caseload.csv")
+    record_reads([e.parcours_id for e in entries], current_user, "export", "caseload.csv")
     db.session.commit()  # the log, and the snapshots refreshed on the way
     return csv_response(
         tables.caseload_header(),

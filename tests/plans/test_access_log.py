@@ -67,7 +67,7 @@ def test_every_event_the_code_logs_has_a_label(app):
     patterns = [
         r'reading="([\w.]+)"',
         r'Access\.(?:change|read),\s*"([\w.]+)"[,)]',
-        r'record_reads\([^)]*?"([\w.]+)"\)',
+        r'record_reads\([^)]*?,\s*"([\w.]+)"',
     ]
     logged = set()
     for path in root.rglob("*.py"):
