@@ -9,7 +9,8 @@ from tests.test_permissions import Route, call
 
 ROUTES: list[Route] = [
     # the FHIR export
-    #
+    Route("GET", "/parcours/{p}/export/fhir.json"),
+    Route("GET", "/api/v1/parcours/{p}/fhir", api=True),
     # the printable plan
     #
     # CSV exports
