@@ -47,6 +47,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("PARCOURS_TIMEZONE", "Europe/Paris")
     LANGUAGES = ("fr", "en")
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Base URI of our identifier systems, codes and extensions in the FHIR export; by default
+    # the site's own address followed by /fhir.
+    FHIR_SYSTEM = os.environ.get("PARCOURS_FHIR_SYSTEM")
     TESTING = False
 
     @classmethod

@@ -27,7 +27,9 @@ EVENTS: dict[str, object] = {
     "objective": _l("read the objective"),
     "access_log": _l("read this log"),
     "caseload": _l("saw the plan in their caseload"),
+    # exports (a read that leaves with a copy)
     "export": _l("downloaded %(detail)s"),
+    "export.fhir": _l("exported the plan as a FHIR file"),
     # changes
     "parcours.created": _l("created the plan"),
     "invitation.created": _l("created an invitation"),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from parcours.core.audit import Access, record, record_reads
 from parcours.core.models import today
 from parcours.exports import tables
+from parcours.exports.files import fhir_response
 from parcours.exports.tables import TimelineEntry
 from parcours.extensions import db
 from parcours.plans.access import current_member
@@ -135,3 +136,10 @@ def caseload_csv():
         tables.caseload_rows(entries),
         f"caseload-{on.isoformat()}.csv",
     )
+
+
+@bp.get("/parcours/<int:parcours_id>/export/fhir.json")
+@login_required
+def fhir_download(parcours_id: int):
+    """The parcours as a FHIR file to download, for members without an API token."""
+    return fhir_response(parcours_id, download=True)

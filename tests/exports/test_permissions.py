@@ -10,7 +10,8 @@ from tests.test_permissions import Route, call
 ROUTES: list[Route] = [
     Route("GET", "/parcours/{p}/documents"),
     # the FHIR export
-    #
+    Route("GET", "/parcours/{p}/export/fhir.json"),
+    Route("GET", "/api/v1/parcours/{p}/fhir", api=True),
     # the printable plan
     #
     # CSV exports
