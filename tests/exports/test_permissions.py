@@ -11,7 +11,9 @@ ROUTES: list[Route] = [
     # the FHIR export
     #
     # the printable plan
-    #
+    Route("GET", "/parcours/{p}/plan.pdf"),
+    Route("GET", "/parcours/{p}/plan-easy.pdf"),
+    Route("GET", "/parcours/{p}/plan.pdf?lang=en"),
     # CSV exports
     #
 ]
