@@ -183,6 +183,8 @@ def test_the_documents_page_links_the_tables(leo, sign_in):
     assert f"/parcours/{member.parcours_id}/export/timeline.csv" in page.text
     assert f"/parcours/{member.parcours_id}/export/flags.csv" in page.text
     assert f"/parcours/{member.parcours_id}/export/fhir.json" in page.text
+    assert f"/parcours/{member.parcours_id}/plan.pdf?lang=en" in page.text
+    assert f"/parcours/{member.parcours_id}/plan-easy.pdf" in page.text
     assert 'aria-current="page"' in page.text  # its tab in the plan's navigation
 
 

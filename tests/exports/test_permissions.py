@@ -13,7 +13,9 @@ ROUTES: list[Route] = [
     Route("GET", "/parcours/{p}/export/fhir.json"),
     Route("GET", "/api/v1/parcours/{p}/fhir", api=True),
     # the printable plan
-    #
+    Route("GET", "/parcours/{p}/plan.pdf"),
+    Route("GET", "/parcours/{p}/plan-easy.pdf"),
+    Route("GET", "/parcours/{p}/plan.pdf?lang=en"),
     # CSV exports
     Route("GET", "/parcours/{p}/export/timeline.csv"),
     Route("GET", "/parcours/{p}/export/flags.csv"),
