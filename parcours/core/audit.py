@@ -27,12 +27,17 @@ EVENTS: dict[str, object] = {
     "objective": _l("read the objective"),
     "access_log": _l("read this log"),
     "caseload": _l("saw the plan in their caseload"),
+    "my_data": _l("downloaded their personal data, with what they wrote in this plan"),
     # changes
     "parcours.created": _l("created the plan"),
     "invitation.created": _l("created an invitation"),
     "invitation.revoked": _l("withdrew an invitation"),
     "member.joined": _l("joined the plan"),
     "member.left": _l("left the plan"),
+    "member.account_closed": _l("closed their account and left the plan"),
+    "invitation.addressee_gone": _l(
+        "closed their account: the invitation sent to them is withdrawn"
+    ),
     "pilot.designated": _l("designated %(detail)s as pilot"),
     "voice.saved": _l("wrote the point of view of %(detail)s"),
     "objective.version": _l("wrote version %(detail)s of the objective"),
