@@ -4,7 +4,9 @@ What happens, and why:
 - Every text and act of the user stays in the parcours they co-wrote (the others' work rests
   on it: versions, approvals, stances, decisions), attributed to "a former member"
   (`User.name` says so once `closed_at` is set).
-- The account's personal data is erased: identifiers, name, organisation, function, language,
+- The account's personal data is erased: identifiers, name (also where it was written down as
+  text: access log details, episode referents in the corrections' history), organisation,
+  function, language,
   easy-read choice, and the organisation and function of each membership (they would name
   the person again); the password hash becomes unusable; login sessions and API tokens stop
   working; the pending invitations sent to their e-mail address are withdrawn. The former
@@ -24,16 +26,17 @@ What happens, and why:
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
-from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
+from parcours.accounts.models import CLOSED_PASSWORD_HASH, FORMER_MEMBER_MARK, User
 from parcours.accounts.operations import end_other_login_sessions, revoke_api_tokens
-from parcours.core.audit import Access, record
+from parcours.core.audit import NAME_EVENTS, Access, AccessLogEntry, record
 from parcours.core.errors import Conflict, DomainError, Forbidden
 from parcours.core.models import utcnow
 from parcours.extensions import db
 from parcours.plans.models import Invitation, Member, Parcours
 from parcours.plans.operations import lock_parcours
+from parcours.timeline.models import Episode, EpisodeChange
 
 
 @dataclass
@@ -135,6 +138,7 @@ def close_account(user: User, password: str) -> ClosingPlan:
             invitation.revoked_at = now
             if invitation.parcours_id not in deleted_ids:
                 record(invitation.parcours_id, user, Access.change, "invitation.addressee_gone")
+    _erase_written_name(user, [m.parcours_id for m in plan.left])
     _erase(user)
     db.session.flush()
     from parcours.alliance.operations import refresh_agreement
@@ -152,6 +156,35 @@ def close_account(user: User, password: str) -> ClosingPlan:
             db.session.expunge(member)
     db.session.flush()
     return plan
+
+
+def _erase_written_name(user: User, parcours_ids: list[int]) -> None:
+    """Where the user's name was written down as text (access log details, episode
+    referents in the corrections' history), put the mark that reads "a former member"."""
+    name = user.stored_name
+    if not parcours_ids or not name:
+        return
+    db.session.execute(
+        update(AccessLogEntry)
+        .where(
+            AccessLogEntry.parcours_id.in_(parcours_ids),
+            AccessLogEntry.event.in_(NAME_EVENTS),
+            AccessLogEntry.detail == name[:200],
+        )
+        .values(detail=FORMER_MEMBER_MARK),
+        execution_options={"synchronize_session": False},
+    )
+    changes = db.session.scalars(
+        select(EpisodeChange)
+        .join(Episode, Episode.id == EpisodeChange.episode_id)
+        .where(Episode.parcours_id.in_(parcours_ids))
+    )
+    for change in changes:
+        referent = change.changes.get("referent")
+        if referent and name in referent:
+            values = dict(change.changes)
+            values["referent"] = [FORMER_MEMBER_MARK if v == name else v for v in referent]
+            change.changes = values
 
 
 def _erase(user: User) -> None:

@@ -49,6 +49,16 @@ def former_member_name() -> str:
     return gettext("a former member")
 
 
+# What replaces a closed account's name where a name was written down as text (the details of
+# the access log, the history of an episode): shown as "a former member" in each language.
+FORMER_MEMBER_MARK = "{former member}"
+
+
+def shown_name(value: str | None) -> str | None:
+    """A name written down as text, as the reader sees it."""
+    return former_member_name() if value == FORMER_MEMBER_MARK else value
+
+
 def hash_secret(secret: str) -> str:
     """A SHA-256 digest for random tokens (they are long enough not to need a slow hash)."""
     return hashlib.sha256(secret.encode()).hexdigest()

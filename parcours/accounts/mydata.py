@@ -394,7 +394,7 @@ def _access_log(user: User) -> list[dict]:
             "by_you": entry.user_id == user.id,
             "access": entry.access.value,
             "event": entry.event,
-            "detail": entry.detail,
+            "detail": entry.shown_detail,
             "description": entry.description,
         }
         for entry, name, closed_at in rows

@@ -49,6 +49,16 @@ EVENTS: dict[str, object] = {
 }
 
 
+# The events whose detail is a member's name (erased when that member closes their account).
+NAME_EVENTS = {
+    "pilot.designated",
+    "voice.saved",
+    "stance.on_behalf",
+    "commitment.created",
+    "commitment.kept",
+}
+
+
 class AccessLogEntry(db.Model):
     """One read or change of a parcours by one user. Append-only."""
 
@@ -66,11 +76,18 @@ class AccessLogEntry(db.Model):
     user = relationship("User", lazy="raise")
 
     @property
+    def shown_detail(self) -> str | None:
+        """The detail as the reader sees it (a closed account's name is not kept)."""
+        from parcours.accounts.models import shown_name
+
+        return shown_name(self.detail)
+
+    @property
     def description(self) -> str:
         label = EVENTS.get(self.event)
         if label is None:
             return self.event
-        return str(label) % {"detail": self.detail or ""}
+        return str(label) % {"detail": self.shown_detail or ""}
 
 
 def record(parcours_id: int, user, access: Access, event: str, detail: str | None = None):

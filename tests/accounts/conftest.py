@@ -31,9 +31,7 @@ def rich_plan(make, app) -> dict:
     me, family, person = members["professional"], members["family"], members["person"]
 
     def texts():
-        save_voice(
-            _m(me), _m(me), matters="MINE-voice", hopes="", worries="", base_number=0
-        )
+        save_voice(_m(me), _m(me), matters="MINE-voice", hopes="", worries="", base_number=0)
         save_voice(
             _m(me), _m(person), matters="FOR-PERSON-voice", hopes="", worries="", base_number=0
         )

@@ -1,6 +1,7 @@
 """My data: a user downloads everything the app holds about them (page and API)."""
 
 import json
+
 from sqlalchemy import select
 
 from parcours.accounts.models import ApiToken, LoginSession, User
@@ -131,9 +132,7 @@ def test_anonymous_visitors_get_nothing(client, api):
     assert api().get("/api/v1/me/data").status_code == 401
 
 
-def test_the_access_log_covers_the_membership_period_and_own_entries(
-    app, client, sign_in, make
-):
+def test_the_access_log_covers_the_membership_period_and_own_entries(app, client, sign_in, make):
     pro = make.parcours()
     family = make.member(pro, Role.family)
     make.member(pro, Role.family)  # another member, to leave
