@@ -1,13 +1,19 @@
 """Closing one's account: personal data erased, texts kept as "a former member's"."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
 from parcours.alliance.models import Voice
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Invitation, Member, Parcours, Role
 from parcours.plans.operations import create_invitation
+from parcours.timeline.models import Episode, EpisodeKind
+from parcours.timeline.operations import update_episode
 from tests.factories import PASSWORD
+from tests.timeline.conftest import TimelineFactory
 
 
 def close(client, password=PASSWORD, **kwargs):
@@ -232,3 +238,31 @@ def test_the_api_closes_the_account(app, api, plan):
 def test_the_closed_page_needs_no_account(client):
     assert client.get("/account/closed").status_code == 200
     assert client.get("/account/close").status_code == 302
+
+
+def test_the_name_written_in_an_episode_s_history_is_erased(app, client, sign_in, make):
+    pro = make.parcours()
+    colleague = make.member(pro, Role.professional)
+    name = colleague.user.name
+    episode = TimelineFactory(app).episode(pro, start=-30, referent_member_id=colleague.id)
+
+    def change_referent():
+        update_episode(
+            db.session.get(Member, pro.id),
+            db.session.get(Episode, episode.id),
+            kind=EpisodeKind.sessad,
+            organisation="SESSAD Les Mouettes",
+            start_date=today() - timedelta(days=30),
+            end_date=None,
+            referent_member_id=None,
+        )
+
+    make._run(change_referent)
+    page = f"/parcours/{pro.parcours_id}/timeline/episodes/{episode.id}/edit"
+    sign_in(pro.user)
+    assert name in client.get(page).text
+    closing = app.test_client()
+    sign_in(colleague.user, on=closing)
+    assert close(closing).status_code == 302
+    text = client.get(page).text
+    assert name not in text and "a former member" in text
