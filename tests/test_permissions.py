@@ -97,6 +97,11 @@ GLOBAL_RULES = {
     "/api/v1/tokens",
     "/api/v1/tokens/current",
     "/api/v1/me",
+    # my data and closing my account (tests/accounts/test_my_data.py, test_close_account.py)
+    "/account/data",
+    "/account/close",
+    "/account/closed",
+    "/api/v1/me/data",
     "/api/v1/parcours",
     "/api/v1/invitations/<token>/accept",
     # platform administration (tests/accounts/test_admin.py)

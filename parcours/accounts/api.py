@@ -1,13 +1,14 @@
 """API: bearer tokens and the signed-in user."""
 
-from flask import request
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from parcours.accounts import operations
-from parcours.accounts.schemas import TokenRequestSchema, UserSchema
+from parcours.accounts.schemas import CloseAccountSchema, TokenRequestSchema, UserSchema
 from parcours.accounts.views import limit_failed_logins
 from parcours.core.api import api, error, load
+from parcours.core.errors import DomainError
 from parcours.extensions import db
 
 
@@ -38,3 +39,34 @@ def revoke_token():
 def me():
     """The signed-in user."""
     return UserSchema().dump(current_user)
+
+
+@api.get("/me/data")
+def my_data():
+    """Everything the app holds about the signed-in user (logged in each of their plans)."""
+    from parcours.accounts.mydata import my_data, record_export
+
+    document = my_data(current_user)
+    record_export(current_user)
+    db.session.commit()
+    return document
+
+
+@api.delete("/me")
+def close_account():
+    """Close the signed-in user's account, given their password (see accounts/closing.py)."""
+    from parcours.accounts.closing import close_account
+
+    data = load(CloseAccountSchema())
+    try:
+        close_account(current_user, data["password"])
+    except DomainError as exc:
+        extra = {}
+        if exc.code == "pilot_must_hand_over":
+            extra["parcours"] = [
+                {**item, "members_url": url_for("plans.members", parcours_id=item["parcours_id"])}
+                for item in exc.details
+            ]
+        return error(exc.code, exc.message, exc.status, **extra)
+    db.session.commit()
+    return "", 204

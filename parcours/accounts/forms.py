@@ -110,3 +110,11 @@ class OrganisationForm(FlaskForm):
         _l("Name"),
         validators=[DataRequired(_l("Please give the organisation's name.")), Length(max=120)],
     )
+
+
+class CloseAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        description=_l("To confirm that it is you. The account closes at once."),
+        validators=[DataRequired(_l("Please give your password."))],
+    )

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parcours.core.models import CreatedAtMixin, UTCDateTime
@@ -35,6 +37,26 @@ def verify_password(password_hash: str, password: str) -> bool:
 def dummy_password_hash() -> str:
     """A hash to verify against when the account does not exist, so both take as long."""
     return _hasher.hash(secrets.token_urlsafe(16))
+
+
+# What a closed account's password hash becomes: not an argon2 hash, so no password matches.
+CLOSED_PASSWORD_HASH = "!closed"
+
+
+def former_member_name() -> str:
+    """How the pages and the API name a person whose account is closed (in the reader's
+    language): their texts stay in the plans, without their name."""
+    return gettext("a former member")
+
+
+# What replaces a closed account's name where a name was written down as text (the details of
+# the access log, the history of an episode): shown as "a former member" in each language.
+FORMER_MEMBER_MARK = "{former member}"
+
+
+def shown_name(value: str | None) -> str | None:
+    """A name written down as text, as the reader sees it."""
+    return former_member_name() if value == FORMER_MEMBER_MARK else value
 
 
 def hash_secret(secret: str) -> str:
@@ -65,14 +87,19 @@ class User(UserMixin, CreatedAtMixin, db.Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("email IS NOT NULL OR login_name IS NOT NULL", name="has_identifier"),
+        # A closed account keeps neither: its former identifiers can sign up again.
+        CheckConstraint(
+            "email IS NOT NULL OR login_name IS NOT NULL OR closed_at IS NOT NULL",
+            name="has_identifier",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     # For people without an e-mail address (often ESAT workers): a name they sign in with.
     login_name: Mapped[str | None] = mapped_column(String(60), unique=True)
-    name: Mapped[str] = mapped_column(String(80))
+    # Read through `name`, which hides it once the account is closed.
+    stored_name: Mapped[str] = mapped_column("name", String(80))
     password_hash: Mapped[str] = mapped_column(String(200))
     is_professional: Mapped[bool] = mapped_column(default=False)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
@@ -82,15 +109,38 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     easy_read: Mapped[bool | None] = mapped_column()
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when the user closed their account: personal data erased, texts kept unnamed.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
     # Set by the user loader: the login session this request runs in.
     login_session = None
 
+    @hybrid_property
+    def name(self) -> str:
+        """The name shown everywhere: "a former member" once the account is closed."""
+        if self.closed_at is not None:
+            return former_member_name()
+        return self.stored_name
+
+    @name.inplace.setter
+    def _name_setter(self, value: str) -> None:
+        self.stored_name = value
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls):
+        # In SQL, the stored name (erased when closed): queries that show it read closed_at.
+        return cls.stored_name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
     @property
     def is_active(self) -> bool:
-        return self.active
+        return self.active and self.closed_at is None
 
     @property
     def identifier(self) -> str:

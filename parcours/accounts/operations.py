@@ -185,6 +185,14 @@ def user_for_api_token(secret: str) -> User | None:
     return token.user
 
 
+def revoke_api_tokens(user: User) -> None:
+    """Every API token of the user stops working."""
+    for token in db.session.scalars(
+        db.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = utcnow()
+
+
 def revoke_api_token(secret: str) -> None:
     """The token stops working at once."""
     token = api_token_for(secret)
@@ -225,13 +233,12 @@ def set_active(admin: User, user: User, active: bool) -> None:
     signed out everywhere and its API tokens stop working."""
     if user.id == admin.id:
         raise DomainError(_("You cannot deactivate your own account."), code="own_account")
+    if user.is_closed:
+        raise Conflict(_("This account is closed: it cannot be used again."), code="closed")
     user.active = active
     if not active:
         end_other_login_sessions(user, keep=None)
-        for token in db.session.scalars(
-            db.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        ):
-            token.revoked_at = utcnow()
+        revoke_api_tokens(user)
 
 
 def rename_organisation(organisation: Organisation, name: str) -> None:

@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    json,
     make_response,
     redirect,
     render_template,
@@ -20,6 +21,7 @@ from sqlalchemy import func, or_, select
 
 from parcours.accounts import operations
 from parcours.accounts.forms import (
+    CloseAccountForm,
     LoginForm,
     OrganisationForm,
     PasswordForm,
@@ -29,6 +31,7 @@ from parcours.accounts.forms import (
 from parcours.accounts.models import Organisation, User
 from parcours.core.errors import DomainError
 from parcours.core.i18n import LANGUAGE_COOKIE
+from parcours.core.models import today
 from parcours.core.navigation import is_safe_target, next_target, page_number
 from parcours.core.views import flash_error, flash_success
 from parcours.extensions import db, limiter, login_manager
@@ -216,6 +219,59 @@ def end_other_sessions():
         ngettext("%(num)d other device signed out.", "%(num)d other devices signed out.", count)
     )
     return redirect(url_for("accounts.account"))
+
+
+@bp.get("/account/data")
+@login_required
+def my_data():
+    """Download everything the app holds about me, as a JSON file (logged in each plan)."""
+    from parcours.accounts.mydata import my_data, record_export
+
+    document = my_data(current_user)
+    record_export(current_user)
+    db.session.commit()
+    response = make_response(json.dumps(document, ensure_ascii=False, indent=2))
+    response.mimetype = "application/json"
+    filename = f"parcours-my-data-{today().isoformat()}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _close_page(form, status: int = 200):
+    from parcours.accounts.closing import closing_plan
+
+    return render_template(
+        "accounts/close.html", form=form, plan=closing_plan(current_user)
+    ), status
+
+
+@bp.route("/account/close", methods=["GET", "POST"])
+@login_required
+def close_account():
+    """What closing my account does, then close it, given my password."""
+    from parcours.accounts.closing import close_account
+
+    form = CloseAccountForm()
+    if not form.validate_on_submit():
+        return _close_page(form, 422 if form.is_submitted() else 200)
+    try:
+        close_account(current_user, form.password.data)
+    except DomainError as error:
+        if error.code == "wrong_password":
+            form.password.errors.append(error.message)
+        else:
+            flash_error(error.message)
+        return _close_page(form, error.status)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("accounts.account_closed"))
+
+
+@bp.get("/account/closed")
+def account_closed():
+    """Confirmation that an account was closed (it says nothing about whose)."""
+    return render_template("accounts/closed.html")
 
 
 @bp.post("/language")

@@ -30,12 +30,17 @@ EVENTS: dict[str, object] = {
     # exports (a read that leaves with a copy)
     "export": _l("downloaded %(detail)s"),
     "export.fhir": _l("exported the plan as a FHIR file"),
+    "my_data": _l("downloaded their personal data, with what they wrote in this plan"),
     # changes
     "parcours.created": _l("created the plan"),
     "invitation.created": _l("created an invitation"),
     "invitation.revoked": _l("withdrew an invitation"),
     "member.joined": _l("joined the plan"),
     "member.left": _l("left the plan"),
+    "member.account_closed": _l("closed their account and left the plan"),
+    "invitation.addressee_gone": _l(
+        "closed their account: the invitation sent to them is withdrawn"
+    ),
     "pilot.designated": _l("designated %(detail)s as pilot"),
     "voice.saved": _l("wrote the point of view of %(detail)s"),
     "objective.version": _l("wrote version %(detail)s of the objective"),
@@ -44,6 +49,16 @@ EVENTS: dict[str, object] = {
     "settings.tolerance": _l("set the rupture tolerance to %(detail)s days"),
     "settings.closed": _l("closed the plan on %(detail)s"),
     "settings.reopened": _l("reopened the plan"),
+}
+
+
+# The events whose detail is a member's name (erased when that member closes their account).
+NAME_EVENTS = {
+    "pilot.designated",
+    "voice.saved",
+    "stance.on_behalf",
+    "commitment.created",
+    "commitment.kept",
 }
 
 
@@ -64,11 +79,18 @@ class AccessLogEntry(db.Model):
     user = relationship("User", lazy="raise")
 
     @property
+    def shown_detail(self) -> str | None:
+        """The detail as the reader sees it (a closed account's name is not kept)."""
+        from parcours.accounts.models import shown_name
+
+        return shown_name(self.detail)
+
+    @property
     def description(self) -> str:
         label = EVENTS.get(self.event)
         if label is None:
             return self.event
-        return str(label) % {"detail": self.detail or ""}
+        return str(label) % {"detail": self.shown_detail or ""}
 
 
 def record(parcours_id: int, user, access: Access, event: str, detail: str | None = None):

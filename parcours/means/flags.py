@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from parcours.accounts.models import User
+from parcours.accounts.models import User, former_member_name
 from parcours.core.models import local_date
 from parcours.extensions import db
 from parcours.means.models import Commitment, Decision, Means, MeansStatus, Stance
@@ -72,6 +72,7 @@ def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]
             Commitment.parcours_id,
             Commitment.action,
             User.name,
+            User.closed_at,
             Commitment.due_on,
             Commitment.kept_at,
         )
@@ -80,7 +81,9 @@ def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]
         .where(Commitment.parcours_id.in_(ids))
         .order_by(Commitment.due_on, Commitment.id)
     )
-    for commitment_id, parcours_id, action, name, due_on, kept_at in rows:
+    for commitment_id, parcours_id, action, name, closed_at, due_on, kept_at in rows:
+        if closed_at is not None:
+            name = former_member_name()
         commitments[parcours_id].append(
             CommitmentData(commitment_id, action, name, due_on, kept_at is not None)
         )

@@ -53,5 +53,5 @@ class AccessLogEntrySchema(Schema):
     user = fields.Function(lambda e: e.user.name)
     access = fields.Function(lambda e: e.access.value)
     event = fields.String()
-    detail = fields.String(allow_none=True)
+    detail = fields.String(attribute="shown_detail", allow_none=True)
     description = fields.String()

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from parcours.accounts.models import shown_name
 from parcours.alliance.models import Approval, version_in_force
 from parcours.core.audit import record_reads
 from parcours.core.errors import DomainError, StaleVersion
@@ -272,7 +273,7 @@ def _shown_changes(change) -> list[tuple[str, str, str]]:
             return str(EpisodeKind(value).label)
         if name.endswith("_date"):
             return format_date(date.fromisoformat(value), "medium")
-        return value
+        return shown_name(value)
 
     return [
         (str(EPISODE_FIELD_LABELS[name]), shown(name, before), shown(name, after))

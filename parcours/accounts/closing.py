@@ -1,0 +1,206 @@
+"""Closing an account: the personal data is erased, the texts stay in the plans, unnamed.
+
+What happens, and why:
+- Every text and act of the user stays in the parcours they co-wrote (the others' work rests
+  on it: versions, approvals, stances, decisions), attributed to "a former member"
+  (`User.name` says so once `closed_at` is set).
+- The account's personal data is erased: identifiers, name (also where it was written down as
+  text: access log details, episode referents in the corrections' history), organisation,
+  function, language,
+  easy-read choice, and the organisation and function of each membership (they would name
+  the person again); the password hash becomes unusable; login sessions and API tokens stop
+  working; the pending invitations sent to their e-mail address are withdrawn. The former
+  e-mail address or login name can sign up again, as a new account.
+- Each membership ends (`left_at`), as when leaving a parcours. Like leaving, a pilot hands
+  the role over first where other members remain: closing is refused until they have.
+- Where the user is the last current member, nobody could ever see the parcours again (only
+  members see a parcours): it is deleted with its content rather than kept for nobody. The
+  confirmation page lists these plans before the user confirms.
+- The person accompanied closes their account like anyone else: the plan about them goes on
+  with their family and professionals (it stays named as it was, by the first name or
+  pseudonym its members chose), and their place is free for a new account to be invited.
+- Platform admins cannot close their account: they are staff, and their account is managed
+  by another admin (deactivation).
+"""
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+
+from parcours.accounts.models import CLOSED_PASSWORD_HASH, FORMER_MEMBER_MARK, User
+from parcours.accounts.operations import end_other_login_sessions, revoke_api_tokens
+from parcours.core.audit import NAME_EVENTS, Access, AccessLogEntry, record
+from parcours.core.errors import Conflict, DomainError, Forbidden
+from parcours.core.models import utcnow
+from parcours.extensions import db
+from parcours.plans.models import Invitation, Member, Parcours
+from parcours.plans.operations import lock_parcours
+from parcours.timeline.models import Episode, EpisodeChange
+
+
+@dataclass
+class ClosingPlan:
+    """What closing the account would do to each of the user's current memberships."""
+
+    # Where the user is the pilot and other members remain: they hand over first.
+    pilot_of: list[Member] = field(default_factory=list)
+    # Where the user is the last member: the parcours is deleted.
+    deleted: list[Member] = field(default_factory=list)
+    # Where the user simply leaves.
+    left: list[Member] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.pilot_of)
+
+
+def closing_plan(user: User) -> ClosingPlan:
+    """Sort the user's current memberships by what closing does to them (two queries)."""
+    memberships = db.session.scalars(
+        select(Member)
+        .where(Member.user_id == user.id, Member.left_at.is_(None))
+        .order_by(Member.parcours_id)
+    ).all()
+    others = dict(
+        db.session.execute(
+            select(Member.parcours_id, func.count())
+            .where(
+                Member.parcours_id.in_([m.parcours_id for m in memberships]),
+                Member.left_at.is_(None),
+                Member.user_id != user.id,
+            )
+            .group_by(Member.parcours_id)
+        ).all()
+    )
+    plan = ClosingPlan()
+    for member in memberships:
+        if not others.get(member.parcours_id):
+            plan.deleted.append(member)
+        elif member.is_pilot:
+            plan.pilot_of.append(member)
+        else:
+            plan.left.append(member)
+    return plan
+
+
+def check_can_close(user: User) -> None:
+    """Refuse for platform admins."""
+    if user.is_admin:
+        raise Forbidden(
+            _(
+                "A platform admin account cannot be closed here: ask another admin to"
+                " deactivate it."
+            ),
+            code="admin_account",
+        )
+
+
+def close_account(user: User, password: str) -> ClosingPlan:
+    """Close the user's account: memberships end, personal data is erased, texts stay."""
+    check_can_close(user)
+    if not user.check_password(password):
+        raise DomainError(_("The password is not right."), code="wrong_password")
+    for parcours_id in db.session.scalars(
+        select(Member.parcours_id)
+        .where(Member.user_id == user.id, Member.left_at.is_(None))
+        .order_by(Member.parcours_id)
+    ):
+        lock_parcours(parcours_id)
+    plan = closing_plan(user)
+    if plan.blocked:
+        raise Conflict(
+            _(
+                "You are the pilot of the plan of %(names)s: hand the role over to another"
+                " member before closing your account.",
+                names=", ".join(m.parcours.person_name for m in plan.pilot_of),
+            ),
+            code="pilot_must_hand_over",
+            details=[
+                {"parcours_id": m.parcours_id, "person_name": m.parcours.person_name}
+                for m in plan.pilot_of
+            ],
+        )
+    now = utcnow()
+    deleted_ids = {m.parcours_id for m in plan.deleted}
+    for member in plan.left:
+        member.left_at = now
+        record(member.parcours_id, user, Access.change, "member.account_closed")
+    if user.email:
+        for invitation in db.session.scalars(
+            select(Invitation).where(
+                Invitation.email == user.email,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+        ):
+            invitation.revoked_at = now
+            if invitation.parcours_id not in deleted_ids:
+                record(invitation.parcours_id, user, Access.change, "invitation.addressee_gone")
+    _erase_written_name(user, [m.parcours_id for m in plan.left])
+    _erase(user)
+    db.session.flush()
+    from parcours.alliance.operations import refresh_agreement
+
+    for member in plan.left:
+        # Without them, the members who remain may now all have approved the latest version.
+        refresh_agreement(member.parcours_id)
+    if deleted_ids:
+        # The database cascades to everything the parcours holds.
+        db.session.execute(
+            delete(Parcours).where(Parcours.id.in_(deleted_ids)),
+            execution_options={"synchronize_session": False},
+        )
+        for member in plan.deleted:
+            db.session.expunge(member)
+    db.session.flush()
+    return plan
+
+
+def _erase_written_name(user: User, parcours_ids: list[int]) -> None:
+    """Where the user's name was written down as text (access log details, episode
+    referents in the corrections' history), put the mark that reads "a former member"."""
+    name = user.stored_name
+    if not parcours_ids or not name:
+        return
+    db.session.execute(
+        update(AccessLogEntry)
+        .where(
+            AccessLogEntry.parcours_id.in_(parcours_ids),
+            AccessLogEntry.event.in_(NAME_EVENTS),
+            AccessLogEntry.detail == name[:200],
+        )
+        .values(detail=FORMER_MEMBER_MARK),
+        execution_options={"synchronize_session": False},
+    )
+    changes = db.session.scalars(
+        select(EpisodeChange)
+        .join(Episode, Episode.id == EpisodeChange.episode_id)
+        .where(Episode.parcours_id.in_(parcours_ids))
+    )
+    for change in changes:
+        referent = change.changes.get("referent")
+        if referent and name in referent:
+            values = dict(change.changes)
+            values["referent"] = [FORMER_MEMBER_MARK if v == name else v for v in referent]
+            change.changes = values
+
+
+def _erase(user: User) -> None:
+    """Erase what the account says about its owner, and stop every way of signing in."""
+    for member in db.session.scalars(select(Member).where(Member.user_id == user.id)):
+        # A membership's organisation and function would name the person again.
+        member.organisation = None
+        member.function = None
+    user.closed_at = utcnow()
+    user.email = None
+    user.login_name = None
+    user.stored_name = ""
+    user.organisation = None
+    user.function = None
+    user.locale = None
+    user.easy_read = None
+    user.password_hash = CLOSED_PASSWORD_HASH
+    end_other_login_sessions(user, keep=None)
+    revoke_api_tokens(user)

@@ -1,0 +1,472 @@
+"""My data: everything the app holds about a user, as one JSON document (right of access).
+
+The document holds the account, its login sessions and API tokens (dates only, never a
+secret or the password hash), the user's memberships, every row of every parcours that points
+at one of their memberships (what they wrote, recorded, approved, committed to, or what was
+written on their behalf), and the access log of their parcours while they were members.
+
+Which rows point at a member is declared in SECTIONS; tests/accounts/test_my_data.py fails
+when a table gains a column referencing members or users that no section covers. A fixed
+number of queries builds the document, however many parcours the user is part of.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from marshmallow import Schema, fields
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from parcours.accounts.models import ApiToken, LoginSession, User, former_member_name
+from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion, Voice
+from parcours.core.audit import AccessLogEntry, record_reads
+from parcours.core.models import utcnow
+from parcours.extensions import db
+from parcours.means.models import (
+    Commitment,
+    Decision,
+    Means,
+    Review,
+    ReviewView,
+    Stance,
+    decision_participants,
+)
+from parcours.plans.models import Invitation, Member
+from parcours.timeline.models import Episode, EpisodeChange, Handoff, HandoffEvent
+
+FORMAT = "parcours-my-data"
+FORMAT_VERSION = 1
+
+
+def _organisation(obj) -> str | None:
+    return obj.organisation.name if obj.organisation else None
+
+
+# The document's parts --------------------------------------------------------------------
+
+
+class AccountSchema(Schema):
+    """The account itself (never the password hash)."""
+
+    id = fields.Integer()
+    email = fields.String(allow_none=True)
+    login_name = fields.String(allow_none=True)
+    name = fields.String()
+    is_professional = fields.Boolean()
+    organisation = fields.Function(_organisation)
+    function = fields.String(allow_none=True)
+    language = fields.String(attribute="locale", allow_none=True)
+    easy_read = fields.Function(lambda u: {None: "default", True: "on", False: "off"}[u.easy_read])
+    is_admin = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class LoginSessionSchema(Schema):
+    """A signed-in browser: when it started and ended (never its key)."""
+
+    created_at = fields.AwareDateTime()
+    ended_at = fields.AwareDateTime(allow_none=True)
+
+
+class ApiTokenSchema(Schema):
+    """A bearer token: when it was issued and revoked (never its secret or digest)."""
+
+    created_at = fields.AwareDateTime()
+    revoked_at = fields.AwareDateTime(allow_none=True)
+
+
+class MembershipSchema(Schema):
+    id = fields.Integer()
+    parcours_id = fields.Integer()
+    parcours_name = fields.Function(lambda m: m.parcours.person_name)
+    role = fields.Function(lambda m: m.role.value)
+    organisation = fields.Function(_organisation)
+    function = fields.String(allow_none=True)
+    is_pilot = fields.Boolean()
+    is_legal_representative = fields.Boolean()
+    joined_at = fields.AwareDateTime()
+    left_at = fields.AwareDateTime(allow_none=True)
+
+
+class _Row(Schema):
+    id = fields.Integer()
+    created_at = fields.AwareDateTime()
+
+
+class VoiceSchema(_Row):
+    number = fields.Integer()
+    member_id = fields.Integer()
+    author_id = fields.Integer()
+    matters = fields.String()
+    hopes = fields.String()
+    worries = fields.String()
+    help_me = fields.String()
+
+
+class ObjectiveVersionSchema(_Row):
+    number = fields.Integer()
+    text = fields.String()
+    perimeter_in = fields.String()
+    perimeter_out = fields.String()
+    indicators = fields.String()
+    author_id = fields.Integer()
+    on_behalf_of_id = fields.Integer(allow_none=True)
+    agreed_at = fields.AwareDateTime(allow_none=True)
+
+
+class ApprovalSchema(_Row):
+    objective_version = fields.Function(lambda a: a.version.number)
+    member_id = fields.Integer()
+
+
+class DisagreementSchema(_Row):
+    objective_version = fields.Function(lambda d: d.version.number)
+    member_id = fields.Integer()
+    comment = fields.String()
+
+
+class MeansSchema(_Row):
+    title = fields.String()
+    description = fields.String()
+    carried_by = fields.String()
+    category = fields.Function(lambda m: m.category.value if m.category else None)
+    status = fields.Function(lambda m: m.status.value)
+    author_id = fields.Integer()
+    on_behalf_of_id = fields.Integer(allow_none=True)
+
+
+class StanceSchema(_Row):
+    means_id = fields.Integer()
+    member_id = fields.Integer()
+    author_id = fields.Integer()
+    value = fields.Function(lambda s: s.value.value)
+    comment = fields.String()
+
+
+class DecisionSchema(_Row):
+    means_id = fields.Integer()
+    outcome = fields.Function(lambda d: d.outcome.value)
+    rationale = fields.String()
+    decided_by_id = fields.Integer()
+    participant_ids = fields.Function(lambda d: [m.id for m in d.participants])
+
+
+class CommitmentSchema(_Row):
+    means_id = fields.Integer()
+    member_id = fields.Integer()
+    action = fields.String()
+    due_on = fields.Date()
+    kept_at = fields.AwareDateTime(allow_none=True)
+    kept_by_id = fields.Integer(allow_none=True)
+    created_by_id = fields.Integer()
+
+
+class ReviewAssessmentSchema(Schema):
+    indicator = fields.String()
+    assessment = fields.String()
+
+
+class ReviewSchema(_Row):
+    held_on = fields.Date()
+    objective_number = fields.Integer()
+    what_to_change = fields.String()
+    created_by_id = fields.Integer()
+    assessments = fields.List(fields.Nested(ReviewAssessmentSchema))
+
+
+class ReviewViewSchema(_Row):
+    review_id = fields.Integer()
+    member_id = fields.Integer()
+    author_id = fields.Integer()
+    view = fields.String()
+
+
+class EpisodeSchema(_Row):
+    kind = fields.Function(lambda e: e.kind.value)
+    label = fields.String()
+    organisation = fields.Function(_organisation)
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    referent_member_id = fields.Integer(allow_none=True)
+    person_agreed = fields.Boolean()
+    created_by_id = fields.Integer()
+    updated_at = fields.AwareDateTime()
+
+
+class EpisodeChangeSchema(_Row):
+    episode_id = fields.Integer()
+    member_id = fields.Integer()
+    changes = fields.Dict()
+
+
+class HandoffSchema(_Row):
+    from_episode_id = fields.Integer()
+    to_episode_id = fields.Integer(allow_none=True)
+    receiving_organisation = fields.Function(
+        lambda h: h.receiving_organisation.name if h.receiving_organisation else None
+    )
+    to_person_and_family = fields.Boolean()
+    status = fields.Function(lambda h: h.status.value)
+    proposed_on = fields.Date()
+    person_involved = fields.Boolean()
+    services_in_contact = fields.Boolean()
+    meaning_note = fields.String()
+    decline_reason = fields.String(allow_none=True)
+    declined_by = fields.Function(lambda h: h.declined_by.value if h.declined_by else None)
+    created_by_id = fields.Integer()
+    updated_at = fields.AwareDateTime()
+
+
+class HandoffEventSchema(_Row):
+    handoff_id = fields.Integer()
+    kind = fields.Function(lambda e: e.kind.value)
+    member_id = fields.Integer()
+    decline_reason = fields.String(allow_none=True)
+    declined_by = fields.Function(lambda e: e.declined_by.value if e.declined_by else None)
+    person_involved = fields.Boolean(allow_none=True)
+    services_in_contact = fields.Boolean(allow_none=True)
+    meaning_note = fields.String(allow_none=True)
+
+
+class InvitationSchema(_Row):
+    """An invitation the user made or accepted (never its token, nor the address it was sent
+    to: that is someone else's, or already in the account)."""
+
+    role = fields.Function(lambda i: i.role.value)
+    is_legal_representative = fields.Boolean()
+    invited_by_id = fields.Integer()
+    accepted_by_id = fields.Integer(allow_none=True)
+    expires_at = fields.AwareDateTime()
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    revoked_at = fields.AwareDateTime(allow_none=True)
+
+
+class AccessLogSchema(Schema):
+    parcours_id = fields.Integer()
+    at = fields.AwareDateTime()
+    who = fields.String()
+    by_you = fields.Boolean()
+    access = fields.String()
+    event = fields.String()
+    detail = fields.String(allow_none=True)
+    description = fields.String()
+
+
+# Which rows are the user's ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    """The rows of one table that point at one of the user's memberships, through `columns`
+    (each a foreign key to members.id). Each row says which of them point at the user."""
+
+    key: str
+    model: type
+    columns: tuple[str, ...]
+    schema: type[Schema]
+    options: tuple = ()
+    # Other (table, column) pairs pointing at a member that this section reads.
+    also_covers: frozenset = field(default_factory=frozenset)
+
+    def query(self, member_ids: list[int]):
+        conditions = [getattr(self.model, name).in_(member_ids) for name in self.columns]
+        if self.model is Decision:
+            conditions.append(
+                Decision.id.in_(
+                    select(decision_participants.c.decision_id).where(
+                        decision_participants.c.member_id.in_(member_ids)
+                    )
+                )
+            )
+        return (
+            select(self.model)
+            .where(or_(*conditions))
+            .options(*self.options)
+            .order_by(self.model.id)
+        )
+
+    def parts(self, row, mine: dict[int, Member]) -> list[str]:
+        """The columns of the row that point at the user ("author", "member"…)."""
+        parts = [name.removesuffix("_id") for name in self.columns if getattr(row, name) in mine]
+        if self.model is Decision and any(m.id in mine for m in row.participants):
+            parts.append("participant")
+        return parts
+
+    def parcours_of(self, row, mine: dict[int, Member]) -> int:
+        for name in self.columns:
+            if (member_id := getattr(row, name)) in mine:
+                return mine[member_id].parcours_id
+        return next(mine[m.id].parcours_id for m in row.participants if m.id in mine)
+
+    @property
+    def covers(self) -> set[tuple[str, str]]:
+        return {(self.model.__tablename__, name) for name in self.columns} | set(self.also_covers)
+
+
+SECTIONS = (
+    Section("voices", Voice, ("member_id", "author_id"), VoiceSchema),
+    Section(
+        "objective_versions",
+        ObjectiveVersion,
+        ("author_id", "on_behalf_of_id"),
+        ObjectiveVersionSchema,
+    ),
+    Section("approvals", Approval, ("member_id",), ApprovalSchema),
+    Section("disagreements", Disagreement, ("member_id",), DisagreementSchema),
+    Section("means", Means, ("author_id", "on_behalf_of_id"), MeansSchema),
+    Section("stances", Stance, ("member_id", "author_id"), StanceSchema),
+    Section(
+        "decisions",
+        Decision,
+        ("decided_by_id",),
+        DecisionSchema,
+        options=(selectinload(Decision.participants),),
+        also_covers=frozenset({("decision_participants", "member_id")}),
+    ),
+    Section(
+        "commitments",
+        Commitment,
+        ("member_id", "kept_by_id", "created_by_id"),
+        CommitmentSchema,
+    ),
+    Section(
+        "reviews",
+        Review,
+        ("created_by_id",),
+        ReviewSchema,
+        options=(selectinload(Review.assessments),),
+    ),
+    Section("review_views", ReviewView, ("member_id", "author_id"), ReviewViewSchema),
+    Section("episodes", Episode, ("referent_member_id", "created_by_id"), EpisodeSchema),
+    Section("episode_changes", EpisodeChange, ("member_id",), EpisodeChangeSchema),
+    Section("handoffs", Handoff, ("created_by_id",), HandoffSchema),
+    Section("handoff_events", HandoffEvent, ("member_id",), HandoffEventSchema),
+    Section("invitations", Invitation, ("invited_by_id", "accepted_by_id"), InvitationSchema),
+)
+
+# The columns pointing at a user, read outside the sections above.
+USER_COLUMNS = {
+    ("members", "user_id"),  # memberships
+    ("login_sessions", "user_id"),
+    ("api_tokens", "user_id"),
+    ("access_log_entries", "user_id"),  # the access log (with the rest of the periods)
+}
+
+
+def covered_columns() -> set[tuple[str, str]]:
+    """Every (table, column) pointing at a member or a user that the document reads."""
+    covered = set(USER_COLUMNS)
+    for section in SECTIONS:
+        covered |= section.covers
+    return covered
+
+
+# Building the document -------------------------------------------------------------------
+
+
+def _access_log(user: User) -> list[dict]:
+    """The log of each parcours over the user's membership (joined to left, or now), and
+    every entry of their own. Before they joined and after they left, the reads and changes
+    are the other members' business, not theirs: a member sees the log only while a member."""
+    rows = db.session.execute(
+        select(AccessLogEntry, User.stored_name, User.closed_at)
+        .join(
+            Member,
+            and_(Member.parcours_id == AccessLogEntry.parcours_id, Member.user_id == user.id),
+        )
+        .join(User, User.id == AccessLogEntry.user_id)
+        .where(
+            or_(
+                AccessLogEntry.user_id == user.id,
+                and_(
+                    AccessLogEntry.created_at >= Member.joined_at,
+                    or_(Member.left_at.is_(None), AccessLogEntry.created_at <= Member.left_at),
+                ),
+            )
+        )
+        .order_by(AccessLogEntry.id)
+    ).all()
+    return AccessLogSchema(many=True).dump(
+        {
+            "parcours_id": entry.parcours_id,
+            "at": entry.created_at,
+            "who": former_member_name() if closed_at else name,
+            "by_you": entry.user_id == user.id,
+            "access": entry.access.value,
+            "event": entry.event,
+            "detail": entry.shown_detail,
+            "description": entry.description,
+        }
+        for entry, name, closed_at in rows
+    )
+
+
+def _people(member_ids: set[int]) -> dict[str, str]:
+    """The names of the members the document's rows mention (the user too), by member id."""
+    if not member_ids:
+        return {}
+    rows = db.session.execute(
+        select(Member.id, User.stored_name, User.closed_at)
+        .join(User, User.id == Member.user_id)
+        .where(Member.id.in_(member_ids))
+        .order_by(Member.id)
+    )
+    return {
+        str(member_id): former_member_name() if closed_at else name
+        for member_id, name, closed_at in rows
+    }
+
+
+def my_data(user: User, *, now: datetime | None = None) -> dict:
+    """Everything the app holds about the user, as a JSON-ready document."""
+    memberships = list(
+        db.session.scalars(select(Member).where(Member.user_id == user.id).order_by(Member.id))
+    )
+    mine = {m.id: m for m in memberships}
+    member_ids = list(mine)
+    document = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "exported_at": (now or utcnow()).isoformat(),
+        "account": AccountSchema().dump(user),
+        "login_sessions": LoginSessionSchema(many=True).dump(
+            db.session.scalars(
+                select(LoginSession)
+                .where(LoginSession.user_id == user.id)
+                .order_by(LoginSession.id)
+            )
+        ),
+        "api_tokens": ApiTokenSchema(many=True).dump(
+            db.session.scalars(
+                select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+            )
+        ),
+        "memberships": MembershipSchema(many=True).dump(memberships),
+    }
+    mentioned: set[int] = set()
+    for section in SECTIONS:
+        records = []
+        if member_ids:
+            schema = section.schema()
+            for row in db.session.scalars(section.query(member_ids)).unique():
+                record = {
+                    "parcours_id": section.parcours_of(row, mine),
+                    "your_part": section.parts(row, mine),
+                    **schema.dump(row),
+                }
+                mentioned |= {getattr(row, name) for name in section.columns} - {None}
+                if section.model is Decision:
+                    mentioned |= {m.id for m in row.participants}
+                records.append(record)
+        document[section.key] = records
+    document["people"] = _people(mentioned)
+    document["access_log"] = _access_log(user) if member_ids else []
+    return document
+
+
+def record_export(user: User) -> None:
+    """Write the download to the access log of every parcours the document covers."""
+    parcours_ids = db.session.scalars(
+        select(Member.parcours_id).where(Member.user_id == user.id).order_by(Member.parcours_id)
+    ).all()
+    record_reads(list(parcours_ids), user, "my_data")

@@ -1,0 +1,77 @@
+"""A plan where one member (the pilot, a professional) has written and recorded something of
+every kind, for the "my data" and "close my account" tests."""
+
+from datetime import timedelta
+
+import pytest
+
+from parcours.alliance.operations import disagree_with_version, propose_version, save_voice
+from parcours.core.models import today
+from parcours.extensions import db
+from parcours.means.models import Commitment, Review
+from parcours.means.operations import add_review_view, keep_commitment
+from parcours.plans.models import Member, Role
+from parcours.plans.operations import create_invitation
+from parcours.timeline.models import Episode, EpisodeKind
+from parcours.timeline.operations import update_episode
+from tests.means.factories import MeansFactory
+from tests.timeline.conftest import TimelineFactory
+
+
+def _m(member: Member) -> Member:
+    return db.session.get(Member, member.id)
+
+
+def rich_plan(make, app) -> dict:
+    """Members by key; `me` (the professional and pilot) has one text or act of each kind;
+    the family member wrote their own point of view, which is not `me`'s."""
+    mk = MeansFactory(make)
+    tl = TimelineFactory(app)
+    members = mk.alliance(pilot="professional")
+    me, family, person = members["professional"], members["family"], members["person"]
+
+    def texts():
+        save_voice(_m(me), _m(me), matters="MINE-voice", hopes="", worries="", base_number=0)
+        save_voice(
+            _m(me), _m(person), matters="FOR-PERSON-voice", hopes="", worries="", base_number=0
+        )
+        save_voice(
+            _m(family), _m(family), matters="OTHERS-voice", hopes="", worries="", base_number=0
+        )
+        propose_version(_m(family), text="OTHERS-objective", base_number=1)
+        disagree_with_version(_m(me), 2, comment="MINE-disagreement")
+        create_invitation(_m(me), role=Role.family, email="someone@example.org")
+
+    make._run(texts)
+    means = mk.means(me, "MINE-means")
+    mk.stance(me, means, comment="MINE-stance")
+    mk.stance(me, means, comment="FOR-PERSON-stance", on_behalf_of=person)
+    mk.stance(family, means, comment="OTHERS-stance")
+    mk.decide(me, means, rationale="MINE-decision")
+    commitment = mk.commitment(me, means, family, action="FAMILY-commitment")
+    own = mk.commitment(me, means, me, action="MINE-commitment")
+    review = mk.review(me, what_to_change="MINE-review", objective_number=1)
+    episode = tl.episode(me, start=-100, end=-10, label="MINE-episode")
+    handoff = tl.handoff(me, episode, to_person_and_family=True, meaning_note="MINE-handoff")
+    tl.answer(me, handoff, "accepted")
+
+    def acts():
+        keep_commitment(_m(me), db.session.get(Commitment, own.id))
+        add_review_view(_m(me), db.session.get(Review, review.id), view="MINE-review-view")
+        update_episode(
+            _m(me),
+            db.session.get(Episode, episode.id),
+            kind=EpisodeKind.sessad,
+            organisation="SESSAD Les Mouettes",
+            start_date=today() - timedelta(days=100),
+            end_date=today() - timedelta(days=5),
+            label="MINE-episode",
+        )
+
+    make._run(acts)
+    return members | {"me": me, "commitment": commitment, "means": means}
+
+
+@pytest.fixture
+def plan(make, app) -> dict:
+    return rich_plan(make, app)
