@@ -5,13 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from parcours.accounts import operations
-from parcours.accounts.schemas import TokenRequestSchema, UserSchema
+from parcours.accounts.schemas import TokenRequestSchema, TokenSchema, UserSchema
 from parcours.accounts.views import limit_failed_logins
-from parcours.core.api import api, error, load
+from parcours.core.api import api, documented, error, load
 from parcours.extensions import db
 
 
 @api.post("/tokens")
+@documented(body=TokenRequestSchema, responses={201: TokenSchema}, errors=(401, 429))
 @limit_failed_logins
 def create_token():
     """Exchange an e-mail address (or login name) and a password for a bearer token."""
@@ -23,10 +24,11 @@ def create_token():
         )
     secret = operations.issue_api_token(user)
     db.session.commit()
-    return {"token": secret}, 201
+    return TokenSchema().dump({"token": secret}), 201
 
 
 @api.delete("/tokens/current")
+@documented(responses={204: None})
 def revoke_token():
     """Revoke the token this request was made with."""
     operations.revoke_api_token(request.headers["Authorization"].partition(" ")[2].strip())
@@ -35,6 +37,7 @@ def revoke_token():
 
 
 @api.get("/me")
+@documented(responses={200: UserSchema})
 def me():
     """The signed-in user."""
     return UserSchema().dump(current_user)
