@@ -118,7 +118,11 @@ def test_schemas_come_from_marshmallow(document):
     ]
     # Computed values are typed; responses give every field.
     member = schemas["Member"]
-    assert member["properties"]["organisation"] == {"type": "string", "nullable": True}
+    assert member["properties"]["organisation"] == {
+        "type": "string",
+        "nullable": True,
+        "readOnly": True,
+    }
     assert set(member["required"]) == set(member["properties"])
     assert member["additionalProperties"] is False
 
