@@ -101,6 +101,7 @@ GLOBAL_RULES = {
     "/api/v1/invitations/<token>/accept",
     # the API's description and its reference page (tests/developers)
     "/api/v1/openapi.json",
+    "/developers",
     # platform administration (tests/accounts/test_admin.py)
     "/admin/users",
     "/admin/users/<int:user_id>/<any(deactivate, reactivate):action>",
