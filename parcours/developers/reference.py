@@ -125,8 +125,10 @@ def _operation(path: str, method: str, op: dict, document: dict) -> Operation:
             p["name"],
             type_of(p.get("schema", {})),
             p.get("required", False),
-            [_("in the path") if p["in"] == "path" else _("in the query string")]
-            + constraints_of(p.get("schema", {})),
+            [
+                _("in the path") if p["in"] == "path" else _("in the query string"),
+                *constraints_of(p.get("schema", {})),
+            ],
             p.get("description", ""),
         )
         for p in op.get("parameters", [])
