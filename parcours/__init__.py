@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from parcours.config import Config, TestConfig
 from parcours.core.errors import DomainError
@@ -14,15 +14,34 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Every package with pages registers a blueprint; an `api` module, when it has one, adds
 # API routes. Easy-read is a way of showing the others' pages: no API, no catalogue of its own.
-DOMAINS = ("accounts", "plans", "alliance", "means", "timeline", "easyread", "exports")
+DOMAINS = (
+    "accounts",
+    "plans",
+    "alliance",
+    "means",
+    "timeline",
+    "easyread",
+    "exports",
+    "developers",
+)
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` limited to 32-bit signed integers, the range of the id columns."""
+    """`<int:...>` limited to 32-bit signed integers, the range of the id columns.
+
+    A larger number is a 404 whatever the method: rejecting it as not matching (werkzeug's
+    ValidationError) would let the router answer 405 when another route of the same path
+    takes other methods."""
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def create_app(test_config: dict | None = None) -> Flask:

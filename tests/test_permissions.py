@@ -104,6 +104,9 @@ GLOBAL_RULES = {
     "/api/v1/me/data",
     "/api/v1/parcours",
     "/api/v1/invitations/<token>/accept",
+    # the API's description and its reference page (tests/developers)
+    "/api/v1/openapi.json",
+    "/developers",
     # platform administration (tests/accounts/test_admin.py)
     "/admin/users",
     "/admin/users/<int:user_id>/<any(deactivate, reactivate):action>",

@@ -5,14 +5,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from parcours.accounts import operations
-from parcours.accounts.schemas import CloseAccountSchema, TokenRequestSchema, UserSchema
+from parcours.accounts.schemas import (
+    CloseAccountSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserSchema,
+)
 from parcours.accounts.views import limit_failed_logins
-from parcours.core.api import api, error, load
+from parcours.core.api import Content, api, documented, error, load
 from parcours.core.errors import DomainError
 from parcours.extensions import db
 
 
 @api.post("/tokens")
+@documented(body=TokenRequestSchema, responses={201: TokenSchema}, errors=(401, 429))
 @limit_failed_logins
 def create_token():
     """Exchange an e-mail address (or login name) and a password for a bearer token."""
@@ -24,10 +30,11 @@ def create_token():
         )
     secret = operations.issue_api_token(user)
     db.session.commit()
-    return {"token": secret}, 201
+    return TokenSchema().dump({"token": secret}), 201
 
 
 @api.delete("/tokens/current")
+@documented(responses={204: None})
 def revoke_token():
     """Revoke the token this request was made with."""
     operations.revoke_api_token(request.headers["Authorization"].partition(" ")[2].strip())
@@ -36,12 +43,21 @@ def revoke_token():
 
 
 @api.get("/me")
+@documented(responses={200: UserSchema})
 def me():
     """The signed-in user."""
     return UserSchema().dump(current_user)
 
 
 @api.get("/me/data")
+@documented(
+    responses={
+        200: Content(
+            description="The account, its devices and tokens (dates only), the memberships, "
+            "every text and act of the user by kind, and the access log of their plans."
+        )
+    }
+)
 def my_data():
     """Everything the app holds about the signed-in user (logged in each of their plans)."""
     from parcours.accounts.mydata import my_data, record_export
@@ -53,6 +69,7 @@ def my_data():
 
 
 @api.delete("/me")
+@documented(body=CloseAccountSchema, responses={204: None}, errors=(403, 409))
 def close_account():
     """Close the signed-in user's account, given their password (see accounts/closing.py)."""
     from parcours.accounts.closing import close_account

@@ -8,6 +8,12 @@ class TokenRequestSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
+class TokenSchema(Schema):
+    token = fields.String(
+        metadata={"description": "Send it as `Authorization: Bearer <token>`; shown only once."}
+    )
+
+
 class OrganisationSchema(Schema):
     id = fields.Integer()
     name = fields.String()

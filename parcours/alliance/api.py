@@ -6,20 +6,23 @@ from parcours.alliance import operations
 from parcours.alliance.models import current_voices, voice_of
 from parcours.alliance.objective import load_objective
 from parcours.alliance.schemas import (
-    ApprovalSchema,
+    ApprovalResultSchema,
     DisagreementInputSchema,
     DisagreementSchema,
+    MemberVoiceSchema,
+    ObjectiveSchema,
     VersionInputSchema,
+    VersionListSchema,
     VersionSchema,
     VoiceInputSchema,
+    VoiceListSchema,
     VoiceSchema,
 )
-from parcours.core.api import api, error, load
+from parcours.core.api import Merged, api, documented, error, load
 from parcours.core.errors import StaleVersion
 from parcours.extensions import db
 from parcours.plans.access import current_member
 from parcours.plans.operations import current_members, member_of
-from parcours.plans.schemas import MemberSchema
 
 
 def stale(exc: StaleVersion, schema):
@@ -29,22 +32,17 @@ def stale(exc: StaleVersion, schema):
 
 
 @api.get("/parcours/<int:parcours_id>/voices")
+@documented(responses={200: VoiceListSchema})
 def list_voices(parcours_id: int):
     """Every current member with their latest voice (null if none), the person first."""
     current_member(parcours_id, reading="voices")
     voices = current_voices(parcours_id)
-    return {
-        "voices": [
-            {
-                "member": MemberSchema().dump(m),
-                "voice": VoiceSchema().dump(voices[m.id]) if m.id in voices else None,
-            }
-            for m in current_members(parcours_id)
-        ]
-    }
+    rows = [{"member": m, "voice": voices.get(m.id)} for m in current_members(parcours_id)]
+    return VoiceListSchema().dump({"voices": rows})
 
 
 @api.put("/parcours/<int:parcours_id>/voices/me")
+@documented(body=VoiceInputSchema, responses={200: MemberVoiceSchema}, errors=(403, 409))
 def put_voice(parcours_id: int):
     """Save one's voice, or the person's on their behalf (`on_behalf_of`)."""
     member = current_member(parcours_id)
@@ -60,47 +58,48 @@ def put_voice(parcours_id: int):
     except StaleVersion as exc:
         return stale(exc, VoiceSchema())
     db.session.commit()
-    return {"member": MemberSchema().dump(subject), "voice": VoiceSchema().dump(voice)}
+    return MemberVoiceSchema().dump({"member": subject, "voice": voice})
 
 
-def _objective_out(parcours_id: int) -> dict:
+def _objective(parcours_id: int) -> dict:
+    """The objective's state, to dump through ObjectiveSchema."""
     state = load_objective(parcours_id, current_members(parcours_id))
     agreement = state.agreement
     missing = []
     if agreement is not None:
-        missing = [{**MemberSchema().dump(m), "required": "each"} for m in agreement.missing] + [
-            {**MemberSchema().dump(m), "required": "one_professional"}
-            for m in agreement.professionals_to_ask
+        missing = [Merged(m, required="each") for m in agreement.missing] + [
+            Merged(m, required="one_professional") for m in agreement.professionals_to_ask
         ]
     return {
-        "in_force": VersionSchema().dump(state.in_force) if state.in_force else None,
-        "latest": VersionSchema().dump(state.latest) if state.latest else None,
+        "in_force": state.in_force,
+        "latest": state.latest,
         "agreed": state.agreed,
-        "approvals": [
-            ApprovalSchema().dump(a) for a in (state.latest.approvals if state.latest else [])
-        ],
+        "approvals": state.latest.approvals if state.latest else [],
         "missing_approvals": missing,
-        "disagreements": [DisagreementSchema().dump(d) for d in state.disagreements],
+        "disagreements": state.disagreements,
         "professional_approval_missing": bool(agreement and agreement.professional_missing),
     }
 
 
 @api.get("/parcours/<int:parcours_id>/objective")
+@documented(responses={200: ObjectiveSchema})
 def get_objective(parcours_id: int):
     """The version in force, the latest, whether it is agreed, and who still has to approve."""
     current_member(parcours_id, reading="objective")
-    return _objective_out(parcours_id)
+    return ObjectiveSchema().dump(_objective(parcours_id))
 
 
 @api.get("/parcours/<int:parcours_id>/objective/versions")
+@documented(responses={200: VersionListSchema})
 def list_versions(parcours_id: int):
     """Every version of the objective, oldest first."""
     current_member(parcours_id, reading="objective")
     state = load_objective(parcours_id, current_members(parcours_id), history=True)
-    return {"versions": VersionSchema(many=True).dump(state.versions)}
+    return VersionListSchema().dump({"versions": state.versions})
 
 
 @api.post("/parcours/<int:parcours_id>/objective/versions")
+@documented(body=VersionInputSchema, responses={201: VersionSchema}, errors=(409,))
 def create_version(parcours_id: int):
     """A new version, based on `base_version`; 409 with the current one if it is not the latest."""
     member = current_member(parcours_id)
@@ -121,21 +120,24 @@ def create_version(parcours_id: int):
 
 
 @api.post("/parcours/<int:parcours_id>/objective/versions/<int:number>/approval")
+@documented(responses={201: ApprovalResultSchema}, errors=(409,))
 def approve_version(parcours_id: int, number: int):
     """Approve a version: "I recognise myself in this objective"."""
     member = current_member(parcours_id)
     approval = operations.approve_version(member, number)
     db.session.commit()
-    out = _objective_out(parcours_id)
+    objective = _objective(parcours_id)
     message = (
         _("Everyone approved: version %(n)d is now in force.", n=number)
-        if out["agreed"]
+        if objective["agreed"]
         else _("Your approval of version %(n)d is recorded.", n=number)
     )
-    return {"approval": ApprovalSchema().dump(approval), "message": message, "objective": out}, 201
+    result = {"approval": approval, "message": message, "objective": objective}
+    return ApprovalResultSchema().dump(result), 201
 
 
 @api.post("/parcours/<int:parcours_id>/objective/versions/<int:number>/disagreement")
+@documented(body=DisagreementInputSchema, responses={201: DisagreementSchema}, errors=(409,))
 def disagree_with_version(parcours_id: int, number: int):
     """Say "I don't agree yet" to a version, with an optional comment."""
     member = current_member(parcours_id)

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from parcours.alliance.models import TEXT_MAX
-from parcours.core.fields import Id, Number
+from parcours.core.fields import Computed, Id, Number
 from parcours.plans.schemas import MemberSchema
 
 _text = validate.Length(max=TEXT_MAX)
@@ -54,7 +54,7 @@ class VersionSchema(Schema):
 
 class ApprovalSchema(Schema):
     member = fields.Nested(MemberSchema)
-    version = fields.Function(lambda a: a.version.number)
+    version = Computed(lambda a: a.version.number, "integer")
     created_at = fields.AwareDateTime()
 
 
@@ -64,6 +64,42 @@ class DisagreementInputSchema(Schema):
 
 class DisagreementSchema(Schema):
     member = fields.Nested(MemberSchema)
-    version = fields.Function(lambda d: d.version.number)
+    version = Computed(lambda d: d.version.number, "integer")
     comment = fields.String()
     created_at = fields.AwareDateTime()
+
+
+class MemberVoiceSchema(Schema):
+    member = fields.Nested(MemberSchema)
+    voice = fields.Nested(VoiceSchema, allow_none=True)
+
+
+class VoiceListSchema(Schema):
+    voices = fields.List(fields.Nested(MemberVoiceSchema))
+
+
+class MissingApprovalSchema(MemberSchema):
+    """A member whose approval is awaited: `each` person and family member must approve,
+    `one_professional` of these is enough."""
+
+    required = fields.String(validate=validate.OneOf(["each", "one_professional"]))
+
+
+class ObjectiveSchema(Schema):
+    in_force = fields.Nested(VersionSchema, allow_none=True)
+    latest = fields.Nested(VersionSchema, allow_none=True)
+    agreed = fields.Boolean()
+    approvals = fields.List(fields.Nested(ApprovalSchema))
+    missing_approvals = fields.List(fields.Nested(MissingApprovalSchema))
+    disagreements = fields.List(fields.Nested(DisagreementSchema))
+    professional_approval_missing = fields.Boolean()
+
+
+class VersionListSchema(Schema):
+    versions = fields.List(fields.Nested(VersionSchema))
+
+
+class ApprovalResultSchema(Schema):
+    approval = fields.Nested(ApprovalSchema)
+    message = fields.String()
+    objective = fields.Nested(ObjectiveSchema)

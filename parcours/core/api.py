@@ -1,8 +1,36 @@
-"""The JSON API blueprint: bearer-token authentication, input loading and JSON errors."""
+"""The JSON API blueprint: bearer-token authentication, input loading, JSON errors, and the
+declarations the OpenAPI description is generated from.
+
+Every API route carries a `@documented(...)` declaration, written right under its
+`@api.get(...)` (or post, put…) line:
+
+    @api.post("/parcours/<int:parcours_id>/episodes")
+    @documented(body=EpisodeInputSchema, responses={201: EpisodeSchema}, errors=(403,))
+    def create_episode(parcours_id): ...
+
+- `body`: the marshmallow schema the route loads its JSON body with (a class, or an instance
+  such as `Schema(partial=True)` for a PATCH that takes any subset of the fields).
+- `responses`: status -> what the route answers: a marshmallow schema (class or instance) it
+  dumps its JSON through, `None` for no content (204), or `Content(media_type, schema)` for
+  anything else: another media type (`Content("application/fhir+json")`), a free-form object
+  (`schema=None`), or a raw JSON Schema dict.
+- `errors`: the error statuses the route answers beyond those added for it: 400 (a NUL
+  character, and a body that is not a JSON object), 401 without a valid token (unless the
+  endpoint is in PUBLIC_ENDPOINTS), 404 when the path has parameters, 413 and 422 when it
+  reads a body. Every error has the shape of ErrorSchema.
+- `query`: a schema describing the query-string parameters.
+
+The summary and description come from the view's docstring, the path parameters and methods
+from the URL map, the tag from the package. parcours/developers/spec.py turns all this into
+the OpenAPI document; a test fails for any API route without a declaration.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from parcours.core.errors import BadInput, DomainError
@@ -12,13 +40,80 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens are not sent by browsers on their own, so the API needs no CSRF token.
 csrf.exempt(api)
 
-# Routes that do not need a token (the one that issues it).
-PUBLIC_ENDPOINTS = {"api.create_token"}
+# Routes that do not need a token (the one that issues it, the API's own description).
+PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
+
+
+class ErrorSchema(Schema):
+    """Every error the API answers: a stable code, a message for people, and sometimes the
+    invalid fields (422) or the current state of what was edited in between (409)."""
+
+    error = fields.String(required=True, metadata={"description": "A stable code."})
+    message = fields.String(
+        required=True, metadata={"description": "For people, in the request's language."}
+    )
+    fields_ = fields.Dict(
+        data_key="fields",
+        attribute="fields",
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={"description": "422 only: the messages of each invalid field."},
+    )
+    current = fields.Raw(
+        allow_none=True,
+        metadata={"description": "409 only: the version saved in between, to merge with."},
+    )
+    parcours = fields.List(
+        fields.Dict(keys=fields.String(), values=fields.Raw()),
+        metadata={
+            "description": "409 pilot_must_hand_over only: the plans where the user is the "
+            "pilot, each with the link to its members page, to hand the role over first."
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Content:
+    """A response body that is not dumped through one of the API's marshmallow schemas."""
+
+    media_type: str = "application/json"
+    schema: type[Schema] | Schema | dict | None = None  # None: any JSON object
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ApiDoc:
+    body: type[Schema] | Schema | None = None
+    responses: dict[int, Any] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+    query: type[Schema] | Schema | None = None
+
+
+def documented(*, body=None, responses=None, errors=(), query=None):
+    """Declare what an API route reads and answers (see the module's docstring)."""
+
+    def decorate(view):
+        view.api_doc = ApiDoc(body, dict(responses or {200: None}), tuple(errors), query)
+        return view
+
+    return decorate
+
+
+class Merged:
+    """An object's attributes plus a few more, to dump through a schema that extends the
+    object's own (e.g. a parcours with `me` and `pilot`)."""
+
+    def __init__(self, base, **extra):
+        self._base = base
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name):
+        return getattr(self._base, name)
 
 
 def error(code: str, message: str, status: int, **extra):
-    """A JSON error response: {"error": CODE, "message": TEXT, ...}."""
-    response = jsonify({"error": code, "message": message, **extra})
+    """A JSON error response: {"error": CODE, "message": TEXT, ...} (ErrorSchema)."""
+    response = jsonify(ErrorSchema().dump({"error": code, "message": message, **extra}))
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="parcours"'

@@ -14,3 +14,9 @@ def Id(**kwargs) -> fields.Integer:
 def Number(**kwargs) -> fields.Integer:
     """A version number: 0 (none yet) or more, within the column's range."""
     return fields.Integer(strict=True, validate=validate.Range(min=0, max=INT_MAX), **kwargs)
+
+
+def Computed(serialize, type: str, *, nullable: bool = False, **schema) -> fields.Function:
+    """A value computed from the object, with its JSON type (and `enum`, `format`…) for the
+    API description, which cannot guess it from a function."""
+    return fields.Function(serialize, allow_none=nullable, metadata={"type": type, **schema})

@@ -3,7 +3,7 @@
 from flask_login import current_user
 
 from parcours.alliance.models import version_in_force
-from parcours.core.api import api, load
+from parcours.core.api import Merged, api, documented, load
 from parcours.core.audit import Access, record
 from parcours.extensions import db
 from parcours.means import operations
@@ -16,15 +16,19 @@ from parcours.means.models import (
 )
 from parcours.means.schemas import (
     CommitmentInputSchema,
+    CommitmentListSchema,
     CommitmentPatchSchema,
     CommitmentSchema,
     DecisionInputSchema,
-    DecisionSchema,
+    DecisionOutSchema,
+    MeansDetailSchema,
     MeansInputSchema,
-    MeansSchema,
+    MeansWithStancesSchema,
+    MyCommitmentsSchema,
+    NegotiationTableSchema,
     ReviewDetailSchema,
     ReviewInputSchema,
-    ReviewSchema,
+    ReviewListSchema,
     ReviewViewInputSchema,
     ReviewViewSchema,
     StanceInputSchema,
@@ -32,7 +36,6 @@ from parcours.means.schemas import (
 )
 from parcours.plans.access import current_member
 from parcours.plans.operations import current_members, member_of
-from parcours.plans.schemas import MemberSchema
 
 
 def _optional_member(parcours_id: int, member_id: int | None):
@@ -40,54 +43,53 @@ def _optional_member(parcours_id: int, member_id: int | None):
 
 
 @api.get("/parcours/<int:parcours_id>/means")
+@documented(responses={200: NegotiationTableSchema})
 def list_means(parcours_id: int):
     """The negotiation table: every proposal with each current member's current stance."""
     current_member(parcours_id, reading="means")
     table = negotiation_table(parcours_id, current_members(parcours_id))
-    return {
-        "objective_agreed": version_in_force(parcours_id) is not None,
-        "members": MemberSchema(many=True).dump(table.members),
-        "means": [
-            {
-                **MeansSchema().dump(means),
-                "diverges": table.diverges(means),
-                "stances": [
-                    StanceSchema().dump(stance)
-                    for m in table.members
-                    if (stance := table.stance(means, m)) is not None
-                ],
-            }
-            for means in table.proposals
-        ],
-    }
+    rows = [
+        Merged(
+            means,
+            diverges=table.diverges(means),
+            stances=[
+                stance for m in table.members if (stance := table.stance(means, m)) is not None
+            ],
+        )
+        for means in table.proposals
+    ]
+    return NegotiationTableSchema().dump(
+        {
+            "objective_agreed": version_in_force(parcours_id) is not None,
+            "members": table.members,
+            "means": rows,
+        }
+    )
 
 
 @api.post("/parcours/<int:parcours_id>/means")
+@documented(body=MeansInputSchema, responses={201: MeansWithStancesSchema}, errors=(409,))
 def create_means(parcours_id: int):
     """Propose a means (409 `objective_not_agreed` before the objective is agreed)."""
     member = current_member(parcours_id)
     data = load(MeansInputSchema())
     data["on_behalf_of"] = _optional_member(parcours_id, data["on_behalf_of"])
     means = operations.propose_means(member, **data)
-    out = {**MeansSchema().dump(means), "stances": []}
+    out = MeansWithStancesSchema().dump(Merged(means, stances=[]))
     db.session.commit()
     return out, 201
 
 
 @api.get("/parcours/<int:parcours_id>/means/<int:means_id>")
+@documented(responses={200: MeansDetailSchema})
 def get_means(parcours_id: int, means_id: int):
     """One proposal with its whole history: stances, decisions, commitments."""
     current_member(parcours_id, reading="means_proposal")
-    means = operations.means_of(parcours_id, means_id, history=True)
-    return {
-        **MeansSchema().dump(means),
-        "stance_history": StanceSchema(many=True).dump(means.stances),
-        "decisions": DecisionSchema(many=True).dump(means.decisions),
-        "commitments": CommitmentSchema(many=True).dump(means.commitments),
-    }
+    return MeansDetailSchema().dump(operations.means_of(parcours_id, means_id, history=True))
 
 
 @api.put("/parcours/<int:parcours_id>/means/<int:means_id>/stance")
+@documented(body=StanceInputSchema, responses={200: StanceSchema}, errors=(409,))
 def put_stance(parcours_id: int, means_id: int):
     """Take a stance on a proposal (a new one each time: the history is kept); with
     `on_behalf_of`, record the person's stance on their behalf."""
@@ -107,6 +109,7 @@ def put_stance(parcours_id: int, means_id: int):
 
 
 @api.post("/parcours/<int:parcours_id>/means/<int:means_id>/decision")
+@documented(body=DecisionInputSchema, responses={201: DecisionOutSchema}, errors=(403, 409))
 def post_decision(parcours_id: int, means_id: int):
     """The pilot decides (409 `person_has_no_stance` to adopt without the person's stance)."""
     member = current_member(parcours_id)
@@ -119,33 +122,28 @@ def post_decision(parcours_id: int, means_id: int):
         rationale=data["rationale"],
         participant_ids=data["participants"],
     )
-    out = {**DecisionSchema().dump(decision), "means": MeansSchema().dump(means)}
+    out = DecisionOutSchema().dump(Merged(decision, means=means))
     db.session.commit()
     return out, 201
 
 
 @api.get("/parcours/<int:parcours_id>/commitments")
+@documented(responses={200: CommitmentListSchema})
 def list_commitments(parcours_id: int):
     """Every commitment of the plan (overdue ones say so) and each member's record."""
     member = current_member(parcours_id, reading="commitments")
     rows = parcours_commitments(parcours_id)
-    return {
-        "commitments": CommitmentSchema(many=True).dump(rows),
-        "mine": [c.id for c in rows if c.member_id == member.id],
-        "members": [
-            {
-                "member": MemberSchema().dump(t.member),
-                "kept": t.kept,
-                "kept_late": t.kept_late,
-                "overdue": t.overdue,
-                "to_do": t.upcoming,
-            }
-            for t in trust_by_member(rows, current_members(parcours_id))
-        ],
-    }
+    return CommitmentListSchema().dump(
+        {
+            "commitments": rows,
+            "mine": [c.id for c in rows if c.member_id == member.id],
+            "members": trust_by_member(rows, current_members(parcours_id)),
+        }
+    )
 
 
 @api.post("/parcours/<int:parcours_id>/commitments")
+@documented(body=CommitmentInputSchema, responses={201: CommitmentSchema}, errors=(409,))
 def create_commitment(parcours_id: int):
     """Record a commitment on an adopted means: who (`member_id`) does what, by when."""
     member = current_member(parcours_id)
@@ -163,6 +161,7 @@ def create_commitment(parcours_id: int):
 
 
 @api.patch("/parcours/<int:parcours_id>/commitments/<int:commitment_id>")
+@documented(body=CommitmentPatchSchema, responses={200: CommitmentSchema}, errors=(403, 409))
 def patch_commitment(parcours_id: int, commitment_id: int):
     """Mark a commitment kept: `{"status": "kept"}` (the member who committed, or the pilot)."""
     member = current_member(parcours_id)
@@ -175,24 +174,27 @@ def patch_commitment(parcours_id: int, commitment_id: int):
 
 
 @api.get("/commitments")
+@documented(responses={200: MyCommitmentsSchema})
 def my_commitments():
     """The signed-in user's commitments in every plan they share."""
     rows = user_commitments(current_user.id)
     for parcours_id in dict.fromkeys(c.parcours_id for c in rows):
         record(parcours_id, current_user, Access.read, "my_commitments")
-    out = {"commitments": CommitmentSchema(many=True).dump(rows)}
+    out = MyCommitmentsSchema().dump({"commitments": rows})
     db.session.commit()
     return out
 
 
 @api.get("/parcours/<int:parcours_id>/reviews")
+@documented(responses={200: ReviewListSchema})
 def list_reviews(parcours_id: int):
     """The reviews of the plan, latest first."""
     current_member(parcours_id, reading="reviews")
-    return {"reviews": ReviewSchema(many=True).dump(parcours_reviews(parcours_id))}
+    return ReviewListSchema().dump({"reviews": parcours_reviews(parcours_id)})
 
 
 @api.post("/parcours/<int:parcours_id>/reviews")
+@documented(body=ReviewInputSchema, responses={201: ReviewDetailSchema}, errors=(409,))
 def create_review(parcours_id: int):
     """Record a review of the objective in force: an assessment per indicator, what to change,
     and the author's view."""
@@ -215,6 +217,7 @@ def create_review(parcours_id: int):
 
 
 @api.get("/parcours/<int:parcours_id>/reviews/<int:review_id>")
+@documented(responses={200: ReviewDetailSchema})
 def get_review(parcours_id: int, review_id: int):
     """One review with its assessments and every member's view."""
     current_member(parcours_id, reading="review")
@@ -222,6 +225,7 @@ def get_review(parcours_id: int, review_id: int):
 
 
 @api.post("/parcours/<int:parcours_id>/reviews/<int:review_id>/views")
+@documented(body=ReviewViewInputSchema, responses={201: ReviewViewSchema})
 def add_review_view(parcours_id: int, review_id: int):
     """Add one's view (or the person's, `on_behalf_of`) to a review."""
     member = current_member(parcours_id)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from parcours.core.fields import Id, Number
+from parcours.core.fields import Computed, Id, Number
 from parcours.core.models import today
 from parcours.means.models import (
     ACTION_MAX,
@@ -102,14 +102,16 @@ class CommitmentSchema(Schema):
     id = fields.Integer()
     parcours_id = fields.Integer()
     means_id = fields.Integer()
-    means_title = fields.Function(lambda c: c.means.title)
+    means_title = Computed(lambda c: c.means.title, "string")
     member = fields.Nested(MemberSchema)
     action = fields.String()
     due_on = fields.Date()
-    status = fields.Function(
-        lambda c: "kept" if c.is_kept else "overdue" if c.is_overdue(today()) else "to_do"
+    status = Computed(
+        lambda c: "kept" if c.is_kept else "overdue" if c.is_overdue(today()) else "to_do",
+        "string",
+        enum=["kept", "overdue", "to_do"],
     )
-    overdue = fields.Function(lambda c: c.is_overdue(today()))
+    overdue = Computed(lambda c: c.is_overdue(today()), "boolean")
     kept_at = fields.AwareDateTime(allow_none=True)
     kept_late = fields.Boolean()
     kept_by = fields.Nested(MemberSchema, allow_none=True)
@@ -154,3 +156,55 @@ class ReviewSchema(Schema):
 class ReviewDetailSchema(ReviewSchema):
     assessments = fields.List(fields.Nested(AssessmentSchema))
     views = fields.List(fields.Nested(ReviewViewSchema))
+
+
+class MeansWithStancesSchema(MeansSchema):
+    stances = fields.List(fields.Nested(StanceSchema))
+
+
+class MeansRowSchema(MeansWithStancesSchema):
+    """A row of the negotiation table: each current member's current stance."""
+
+    diverges = fields.Boolean()
+
+
+class NegotiationTableSchema(Schema):
+    objective_agreed = fields.Boolean()
+    members = fields.List(fields.Nested(MemberSchema))
+    means = fields.List(fields.Nested(MeansRowSchema))
+
+
+class MeansDetailSchema(MeansSchema):
+    """A proposal with its whole history."""
+
+    stance_history = fields.List(fields.Nested(StanceSchema), attribute="stances")
+    decisions = fields.List(fields.Nested(DecisionSchema))
+    commitments = fields.List(fields.Nested(CommitmentSchema))
+
+
+class DecisionOutSchema(DecisionSchema):
+    means = fields.Nested(MeansSchema)
+
+
+class TrustSchema(Schema):
+    """A member's record of commitments."""
+
+    member = fields.Nested(MemberSchema)
+    kept = fields.Integer()
+    kept_late = fields.Integer()
+    overdue = fields.Integer()
+    to_do = fields.Integer(attribute="upcoming")
+
+
+class CommitmentListSchema(Schema):
+    commitments = fields.List(fields.Nested(CommitmentSchema))
+    mine = fields.List(fields.Integer(), metadata={"description": "The ids of one's own."})
+    members = fields.List(fields.Nested(TrustSchema))
+
+
+class MyCommitmentsSchema(Schema):
+    commitments = fields.List(fields.Nested(CommitmentSchema))
+
+
+class ReviewListSchema(Schema):
+    reviews = fields.List(fields.Nested(ReviewSchema))

@@ -5,19 +5,24 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from parcours.core.api import api, load
+from parcours.core.api import Merged, api, documented, load
 from parcours.core.audit import AccessLogEntry
 from parcours.core.navigation import id_parameter
 from parcours.extensions import db
 from parcours.plans import operations
 from parcours.plans.access import current_member
 from parcours.plans.schemas import (
-    AccessLogEntrySchema,
+    AccessLogQuerySchema,
+    AccessLogSchema,
     InvitationCreateSchema,
+    InvitationSchema,
+    MemberListSchema,
     MemberSchema,
+    MembershipSchema,
     ParcoursCreateSchema,
+    ParcoursListSchema,
+    ParcoursOutSchema,
     ParcoursPatchSchema,
-    ParcoursSchema,
     PilotSchema,
 )
 from parcours.plans.summary import summaries_for
@@ -27,31 +32,24 @@ API_LOG_PAGE_SIZE = 200
 
 def _parcours_out(member):
     pilot = operations.pilot_of(member.parcours_id)
-    return {
-        **ParcoursSchema().dump(member.parcours),
-        "me": MemberSchema().dump(member),
-        "pilot": MemberSchema().dump(pilot) if pilot else None,
-    }
+    return ParcoursOutSchema().dump(Merged(member.parcours, me=member, pilot=pilot))
 
 
 @api.get("/parcours")
+@documented(responses={200: ParcoursListSchema})
 def list_parcours():
     """The parcours the user is a member of."""
-    return {
-        "parcours": [
-            {
-                **ParcoursSchema().dump(s.parcours),
-                "me": MemberSchema().dump(s.me),
-                "pilot": MemberSchema().dump(s.pilot) if s.pilot else None,
-                "member_count": s.member_count,
-                "objective": s.objective.value,
-            }
-            for s in summaries_for(current_user)
-        ]
-    }
+    summaries = [
+        Merged(
+            s.parcours, me=s.me, pilot=s.pilot, member_count=s.member_count, objective=s.objective
+        )
+        for s in summaries_for(current_user)
+    ]
+    return ParcoursListSchema().dump({"parcours": summaries})
 
 
 @api.post("/parcours")
+@documented(body=ParcoursCreateSchema, responses={201: ParcoursOutSchema})
 def create_parcours():
     """Create a parcours; the user becomes its first member."""
     data = load(ParcoursCreateSchema())
@@ -61,12 +59,14 @@ def create_parcours():
 
 
 @api.get("/parcours/<int:parcours_id>")
+@documented(responses={200: ParcoursOutSchema})
 def get_parcours(parcours_id: int):
     """One parcours (404 for non-members)."""
     return _parcours_out(current_member(parcours_id, reading="parcours"))
 
 
 @api.patch("/parcours/<int:parcours_id>")
+@documented(body=ParcoursPatchSchema, responses={200: ParcoursOutSchema})
 def patch_parcours(parcours_id: int):
     """Change the tolerance, close the parcours (a date) or reopen it (null)."""
     member = current_member(parcours_id)
@@ -83,13 +83,15 @@ def patch_parcours(parcours_id: int):
 
 
 @api.get("/parcours/<int:parcours_id>/members")
+@documented(responses={200: MemberListSchema})
 def list_members(parcours_id: int):
     """The current members, the person first."""
     current_member(parcours_id, reading="members")
-    return {"members": MemberSchema(many=True).dump(operations.current_members(parcours_id))}
+    return MemberListSchema().dump({"members": operations.current_members(parcours_id)})
 
 
 @api.delete("/parcours/<int:parcours_id>/members/me")
+@documented(responses={204: None}, errors=(409,))
 def leave(parcours_id: int):
     """Leave the parcours."""
     operations.leave_parcours(current_member(parcours_id))
@@ -98,6 +100,7 @@ def leave(parcours_id: int):
 
 
 @api.put("/parcours/<int:parcours_id>/pilot")
+@documented(body=PilotSchema, responses={200: MemberSchema}, errors=(403,))
 def designate_pilot(parcours_id: int):
     """Designate the pilot (or hand the role over, when one is the pilot)."""
     member = current_member(parcours_id)
@@ -109,22 +112,19 @@ def designate_pilot(parcours_id: int):
 
 
 @api.post("/parcours/<int:parcours_id>/invitations")
+@documented(body=InvitationCreateSchema, responses={201: InvitationSchema}, errors=(409,))
 def create_invitation(parcours_id: int):
     """A single-use invitation link; the token is returned only here."""
     member = current_member(parcours_id)
     data = load(InvitationCreateSchema())
     invitation, token = operations.create_invitation(member, **data)
     db.session.commit()
-    return {
-        "id": invitation.id,
-        "token": token,
-        "url": url_for("plans.invitation", token=token, _external=True),
-        "role": invitation.role.value,
-        "expires_at": invitation.expires_at.isoformat(),
-    }, 201
+    url = url_for("plans.invitation", token=token, _external=True)
+    return InvitationSchema().dump(Merged(invitation, token=token, url=url)), 201
 
 
 @api.delete("/parcours/<int:parcours_id>/invitations/<int:invitation_id>")
+@documented(responses={204: None}, errors=(409,))
 def revoke_invitation(parcours_id: int, invitation_id: int):
     """Withdraw an invitation that has not been used."""
     member = current_member(parcours_id)
@@ -134,17 +134,16 @@ def revoke_invitation(parcours_id: int, invitation_id: int):
 
 
 @api.post("/invitations/<token>/accept")
+@documented(responses={201: MembershipSchema}, errors=(403, 409, 422))
 def accept_invitation(token: str):
     """Join a parcours as the signed-in user."""
     member = operations.accept_invitation(token, current_user)
     db.session.commit()
-    return {
-        "parcours": ParcoursSchema().dump(member.parcours),
-        "me": MemberSchema().dump(member),
-    }, 201
+    return MembershipSchema().dump({"parcours": member.parcours, "me": member}), 201
 
 
 @api.get("/parcours/<int:parcours_id>/access-log")
+@documented(responses={200: AccessLogSchema}, query=AccessLogQuerySchema)
 def access_log(parcours_id: int):
     """Who read or changed the parcours, latest first (`?before=<entry id>` pages back)."""
     current_member(parcours_id, reading="access_log")
@@ -158,4 +157,4 @@ def access_log(parcours_id: int):
     if before := id_parameter("before"):
         query = query.where(AccessLogEntry.id < before)
     entries = db.session.scalars(query).all()
-    return {"entries": [{"id": e.id, **AccessLogEntrySchema().dump(e)} for e in entries]}
+    return AccessLogSchema().dump({"entries": entries})

@@ -2,16 +2,20 @@
 
 from marshmallow import Schema, fields, validate
 
-from parcours.core.fields import Id
+from parcours.core.audit import Access
+from parcours.core.fields import Computed, Id
 from parcours.plans.models import Role
 from parcours.plans.operations import PERSON_NAME_MAX
+from parcours.plans.summary import ObjectiveStatus
 
 
 class MemberSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     role = fields.Enum(Role, by_value=True)
-    organisation = fields.Function(lambda m: m.organisation.name if m.organisation else None)
+    organisation = Computed(
+        lambda m: m.organisation.name if m.organisation else None, "string", nullable=True
+    )
     function = fields.String(allow_none=True)
     is_pilot = fields.Boolean()
     is_legal_representative = fields.Boolean()
@@ -24,6 +28,26 @@ class ParcoursSchema(Schema):
     tolerance_days = fields.Integer()
     closed_on = fields.Date(allow_none=True)
     created_at = fields.AwareDateTime()
+
+
+class ParcoursOutSchema(ParcoursSchema):
+    """A parcours as its member sees it: with their own membership and the pilot."""
+
+    me = fields.Nested(MemberSchema)
+    pilot = fields.Nested(MemberSchema, allow_none=True)
+
+
+class ParcoursSummarySchema(ParcoursOutSchema):
+    member_count = fields.Integer()
+    objective = fields.Enum(ObjectiveStatus, by_value=True)
+
+
+class ParcoursListSchema(Schema):
+    parcours = fields.List(fields.Nested(ParcoursSummarySchema))
+
+
+class MemberListSchema(Schema):
+    members = fields.List(fields.Nested(MemberSchema))
 
 
 class ParcoursCreateSchema(Schema):
@@ -44,14 +68,43 @@ class InvitationCreateSchema(Schema):
     is_legal_representative = fields.Boolean(load_default=False)
 
 
+class InvitationSchema(Schema):
+    """A new invitation; its token (and the link) are given only once."""
+
+    id = fields.Integer()
+    token = fields.String()
+    url = fields.Url()
+    role = fields.Enum(Role, by_value=True)
+    expires_at = fields.AwareDateTime()
+
+
+class MembershipSchema(Schema):
+    """The parcours one has just joined, and one's membership."""
+
+    parcours = fields.Nested(ParcoursSchema)
+    me = fields.Nested(MemberSchema)
+
+
 class PilotSchema(Schema):
     member_id = Id(required=True)
 
 
 class AccessLogEntrySchema(Schema):
     at = fields.AwareDateTime(attribute="created_at")
-    user = fields.Function(lambda e: e.user.name)
-    access = fields.Function(lambda e: e.access.value)
+    user = Computed(lambda e: e.user.name, "string")
+    access = fields.Enum(Access, by_value=True)
     event = fields.String()
     detail = fields.String(attribute="shown_detail", allow_none=True)
     description = fields.String()
+
+
+class AccessLogEntryOutSchema(AccessLogEntrySchema):
+    id = fields.Integer()
+
+
+class AccessLogSchema(Schema):
+    entries = fields.List(fields.Nested(AccessLogEntryOutSchema))
+
+
+class AccessLogQuerySchema(Schema):
+    before = Id(metadata={"description": "Only the entries older than this one (its id)."})

@@ -5,7 +5,7 @@ import math
 from flask import request
 from flask_login import current_user
 
-from parcours.core.api import api, error, load
+from parcours.core.api import Merged, api, documented, error, load
 from parcours.core.audit import record_reads
 from parcours.core.errors import StaleVersion
 from parcours.core.models import today
@@ -17,13 +17,17 @@ from parcours.timeline.flags import approvers_of, as_of, flags_for, relais_of
 from parcours.timeline.messages import describe, next_step
 from parcours.timeline.models import episodes_of, handoffs_of
 from parcours.timeline.schemas import (
-    CaseloadEntrySchema,
+    CaseloadQuerySchema,
+    CaseloadSchema,
     EpisodeInputSchema,
+    EpisodeListSchema,
     EpisodeSchema,
-    FlagSchema,
+    FlagListSchema,
+    FlagsQuerySchema,
     HandoffInputSchema,
+    HandoffListSchema,
+    HandoffOutSchema,
     HandoffPatchSchema,
-    HandoffSchema,
 )
 from parcours.timeline.snapshots import caseload, flag_kind
 
@@ -32,25 +36,31 @@ RECEIVING_FIELDS = ("to_episode_id", "receiving_organisation", "to_person_and_fa
 CHECKLIST_FIELDS = ("person_involved", "services_in_contact", "meaning_note")
 
 
-def _handoff_out(handoff, approvers) -> dict:
+def _with_relais(handoff, approvers) -> Merged:
+    """A hand-off with its revision and relais de sens, to dump through HandoffOutSchema."""
     relais = relais_of(handoff, approvers)
-    return {
-        **HandoffSchema().dump(handoff),
-        # An edit may send it back as `base_revision`: a change saved in between is refused.
-        "revision": max((event.id for event in handoff.events), default=0),
-        "relais": relais,
-        "missing": [name for name, present in relais.items() if not present],
-    }
+    return Merged(
+        handoff,
+        revision=max((event.id for event in handoff.events), default=0),
+        relais=relais,
+        missing=[name for name, present in relais.items() if not present],
+    )
+
+
+def _handoff_out(handoff, approvers) -> dict:
+    return HandoffOutSchema().dump(_with_relais(handoff, approvers))
 
 
 @api.get("/parcours/<int:parcours_id>/episodes")
+@documented(responses={200: EpisodeListSchema})
 def list_episodes(parcours_id: int):
     """The episodes of the parcours, by start date."""
     current_member(parcours_id, reading="timeline")
-    return {"episodes": EpisodeSchema(many=True).dump(episodes_of(parcours_id))}
+    return EpisodeListSchema().dump({"episodes": episodes_of(parcours_id)})
 
 
 @api.post("/parcours/<int:parcours_id>/episodes")
+@documented(body=EpisodeInputSchema, responses={201: EpisodeSchema})
 def create_episode(parcours_id: int):
     """Record an episode (a pause needs `person_agreed`)."""
     member = current_member(parcours_id)
@@ -61,6 +71,7 @@ def create_episode(parcours_id: int):
 
 
 @api.get("/parcours/<int:parcours_id>/episodes/<int:episode_id>")
+@documented(responses={200: EpisodeSchema})
 def get_episode(parcours_id: int, episode_id: int):
     """One episode."""
     current_member(parcours_id, reading="timeline")
@@ -68,6 +79,7 @@ def get_episode(parcours_id: int, episode_id: int):
 
 
 @api.patch("/parcours/<int:parcours_id>/episodes/<int:episode_id>")
+@documented(body=EpisodeInputSchema(partial=True), responses={200: EpisodeSchema})
 def patch_episode(parcours_id: int, episode_id: int):
     """Change some fields of an episode; the others keep their values."""
     member = current_member(parcours_id)
@@ -89,15 +101,18 @@ def patch_episode(parcours_id: int, episode_id: int):
 
 
 @api.get("/parcours/<int:parcours_id>/handoffs")
+@documented(responses={200: HandoffListSchema})
 def list_handoffs(parcours_id: int):
     """The hand-offs of the parcours with their relais de sens and history."""
     current_member(parcours_id, reading="timeline")
     approvers = approvers_of(parcours_id)
     handoffs = handoffs_of(parcours_id, episodes_of(parcours_id))
-    return {"handoffs": [_handoff_out(h, approvers) for h in handoffs]}
+    rows = [_with_relais(h, approvers) for h in handoffs]
+    return HandoffListSchema().dump({"handoffs": rows})
 
 
 @api.post("/parcours/<int:parcours_id>/handoffs")
+@documented(body=HandoffInputSchema, responses={201: HandoffOutSchema})
 def create_handoff(parcours_id: int):
     """Propose a hand-off, dated today, status `proposed`."""
     member = current_member(parcours_id)
@@ -108,6 +123,7 @@ def create_handoff(parcours_id: int):
 
 
 @api.get("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>")
+@documented(responses={200: HandoffOutSchema})
 def get_handoff(parcours_id: int, handoff_id: int):
     """One hand-off with its relais de sens and history."""
     current_member(parcours_id, reading="timeline")
@@ -117,6 +133,7 @@ def get_handoff(parcours_id: int, handoff_id: int):
 
 
 @api.patch("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>")
+@documented(body=HandoffPatchSchema, responses={200: HandoffOutSchema}, errors=(409,))
 def patch_handoff(parcours_id: int, handoff_id: int):
     """Change the receiving side and/or the checklist, then (optionally) the status:
     `{"status": "accepted"}`, `{"status": "declined", "reason": …, "declined_by": …}`,
@@ -157,26 +174,19 @@ def patch_handoff(parcours_id: int, handoff_id: int):
 
 
 @api.get("/parcours/<int:parcours_id>/flags")
+@documented(responses={200: FlagListSchema}, query=FlagsQuerySchema)
 def list_flags(parcours_id: int):
     """The flags of the parcours as of `?today=YYYY-MM-DD` (default today), most severe first."""
     member = current_member(parcours_id, reading="timeline")
     on = as_of(request.args.get("today"))
     flags = flags_for([parcours_id], on)[parcours_id]
     name = member.parcours.person_name
-    return {
-        "today": on.isoformat(),
-        "flags": [
-            {
-                **FlagSchema().dump(flag),
-                "message": describe(flag, name),
-                "next_step": next_step(flag),
-            }
-            for flag in flags
-        ],
-    }
+    rows = [Merged(flag, message=describe(flag, name), next_step=next_step(flag)) for flag in flags]
+    return FlagListSchema().dump({"today": on, "flags": rows})
 
 
 @api.get("/caseload")
+@documented(responses={200: CaseloadSchema}, query=CaseloadQuerySchema)
 def get_caseload():
     """Every parcours of the user, most urgent first, with its open flags by kind
     (`?kind=` keeps those with a flag of that kind; `?page=` pages through 100 at a time)."""
@@ -187,9 +197,6 @@ def get_caseload():
     shown = entries[(page - 1) * CASELOAD_PAGE_SIZE : page * CASELOAD_PAGE_SIZE]
     record_reads([e.parcours_id for e in shown], current_user, "caseload")
     db.session.commit()  # the reads, and the snapshots refreshed on the way
-    return {
-        "parcours": CaseloadEntrySchema(many=True).dump(shown),
-        "total": len(entries),
-        "page": page,
-        "pages": pages,
-    }
+    return CaseloadSchema().dump(
+        {"parcours": shown, "total": len(entries), "page": page, "pages": pages}
+    )

@@ -2,9 +2,10 @@
 
 from marshmallow import Schema, fields, validate
 
-from parcours.core.fields import Id, Number
+from parcours.core.fields import Computed, Id, Number
 from parcours.plans.models import Role
 from parcours.plans.schemas import MemberSchema
+from parcours.timeline.checks import FlagKind, Severity
 from parcours.timeline.models import (
     LABEL_MAX,
     TEXT_MAX,
@@ -15,6 +16,7 @@ from parcours.timeline.models import (
 )
 
 _name = validate.Length(max=120)
+SEVERITIES = [severity.label for severity in Severity]
 # Ids fit a 32-bit column: larger numbers would overflow the database driver.
 
 
@@ -32,7 +34,9 @@ class EpisodeInputSchema(Schema):
 class EpisodeSchema(Schema):
     id = fields.Integer()
     kind = fields.Enum(EpisodeKind, by_value=True)
-    organisation = fields.Function(lambda e: e.organisation.name if e.organisation else None)
+    organisation = Computed(
+        lambda e: e.organisation.name if e.organisation else None, "string", nullable=True
+    )
     label = fields.String()
     display_label = fields.String()
     start_date = fields.Date()
@@ -86,8 +90,10 @@ class HandoffSchema(Schema):
     id = fields.Integer()
     from_episode_id = fields.Integer()
     to_episode_id = fields.Integer(allow_none=True)
-    receiving_organisation = fields.Function(
-        lambda h: o.name if (o := h.receiving_organisation_in_effect) else None
+    receiving_organisation = Computed(
+        lambda h: o.name if (o := h.receiving_organisation_in_effect) else None,
+        "string",
+        nullable=True,
     )
     to_person_and_family = fields.Boolean(attribute="receives_person_and_family")
     receiving_label = fields.String()
@@ -105,12 +111,14 @@ class HandoffSchema(Schema):
 
 
 class FlagSchema(Schema):
-    kind = fields.Function(lambda f: f.kind.value)
-    severity = fields.Function(lambda f: f.severity.label)
+    kind = fields.Enum(FlagKind, by_value=True)
+    severity = Computed(lambda f: f.severity.label, "string", enum=SEVERITIES)
     start = fields.Date(allow_none=True)
     end = fields.Date(allow_none=True)
     days = fields.Integer(allow_none=True)
-    episode_id = fields.Function(lambda f: f.episode_ids[0] if f.episode_ids else None)
+    episode_id = Computed(
+        lambda f: f.episode_ids[0] if f.episode_ids else None, "integer", nullable=True
+    )
     episode_ids = fields.List(fields.Integer())
     handoff_id = fields.Integer(allow_none=True)
     means_id = fields.Integer(allow_none=True)
@@ -125,10 +133,60 @@ class CaseloadEntrySchema(Schema):
     closed_on = fields.Date(allow_none=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     flag_count = fields.Integer()
-    highest_severity = fields.Function(
-        lambda e: e.highest_severity.label if e.highest_severity else None
+    highest_severity = Computed(
+        lambda e: e.highest_severity.label if e.highest_severity else None,
+        "string",
+        nullable=True,
+        enum=[*SEVERITIES, None],
     )
     ongoing_rupture = fields.Boolean()
     current_services = fields.List(fields.String())
     last_handoff_on = fields.Date(allow_none=True)
     days_since_last_handoff = fields.Integer(allow_none=True)
+
+
+class EpisodeListSchema(Schema):
+    episodes = fields.List(fields.Nested(EpisodeSchema))
+
+
+class HandoffOutSchema(HandoffSchema):
+    # An edit may send it back as `base_revision`: a change saved in between is refused.
+    revision = fields.Integer()
+    relais = fields.Dict(
+        keys=fields.String(),
+        values=fields.Boolean(),
+        metadata={"description": "The four elements of the relais de sens, each present or not."},
+    )
+    missing = fields.List(fields.String())
+
+
+class HandoffListSchema(Schema):
+    handoffs = fields.List(fields.Nested(HandoffOutSchema))
+
+
+class FlagOutSchema(FlagSchema):
+    message = fields.String()
+    next_step = fields.String()
+
+
+class FlagListSchema(Schema):
+    today = fields.Date()
+    flags = fields.List(fields.Nested(FlagOutSchema))
+
+
+class FlagsQuerySchema(Schema):
+    today = fields.Date(metadata={"description": "The day to look from (default: today)."})
+
+
+class CaseloadSchema(Schema):
+    parcours = fields.List(fields.Nested(CaseloadEntrySchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
+
+
+class CaseloadQuerySchema(Schema):
+    kind = fields.Enum(
+        FlagKind, by_value=True, metadata={"description": "Only those with a flag of this kind."}
+    )
+    page = fields.Integer(validate=validate.Range(min=1), metadata={"description": "100 a page."})

@@ -93,7 +93,8 @@ def audit(page) -> str:
 
 
 def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
-    """Invitations, errors, form errors, a conflict, administration, easy-read for others."""
+    """Invitations, errors, form errors, a conflict, administration, easy-read for others,
+    the API reference."""
     from parcours.extensions import db
     from parcours.plans.models import Role
     from parcours.plans.operations import create_invitation
@@ -111,7 +112,7 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
             failures[what] = found
 
     visitor = new_page()
-    for path in (f"/invitations/{token}", f"/invitations/{token}/card", "/nowhere"):
+    for path in (f"/invitations/{token}", f"/invitations/{token}/card", "/nowhere", "/developers"):
         visitor.goto(path)
         check(visitor, path)
     visitor.goto("/signup")
