@@ -26,8 +26,9 @@ def pattern(url: str) -> str:
 
 def crawl(page, base: str) -> tuple[list[str], list[str]]:
     """Same-site pages reachable by links from the home page, one per URL pattern, and the
-    links that lead to an error."""
+    links that lead to an error. Download links are fetched, not opened as pages."""
     seen, queue, pages, broken = set(), ["/"], [], []
+    downloads = set()
     while queue and len(pages) < MAX_PAGES:
         path = queue.pop(0)
         if pattern(path) in seen:
@@ -40,7 +41,18 @@ def crawl(page, base: str) -> tuple[list[str], list[str]]:
         if not page.url.startswith(base):
             continue
         pages.append(path)
-        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+        title = page.title()
+        if not title.strip() or "<" in title:
+            broken.append(f"{path}: title {title!r}")
+        for href in page.eval_on_selector_all("a[href][download]", "els => els.map(e => e.href)"):
+            if pattern(href) not in downloads:
+                downloads.add(pattern(href))
+                status = page.request.get(href).status
+                if status != 200:
+                    broken.append(f"{href}: {status}")
+        for href in page.eval_on_selector_all(
+            "a[href]:not([download])", "els => els.map(e => e.href)"
+        ):
             parts = urlsplit(href)
             if href.startswith(base) and not parts.fragment and "/static/" not in parts.path:
                 target = parts.path + ("?" + parts.query if parts.query else "")
