@@ -18,15 +18,13 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from parcours.alliance.models import Voice, current_voices
 from parcours.alliance.objective import Objective, load_objective
 from parcours.core.audit import EVENTS
 from parcours.core.models import local_date
 from parcours.extensions import db
-from parcours.means.models import Commitment, Decision, Means, MeansStatus, latest_decisions
+from parcours.means.models import Commitment, Decision, Means, adopted_means, latest_decisions
 from parcours.plans.models import Member, Parcours, Role
 from parcours.plans.operations import current_members
 from parcours.timeline.chart import Chart, ChartGap, ChartHandoff, build_chart
@@ -116,14 +114,7 @@ def load_plan(parcours_id: int, on: date) -> PrintablePlan:
     """The plan of a parcours as of `on`, in a fixed number of queries."""
     members = current_members(parcours_id)
     objective = load_objective(parcours_id, members, history=True)
-    means = list(
-        db.session.scalars(
-            select(Means)
-            .where(Means.parcours_id == parcours_id, Means.status == MeansStatus.adopted)
-            .options(selectinload(Means.commitments))
-            .order_by(Means.id)
-        )
-    )
+    means = adopted_means(parcours_id)
     episodes = episodes_of(parcours_id)
     handoffs = handoffs_of(parcours_id, episodes)
     flags = flags_for([parcours_id], on).get(parcours_id, [])

@@ -10,7 +10,7 @@ from parcours.core.errors import NotFound
 from parcours.core.models import today, utcnow
 from parcours.exports import fhir
 from parcours.extensions import db
-from parcours.means.models import Means, MeansStatus
+from parcours.means.models import adopted_means
 from parcours.plans.models import Member, Parcours, Role
 from parcours.timeline.flags import ObjectiveApprovers, relais_of
 from parcours.timeline.models import HandoffEventKind, episodes_of, handoffs_of
@@ -59,14 +59,7 @@ def parcours_record(parcours_id: int) -> fhir.ParcoursRecord:
         )
     )
     version = exported_version(parcours_id)
-    adopted = list(
-        db.session.scalars(
-            select(Means)
-            .where(Means.parcours_id == parcours_id, Means.status == MeansStatus.adopted)
-            .options(selectinload(Means.commitments))
-            .order_by(Means.id)
-        )
-    )
+    adopted = adopted_means(parcours_id)
     episodes = episodes_of(parcours_id)
     handoffs = handoffs_of(parcours_id, episodes)
     approvers = _approvers(version, members)

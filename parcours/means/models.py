@@ -416,6 +416,18 @@ def latest_decisions(means_ids) -> dict[int, Decision]:
     return {decision.means_id: decision for decision in decisions}
 
 
+def adopted_means(parcours_id: int) -> list[Means]:
+    """The adopted means of a parcours with their commitments (two queries), oldest first."""
+    return list(
+        db.session.scalars(
+            select(Means)
+            .where(Means.parcours_id == parcours_id, Means.status == MeansStatus.adopted)
+            .options(selectinload(Means.commitments))
+            .order_by(Means.id)
+        )
+    )
+
+
 def parcours_commitments(parcours_id: int) -> list[Commitment]:
     """Every commitment of the parcours, soonest due first, with its means."""
     return list(
