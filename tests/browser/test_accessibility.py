@@ -40,6 +40,8 @@ def crawl(page, base: str) -> tuple[list[str], list[str]]:
             continue
         if not page.url.startswith(base):
             continue
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            continue  # a document linked from a page (the OpenAPI JSON), not a page
         pages.append(path)
         title = page.title()
         if not title.strip() or "<" in title:
