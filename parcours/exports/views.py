@@ -51,7 +51,7 @@ def file_response(content: str | bytes, filename: str, mimetype: str) -> Respons
 
 def csv_response(header, rows, filename: str) -> Response:
     text = tables.to_csv([str(h) for h in header], rows, str(get_locale()))
-    return file_response(text, filename, "text/csv; charset=utf-8")
+    return file_response(text, filename, "text/csv")
 
 
 @bp.get("/parcours/<int:parcours_id>/export/timeline.csv")

@@ -17,7 +17,7 @@ from parcours.timeline.models import EpisodeKind
 
 def rows_of(response, delimiter=","):
     assert response.status_code == 200, response.text[:300]
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     text = response.data.decode("utf-8")
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
