@@ -299,7 +299,8 @@ class TestTheDecision:
             {
                 "decision-outcome": "set_aside",
                 "decision-rationale": "x",
-                "decision-participants": "999",
+                # Not a member of this parcours (999 could be one, once ids have grown).
+                "decision-participants": "1000000000",
             },
         ):
             assert client.post(url, data=data).status_code == 422
