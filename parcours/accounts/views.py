@@ -33,7 +33,7 @@ from parcours.core.errors import DomainError
 from parcours.core.i18n import LANGUAGE_COOKIE
 from parcours.core.models import today
 from parcours.core.navigation import is_safe_target, next_target, page_number
-from parcours.core.views import flash_error, flash_success
+from parcours.core.views import download, flash_error, flash_success
 from parcours.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -230,11 +230,11 @@ def my_data():
     document = my_data(current_user)
     record_export(current_user)
     db.session.commit()
-    response = make_response(json.dumps(document, ensure_ascii=False, indent=2))
-    response.mimetype = "application/json"
-    filename = f"parcours-my-data-{today().isoformat()}.json"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        f"parcours-my-data-{today().isoformat()}.json",
+        "application/json",
+    )
 
 
 def _close_page(form, status: int = 200):

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from flask import flash
+from flask import Response, flash
 
 from parcours.core.errors import DomainError
 from parcours.extensions import db
@@ -27,3 +27,10 @@ def perform(action: Callable[[], object], success: str | Callable[[], str]) -> b
     db.session.commit()
     flash_success(success() if callable(success) else success)
     return True
+
+
+def download(content: str | bytes, filename: str, mimetype: str) -> Response:
+    """A file the browser saves under `filename` (ASCII: our names are slugs and dates)."""
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -12,6 +12,7 @@ from parcours.exports import fhir
 from parcours.extensions import db
 from parcours.means.models import adopted_means
 from parcours.plans.models import Member, Parcours, Role
+from parcours.plans.operations import members_ever
 from parcours.timeline.flags import ObjectiveApprovers, relais_of
 from parcours.timeline.models import HandoffEventKind, episodes_of, handoffs_of
 
@@ -53,11 +54,7 @@ def parcours_record(parcours_id: int) -> fhir.ParcoursRecord:
     parcours = db.session.get(Parcours, parcours_id)
     if parcours is None:
         raise NotFound()
-    members = list(
-        db.session.scalars(
-            select(Member).where(Member.parcours_id == parcours_id).order_by(Member.id)
-        )
-    )
+    members = members_ever(parcours_id)
     version = exported_version(parcours_id)
     adopted = adopted_means(parcours_id)
     episodes = episodes_of(parcours_id)

@@ -1,25 +1,23 @@
 """Pages that answer files: the printable plan and the CSV exports."""
 
-from io import BytesIO
-
-from flask import Blueprint, Response, current_app, render_template, request, send_file
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from parcours.core.audit import Access, record, record_reads
+from parcours.core.audit import record_reads
 from parcours.core.models import today
+from parcours.core.views import download
 from parcours.exports import tables
 from parcours.exports.files import fhir_response
 from parcours.exports.printable import file_name, load_plan, render_html, render_pdf
 from parcours.exports.tables import TimelineEntry
 from parcours.extensions import db
 from parcours.plans.access import current_member
-from parcours.plans.models import Member
-from parcours.timeline.flags import approvers_of, as_of, flags_for, relais_of
+from parcours.plans.operations import members_ever
+from parcours.timeline.flags import approvers_of, as_of, flags_for, missing_elements, relais_of
 from parcours.timeline.messages import ELEMENT_LABELS, describe, next_step
-from parcours.timeline.models import HandoffStatus, episodes_of, handoffs_of
+from parcours.timeline.models import Handoff, HandoffStatus, episodes_of, handoffs_of
 from parcours.timeline.snapshots import caseload as load_caseload
 from parcours.timeline.snapshots import flag_kind
 
@@ -34,35 +32,20 @@ def index(parcours_id: int):
     return render_template("exports/index.html", member=member, parcours=member.parcours)
 
 
-def logged_export(parcours_id: int, filename: str):
-    """The member taking a file of the parcours; the export goes to the access log."""
-    member = current_member(parcours_id)
-    record(parcours_id, current_user, Access.read, "export", filename)
-    db.session.commit()
-    return member
-
-
-def file_response(content: str | bytes, filename: str, mimetype: str) -> Response:
-    """A download: the browser saves it under `filename`."""
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def csv_response(header, rows, filename: str) -> Response:
     text = tables.to_csv([str(h) for h in header], rows, str(get_locale()))
-    return file_response(text, filename, "text/csv")
+    return download(text, filename, "text/csv")
 
 
 @bp.get("/parcours/<int:parcours_id>/export/timeline.csv")
 @login_required
 def timeline_csv(parcours_id: int):
     """The episodes and hand-offs of the timeline, one per row."""
-    logged_export(parcours_id, "timeline.csv")
+    current_member(parcours_id, reading="export", detail="timeline.csv")
     episodes = episodes_of(parcours_id)
     handoffs = handoffs_of(parcours_id, episodes)
     approvers = approvers_of(parcours_id)
-    referents = episode_referents(episodes)
+    referents = {m.id: m.name for m in members_ever(parcours_id)}
     entries = [
         TimelineEntry(
             entry=_("Episode"),
@@ -80,7 +63,7 @@ def timeline_csv(parcours_id: int):
             start=handoff.proposed_on,
             to=handoff.receiving_label,
             status=str(handoff.status.label),
-            relais_de_sens=relais_summary(relais_of(handoff, approvers), handoff.status),
+            relais_de_sens=relais_summary(relais_of(handoff, approvers), handoff),
         )
         for handoff in handoffs
     ]
@@ -91,29 +74,21 @@ def timeline_csv(parcours_id: int):
     )
 
 
-def episode_referents(episodes) -> dict[int, str]:
-    """The referents' names by member id (one query for all of them)."""
-    ids = {e.referent_member_id for e in episodes if e.referent_member_id is not None}
-    if not ids:
-        return {}
-    return {m.id: m.name for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))}
-
-
-def relais_summary(relais: dict[str, bool], status: HandoffStatus) -> str:
+def relais_summary(relais: dict[str, bool], handoff: Handoff) -> str:
     """ "complete", or the missing elements; a declined hand-off needs none."""
-    if status is HandoffStatus.declined:
+    if handoff.status is HandoffStatus.declined:
         return _("not needed: declined")
-    missing = [str(ELEMENT_LABELS[name]) for name, present in relais.items() if not present]
+    missing = missing_elements(relais, handoff)
     if not missing:
         return _("complete")
-    return _("missing: %(elements)s", elements=", ".join(missing))
+    return _("missing: %(elements)s", elements=", ".join(str(ELEMENT_LABELS[m]) for m in missing))
 
 
 @bp.get("/parcours/<int:parcours_id>/export/flags.csv")
 @login_required
 def flags_csv(parcours_id: int):
     """The flags of the timeline as of a day (today by default), the most urgent first."""
-    member = logged_export(parcours_id, "flags.csv")
+    member = current_member(parcours_id, reading="export", detail="flags.csv")
     on = as_of(request.args.get("today"))
     flags = flags_for([parcours_id], on)[parcours_id]
     person_name = member.parcours.person_name
@@ -145,7 +120,7 @@ def caseload_csv():
 @login_required
 def fhir_download(parcours_id: int):
     """The parcours as a FHIR file to download, for members without an API token."""
-    return fhir_response(parcours_id, download=True)
+    return fhir_response(parcours_id, as_file=True)
 
 
 def _document_language() -> str:
@@ -161,12 +136,7 @@ def _printable_plan(parcours_id: int, easy: bool):
     locale = _document_language()
     plan = load_plan(member.parcours_id, today())
     pdf = render_pdf(render_html(plan, easy, locale))
-    return send_file(
-        BytesIO(pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=file_name(plan, easy, locale),
-    )
+    return download(pdf, file_name(plan, easy, locale), "application/pdf")
 
 
 @bp.get("/parcours/<int:parcours_id>/plan.pdf")

@@ -14,10 +14,13 @@ def not_found() -> NotFound:
     return NotFound(_("This plan does not exist, or you are not one of its members."))
 
 
-def current_member(parcours_id: int, reading: str | None = None) -> Member:
+def current_member(
+    parcours_id: int, reading: str | None = None, detail: str | None = None
+) -> Member:
     """The signed-in user's membership of the parcours, or a 404 that reveals nothing.
 
-    With `reading`, the read is written to the parcours' access log at once.
+    With `reading`, the read (and its `detail`, e.g. a file's name) is written to the
+    parcours' access log at once.
     """
     member = db.session.scalar(
         select(Member).where(
@@ -29,6 +32,6 @@ def current_member(parcours_id: int, reading: str | None = None) -> Member:
     if member is None:
         raise not_found()
     if reading:
-        record(parcours_id, current_user, Access.read, reading)
+        record(parcours_id, current_user, Access.read, reading, detail)
         db.session.commit()
     return member

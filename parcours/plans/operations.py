@@ -206,6 +206,16 @@ def current_members(parcours_id: int) -> list[Member]:
     return sorted(members, key=lambda m: (order[m.role], m.user.name.casefold(), m.id))
 
 
+def members_ever(parcours_id: int) -> list[Member]:
+    """Every member the parcours has had, current or not (authors and referents may have
+    left), in the order they joined."""
+    return list(
+        db.session.scalars(
+            select(Member).where(Member.parcours_id == parcours_id).order_by(Member.id)
+        )
+    )
+
+
 def member_of(parcours_id: int, member_id: int | None) -> Member:
     """A current member of the parcours, or a 404."""
     member = db.session.get(Member, member_id) if member_id else None

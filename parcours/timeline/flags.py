@@ -237,6 +237,13 @@ def relais_of(handoff: Handoff, approvers: ObjectiveApprovers) -> dict[str, bool
     }
 
 
+def missing_elements(relais: dict[str, bool], handoff: Handoff) -> tuple[str, ...]:
+    """The elements of the relais de sens a hand-off lacks (a declined one needs none)."""
+    if handoff.status is HandoffStatus.declined:
+        return ()
+    return tuple(name for name, present in relais.items() if not present)
+
+
 def as_of(value: str | None) -> date:
     """The day asked about in a `today` parameter (YYYY-MM-DD), by default today."""
     if not value:

@@ -21,11 +21,11 @@ from parcours.core.views import flash_error, flash_success
 from parcours.extensions import db
 from parcours.plans.access import current_member
 from parcours.plans.models import Member, Role
-from parcours.plans.operations import current_members
+from parcours.plans.operations import current_members, members_ever
 from parcours.timeline import operations
 from parcours.timeline.chart import ChartGap, ChartHandoff, build_chart
 from parcours.timeline.checks import EpisodeData, Flag, FlagKind
-from parcours.timeline.flags import approvers_of, as_of, flags_for, relais_of
+from parcours.timeline.flags import approvers_of, as_of, flags_for, missing_elements, relais_of
 from parcours.timeline.forms import (
     DeclineForm,
     EditHandoffForm,
@@ -69,13 +69,6 @@ LABELS = {
 }
 
 
-def _missing(relais: dict[str, bool], handoff: Handoff) -> tuple[str, ...]:
-    """The missing elements the chart shows (a declined hand-off needs none)."""
-    if handoff.status is HandoffStatus.declined:
-        return ()
-    return tuple(name for name, present in relais.items() if not present)
-
-
 @bp.get("/parcours/<int:parcours_id>/timeline")
 @login_required
 def index(parcours_id: int):
@@ -100,7 +93,7 @@ def index(parcours_id: int):
                 h.to_episode_id,
                 h.proposed_on,
                 h.status.value,
-                _missing(relais[h.id], h),
+                missing_elements(relais[h.id], h),
             )
             for h in handoffs
         ],
@@ -123,15 +116,10 @@ def index(parcours_id: int):
         flags=[
             (f, describe(f, person_name), next_step(f), _flag_link(parcours_id, f)) for f in flags
         ],
-        referents={m.id: m for m in _members_ever(parcours_id)},
+        referents={m.id: m for m in members_ever(parcours_id)},
         relais_phrases=_relais_phrases(),
         **LABELS,
     )
-
-
-def _members_ever(parcours_id: int) -> list[Member]:
-    """Every member the parcours has had, current or not (referents may have left)."""
-    return list(db.session.scalars(select(Member).where(Member.parcours_id == parcours_id)))
 
 
 def _relais_phrases() -> dict[str, dict[bool, str]]:
