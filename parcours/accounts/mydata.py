@@ -467,6 +467,9 @@ def my_data(user: User, *, now: datetime | None = None) -> dict:
 def record_export(user: User) -> None:
     """Write the download to the access log of every parcours the document covers."""
     parcours_ids = db.session.scalars(
-        select(Member.parcours_id).where(Member.user_id == user.id).order_by(Member.parcours_id)
+        select(Member.parcours_id)
+        .where(Member.user_id == user.id)
+        .distinct()
+        .order_by(Member.parcours_id)
     ).all()
     record_reads(list(parcours_ids), user, "my_data")
