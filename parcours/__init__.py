@@ -6,24 +6,55 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
+# Each package's views hold its blueprint (its pages); its `api` module, where it has one,
+# adds its routes to the API blueprint when imported.
+from parcours.accounts import api as _accounts_api  # noqa: F401
+from parcours.accounts.models import use_cheap_password_hashing
+from parcours.accounts.views import bp as accounts_pages
+from parcours.alliance import api as _alliance_api  # noqa: F401
+from parcours.alliance.views import bp as alliance_pages
+from parcours.cli import register_cli
 from parcours.config import Config, TestConfig
+from parcours.core import database  # noqa: F401 - registers the SQLite engine settings
+from parcours.core.api import api, domain_error, http_error
 from parcours.core.errors import DomainError
+from parcours.core.i18n import init_i18n
+from parcours.core.models import render_migration_type
+from parcours.core.security import init_security
+from parcours.core.transactions import init_transactions
+from parcours.developers import api as _developers_api  # noqa: F401
+from parcours.developers.views import bp as developers_pages
+from parcours.easyread.views import bp as easyread_pages
+from parcours.exports import api as _exports_api  # noqa: F401
+from parcours.exports.views import bp as exports_pages
 from parcours.extensions import babel, csrf, db, limiter, login_manager, migrate
+from parcours.means import api as _means_api  # noqa: F401
+from parcours.means.views import bp as means_pages
+from parcours.overview import api as _overview_api  # noqa: F401
+from parcours.overview.views import bp as overview_pages
+from parcours.plans import api as _plans_api  # noqa: F401
+from parcours.plans.views import bp as plans_pages
+from parcours.privacy import api as _privacy_api  # noqa: F401
+from parcours.privacy.views import bp as privacy_pages
+from parcours.timeline import api as _timeline_api  # noqa: F401
+from parcours.timeline.views import bp as timeline_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Every package with pages registers a blueprint; an `api` module, when it has one, adds
-# API routes. Easy-read is a way of showing the others' pages: no API, no catalogue of its own.
-DOMAINS = (
-    "accounts",
-    "plans",
-    "alliance",
-    "means",
-    "timeline",
-    "easyread",
-    "exports",
-    "developers",
+BLUEPRINTS = (
+    accounts_pages,
+    plans_pages,
+    alliance_pages,
+    means_pages,
+    timeline_pages,
+    overview_pages,
+    privacy_pages,
+    easyread_pages,
+    exports_pages,
+    developers_pages,
 )
+# The packages that ship their own catalogue, besides the core one (parcours/translations).
+CATALOGUES = ("means", "timeline", "exports", "developers")
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -60,51 +91,34 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     if app.config.get("CHEAP_PASSWORD_HASHING"):
-        from parcours.accounts.models import use_cheap_password_hashing
-
         use_cheap_password_hashing()
     # Ids in URLs fit the database's integer columns: a huge number is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
     _register_errors(app)
-    from parcours.cli import register_cli
-
     register_cli(app)
     return app
 
 
 def _init_extensions(app: Flask) -> None:
-    from parcours.core import database  # noqa: F401 - registers the SQLite engine settings
-    from parcours.core.i18n import init_i18n
-    from parcours.core.models import render_migration_type
-    from parcours.core.security import init_security
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=render_migration_type)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    init_i18n(app, babel)
+    init_i18n(app, babel, CATALOGUES)
     init_security(app)
+    init_transactions(app)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from importlib import import_module
-    from importlib.util import find_spec
-
-    from parcours.core.api import api
-
-    for name in DOMAINS:
-        app.register_blueprint(import_module(f"parcours.{name}.views").bp)
-        if find_spec(f"parcours.{name}.api"):
-            import_module(f"parcours.{name}.api")
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     app.register_blueprint(api)
 
 
 def _register_errors(app: Flask) -> None:
-    from parcours.core.api import http_error
-
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
         if request.path.startswith("/api/"):
@@ -114,7 +128,5 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
         if request.path.startswith("/api/"):
-            from parcours.core.api import domain_error
-
             return domain_error(exc)
         return render_template("error.html", error=exc), exc.status

@@ -1,12 +1,18 @@
-"""Flask commands: `users create`, `demo`."""
+"""Flask commands: `users create`, `demo`, `timeline refresh`."""
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy import inspect
 
+from parcours.accounts.models import User
+from parcours.accounts.operations import create_user as create
 from parcours.core.errors import DomainError
+from parcours.core.models import today
+from parcours.demo import load_demo
 from parcours.extensions import db
+from parcours.timeline.snapshots import refresh_snapshots, stale_parcours
 
 users = AppGroup("users", help="Manage user accounts.")
 timeline = AppGroup("timeline", help="The timeline of hand-offs.")
@@ -22,8 +28,6 @@ timeline = AppGroup("timeline", help="The timeline of hand-offs.")
 @click.option("--admin", is_flag=True, help="A platform admin (accounts, not plan contents).")
 def create_user(email, name, password, professional, organisation, function, admin):
     """Create an account identified by EMAIL."""
-    from parcours.accounts.operations import create_user as create
-
     try:
         user = create(
             email=email,
@@ -46,11 +50,6 @@ def create_user(email, name, password, professional, organisation, function, adm
 @click.option("--yes", is_flag=True, help="Empty it even if it already holds accounts.")
 def demo(reset: bool, yes: bool):
     """Build the database from the migrations and load the demo data."""
-    from sqlalchemy import inspect
-
-    from parcours.accounts.models import User
-    from parcours.demo import load_demo
-
     holds_accounts = inspect(db.engine).has_table("users") and db.session.scalar(
         db.select(db.func.count(User.id))
     )
@@ -73,12 +72,9 @@ def demo(reset: bool, yes: bool):
 
 @timeline.command("refresh")
 @click.option("--batch", default=500, show_default=True, help="Parcours per transaction.")
-def refresh_snapshots(batch: int):
+def refresh(batch: int):
     """Recompute today's caseload snapshots (run it nightly: the first caseload of the day is
     then as fast as the others)."""
-    from parcours.core.models import today
-    from parcours.timeline.snapshots import refresh_snapshots, stale_parcours
-
     on = today()
     stale, revisions = stale_parcours(on)
     for start in range(0, len(stale), batch):

@@ -94,10 +94,11 @@ GLOBAL_RULES = {
     "/invitations/<token>",
     "/invitations/<token>/accept",
     "/invitations/<token>/card",
+    "/invitations/<token>/signup",
     "/api/v1/tokens",
     "/api/v1/tokens/current",
     "/api/v1/me",
-    # my data and closing my account (tests/accounts/test_my_data.py, test_close_account.py)
+    # my data and closing my account (tests/privacy/test_my_data.py, test_close_account.py)
     "/account/data",
     "/account/close",
     "/account/closed",

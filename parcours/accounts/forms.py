@@ -7,13 +7,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from parcours.accounts.operations import PASSWORD_MIN
+from parcours.core.models import NAME_MAX
 
 
 class ProfessionalFields:
     """Organisation and function, required for professionals."""
 
     # Not Optional(): the sign-up form's own validators require them for professionals.
-    organisation = StringField(_l("Organisation"), validators=[Length(max=120)])
+    organisation = StringField(_l("Organisation"), validators=[Length(max=NAME_MAX)])
     function = StringField(
         _l("Function"),
         description=_l("For example: éducatrice spécialisée, assistant social, enseignante."),
@@ -42,7 +43,6 @@ class SignupForm(ProfessionalFields, FlaskForm):
         ],
     )
     is_professional = BooleanField(_l("I am a professional (I work for a service)"))
-    invitation = HiddenField()
 
     def validate_email(self, field) -> None:
         if not (field.data or "").strip() and not (self.login_name.data or "").strip():
@@ -108,13 +108,5 @@ class PasswordForm(FlaskForm):
 class OrganisationForm(FlaskForm):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(_l("Please give the organisation's name.")), Length(max=120)],
-    )
-
-
-class CloseAccountForm(FlaskForm):
-    password = PasswordField(
-        _l("Your password"),
-        description=_l("To confirm that it is you. The account closes at once."),
-        validators=[DataRequired(_l("Please give your password."))],
+        validators=[DataRequired(_l("Please give the organisation's name.")), Length(max=NAME_MAX)],
     )

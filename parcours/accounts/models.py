@@ -7,13 +7,13 @@ from datetime import datetime
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from parcours.core.models import CreatedAtMixin, UTCDateTime
+from parcours.core.models import NAME_MAX, CreatedAtMixin, UTCDateTime
+from parcours.core.names import former_member_name
 from parcours.extensions import db
 
 _hasher = PasswordHasher()
@@ -43,22 +43,6 @@ def dummy_password_hash() -> str:
 CLOSED_PASSWORD_HASH = "!closed"
 
 
-def former_member_name() -> str:
-    """How the pages and the API name a person whose account is closed (in the reader's
-    language): their texts stay in the plans, without their name."""
-    return gettext("a former member")
-
-
-# What replaces a closed account's name where a name was written down as text (the details of
-# the access log, the history of an episode): shown as "a former member" in each language.
-FORMER_MEMBER_MARK = "{former member}"
-
-
-def shown_name(value: str | None) -> str | None:
-    """A name written down as text, as the reader sees it."""
-    return former_member_name() if value == FORMER_MEMBER_MARK else value
-
-
 def hash_secret(secret: str) -> str:
     """A SHA-256 digest for random tokens (they are long enough not to need a slow hash)."""
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -75,8 +59,8 @@ class Organisation(CreatedAtMixin, db.Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
-    key: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    key: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
 
     def __str__(self) -> str:
         return self.name

@@ -2,7 +2,9 @@
 
 import re
 
+from flask import session
 from flask_babel import gettext as _
+from flask_login import login_user
 
 from parcours.accounts.models import (
     ApiToken,
@@ -17,7 +19,8 @@ from parcours.accounts.models import (
     verify_password,
 )
 from parcours.core.errors import Conflict, DomainError
-from parcours.core.models import utcnow
+from parcours.core.models import NAME_MAX, utcnow
+from parcours.core.signals import organisation_renamed
 from parcours.extensions import db
 
 PASSWORD_MIN = 8
@@ -59,7 +62,7 @@ def get_or_create_organisation(name: str) -> Organisation:
         raise DomainError(_("Please give the organisation's name."), code="missing_organisation")
     organisation = find_organisation(name)
     if organisation is None:
-        organisation = Organisation(name=name[:120], key=normalise_key(name)[:120])
+        organisation = Organisation(name=name[:NAME_MAX], key=normalise_key(name)[:NAME_MAX])
         db.session.add(organisation)
         db.session.flush()
     return organisation
@@ -127,6 +130,14 @@ def start_login_session(user: User) -> LoginSession:
     db.session.add(login_session)
     db.session.flush()
     user.login_session = login_session
+    return login_session
+
+
+def sign_in(user: User, remember: bool = False) -> LoginSession:
+    """Start a fresh browser session for the user (nothing of the anonymous one is kept)."""
+    session.clear()
+    login_session = start_login_session(user)
+    login_user(user, remember=remember)
     return login_session
 
 
@@ -249,5 +260,6 @@ def rename_organisation(organisation: Organisation, name: str) -> None:
     existing = find_organisation(name)
     if existing is not None and existing.id != organisation.id:
         raise Conflict(_("Another organisation already has this name."), code="organisation_exists")
-    organisation.name = name[:120]
-    organisation.key = normalise_key(name)[:120]
+    organisation.name = name[:NAME_MAX]
+    organisation.key = normalise_key(name)[:NAME_MAX]
+    organisation_renamed.send(organisation)

@@ -27,7 +27,3 @@ class UserSchema(Schema):
     organisation = fields.Nested(OrganisationSchema, allow_none=True)
     function = fields.String(allow_none=True)
     locale = fields.String(allow_none=True)
-
-
-class CloseAccountSchema(Schema):
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1000))

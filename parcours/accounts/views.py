@@ -4,7 +4,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    json,
     make_response,
     redirect,
     render_template,
@@ -15,13 +14,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 
 from parcours.accounts import operations
 from parcours.accounts.forms import (
-    CloseAccountForm,
     LoginForm,
     OrganisationForm,
     PasswordForm,
@@ -31,9 +29,8 @@ from parcours.accounts.forms import (
 from parcours.accounts.models import Organisation, User
 from parcours.core.errors import DomainError
 from parcours.core.i18n import LANGUAGE_COOKIE
-from parcours.core.models import today
 from parcours.core.navigation import is_safe_target, next_target, page_number
-from parcours.core.views import download, flash_error, flash_success
+from parcours.core.views import flash_error, flash_success, place_error
 from parcours.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -69,13 +66,6 @@ limit_failed_logins = limiter.limit(
 )
 
 
-def sign_in(user, remember: bool = False) -> None:
-    """Start a fresh session for the user (nothing of the anonymous session is kept)."""
-    session.clear()
-    operations.start_login_session(user)
-    login_user(user, remember=remember)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limit_failed_logins
 def login():
@@ -87,11 +77,9 @@ def login():
     if form.validate_on_submit():
         user = operations.authenticate(form.identifier.data, form.password.data)
         if user is not None:
-            from parcours.easyread.mode import easy_read_on
-
-            sign_in(user, remember=form.remember.data)
-            db.session.commit()
-            return redirect(next_target("easyread.home" if easy_read_on(user) else "plans.home"))
+            operations.sign_in(user, remember=form.remember.data)
+            # The home page sends people who read easy-read to their own home.
+            return redirect(next_target())
         form.password.errors.append(_("The e-mail address or the password is not right."))
         status = 401
     elif form.is_submitted():
@@ -104,53 +92,49 @@ def login():
 def logout():
     """Sign out: the session ends on the server too."""
     operations.end_login_session(current_user.login_session)
-    db.session.commit()
     logout_user()
     session.clear()
     flash_success(_("You are signed out."))
-    return redirect(url_for("plans.home"))
+    return redirect(url_for("overview.home"))
+
+
+# Where a sign-up error goes on the form (by the error's code); the rest under the e-mail.
+SIGNUP_ERROR_FIELDS = {"weak_password": "password", "invalid_login_name": "login_name"}
+
+
+def create_account(form):
+    """The account of a valid sign-up form, signed in; None when the domain refused it (the
+    reason is then on the form)."""
+    try:
+        user = operations.create_user(
+            name=form.name.data,
+            email=form.email.data or None,
+            login_name=form.login_name.data or None,
+            password=form.password.data,
+            is_professional=form.is_professional.data,
+            organisation=form.organisation.data,
+            function=form.function.data,
+        )
+    except DomainError as error:
+        place_error(error, form, SIGNUP_ERROR_FIELDS, default="email")
+        return None
+    operations.sign_in(user)
+    flash_success(_("Welcome, %(name)s. Your account is ready.", name=user.name))
+    return user
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
-    """Create an account (when sign-up is open, or through an invitation)."""
-    from parcours.plans.operations import pending_invitation
-
-    token = request.values.get("invitation") or ""
-    invitation = pending_invitation(token) if token else None
-    if not current_app.config["SIGNUP_ENABLED"] and invitation is None:
+    """Create an account, when sign-up is open (an invitation has its own sign-up page)."""
+    if not current_app.config["SIGNUP_ENABLED"]:
         return render_template("accounts/signup_closed.html"), 403
     if current_user.is_authenticated:
-        target = url_for("plans.invitation", token=token) if invitation else url_for("plans.home")
-        return redirect(target)
-    form = SignupForm(invitation=token)
-    if invitation is not None and invitation.email and not form.is_submitted():
-        form.email.data = invitation.email
-    if invitation is not None and not form.is_submitted():
-        form.is_professional.data = invitation.role.value == "professional"
-    if form.validate_on_submit():
-        try:
-            user = operations.create_user(
-                name=form.name.data,
-                email=form.email.data or None,
-                login_name=form.login_name.data or None,
-                password=form.password.data,
-                is_professional=form.is_professional.data,
-                organisation=form.organisation.data,
-                function=form.function.data,
-            )
-        except DomainError as error:
-            fields = {"weak_password": form.password, "invalid_login_name": form.login_name}
-            fields.get(error.code, form.email).errors.append(error.message)
-        else:
-            sign_in(user)
-            db.session.commit()
-            flash_success(_("Welcome, %(name)s. Your account is ready.", name=user.name))
-            if invitation is not None:
-                return redirect(url_for("plans.invitation", token=token))
-            return redirect(url_for("plans.home"))
+        return redirect(url_for("overview.home"))
+    form = SignupForm()
+    if form.validate_on_submit() and create_account(form) is not None:
+        return redirect(url_for("overview.home"))
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/signup.html", form=form, invitation=invitation), status
+    return render_template("accounts/signup.html", form=form, invitation=None), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -176,9 +160,8 @@ def account():
                 function=form.function.data,
             )
         except DomainError as error:
-            form.function.errors.append(error.message)
+            place_error(error, form, {}, default="function")
         else:
-            db.session.commit()
             flash_success(_("Your profile is saved."))
             response = redirect(url_for("accounts.account"))
             response.set_cookie(LANGUAGE_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax")
@@ -199,11 +182,9 @@ def change_password():
                 current_user, password_form.current.data, password_form.new.data
             )
         except DomainError as error:
-            target = password_form.current if error.code == "wrong_password" else password_form.new
-            target.errors.append(error.message)
+            place_error(error, password_form, {"wrong_password": "current"}, default="new")
         else:
             operations.end_other_login_sessions(current_user, keep=current_user.login_session)
-            db.session.commit()
             flash_success(_("Your password is changed. Your other devices are signed out."))
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form, password_form=password_form), 422
@@ -214,64 +195,10 @@ def change_password():
 def end_other_sessions():
     """Sign out every other device."""
     count = operations.end_other_login_sessions(current_user, keep=current_user.login_session)
-    db.session.commit()
     flash_success(
         ngettext("%(num)d other device signed out.", "%(num)d other devices signed out.", count)
     )
     return redirect(url_for("accounts.account"))
-
-
-@bp.get("/account/data")
-@login_required
-def my_data():
-    """Download everything the app holds about me, as a JSON file (logged in each plan)."""
-    from parcours.accounts.mydata import my_data, record_export
-
-    document = my_data(current_user)
-    record_export(current_user)
-    db.session.commit()
-    return download(
-        json.dumps(document, ensure_ascii=False, indent=2),
-        f"parcours-my-data-{today().isoformat()}.json",
-        "application/json",
-    )
-
-
-def _close_page(form, status: int = 200):
-    from parcours.accounts.closing import closing_plan
-
-    return render_template(
-        "accounts/close.html", form=form, plan=closing_plan(current_user)
-    ), status
-
-
-@bp.route("/account/close", methods=["GET", "POST"])
-@login_required
-def close_account():
-    """What closing my account does, then close it, given my password."""
-    from parcours.accounts.closing import close_account
-
-    form = CloseAccountForm()
-    if not form.validate_on_submit():
-        return _close_page(form, 422 if form.is_submitted() else 200)
-    try:
-        close_account(current_user, form.password.data)
-    except DomainError as error:
-        if error.code == "wrong_password":
-            form.password.errors.append(error.message)
-        else:
-            flash_error(error.message)
-        return _close_page(form, error.status)
-    db.session.commit()
-    logout_user()
-    session.clear()
-    return redirect(url_for("accounts.account_closed"))
-
-
-@bp.get("/account/closed")
-def account_closed():
-    """Confirmation that an account was closed (it says nothing about whose)."""
-    return render_template("accounts/closed.html")
 
 
 @bp.post("/language")
@@ -282,9 +209,10 @@ def set_language():
         abort(400)
     if current_user.is_authenticated:
         current_user.locale = language
-        db.session.commit()
     target = request.form.get("next")
-    response = make_response(redirect(target if is_safe_target(target) else url_for("plans.home")))
+    response = make_response(
+        redirect(target if is_safe_target(target) else url_for("overview.home"))
+    )
     response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="Lax")
     return response
 
@@ -340,7 +268,6 @@ def admin_set_active(user_id: int, action: str):
         except DomainError as error:
             flash_error(error.message)
         else:
-            db.session.commit()
             if action == "reactivate":
                 flash_success(_("The account of %(name)s is active again.", name=user.name))
             else:
@@ -373,9 +300,8 @@ def admin_organisation(organisation_id: int):
         try:
             operations.rename_organisation(organisation, form.name.data)
         except DomainError as error:
-            form.name.errors.append(error.message)
+            place_error(error, form, {}, default="name")
         else:
-            db.session.commit()
             flash_success(_("The organisation is renamed."))
             return redirect(url_for("accounts.admin_organisations"))
     status = 422 if form.is_submitted() else 200

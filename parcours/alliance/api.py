@@ -1,10 +1,8 @@
 """API: voices, the objective, its versions and approvals."""
 
-from flask_babel import gettext as _
-
 from parcours.alliance import operations
 from parcours.alliance.models import current_voices, voice_of
-from parcours.alliance.objective import load_objective
+from parcours.alliance.objective import approval_message, load_objective
 from parcours.alliance.schemas import (
     ApprovalResultSchema,
     DisagreementInputSchema,
@@ -20,7 +18,6 @@ from parcours.alliance.schemas import (
 )
 from parcours.core.api import Merged, api, documented, error, load
 from parcours.core.errors import StaleVersion
-from parcours.extensions import db
 from parcours.plans.access import current_member
 from parcours.plans.operations import current_members, member_of
 
@@ -57,7 +54,6 @@ def put_voice(parcours_id: int):
         voice = operations.save_voice(member, subject, **data, base_number=base_number)
     except StaleVersion as exc:
         return stale(exc, VoiceSchema())
-    db.session.commit()
     return MemberVoiceSchema().dump({"member": subject, "voice": voice})
 
 
@@ -115,7 +111,6 @@ def create_version(parcours_id: int):
         )
     except StaleVersion as exc:
         return stale(exc, VersionSchema())
-    db.session.commit()
     return VersionSchema().dump(version), 201
 
 
@@ -125,14 +120,11 @@ def approve_version(parcours_id: int, number: int):
     """Approve a version: "I recognise myself in this objective"."""
     member = current_member(parcours_id)
     approval = operations.approve_version(member, number)
-    db.session.commit()
-    objective = _objective(parcours_id)
-    message = (
-        _("Everyone approved: version %(n)d is now in force.", n=number)
-        if objective["agreed"]
-        else _("Your approval of version %(n)d is recorded.", n=number)
-    )
-    result = {"approval": approval, "message": message, "objective": objective}
+    result = {
+        "approval": approval,
+        "message": approval_message(approval),
+        "objective": _objective(parcours_id),
+    }
     return ApprovalResultSchema().dump(result), 201
 
 
@@ -143,5 +135,4 @@ def disagree_with_version(parcours_id: int, number: int):
     member = current_member(parcours_id)
     data = load(DisagreementInputSchema())
     disagreement = operations.disagree_with_version(member, number, data["comment"])
-    db.session.commit()
     return DisagreementSchema().dump(disagreement), 201

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from parcours.alliance.models import TEXT_MAX
+from parcours.core.models import TEXT_MAX
 
 too_long = _l("At most %(n)d characters.", n=TEXT_MAX)
 

@@ -9,8 +9,6 @@ from parcours.core.models import CreatedAtMixin, UTCDateTime
 from parcours.extensions import db
 from parcours.plans.models import Member
 
-TEXT_MAX = 4000
-
 
 class Voice(CreatedAtMixin, db.Model):
     """One version of a member's own words. The latest number is their current voice."""

@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from parcours.alliance.agreement import Agreement, agreement_for
 from parcours.alliance.models import (
+    Approval,
     Disagreement,
     ObjectiveVersion,
     latest_version,
@@ -44,3 +47,11 @@ def load_objective(parcours_id: int, members: list[Member], history: bool = Fals
     agreement = agreement_for((a.member_id for a in latest.approvals), members)
     versions = tuple(objective_versions(parcours_id)) if history else ()
     return Objective(latest, in_force, agreement, versions, tuple(open_disagreements(latest)))
+
+
+def approval_message(approval: Approval) -> str:
+    """What the member is told once their approval is recorded (the page and the API)."""
+    number = approval.version.number
+    if approval.version.agreed_at is not None:
+        return _("Everyone approved: version %(n)d is now in force.", n=number)
+    return _("Your approval of version %(n)d is recorded.", n=number)

@@ -6,7 +6,6 @@ from sqlalchemy.exc import IntegrityError
 
 from parcours.alliance.agreement import agreement_for
 from parcours.alliance.models import (
-    TEXT_MAX,
     Approval,
     Disagreement,
     ObjectiveVersion,
@@ -16,7 +15,8 @@ from parcours.alliance.models import (
 )
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
-from parcours.core.models import utcnow
+from parcours.core.models import TEXT_MAX, utcnow
+from parcours.core.signals import member_left
 from parcours.extensions import db
 from parcours.plans.models import Member
 from parcours.plans.operations import current_members, lock_parcours
@@ -186,3 +186,9 @@ def refresh_agreement(parcours_id: int) -> bool:
         latest.agreed_at = utcnow()
         return True
     return False
+
+
+@member_left.connect
+def _member_left(member: Member, **_extra) -> None:
+    """Without them, the members who remain may now all have approved the latest version."""
+    refresh_agreement(member.parcours_id)

@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from parcours.alliance.models import TEXT_MAX
 from parcours.core.fields import Computed, Id, Number
+from parcours.core.models import TEXT_MAX
 from parcours.plans.schemas import MemberSchema
 
 _text = validate.Length(max=TEXT_MAX)

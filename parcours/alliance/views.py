@@ -10,10 +10,9 @@ from parcours.alliance import operations
 from parcours.alliance.diff import word_diff
 from parcours.alliance.forms import DisagreementForm, ObjectiveForm, VoiceForm
 from parcours.alliance.models import current_voices, voice_of
-from parcours.alliance.objective import load_objective
+from parcours.alliance.objective import approval_message, load_objective
 from parcours.core.errors import DomainError, StaleVersion
-from parcours.core.views import flash_error, flash_success, perform
-from parcours.extensions import db
+from parcours.core.views import flash_error, flash_success, perform, place_error
 from parcours.plans.access import current_member
 from parcours.plans.operations import current_members, member_of
 
@@ -64,9 +63,8 @@ def edit_voice(parcours_id: int, member_id: int):
             conflict = error
             rebase(form, error.current)
         except DomainError as error:
-            form.matters.errors.append(error.message)
+            place_error(error, form, {}, default="matters")
         else:
-            db.session.commit()
             flash_success(_("The point of view is saved."))
             return redirect(url_for("alliance.voices", parcours_id=parcours_id))
     status = 409 if conflict else 422 if form.is_submitted() else 200
@@ -137,9 +135,8 @@ def edit_objective(parcours_id: int):
             }
             rebase(form, error.current)
         except DomainError as error:
-            form.text.errors.append(error.message)
+            place_error(error, form, {}, default="text")
         else:
-            db.session.commit()
             flash_success(
                 _("Version %(n)d is saved. It needs everyone's approval.", n=version.number)
             )
@@ -160,13 +157,7 @@ def edit_objective(parcours_id: int):
 def approve(parcours_id: int, number: int):
     """Approve a version: "I recognise myself in this objective"."""
     member = current_member(parcours_id)
-
-    def said() -> str:
-        if load_objective(parcours_id, current_members(parcours_id)).agreed:
-            return _("Everyone approved: version %(n)d is now in force.", n=number)
-        return _("Your approval of version %(n)d is recorded.", n=number)
-
-    perform(lambda: operations.approve_version(member, number), said)
+    perform(lambda: operations.approve_version(member, number), approval_message)
     return redirect(url_for("alliance.objective", parcours_id=parcours_id))
 
 
@@ -184,7 +175,6 @@ def disagree(parcours_id: int, number: int):
         except DomainError as error:
             flash_error(error.message)
         else:
-            db.session.commit()
             flash_success(
                 _("Your answer is recorded: you do not agree yet with version %(n)d.", n=number)
             )

@@ -25,6 +25,7 @@ from the URL map, the tag from the package. parcours/developers/spec.py turns al
 the OpenAPI document; a test fails for any API route without a declaration.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,16 +121,31 @@ def error(code: str, message: str, status: int, **extra):
     return response
 
 
+class BearerTokens:
+    """Who a bearer token belongs to: the accounts package registers the loader (the API's
+    foot knows no accounts), as Flask-Login's `user_loader` does for cookies."""
+
+    loader: Callable[[str], Any] | None = None
+
+    def user_loader(self, loader: Callable[[str], Any]) -> Callable[[str], Any]:
+        self.loader = loader
+        return loader
+
+    def user_for(self, secret: str):
+        return self.loader(secret) if self.loader is not None and secret else None
+
+
+bearer_tokens = BearerTokens()
+
+
 @api.before_request
 def authenticate():
     """Every API call but token creation needs a valid bearer token; cookies are ignored."""
-    from parcours.accounts.operations import user_for_api_token
-
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     header = request.headers.get("Authorization", "")
     scheme, _sep, secret = header.partition(" ")
-    user = user_for_api_token(secret.strip()) if scheme.lower() == "bearer" else None
+    user = bearer_tokens.user_for(secret.strip()) if scheme.lower() == "bearer" else None
     if user is None:
         return error("unauthorized", _("A valid bearer token is required."), 401)
     # Flask-Login's current_user reads this; the cookie session is never consulted here.

@@ -8,6 +8,9 @@ from sqlalchemy import ForeignKey, Index, String, insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parcours.core.models import EnumType, UTCDateTime, utcnow
+from parcours.core.names import shown_name
+from parcours.core.signals import parcours_changed
+from parcours.core.transactions import after_response
 from parcours.extensions import db
 
 
@@ -81,8 +84,6 @@ class AccessLogEntry(db.Model):
     @property
     def shown_detail(self) -> str | None:
         """The detail as the reader sees it (a closed account's name is not kept)."""
-        from parcours.accounts.models import shown_name
-
         return shown_name(self.detail)
 
     @property
@@ -94,7 +95,8 @@ class AccessLogEntry(db.Model):
 
 
 def record(parcours_id: int, user, access: Access, event: str, detail: str | None = None):
-    """Add an entry to the session (the caller's commit writes it)."""
+    """Add an entry to the session (the request's commit writes it). A change tells the
+    packages that keep something derived from the parcours (`parcours_changed`)."""
     entry = AccessLogEntry(
         parcours_id=parcours_id,
         user_id=user.id,
@@ -103,22 +105,23 @@ def record(parcours_id: int, user, access: Access, event: str, detail: str | Non
         detail=detail[:200] if detail else None,
     )
     db.session.add(entry)
+    if access is Access.change:
+        parcours_changed.send(parcours_id)
     return entry
 
 
 def record_reads(parcours_ids: list[int], user, event: str, detail: str | None = None) -> None:
-    """One read entry per parcours shown together on one page (a single INSERT)."""
-    if parcours_ids:
-        db.session.execute(
-            insert(AccessLogEntry),
-            [
-                {
-                    "parcours_id": pid,
-                    "user_id": user.id,
-                    "access": Access.read,
-                    "event": event,
-                    "detail": detail,
-                }
-                for pid in parcours_ids
-            ],
-        )
+    """One read entry per parcours shown together on one page (a single INSERT), written once
+    the page is ready (core/transactions.py)."""
+    rows = [
+        {
+            "parcours_id": pid,
+            "user_id": user.id,
+            "access": Access.read,
+            "event": event,
+            "detail": detail[:200] if detail else None,
+        }
+        for pid in dict.fromkeys(parcours_ids)
+    ]
+    if rows:
+        after_response(lambda: db.session.execute(insert(AccessLogEntry), rows))

@@ -1,6 +1,12 @@
-"""Domain errors: a rule refused an action. Pages show the message; the API returns it as JSON."""
+"""Domain errors: a rule refused an action. Pages show the message; the API returns it as JSON.
+
+A refusal rolls back whatever the request changed before it (core/transactions.py), even
+when the page catches it to show the message next to a field.
+"""
 
 from typing import Any
+
+from parcours.core.transactions import mark_refused
 
 
 class DomainError(Exception):
@@ -11,6 +17,7 @@ class DomainError(Exception):
 
     def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
         super().__init__(message)
+        mark_refused()
         self.message = message
         if code:
             self.code = code

@@ -28,11 +28,9 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def translation_directories(app: Flask) -> str:
-    """The core catalogue plus one per domain package that ships its own."""
-    from parcours import DOMAINS
-
-    dirs = ["translations"] + [f"{name}/translations" for name in DOMAINS]
+def translation_directories(app: Flask, packages: tuple[str, ...]) -> str:
+    """The core catalogue plus one per package that ships its own."""
+    dirs = ["translations"] + [f"{name}/translations" for name in packages]
     return ";".join(d for d in dirs if (Path(app.root_path) / d).is_dir())
 
 
@@ -40,7 +38,7 @@ def language_context() -> dict:
     return {"current_locale": str(get_locale()), "language_names": LANGUAGE_NAMES}
 
 
-def init_i18n(app: Flask, babel: Babel) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(app))
+def init_i18n(app: Flask, babel: Babel, packages: tuple[str, ...]) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(app, packages))
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(language_context)

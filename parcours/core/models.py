@@ -9,6 +9,11 @@ from sqlalchemy import DateTime, Enum
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+# The longest free text anyone writes (a point of view, a note, a description, a reason).
+TEXT_MAX = 4000
+# The longest name, title or label (an organisation, a proposal, an episode): String columns.
+NAME_MAX = 120
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""

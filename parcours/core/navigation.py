@@ -17,7 +17,7 @@ def is_safe_target(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def next_target(default_endpoint: str = "plans.home") -> str:
+def next_target(default_endpoint: str = "overview.home") -> str:
     """The `next` parameter when it is safe, else the default page."""
     target = request.values.get("next")
     return target if is_safe_target(target) else url_for(default_endpoint)

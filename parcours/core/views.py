@@ -1,11 +1,12 @@
 """Small helpers shared by the views of every domain."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import Response, flash
+from flask_wtf import FlaskForm
 
 from parcours.core.errors import DomainError
-from parcours.extensions import db
 
 
 def flash_success(message: str) -> None:
@@ -16,17 +17,32 @@ def flash_error(message: str) -> None:
     flash(message, "error")
 
 
-def perform(action: Callable[[], object], success: str | Callable[[], str]) -> bool:
-    """A button's one operation (CSRF is checked for every POST by CSRFProtect): commit and
-    say so, or say why the domain refused it."""
+def perform(action: Callable[[], Any], success: str | Callable[[Any], str]) -> bool:
+    """A button's one operation (CSRF is checked for every POST by CSRFProtect): say it is
+    done, with a message chosen from what the operation returned, or say why the domain
+    refused it (the request's changes are then rolled back: core/transactions.py)."""
     try:
-        action()
+        result = action()
     except DomainError as error:
         flash_error(error.message)
         return False
-    db.session.commit()
-    flash_success(success() if callable(success) else success)
+    flash_success(success(result) if callable(success) else success)
     return True
+
+
+def place_error(
+    error: DomainError,
+    form: FlaskForm,
+    fields: Mapping[str, str],
+    default: str | None = None,
+) -> DomainError | None:
+    """Put a domain error on the form field it is about (by its code, else `default`), or
+    return it when it concerns the whole action (a rule not met), to show above the form."""
+    name = fields.get(error.code, default)
+    if name is None:
+        return error
+    getattr(form, name).errors.append(error.message)
+    return None
 
 
 def download(content: str | bytes, filename: str, mimetype: str) -> Response:

@@ -7,14 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from parcours.alliance.models import TEXT_MAX, voice_of
+from parcours.alliance.models import voice_of
 from parcours.alliance.objective import load_objective
 from parcours.alliance.operations import approve_version, disagree_with_version, save_voice
 from parcours.core.errors import DomainError, StaleVersion
-from parcours.core.models import today
+from parcours.core.models import TEXT_MAX, today
 from parcours.core.views import flash_error, flash_success, perform
-from parcours.easyread.mode import easy_read_context
-from parcours.extensions import db
 from parcours.means.models import (
     StanceValue,
     current_stances,
@@ -23,12 +21,11 @@ from parcours.means.models import (
     parcours_commitments,
 )
 from parcours.means.operations import commitment_of, keep_commitment, means_of, take_stance
+from parcours.overview.summary import summaries_for
 from parcours.plans.access import current_member
 from parcours.plans.operations import current_members
-from parcours.plans.summary import summaries_for
 
 bp = Blueprint("easyread", __name__, url_prefix="/easy")
-bp.app_context_processor(easy_read_context)
 
 # The three questions of "my words", in order: field, question, pictogram.
 QUESTIONS = {
@@ -49,8 +46,7 @@ def switch():
     if not FlaskForm().validate_on_submit():
         abort(400)
     current_user.easy_read = request.form.get("on") == "1"
-    db.session.commit()
-    return redirect(url_for("easyread.home" if current_user.easy_read else "plans.home"))
+    return redirect(url_for("easyread.home" if current_user.easy_read else "overview.home"))
 
 
 @bp.get("/")
@@ -112,7 +108,6 @@ def answer(parcours_id: int, question: str):
         except DomainError as error:
             form.answer.errors.append(error.message)
         else:
-            db.session.commit()
             flash_success(_("Saved. Thank you."))
             return redirect(url_for("easyread.voice", parcours_id=parcours_id))
         current = voice_of(member)
@@ -165,7 +160,6 @@ def not_yet(parcours_id: int, number: int):
         except DomainError as error:
             flash_error(error.message)
         else:
-            db.session.commit()
             flash_success(_("Your answer is sent. The others will see it."))
         return redirect(url_for("easyread.objective", parcours_id=parcours_id))
     return render_template(
@@ -207,7 +201,6 @@ def idea(parcours_id: int, means_id: int):
             except DomainError as error:
                 form.answer.errors.append(error.message)
             else:
-                db.session.commit()
                 flash_success(_("Your answer is saved. Thank you."))
                 return redirect(url_for("easyread.means", parcours_id=parcours_id))
     stances = current_stances(proposal.id)

@@ -27,11 +27,11 @@ from parcours.extensions import db
 from parcours.means.models import Commitment, Decision, Means, adopted_means, latest_decisions
 from parcours.plans.models import Member, Parcours, Role
 from parcours.plans.operations import current_members
-from parcours.timeline.chart import Chart, ChartGap, ChartHandoff, build_chart
-from parcours.timeline.checks import EpisodeData, Flag, FlagKind
-from parcours.timeline.flags import approvers_of, flags_for, relais_of
+from parcours.timeline.chart import Chart, ruptures, timeline_chart
+from parcours.timeline.checks import Flag, compute_flags
+from parcours.timeline.inputs import load_timelines
 from parcours.timeline.messages import BADGE_LETTERS, ELEMENT_LABELS, KIND_LABELS, describe
-from parcours.timeline.models import Episode, Handoff, HandoffStatus, episodes_of, handoffs_of
+from parcours.timeline.models import Episode, Handoff, episodes_of, handoffs_of
 
 EVENTS.update(
     {
@@ -39,8 +39,6 @@ EVENTS.update(
         "plan.easy_pdf": _l("printed the easy-read plan"),
     }
 )
-
-RUPTURES = (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE)
 
 
 @dataclass(frozen=True)
@@ -117,7 +115,8 @@ def load_plan(parcours_id: int, on: date) -> PrintablePlan:
     means = adopted_means(parcours_id)
     episodes = episodes_of(parcours_id)
     handoffs = handoffs_of(parcours_id, episodes)
-    flags = flags_for([parcours_id], on).get(parcours_id, [])
+    timeline = load_timelines([parcours_id], on)[parcours_id]
+    flags = compute_flags(timeline.input)
     return PrintablePlan(
         parcours=members[0].parcours if members else db.session.get(Parcours, parcours_id),
         on=on,
@@ -128,39 +127,8 @@ def load_plan(parcours_id: int, on: date) -> PrintablePlan:
         decisions=latest_decisions([m.id for m in means]),
         episodes=episodes,
         handoffs=handoffs,
-        chart=_chart(parcours_id, episodes, handoffs, flags, on),
+        chart=timeline_chart(timeline.input, flags),
         flags=flags,
-    )
-
-
-def _chart(parcours_id, episodes, handoffs, flags, on) -> Chart | None:
-    """The timeline chart, laid out as the timeline page does."""
-    if not episodes:
-        return None
-    approvers = approvers_of(parcours_id)
-
-    def missing(handoff: Handoff) -> tuple[str, ...]:
-        if handoff.status is HandoffStatus.declined:
-            return ()
-        return tuple(name for name, ok in relais_of(handoff, approvers).items() if not ok)
-
-    return build_chart(
-        [
-            EpisodeData(e.id, e.display_label, e.start_date, e.end_date, e.is_pause)
-            for e in episodes
-        ],
-        [
-            ChartHandoff(
-                h.id, h.from_episode_id, h.to_episode_id, h.proposed_on, h.status.value, missing(h)
-            )
-            for h in handoffs
-        ],
-        [
-            ChartGap(f.start, f.end, f.kind is FlagKind.ONGOING_RUPTURE)
-            for f in flags
-            if f.kind in RUPTURES
-        ],
-        on,
     )
 
 
@@ -184,7 +152,6 @@ def render_html(plan: PrintablePlan, easy: bool, locale: str) -> str:
     """The document as HTML, in `locale`; the flags' sentences are written in it too."""
     with force_locale(locale):
         person_name = plan.parcours.person_name
-        ruptures = [f for f in plan.flags if f.kind in RUPTURES]
         return render_template(
             "exports/plan_easy.html" if easy else "exports/plan.html",
             plan=plan,
@@ -192,7 +159,7 @@ def render_html(plan: PrintablePlan, easy: bool, locale: str) -> str:
             lang=locale,
             flags=[(f, KIND_LABELS[f.kind], describe(f, person_name)) for f in plan.flags],
             episodes_by_id={e.id: e for e in plan.episodes},
-            gap_titles=[describe(f, person_name) for f in ruptures],
+            gap_titles=[describe(f, person_name) for f in ruptures(plan.flags)],
             badge_letters=BADGE_LETTERS,
             element_labels=ELEMENT_LABELS,
             approved_on=local_date,

@@ -13,7 +13,7 @@ from parcours.extensions import db
 from parcours.means.models import adopted_means
 from parcours.plans.models import Member, Parcours, Role
 from parcours.plans.operations import members_ever
-from parcours.timeline.flags import ObjectiveApprovers, relais_of
+from parcours.timeline.inputs import ObjectiveApprovers, handoff_data
 from parcours.timeline.models import HandoffEventKind, episodes_of, handoffs_of
 
 
@@ -150,7 +150,7 @@ def parcours_record(parcours_id: int) -> fhir.ParcoursRecord:
 
 
 def _handoff_record(handoff, approvers: ObjectiveApprovers) -> fhir.HandoffRecord:
-    relais = relais_of(handoff, approvers)
+    relais = handoff_data(handoff, approvers).relais
     receiving = handoff.receiving_organisation_in_effect
     completed = [e.created_at for e in handoff.events if e.kind is HandoffEventKind.completed]
     return fhir.HandoffRecord(

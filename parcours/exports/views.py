@@ -12,12 +12,12 @@ from parcours.exports import tables
 from parcours.exports.files import fhir_response
 from parcours.exports.printable import file_name, load_plan, render_html, render_pdf
 from parcours.exports.tables import TimelineEntry
-from parcours.extensions import db
 from parcours.plans.access import current_member
 from parcours.plans.operations import members_ever
-from parcours.timeline.flags import approvers_of, as_of, flags_for, missing_elements, relais_of
+from parcours.timeline.checks import HANDOFF_DECLINED, HandoffData
+from parcours.timeline.inputs import approvers_of, as_of, flags_for, handoff_data
 from parcours.timeline.messages import ELEMENT_LABELS, describe, next_step
-from parcours.timeline.models import Handoff, HandoffStatus, episodes_of, handoffs_of
+from parcours.timeline.models import episodes_of, handoffs_of
 from parcours.timeline.snapshots import caseload as load_caseload
 from parcours.timeline.snapshots import flag_kind
 
@@ -63,7 +63,7 @@ def timeline_csv(parcours_id: int):
             start=handoff.proposed_on,
             to=handoff.receiving_label,
             status=str(handoff.status.label),
-            relais_de_sens=relais_summary(relais_of(handoff, approvers), handoff),
+            relais_de_sens=relais_summary(handoff_data(handoff, approvers)),
         )
         for handoff in handoffs
     ]
@@ -74,11 +74,11 @@ def timeline_csv(parcours_id: int):
     )
 
 
-def relais_summary(relais: dict[str, bool], handoff: Handoff) -> str:
+def relais_summary(handoff: HandoffData) -> str:
     """ "complete", or the missing elements; a declined hand-off needs none."""
-    if handoff.status is HandoffStatus.declined:
+    if handoff.status == HANDOFF_DECLINED:
         return _("not needed: declined")
-    missing = missing_elements(relais, handoff)
+    missing = handoff.missing
     if not missing:
         return _("complete")
     return _("missing: %(elements)s", elements=", ".join(str(ELEMENT_LABELS[m]) for m in missing))
@@ -108,7 +108,6 @@ def caseload_csv():
     on = today()
     entries = load_caseload(current_user, on, kind)
     record_reads([e.parcours_id for e in entries], current_user, "export", "caseload.csv")
-    db.session.commit()  # the log, and the snapshots refreshed on the way
     return csv_response(
         tables.caseload_header(),
         tables.caseload_rows(entries),

@@ -4,8 +4,7 @@ from flask_login import current_user
 
 from parcours.alliance.models import version_in_force
 from parcours.core.api import Merged, api, documented, load
-from parcours.core.audit import Access, record
-from parcours.extensions import db
+from parcours.core.audit import record_reads
 from parcours.means import operations
 from parcours.means.models import (
     negotiation_table,
@@ -26,11 +25,11 @@ from parcours.means.schemas import (
     MeansWithStancesSchema,
     MyCommitmentsSchema,
     NegotiationTableSchema,
+    ReviewCommentInputSchema,
+    ReviewCommentSchema,
     ReviewDetailSchema,
     ReviewInputSchema,
     ReviewListSchema,
-    ReviewViewInputSchema,
-    ReviewViewSchema,
     StanceInputSchema,
     StanceSchema,
 )
@@ -75,9 +74,7 @@ def create_means(parcours_id: int):
     data = load(MeansInputSchema())
     data["on_behalf_of"] = _optional_member(parcours_id, data["on_behalf_of"])
     means = operations.propose_means(member, **data)
-    out = MeansWithStancesSchema().dump(Merged(means, stances=[]))
-    db.session.commit()
-    return out, 201
+    return MeansWithStancesSchema().dump(Merged(means, stances=[])), 201
 
 
 @api.get("/parcours/<int:parcours_id>/means/<int:means_id>")
@@ -103,9 +100,7 @@ def put_stance(parcours_id: int, means_id: int):
         comment=data["comment"],
         on_behalf_of=_optional_member(parcours_id, data["on_behalf_of"]),
     )
-    out = StanceSchema().dump(stance)
-    db.session.commit()
-    return out
+    return StanceSchema().dump(stance)
 
 
 @api.post("/parcours/<int:parcours_id>/means/<int:means_id>/decision")
@@ -122,9 +117,7 @@ def post_decision(parcours_id: int, means_id: int):
         rationale=data["rationale"],
         participant_ids=data["participants"],
     )
-    out = DecisionOutSchema().dump(Merged(decision, means=means))
-    db.session.commit()
-    return out, 201
+    return DecisionOutSchema().dump(Merged(decision, means=means)), 201
 
 
 @api.get("/parcours/<int:parcours_id>/commitments")
@@ -155,9 +148,7 @@ def create_commitment(parcours_id: int):
         action=data["action"],
         due_on=data["due_on"],
     )
-    out = CommitmentSchema().dump(commitment)
-    db.session.commit()
-    return out, 201
+    return CommitmentSchema().dump(commitment), 201
 
 
 @api.patch("/parcours/<int:parcours_id>/commitments/<int:commitment_id>")
@@ -168,9 +159,7 @@ def patch_commitment(parcours_id: int, commitment_id: int):
     commitment = operations.commitment_of(parcours_id, commitment_id)
     load(CommitmentPatchSchema())
     operations.keep_commitment(member, commitment)
-    out = CommitmentSchema().dump(commitment)
-    db.session.commit()
-    return out
+    return CommitmentSchema().dump(commitment)
 
 
 @api.get("/commitments")
@@ -178,11 +167,8 @@ def patch_commitment(parcours_id: int, commitment_id: int):
 def my_commitments():
     """The signed-in user's commitments in every plan they share."""
     rows = user_commitments(current_user.id)
-    for parcours_id in dict.fromkeys(c.parcours_id for c in rows):
-        record(parcours_id, current_user, Access.read, "my_commitments")
-    out = MyCommitmentsSchema().dump({"commitments": rows})
-    db.session.commit()
-    return out
+    record_reads([c.parcours_id for c in rows], current_user, "my_commitments")
+    return MyCommitmentsSchema().dump({"commitments": rows})
 
 
 @api.get("/parcours/<int:parcours_id>/reviews")
@@ -211,9 +197,7 @@ def create_review(parcours_id: int):
         view=data["view"],
         objective_number=version.number,
     )
-    out = ReviewDetailSchema().dump(review)
-    db.session.commit()
-    return out, 201
+    return ReviewDetailSchema().dump(review), 201
 
 
 @api.get("/parcours/<int:parcours_id>/reviews/<int:review_id>")
@@ -225,18 +209,16 @@ def get_review(parcours_id: int, review_id: int):
 
 
 @api.post("/parcours/<int:parcours_id>/reviews/<int:review_id>/views")
-@documented(body=ReviewViewInputSchema, responses={201: ReviewViewSchema})
-def add_review_view(parcours_id: int, review_id: int):
+@documented(body=ReviewCommentInputSchema, responses={201: ReviewCommentSchema})
+def add_review_comment(parcours_id: int, review_id: int):
     """Add one's view (or the person's, `on_behalf_of`) to a review."""
     member = current_member(parcours_id)
     review = operations.review_of(parcours_id, review_id)
-    data = load(ReviewViewInputSchema())
-    view = operations.add_review_view(
+    data = load(ReviewCommentInputSchema())
+    view = operations.add_review_comment(
         member,
         review,
         view=data["view"],
         on_behalf_of=_optional_member(parcours_id, data["on_behalf_of"]),
     )
-    out = ReviewViewSchema().dump(view)
-    db.session.commit()
-    return out, 201
+    return ReviewCommentSchema().dump(view), 201

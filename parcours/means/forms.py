@@ -16,11 +16,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from parcours.core.models import NAME_MAX, TEXT_MAX
 from parcours.means.models import (
     ACTION_MAX,
     CARRIED_BY_MAX,
-    TEXT_MAX,
-    TITLE_MAX,
     Category,
     Outcome,
     StanceValue,
@@ -53,7 +52,7 @@ class ProposeForm(FlaskForm):
     title = StringField(
         _l("Title"),
         description=_l("In a few words, e.g. “Ordinary class with a support worker (AESH)”."),
-        validators=[DataRequired(_l("Please give the proposal a title.")), _too_long(TITLE_MAX)],
+        validators=[DataRequired(_l("Please give the proposal a title.")), _too_long(NAME_MAX)],
     )
     description = TextAreaField(
         _l("Description"),
@@ -171,7 +170,7 @@ def review_form(indicators: list[str], **kwargs) -> ReviewForm:
     return form
 
 
-class ReviewViewForm(FlaskForm):
+class ReviewCommentForm(FlaskForm):
     view = TextAreaField(
         _l("Your view of how it is going"),
         validators=[DataRequired(_l("Please write your view.")), _too_long(TEXT_MAX)],

@@ -13,15 +13,13 @@ from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, fun
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
 
 from parcours.core.audit import EVENTS
-from parcours.core.models import CreatedAtMixin, EnumType, UTCDateTime, local_date, today
+from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, local_date, today
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
 
-TITLE_MAX = 120
 CARRIED_BY_MAX = 200
 ACTION_MAX = 300
 INDICATOR_MAX = 500
-TEXT_MAX = 4000
 
 EVENTS.update(
     {
@@ -136,7 +134,7 @@ class Means(CreatedAtMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
-    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    title: Mapped[str] = mapped_column(String(NAME_MAX))
     description: Mapped[str] = mapped_column(Text)
     # Who would carry it out, in the proposer's words (a service, a person, "the parents").
     carried_by: Mapped[str] = mapped_column(String(CARRIED_BY_MAX))
@@ -275,8 +273,8 @@ class Review(CreatedAtMixin, db.Model):
     assessments: Mapped[list["ReviewAssessment"]] = relationship(
         back_populates="review", lazy="raise", order_by="ReviewAssessment.position"
     )
-    views: Mapped[list["ReviewView"]] = relationship(
-        back_populates="review", lazy="raise", order_by="ReviewView.id"
+    views: Mapped[list["ReviewComment"]] = relationship(
+        back_populates="review", lazy="raise", order_by="ReviewComment.id"
     )
 
 
@@ -295,10 +293,10 @@ class ReviewAssessment(db.Model):
     review: Mapped[Review] = relationship(back_populates="assessments", lazy="raise")
 
 
-class ReviewView(CreatedAtMixin, db.Model):
+class ReviewComment(CreatedAtMixin, db.Model):
     """A member's view of how it is going, added to a review (then or later). Append-only."""
 
-    __tablename__ = "review_views"
+    __tablename__ = "review_comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)

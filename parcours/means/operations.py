@@ -10,14 +10,12 @@ from sqlalchemy.orm import joinedload
 from parcours.alliance.models import ObjectiveVersion, version_in_force
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
-from parcours.core.models import today, utcnow
+from parcours.core.models import NAME_MAX, TEXT_MAX, today, utcnow
 from parcours.extensions import db
 from parcours.means.models import (
     ACTION_MAX,
     CARRIED_BY_MAX,
     INDICATOR_MAX,
-    TEXT_MAX,
-    TITLE_MAX,
     Category,
     Commitment,
     Decision,
@@ -26,7 +24,7 @@ from parcours.means.models import (
     Outcome,
     Review,
     ReviewAssessment,
-    ReviewView,
+    ReviewComment,
     Stance,
     StanceValue,
     current_stances,
@@ -144,7 +142,7 @@ def propose_means(
         raise DomainError(_("Please describe the proposal."), code="missing_description")
     if not carried_by:
         raise DomainError(_("Please say who would carry it out."), code="missing_carried_by")
-    _check_length(title, TITLE_MAX)
+    _check_length(title, NAME_MAX)
     _check_length(carried_by, CARRIED_BY_MAX)
     _check_length(description, TEXT_MAX)
     means = Means(
@@ -207,7 +205,7 @@ def take_stance(
 
 
 @dataclass(frozen=True)
-class PersonVoice:
+class PersonStance:
     """Whose stance an adoption waits for: the person, or their legal representative."""
 
     person: Member | None
@@ -215,7 +213,7 @@ class PersonVoice:
     given: bool
 
 
-def person_voice(stance_member_ids: Iterable[int], members: Sequence[Member]) -> PersonVoice:
+def person_stance(stance_member_ids: Iterable[int], members: Sequence[Member]) -> PersonStance:
     """No decision without the person: adoption needs a current stance from the current person
     member or from a current legal representative (when the person cannot express one)."""
     ids = set(stance_member_ids)
@@ -224,10 +222,10 @@ def person_voice(stance_member_ids: Iterable[int], members: Sequence[Member]) ->
         m for m in members if m.role is Role.family and m.is_legal_representative and m.is_current
     )
     voices = [*([person] if person else []), *representatives]
-    return PersonVoice(person, representatives, any(m.id in ids for m in voices))
+    return PersonStance(person, representatives, any(m.id in ids for m in voices))
 
 
-def person_voice_missing_message(voice: PersonVoice, person_name: str) -> str:
+def person_stance_missing_message(voice: PersonStance, person_name: str) -> str:
     """Says who must give their stance before the proposal can be adopted."""
     names = ", ".join(m.name for m in voice.representatives)
     if voice.person is not None and voice.representatives:
@@ -295,10 +293,10 @@ def decide_means(
     members = current_members(by.parcours_id)
     stances = current_stances(means.id)
     if outcome is Outcome.adopted:
-        voice = person_voice(stances, members)
+        voice = person_stance(stances, members)
         if not voice.given:
             raise Conflict(
-                person_voice_missing_message(voice, by.parcours.person_name),
+                person_stance_missing_message(voice, by.parcours.person_name),
                 code="person_has_no_stance",
             )
     by_id = {m.id: m for m in members}
@@ -453,7 +451,7 @@ def hold_review(
             ReviewAssessment(position=i, indicator=indicator[:INDICATOR_MAX], assessment=text)
             for i, (indicator, text) in enumerate(zip(indicators, texts, strict=True))
         ],
-        views=[ReviewView(member=author, author=author, view=view)] if view else [],
+        views=[ReviewComment(member=author, author=author, view=view)] if view else [],
     )
     db.session.add(review)
     db.session.flush()
@@ -484,9 +482,9 @@ def assessments_in_order(version: ObjectiveVersion, items: Iterable[tuple[str, s
     return texts
 
 
-def add_review_view(
+def add_review_comment(
     author: Member, review: Review, *, view: str, on_behalf_of: Member | None = None
-) -> ReviewView:
+) -> ReviewComment:
     """Add a member's view of how it is going to a review, at the time or later."""
     if review.parcours_id != author.parcours_id:
         raise NotFound(_("This review does not exist."), code="review_not_found")
@@ -495,7 +493,7 @@ def add_review_view(
     if not view:
         raise DomainError(_("Please write your view."), code="missing_view")
     _check_length(view, TEXT_MAX)
-    row = ReviewView(review=review, member=subject, author=author, view=view)
+    row = ReviewComment(review=review, member=subject, author=author, view=view)
     db.session.add(row)
     db.session.flush()
     record(

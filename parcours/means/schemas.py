@@ -3,12 +3,10 @@
 from marshmallow import Schema, fields, validate
 
 from parcours.core.fields import Computed, Id, Number
-from parcours.core.models import today
+from parcours.core.models import NAME_MAX, TEXT_MAX, today
 from parcours.means.models import (
     ACTION_MAX,
     CARRIED_BY_MAX,
-    TEXT_MAX,
-    TITLE_MAX,
     Category,
     MeansStatus,
     Outcome,
@@ -23,7 +21,7 @@ _text = validate.Length(max=TEXT_MAX)
 
 
 class MeansInputSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MAX))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
     carried_by = fields.String(required=True, validate=validate.Length(min=1, max=CARRIED_BY_MAX))
     category = fields.Enum(Category, by_value=True, load_default=None, allow_none=True)
@@ -72,7 +70,7 @@ class ReviewInputSchema(Schema):
     view = fields.String(load_default="", validate=_text)
 
 
-class ReviewViewInputSchema(Schema):
+class ReviewCommentInputSchema(Schema):
     view = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
     on_behalf_of = Id(load_default=None, allow_none=True)
 
@@ -136,7 +134,7 @@ class AssessmentSchema(Schema):
     assessment = fields.String()
 
 
-class ReviewViewSchema(Schema):
+class ReviewCommentSchema(Schema):
     member = fields.Nested(MemberSchema)
     view = fields.String()
     author = fields.Nested(MemberSchema)
@@ -155,7 +153,7 @@ class ReviewSchema(Schema):
 
 class ReviewDetailSchema(ReviewSchema):
     assessments = fields.List(fields.Nested(AssessmentSchema))
-    views = fields.List(fields.Nested(ReviewViewSchema))
+    views = fields.List(fields.Nested(ReviewCommentSchema))
 
 
 class MeansWithStancesSchema(MeansSchema):

@@ -7,13 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance.models import version_in_force
-from parcours.core.audit import Access, record
+from parcours.core.audit import record_reads
 from parcours.core.errors import Conflict, DomainError
 from parcours.core.models import today
 from parcours.core.navigation import is_safe_target
-from parcours.core.views import flash_error, flash_success
-from parcours.easyread.mode import easy_read_on
-from parcours.extensions import db
+from parcours.core.views import flash_error, flash_success, place_error
 from parcours.means import operations
 from parcours.means.forms import (
     EASY_STANCE_CHOICES,
@@ -21,7 +19,7 @@ from parcours.means.forms import (
     CommitmentForm,
     DecisionForm,
     ProposeForm,
-    ReviewViewForm,
+    ReviewCommentForm,
     StanceForm,
     review_form,
 )
@@ -37,6 +35,7 @@ from parcours.means.models import (
     user_commitments,
 )
 from parcours.plans.access import current_member
+from parcours.plans.easy_read import easy_read_on
 from parcours.plans.models import Member
 from parcours.plans.operations import current_members
 
@@ -52,16 +51,6 @@ def _on_behalf_choices(member: Member, members: list[Member], own: str) -> list[
 
 def _member_choices(members: list[Member]) -> list[SelectChoice]:
     return [SelectChoice(m.id, m.name) for m in members]
-
-
-def _apply(error: DomainError, form: FlaskForm, fields: dict[str, str]) -> DomainError | None:
-    """Put a domain error on the field it is about; return it when it concerns the whole
-    action (a rule not met), to show as a refusal at the top of the page."""
-    name = fields.get(error.code)
-    if name is None:
-        return error
-    getattr(form, name).errors.append(error.message)
-    return None
 
 
 def _member_by_id(members: list[Member], member_id: int | None) -> Member | None:
@@ -107,7 +96,7 @@ def propose(parcours_id: int):
                 on_behalf_of=_member_by_id(members, form.on_behalf_of.data),
             )
         except DomainError as error:
-            refusal = _apply(
+            refusal = place_error(
                 error,
                 form,
                 {
@@ -119,7 +108,6 @@ def propose(parcours_id: int):
                 },
             )
         else:
-            db.session.commit()
             flash_success(
                 _("Your proposal is on the table. Each member can now say where they stand.")
             )
@@ -151,7 +139,7 @@ def _proposal_page(
     current = {}
     for stance in means.stances:
         current[stance.member_id] = stance  # ordered by id: the latest wins
-    person_voice = operations.person_voice(current, members)
+    person_stance = operations.person_stance(current, members)
     pilot = next((m for m in members if m.is_pilot), None)
 
     if stance_form is None:
@@ -192,9 +180,9 @@ def _proposal_page(
         history=list(reversed(means.stances)),
         decisions=list(reversed(means.decisions)),
         commitments=means.commitments,
-        person_voice=person_voice,
-        person_voice_message=operations.person_voice_missing_message(
-            person_voice, member.parcours.person_name
+        person_stance=person_stance,
+        person_stance_message=operations.person_stance_missing_message(
+            person_stance, member.parcours.person_name
         ),
         pilot=pilot,
         objective_agreed=version_in_force(parcours_id) is not None,
@@ -236,7 +224,7 @@ def stance(parcours_id: int, means_id: int):
                 on_behalf_of=subject,
             )
         except DomainError as error:
-            refusal = _apply(
+            refusal = place_error(
                 error,
                 form,
                 {
@@ -247,7 +235,6 @@ def stance(parcours_id: int, means_id: int):
                 },
             )
         else:
-            db.session.commit()
             if subject is not None and subject.id != member.id:
                 flash_success(_("The stance of %(name)s is recorded.", name=subject.name))
             else:
@@ -276,7 +263,7 @@ def decide(parcours_id: int, means_id: int):
                 participant_ids=form.participants.data or [],
             )
         except DomainError as error:
-            refusal = _apply(
+            refusal = place_error(
                 error,
                 form,
                 {
@@ -286,7 +273,6 @@ def decide(parcours_id: int, means_id: int):
                 },
             )
         else:
-            db.session.commit()
             flash_success(
                 _("The decision is recorded: %(outcome)s.", outcome=decision.outcome.label)
             )
@@ -315,7 +301,7 @@ def add_commitment(parcours_id: int, means_id: int):
                 due_on=form.due_on.data,
             )
         except DomainError as error:
-            refusal = _apply(
+            refusal = place_error(
                 error,
                 form,
                 {
@@ -326,7 +312,6 @@ def add_commitment(parcours_id: int, means_id: int):
                 },
             )
         else:
-            db.session.commit()
             flash_success(_("The commitment is recorded."))
             return redirect(url_for("means.proposal", parcours_id=parcours_id, means_id=means_id))
     status = refusal.status if refusal else 422
@@ -351,7 +336,6 @@ def keep_commitment(parcours_id: int, commitment_id: int):
         # Already kept (a second click, say): nothing to undo, say so on the page.
         flash_error(error.message)
         return redirect(target)
-    db.session.commit()
     flash_success(_("The commitment is marked kept. Thank you."))
     return redirect(target)
 
@@ -380,13 +364,10 @@ def commitments(parcours_id: int):
 def my_commitments():
     """My commitments in every plan I share."""
     rows = user_commitments(current_user.id)
-    for parcours_id in dict.fromkeys(c.parcours_id for c in rows):
-        record(parcours_id, current_user, Access.read, "my_commitments")
-    page = render_template(
+    record_reads([c.parcours_id for c in rows], current_user, "my_commitments")
+    return render_template(
         "means/my_commitments.html", commitments=rows, action_form=FlaskForm(), today=today()
     )
-    db.session.commit()  # after rendering: committing expires the rows the page shows
-    return page
 
 
 @bp.get("/parcours/<int:parcours_id>/reviews")
@@ -432,7 +413,7 @@ def new_review(parcours_id: int):
                 objective_number=form.objective_number.data,
             )
         except DomainError as error:
-            refusal = _apply(
+            refusal = place_error(
                 error,
                 form,
                 {
@@ -443,7 +424,6 @@ def new_review(parcours_id: int):
                 },
             )
         else:
-            db.session.commit()
             flash_success(_("The review is recorded. Every member can add their view."))
             return redirect(url_for("means.review", parcours_id=parcours_id, review_id=review.id))
     status = refusal.status if refusal else 422 if form.is_submitted() else 200
@@ -457,11 +437,11 @@ def new_review(parcours_id: int):
     ), status
 
 
-def _review_page(member: Member, review_id: int, form: ReviewViewForm | None = None, status=200):
+def _review_page(member: Member, review_id: int, form: ReviewCommentForm | None = None, status=200):
     """One review with the form to add a view (blank, or as submitted with its errors)."""
     review = operations.review_of(member.parcours_id, review_id, detail=True)
     members = current_members(member.parcours_id)
-    form = form or ReviewViewForm(formdata=None)
+    form = form or ReviewCommentForm(formdata=None)
     form.on_behalf_of.choices = _on_behalf_choices(member, members, _("Mine"))
     return render_template(
         "means/review.html",
@@ -487,21 +467,19 @@ def add_view(parcours_id: int, review_id: int):
     member = current_member(parcours_id)
     review = operations.review_of(parcours_id, review_id)
     members = current_members(parcours_id)
-    form = ReviewViewForm()
+    form = ReviewCommentForm()
     form.on_behalf_of.choices = _on_behalf_choices(member, members, _("Mine"))
     if form.validate_on_submit():
         try:
-            operations.add_review_view(
+            operations.add_review_comment(
                 member,
                 review,
                 view=form.view.data,
                 on_behalf_of=_member_by_id(members, form.on_behalf_of.data),
             )
         except DomainError as error:
-            field = form.on_behalf_of if error.code == "invalid_on_behalf_of" else form.view
-            field.errors.append(error.message)
+            place_error(error, form, {"invalid_on_behalf_of": "on_behalf_of"}, default="view")
         else:
-            db.session.commit()
             flash_success(_("The view is added to the review."))
             return redirect(url_for("means.review", parcours_id=parcours_id, review_id=review_id))
     return _review_page(member, review_id, form, 422)

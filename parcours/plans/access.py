@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from parcours.core.audit import Access, record
+from parcours.core.audit import record_reads
 from parcours.core.errors import NotFound
 from parcours.extensions import db
 from parcours.plans.models import Member
@@ -20,7 +20,7 @@ def current_member(
     """The signed-in user's membership of the parcours, or a 404 that reveals nothing.
 
     With `reading`, the read (and its `detail`, e.g. a file's name) is written to the
-    parcours' access log at once.
+    parcours' access log, once the page is ready (even if the request's change is refused).
     """
     member = db.session.scalar(
         select(Member).where(
@@ -32,6 +32,5 @@ def current_member(
     if member is None:
         raise not_found()
     if reading:
-        record(parcours_id, current_user, Access.read, reading, detail)
-        db.session.commit()
+        record_reads([parcours_id], current_user, reading, detail)
     return member

@@ -20,12 +20,10 @@ from parcours.plans.schemas import (
     MemberSchema,
     MembershipSchema,
     ParcoursCreateSchema,
-    ParcoursListSchema,
     ParcoursOutSchema,
     ParcoursPatchSchema,
     PilotSchema,
 )
-from parcours.plans.summary import summaries_for
 
 API_LOG_PAGE_SIZE = 200
 
@@ -35,26 +33,12 @@ def _parcours_out(member):
     return ParcoursOutSchema().dump(Merged(member.parcours, me=member, pilot=pilot))
 
 
-@api.get("/parcours")
-@documented(responses={200: ParcoursListSchema})
-def list_parcours():
-    """The parcours the user is a member of."""
-    summaries = [
-        Merged(
-            s.parcours, me=s.me, pilot=s.pilot, member_count=s.member_count, objective=s.objective
-        )
-        for s in summaries_for(current_user)
-    ]
-    return ParcoursListSchema().dump({"parcours": summaries})
-
-
 @api.post("/parcours")
 @documented(body=ParcoursCreateSchema, responses={201: ParcoursOutSchema})
 def create_parcours():
     """Create a parcours; the user becomes its first member."""
     data = load(ParcoursCreateSchema())
     member = operations.create_parcours(current_user, **data)
-    db.session.commit()
     return _parcours_out(member), 201
 
 
@@ -78,7 +62,6 @@ def patch_parcours(parcours_id: int):
             operations.reopen_parcours(member)
         else:
             operations.close_parcours(member, data["closed_on"])
-    db.session.commit()
     return _parcours_out(member)
 
 
@@ -95,7 +78,6 @@ def list_members(parcours_id: int):
 def leave(parcours_id: int):
     """Leave the parcours."""
     operations.leave_parcours(current_member(parcours_id))
-    db.session.commit()
     return "", 204
 
 
@@ -107,7 +89,6 @@ def designate_pilot(parcours_id: int):
     data = load(PilotSchema())
     pilot = operations.member_of(parcours_id, data["member_id"])
     operations.designate_pilot(member, pilot)
-    db.session.commit()
     return MemberSchema().dump(pilot)
 
 
@@ -118,7 +99,6 @@ def create_invitation(parcours_id: int):
     member = current_member(parcours_id)
     data = load(InvitationCreateSchema())
     invitation, token = operations.create_invitation(member, **data)
-    db.session.commit()
     url = url_for("plans.invitation", token=token, _external=True)
     return InvitationSchema().dump(Merged(invitation, token=token, url=url)), 201
 
@@ -129,7 +109,6 @@ def revoke_invitation(parcours_id: int, invitation_id: int):
     """Withdraw an invitation that has not been used."""
     member = current_member(parcours_id)
     operations.revoke_invitation(member, operations.invitation_of(parcours_id, invitation_id))
-    db.session.commit()
     return "", 204
 
 
@@ -138,7 +117,6 @@ def revoke_invitation(parcours_id: int, invitation_id: int):
 def accept_invitation(token: str):
     """Join a parcours as the signed-in user."""
     member = operations.accept_invitation(token, current_user)
-    db.session.commit()
     return MembershipSchema().dump({"parcours": member.parcours, "me": member}), 201
 
 

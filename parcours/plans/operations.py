@@ -13,6 +13,7 @@ from parcours.accounts.operations import check_email, get_or_create_organisation
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
 from parcours.core.models import utcnow
+from parcours.core.signals import member_left
 from parcours.extensions import db
 from parcours.plans.models import Invitation, InvitationState, Member, Parcours, Role
 
@@ -240,9 +241,7 @@ def leave_parcours(member: Member) -> None:
     member.left_at = utcnow()
     record(member.parcours_id, member.user, Access.change, "member.left")
     db.session.flush()
-    from parcours.alliance.operations import refresh_agreement
-
-    refresh_agreement(member.parcours_id)
+    member_left.send(member)
 
 
 def designate_pilot(by: Member, pilot: Member) -> None:

@@ -4,9 +4,9 @@ from marshmallow import Schema, fields, validate
 
 from parcours.core.audit import Access
 from parcours.core.fields import Computed, Id
+from parcours.core.models import NAME_MAX
 from parcours.plans.models import Role
 from parcours.plans.operations import PERSON_NAME_MAX
-from parcours.plans.summary import ObjectiveStatus
 
 
 class MemberSchema(Schema):
@@ -37,15 +37,6 @@ class ParcoursOutSchema(ParcoursSchema):
     pilot = fields.Nested(MemberSchema, allow_none=True)
 
 
-class ParcoursSummarySchema(ParcoursOutSchema):
-    member_count = fields.Integer()
-    objective = fields.Enum(ObjectiveStatus, by_value=True)
-
-
-class ParcoursListSchema(Schema):
-    parcours = fields.List(fields.Nested(ParcoursSummarySchema))
-
-
 class MemberListSchema(Schema):
     members = fields.List(fields.Nested(MemberSchema))
 
@@ -53,7 +44,7 @@ class MemberListSchema(Schema):
 class ParcoursCreateSchema(Schema):
     person_name = fields.String(load_default="", validate=validate.Length(max=PERSON_NAME_MAX))
     role = fields.Enum(Role, by_value=True, required=True)
-    organisation = fields.String(load_default=None, validate=validate.Length(max=120))
+    organisation = fields.String(load_default=None, validate=validate.Length(max=NAME_MAX))
     function = fields.String(load_default=None, validate=validate.Length(max=80))
 
 

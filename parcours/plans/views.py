@@ -1,4 +1,4 @@
-"""Pages: home, new parcours, overview, members and invitations, settings, access log."""
+"""Pages: new parcours, members and invitations, settings, access log."""
 
 import io
 
@@ -12,17 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from parcours.alliance.objective import load_objective
+from parcours.accounts.forms import SignupForm
+from parcours.accounts.views import create_account
 from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import DomainError
-from parcours.core.models import today
 from parcours.core.navigation import page_number
-from parcours.core.views import flash_error, flash_success, perform
-from parcours.easyread.mode import easy_read_on
+from parcours.core.views import flash_error, flash_success, perform, place_error
 from parcours.extensions import db
-from parcours.means.models import means_by_status, parcours_commitments
 from parcours.plans import operations
 from parcours.plans.access import current_member
+from parcours.plans.easy_read import easy_read_context
 from parcours.plans.forms import (
     CloseForm,
     InvitationForm,
@@ -31,24 +30,11 @@ from parcours.plans.forms import (
     SettingsForm,
 )
 from parcours.plans.models import Invitation, InvitationState, Role
-from parcours.plans.summary import summaries_for
-from parcours.timeline.checks import compute_flags
-from parcours.timeline.flags import load_timelines
-from parcours.timeline.messages import KIND_LABELS, describe
 
 bp = Blueprint("plans", __name__)
+bp.app_context_processor(easy_read_context)
 
 LOG_PAGE_SIZE = 50
-
-
-@bp.get("/")
-def home():
-    """The user's parcours, or a short presentation for visitors."""
-    if not current_user.is_authenticated:
-        return render_template("plans/welcome.html")
-    if easy_read_on(current_user):
-        return redirect(url_for("easyread.home"))
-    return render_template("plans/home.html", summaries=summaries_for(current_user))
 
 
 @bp.route("/parcours/new", methods=["GET", "POST"])
@@ -64,40 +50,12 @@ def create():
                 current_user, person_name=form.person_name.data, role=Role(form.role.data)
             )
         except DomainError as error:
-            form.person_name.errors.append(error.message)
+            place_error(error, form, {}, default="person_name")
         else:
-            db.session.commit()
             flash_success(_("The plan is created. Invite the people who share it."))
             return redirect(url_for("plans.members", parcours_id=member.parcours_id))
     status = 422 if form.is_submitted() else 200
     return render_template("plans/new.html", form=form), status
-
-
-@bp.get("/parcours/<int:parcours_id>")
-@login_required
-def overview(parcours_id: int):
-    """A parcours at a glance: the objective, the members, what to do next."""
-    member = current_member(parcours_id, reading="parcours")
-    members = operations.current_members(parcours_id)
-    objective = load_objective(parcours_id, members)
-    timeline = load_timelines([parcours_id], today())[parcours_id]
-    flags = compute_flags(timeline.input)
-    commitments = [c for c in parcours_commitments(parcours_id) if c.member_id == member.id]
-    return render_template(
-        "plans/overview.html",
-        member=member,
-        parcours=member.parcours,
-        members=members,
-        objective=objective,
-        timeline=timeline,
-        flags=[
-            (flag, KIND_LABELS[flag.kind], describe(flag, member.parcours.person_name))
-            for flag in flags
-        ],
-        means_by_status=means_by_status(parcours_id),
-        my_commitments=[c for c in commitments if not c.is_kept],
-        today=today(),
-    )
 
 
 @bp.get("/parcours/<int:parcours_id>/members")
@@ -154,10 +112,8 @@ def invite(parcours_id: int):
             is_legal_representative=form.is_legal_representative.data,
         )
     except DomainError as error:
-        field = form.email if error.code == "invalid_email" else form.role
-        field.errors.append(error.message)
+        place_error(error, form, {"invalid_email": "email"}, default="role")
         return _members_page(member, form, 422)
-    db.session.commit()
     return _members_page(member, InvitationForm(formdata=None), 201, created=(invitation, token))
 
 
@@ -191,7 +147,6 @@ def designate_pilot(parcours_id: int):
         except DomainError as error:
             flash_error(error.message)
         else:
-            db.session.commit()
             flash_success(_("%(name)s is now the pilot.", name=pilot.name))
     else:
         flash_error(_("Please choose a member."))
@@ -208,9 +163,8 @@ def leave(parcours_id: int):
     except DomainError as error:
         flash_error(error.message)
         return redirect(url_for("plans.members", parcours_id=parcours_id))
-    db.session.commit()
     flash_success(_("You have left the plan of %(name)s.", name=member.parcours.person_name))
-    return redirect(url_for("plans.home"))
+    return redirect(url_for("overview.home"))
 
 
 @bp.get("/invitations/<token>")
@@ -220,6 +174,28 @@ def invitation(token: str):
     status = 200 if pending else 410
     return render_template(
         "plans/invitation.html", invitation=pending, token=token, form=FlaskForm()
+    ), status
+
+
+@bp.route("/invitations/<token>/signup", methods=["GET", "POST"])
+def invitation_signup(token: str):
+    """Create an account to join through an invitation (open even when sign-up is closed)."""
+    invitation = operations.pending_invitation(token)
+    if invitation is None:
+        return render_template(
+            "plans/invitation.html", invitation=None, token=token, form=FlaskForm()
+        ), 410
+    if current_user.is_authenticated:
+        return redirect(url_for("plans.invitation", token=token))
+    form = SignupForm()
+    if not form.is_submitted():
+        form.email.data = invitation.email
+        form.is_professional.data = invitation.role is Role.professional
+    if form.validate_on_submit() and create_account(form) is not None:
+        return redirect(url_for("plans.invitation", token=token))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "accounts/signup.html", form=form, invitation=invitation, token=token
     ), status
 
 
@@ -262,9 +238,8 @@ def accept(token: str):
         return render_template(
             "plans/invitation.html", invitation=None, token=token, form=form, error=error
         ), error.status
-    db.session.commit()
     flash_success(_("Welcome to the plan of %(name)s.", name=member.parcours.person_name))
-    return redirect(url_for("plans.overview", parcours_id=member.parcours_id))
+    return redirect(url_for("overview.parcours", parcours_id=member.parcours_id))
 
 
 @bp.route("/parcours/<int:parcours_id>/settings", methods=["GET", "POST"])
@@ -277,9 +252,8 @@ def settings(parcours_id: int):
         try:
             operations.set_tolerance(member, form.tolerance_days.data)
         except DomainError as error:
-            form.tolerance_days.errors.append(error.message)
+            place_error(error, form, {}, default="tolerance_days")
         else:
-            db.session.commit()
             flash_success(_("The settings are saved."))
             return redirect(url_for("plans.settings", parcours_id=parcours_id))
     status = 422 if form.is_submitted() else 200
@@ -306,7 +280,6 @@ def close(parcours_id: int):
     if not close_form.validate_on_submit():
         return _settings_page(member, SettingsForm(obj=member.parcours), close_form, 422)
     operations.close_parcours(member, close_form.closed_on.data)
-    db.session.commit()
     flash_success(_("The plan is closed."))
     return redirect(url_for("plans.settings", parcours_id=parcours_id))
 
@@ -318,7 +291,6 @@ def reopen(parcours_id: int):
     member = current_member(parcours_id)
     if FlaskForm().validate_on_submit():
         operations.reopen_parcours(member)
-        db.session.commit()
         flash_success(_("The plan is open again."))
     return redirect(url_for("plans.settings", parcours_id=parcours_id))
 

@@ -10,10 +10,9 @@ from parcours.core.audit import record_reads
 from parcours.core.errors import StaleVersion
 from parcours.core.models import today
 from parcours.core.navigation import page_number
-from parcours.extensions import db
 from parcours.plans.access import current_member
 from parcours.timeline import operations
-from parcours.timeline.flags import approvers_of, as_of, flags_for, relais_of
+from parcours.timeline.inputs import approvers_of, as_of, flags_for, handoff_data
 from parcours.timeline.messages import describe, next_step
 from parcours.timeline.models import episodes_of, handoffs_of
 from parcours.timeline.schemas import (
@@ -38,12 +37,12 @@ CHECKLIST_FIELDS = ("person_involved", "services_in_contact", "meaning_note")
 
 def _with_relais(handoff, approvers) -> Merged:
     """A hand-off with its revision and relais de sens, to dump through HandoffOutSchema."""
-    relais = relais_of(handoff, approvers)
+    facts = handoff_data(handoff, approvers)
     return Merged(
         handoff,
         revision=max((event.id for event in handoff.events), default=0),
-        relais=relais,
-        missing=[name for name, present in relais.items() if not present],
+        relais=facts.relais,
+        missing=list(facts.missing),
     )
 
 
@@ -65,9 +64,7 @@ def create_episode(parcours_id: int):
     """Record an episode (a pause needs `person_agreed`)."""
     member = current_member(parcours_id)
     episode = operations.add_episode(member, **load(EpisodeInputSchema()))
-    out = EpisodeSchema().dump(episode)
-    db.session.commit()
-    return out, 201
+    return EpisodeSchema().dump(episode), 201
 
 
 @api.get("/parcours/<int:parcours_id>/episodes/<int:episode_id>")
@@ -95,9 +92,7 @@ def patch_episode(parcours_id: int, episode_id: int):
         "person_agreed": episode.person_agreed,
     }
     operations.update_episode(member, episode, **(current | data))
-    out = EpisodeSchema().dump(episode)
-    db.session.commit()
-    return out
+    return EpisodeSchema().dump(episode)
 
 
 @api.get("/parcours/<int:parcours_id>/handoffs")
@@ -117,9 +112,7 @@ def create_handoff(parcours_id: int):
     """Propose a hand-off, dated today, status `proposed`."""
     member = current_member(parcours_id)
     handoff = operations.propose_handoff(member, **load(HandoffInputSchema()))
-    out = _handoff_out(handoff, approvers_of(parcours_id))
-    db.session.commit()
-    return out, 201
+    return _handoff_out(handoff, approvers_of(parcours_id)), 201
 
 
 @api.get("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>")
@@ -168,9 +161,7 @@ def patch_handoff(parcours_id: int, handoff_id: int):
             reason=data.get("reason"),
             declined_by=data.get("declined_by"),
         )
-    out = _handoff_out(handoff, approvers_of(parcours_id))
-    db.session.commit()
-    return out
+    return _handoff_out(handoff, approvers_of(parcours_id))
 
 
 @api.get("/parcours/<int:parcours_id>/flags")
@@ -196,7 +187,6 @@ def get_caseload():
     pages = max(math.ceil(len(entries) / CASELOAD_PAGE_SIZE), 1)
     shown = entries[(page - 1) * CASELOAD_PAGE_SIZE : page * CASELOAD_PAGE_SIZE]
     record_reads([e.parcours_id for e in shown], current_user, "caseload")
-    db.session.commit()  # the reads, and the snapshots refreshed on the way
     return CaseloadSchema().dump(
         {"parcours": shown, "total": len(entries), "page": page, "pages": pages}
     )

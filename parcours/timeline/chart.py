@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from parcours.timeline.checks import EpisodeData
+from parcours.timeline.checks import EpisodeData, Flag, FlagKind, HandoffData, TimelineInput
 
 WIDTH = 960
 MARGIN = 12  # room on the right for the arrowhead of an ongoing episode
@@ -28,18 +28,6 @@ MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
 LABEL_ROOM_UP_TO = 40
 BADGE_RADIUS = 8
 BADGE_SPACING = 18
-
-
-@dataclass(frozen=True)
-class ChartHandoff:
-    """What the chart needs of a hand-off."""
-
-    id: int
-    from_episode_id: int
-    to_episode_id: int | None
-    proposed_on: date
-    status: str
-    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,7 +68,7 @@ class Badge:
 
 @dataclass(frozen=True)
 class Link:
-    handoff: ChartHandoff
+    handoff: HandoffData
     path: str
     end_x: float
     end_y: float
@@ -164,9 +152,24 @@ def _cut(text: str, room: float) -> str:
     return text[: fits - 1].rstrip() + "…"
 
 
+RUPTURES = (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE)
+
+
+def ruptures(flags: Sequence[Flag]) -> list[Flag]:
+    """The flags the chart draws as gaps, in its order (their titles go with `Chart.gaps`)."""
+    return [flag for flag in flags if flag.kind in RUPTURES]
+
+
+def timeline_chart(data: TimelineInput, flags: Sequence[Flag]) -> Chart | None:
+    """The chart of one parcours as the checks saw it (`flags` are theirs, for `data`): the
+    one drawing of the timeline page and the printable plan."""
+    gaps = [ChartGap(f.start, f.end, f.kind is FlagKind.ONGOING_RUPTURE) for f in ruptures(flags)]
+    return build_chart(data.episodes, data.handoffs, gaps, data.today)
+
+
 def build_chart(
     episodes: Sequence[EpisodeData],
-    handoffs: Sequence[ChartHandoff],
+    handoffs: Sequence[HandoffData],
     gaps: Sequence[ChartGap],
     on: date,
 ) -> Chart | None:
@@ -245,7 +248,7 @@ def build_chart(
     )
 
 
-def _link(handoff: ChartHandoff, bars: dict[int, Bar], scale: _Scale) -> Link | None:
+def _link(handoff: HandoffData, bars: dict[int, Bar], scale: _Scale) -> Link | None:
     """A curved arrow from the end of the outgoing bar to the start of the receiving one."""
     origin = bars.get(handoff.from_episode_id)
     if origin is None:

@@ -49,6 +49,25 @@ class HandoffData:
     has_meaning_note: bool
     services_in_contact: bool
 
+    @property
+    def relais(self) -> dict[str, bool]:
+        """The four elements of its relais de sens, each present or not (RELAIS_ELEMENTS)."""
+        present = (
+            self.objective_passed,
+            self.person_involved,
+            self.has_meaning_note,
+            self.services_in_contact,
+        )
+        return dict(zip(RELAIS_ELEMENTS, present, strict=True))
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """What its relais de sens lacks. A declined hand-off did not happen: it lacks nothing
+        (the page, the API, the flags, the chart, the CSV, the PDF and FHIR all say so)."""
+        if self.status == HANDOFF_DECLINED:
+            return ()
+        return tuple(name for name, present in self.relais.items() if not present)
+
 
 @dataclass(frozen=True)
 class AdoptedMeansData:
@@ -335,15 +354,7 @@ def _handoff_flags(
                 days=waited,
                 params=params,
             )
-        if handoff.status == HANDOFF_DECLINED:
-            continue
-        present = (
-            handoff.objective_passed,
-            handoff.person_involved,
-            handoff.has_meaning_note,
-            handoff.services_in_contact,
-        )
-        missing = tuple(name for name, ok in zip(RELAIS_ELEMENTS, present, strict=True) if not ok)
+        missing = handoff.missing
         if missing:
             kind = FlagKind.MISSING_RELAIS_DE_SENS
             yield Flag(

@@ -15,7 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from parcours.timeline.models import LABEL_MAX, TEXT_MAX, DeclinedBy, EpisodeKind
+from parcours.core.models import NAME_MAX, TEXT_MAX
+from parcours.timeline.models import DeclinedBy, EpisodeKind
 
 too_long = _l("At most %(n)d characters.", n=TEXT_MAX)
 
@@ -35,12 +36,12 @@ class EpisodeForm(FlaskForm):
     organisation = StringField(
         _l("Organisation"),
         description=_l("The service or institution, e.g. IME Les Tilleuls. Empty for a pause."),
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), Length(max=NAME_MAX)],
     )
     label = StringField(
         _l("Label (optional)"),
         description=_l("E.g. the class or the unit. The organisation's name is used otherwise."),
-        validators=[Optional(), Length(max=LABEL_MAX)],
+        validators=[Optional(), Length(max=NAME_MAX)],
     )
     start_date = DateField(
         _l("Start date"),
@@ -71,7 +72,7 @@ class HandoffForm(FlaskForm):
     receiving_organisation = StringField(
         _l("Other organisation"),
         description=_l("Its name, e.g. ESAT Les Ateliers du Val."),
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), Length(max=NAME_MAX)],
     )
     person_involved = BooleanField(_l("The person took part in the transition"))
     services_in_contact = BooleanField(_l("The outgoing and incoming services were in contact"))

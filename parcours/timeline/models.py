@@ -13,7 +13,6 @@ from sqlalchemy import (
     Index,
     String,
     Text,
-    event,
     func,
     select,
 )
@@ -21,14 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from parcours.accounts.models import Organisation
-from parcours.core.audit import EVENTS, Access, AccessLogEntry
+from parcours.core.audit import EVENTS
 from parcours.core.errors import DomainError
-from parcours.core.models import CreatedAtMixin, EnumType, UTCDateTime, utcnow
+from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, utcnow
 from parcours.extensions import db
 from parcours.plans.models import Member
-
-LABEL_MAX = 120
-TEXT_MAX = 4000
 
 EVENTS.update(
     {
@@ -146,7 +142,7 @@ class Episode(CreatedAtMixin, db.Model):
     parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     kind: Mapped[EpisodeKind] = mapped_column(EnumType(EpisodeKind))
-    label: Mapped[str] = mapped_column(String(LABEL_MAX), default="")
+    label: Mapped[str] = mapped_column(String(NAME_MAX), default="")
     start_date: Mapped[date] = mapped_column(Date)
     # Inclusive; None while the episode goes on.
     end_date: Mapped[date | None] = mapped_column(Date)
@@ -367,9 +363,9 @@ def link_episodes(handoffs: list[Handoff], episodes: list[Episode]) -> None:
 class TimelineSnapshot(db.Model):
     """What the caseload shows about one parcours, computed from its timeline on one day.
 
-    `revision` goes up with every change recorded in the parcours' access log (see
-    `parcours.timeline.snapshots`); the snapshot holds while `computed_revision` equals it
-    and `computed_for` is the day asked about.
+    `revision` goes up with every change of the parcours, and when an organisation it names
+    is renamed (see `parcours.timeline.snapshots`); the snapshot holds while
+    `computed_revision` equals it and `computed_for` is the day asked about.
     """
 
     __tablename__ = "timeline_snapshots"
@@ -387,15 +383,6 @@ class TimelineSnapshot(db.Model):
     # Labels of the episodes (not pauses) covering that day.
     current_services: Mapped[list] = mapped_column(JSON, default=list)
     last_handoff_on: Mapped[date | None] = mapped_column(Date)
-
-
-@event.listens_for(AccessLogEntry, "after_insert")
-def _bump_revision(mapper, connection, entry: AccessLogEntry) -> None:
-    """Every change recorded in a parcours makes its caseload snapshot stale."""
-    if entry.access is Access.change:
-        from parcours.timeline.snapshots import bump_revision
-
-        bump_revision(connection, entry.parcours_id)
 
 
 def handoff_revision(handoff_id: int) -> int:

@@ -13,13 +13,11 @@ from sqlalchemy.orm import selectinload
 from parcours.accounts.operations import get_or_create_organisation
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, NotFound, StaleVersion
-from parcours.core.models import today
+from parcours.core.models import NAME_MAX, TEXT_MAX, today
 from parcours.extensions import db
 from parcours.plans.models import Member
 from parcours.plans.operations import lock_parcours
 from parcours.timeline.models import (
-    LABEL_MAX,
-    TEXT_MAX,
     DeclinedBy,
     Episode,
     EpisodeChange,
@@ -79,7 +77,7 @@ def _episode_fields(
             raise DomainError(
                 _("The end date cannot be before the start date."), code="end_before_start"
             )
-    name = _clean(organisation, 120)
+    name = _clean(organisation, NAME_MAX)
     if kind is EpisodeKind.pause:
         if name:
             raise DomainError(
@@ -98,7 +96,7 @@ def _episode_fields(
     return {
         "kind": kind,
         "organisation": get_or_create_organisation(name) if name else None,
-        "label": _clean(label, LABEL_MAX),
+        "label": _clean(label, NAME_MAX),
         "start_date": start_date,
         "end_date": end_date,
         "referent": _referent(parcours_id, referent_member_id, current_referent_id),
@@ -226,7 +224,7 @@ def _receiving_side(
     to_person_and_family: bool,
 ) -> dict:
     """Exactly one receiving side: an episode, an organisation, or the person and family."""
-    name = _clean(receiving_organisation, 120)
+    name = _clean(receiving_organisation, NAME_MAX)
     given = sum((bool(to_episode_id), bool(name), bool(to_person_and_family)))
     if given == 0:
         raise DomainError(

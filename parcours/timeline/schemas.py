@@ -3,19 +3,18 @@
 from marshmallow import Schema, fields, validate
 
 from parcours.core.fields import Computed, Id, Number
+from parcours.core.models import NAME_MAX, TEXT_MAX
 from parcours.plans.models import Role
 from parcours.plans.schemas import MemberSchema
 from parcours.timeline.checks import FlagKind, Severity
 from parcours.timeline.models import (
-    LABEL_MAX,
-    TEXT_MAX,
     DeclinedBy,
     EpisodeKind,
     HandoffEventKind,
     HandoffStatus,
 )
 
-_name = validate.Length(max=120)
+_name = validate.Length(max=NAME_MAX)
 SEVERITIES = [severity.label for severity in Severity]
 # Ids fit a 32-bit column: larger numbers would overflow the database driver.
 
@@ -23,7 +22,7 @@ SEVERITIES = [severity.label for severity in Severity]
 class EpisodeInputSchema(Schema):
     organisation = fields.String(load_default=None, allow_none=True, validate=_name)
     kind = fields.Enum(EpisodeKind, by_value=True, required=True)
-    label = fields.String(load_default="", allow_none=True, validate=validate.Length(max=LABEL_MAX))
+    label = fields.String(load_default="", allow_none=True, validate=validate.Length(max=NAME_MAX))
     start_date = fields.Date(required=True)
     end_date = fields.Date(load_default=None, allow_none=True)
     referent_member_id = Id(load_default=None, allow_none=True)

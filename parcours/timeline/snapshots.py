@@ -2,9 +2,12 @@
 
 Computing every flag of a large caseload on each request is too slow (about 1.4 s for 2,000
 parcours of 20 episodes on SQLite), so each parcours keeps a snapshot of what the caseload
-shows. A snapshot holds for one (revision, day): any change recorded in the parcours' access
-log bumps its revision (`bump_revision`, called for every change entry), and a new day can
-raise new flags. Stale snapshots are recomputed lazily, in a constant number of queries.
+shows. A snapshot holds for one (revision, day), and a new day can raise new flags. Its
+revision goes up, in the transaction of the change, on the signals that say what the
+caseload depends on: a change of the parcours (`parcours_changed`, sent for every change
+written to its access log) and the renaming of an organisation its episodes or hand-offs
+name (`organisation_renamed`). Stale snapshots are recomputed lazily, in a constant number
+of queries; the page stores them once it is ready (core/transactions.py).
 """
 
 from collections.abc import Sequence
@@ -12,16 +15,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.dialects import postgresql, sqlite
 
-from parcours.accounts.models import User
+from parcours.accounts.models import Organisation, User
 from parcours.core.errors import BadInput
+from parcours.core.signals import organisation_renamed, parcours_changed
+from parcours.core.transactions import after_response
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
 from parcours.timeline.checks import FlagKind, Severity, compute_flags
-from parcours.timeline.flags import load_timelines
-from parcours.timeline.models import TimelineSnapshot
+from parcours.timeline.inputs import load_timelines
+from parcours.timeline.models import Episode, Handoff, TimelineSnapshot
 
 SNAPSHOT = TimelineSnapshot.__table__
 COMPUTED = (
@@ -40,23 +45,46 @@ def _insert(dialect_name: str):
     return (postgresql if dialect_name == "postgresql" else sqlite).insert(SNAPSHOT)
 
 
-def bump_revision(connection, parcours_id: int) -> None:
-    """Mark the parcours' snapshot stale (creating its row if needed), in the caller's
-    transaction."""
-    statement = _insert(connection.dialect.name).values(
-        parcours_id=parcours_id,
-        revision=1,
-        counts={},
-        highest_severity=0,
-        ongoing_rupture=False,
-        current_services=[],
-    )
-    connection.execute(
+def bump_revisions(parcours_ids: Sequence[int]) -> None:
+    """Mark these parcours' snapshots stale (creating their rows if needed), in the
+    caller's transaction."""
+    rows = [
+        {
+            "parcours_id": parcours_id,
+            "revision": 1,
+            "counts": {},
+            "highest_severity": 0,
+            "ongoing_rupture": False,
+            "current_services": [],
+        }
+        for parcours_id in dict.fromkeys(parcours_ids)
+    ]
+    if not rows:
+        return
+    statement = _insert(db.session.get_bind().dialect.name)
+    db.session.execute(
         statement.on_conflict_do_update(
             index_elements=[SNAPSHOT.c.parcours_id],
             set_={"revision": SNAPSHOT.c.revision + 1},
-        )
+        ),
+        rows,
     )
+
+
+@parcours_changed.connect
+def _parcours_changed(parcours_id: int, **_extra) -> None:
+    """Any change of a parcours may change its flags."""
+    bump_revisions([parcours_id])
+
+
+@organisation_renamed.connect
+def _organisation_renamed(organisation: Organisation, **_extra) -> None:
+    """The caseload shows the services by their organisation's name."""
+    named_by_episode = select(Episode.parcours_id).where(Episode.organisation_id == organisation.id)
+    named_by_handoff = select(Handoff.parcours_id).where(
+        Handoff.receiving_organisation_id == organisation.id
+    )
+    bump_revisions(list(db.session.scalars(union(named_by_episode, named_by_handoff))))
 
 
 def flag_kind(value: str | None) -> FlagKind | None:
@@ -113,7 +141,8 @@ class CaseloadEntry:
 
 def caseload(user: User, on: date, kind: FlagKind | None = None) -> list[CaseloadEntry]:
     """Every parcours the user is a current member of, most urgent first; with `kind`, only
-    those with an open flag of that kind. Refreshes the stale snapshots (the caller commits)."""
+    those with an open flag of that kind. Stale snapshots are recomputed, and stored once the
+    response is ready."""
     mine = select(Member.parcours_id).where(Member.user_id == user.id, Member.left_at.is_(None))
     # Read the snapshots (and their revisions) before the data they are computed from, so
     # that a change committed in between leaves them stale rather than wrong.
@@ -138,7 +167,9 @@ def caseload(user: User, on: date, kind: FlagKind | None = None) -> list[Caseloa
     values = dict(snapshots)
     if stale:
         revisions = {pid: snapshots[pid].revision if pid in snapshots else 0 for pid in stale}
-        values |= _refresh(stale, revisions, on)
+        computed, rows = _compute(stale, revisions, on)
+        values |= computed
+        after_response(lambda: _store(rows))
     entries = []
     for membership in memberships:
         snapshot = values[membership.parcours_id]
@@ -177,10 +208,11 @@ class _Computed:
     last_handoff_on: date | None
 
 
-def _refresh(
+def _compute(
     parcours_ids: Sequence[int], revisions: dict[int, int], on: date
-) -> dict[int, _Computed]:
-    """Recompute and store the snapshots of these parcours (a constant number of queries)."""
+) -> tuple[dict[int, _Computed], list[dict]]:
+    """Recompute the snapshots of these parcours (a constant number of queries): the values,
+    and the rows to store."""
     computed = {}
     rows = []
     for pid, timeline in load_timelines(parcours_ids, on).items():
@@ -210,6 +242,12 @@ def _refresh(
                 "last_handoff_on": result.last_handoff_on,
             }
         )
+    return computed, rows
+
+
+def _store(rows: list[dict]) -> None:
+    """Write computed snapshots. Each keeps the revision it was computed for: if a change
+    bumped it in between, the snapshot stays stale and is computed again next time."""
     if rows:
         statement = _insert(db.session.get_bind().dialect.name)
         statement = statement.on_conflict_do_update(
@@ -217,7 +255,6 @@ def _refresh(
             set_={name: statement.excluded[name] for name in COMPUTED},
         )
         db.session.execute(statement, rows)
-    return computed
 
 
 def stale_parcours(on: date) -> tuple[list[int], dict[int, int]]:
@@ -240,4 +277,4 @@ def stale_parcours(on: date) -> tuple[list[int], dict[int, int]]:
 def refresh_snapshots(parcours_ids: Sequence[int], revisions: dict[int, int], on: date) -> None:
     """Recompute these snapshots now (e.g. a nightly job, so that the first caseload of the
     day need not); the caller commits."""
-    _refresh(parcours_ids, revisions, on)
+    _store(_compute(parcours_ids, revisions, on)[1])

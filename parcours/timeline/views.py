@@ -11,21 +11,20 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from parcours.accounts.models import shown_name
 from parcours.alliance.models import Approval, version_in_force
 from parcours.core.audit import record_reads
 from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.models import today
+from parcours.core.names import shown_name
 from parcours.core.navigation import id_parameter, page_number
-from parcours.core.views import flash_error, flash_success
+from parcours.core.views import flash_error, flash_success, place_error
 from parcours.extensions import db
 from parcours.plans.access import current_member
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import current_members, members_ever
 from parcours.timeline import operations
-from parcours.timeline.chart import ChartGap, ChartHandoff, build_chart
-from parcours.timeline.checks import EpisodeData, Flag, FlagKind
-from parcours.timeline.flags import approvers_of, as_of, flags_for, missing_elements, relais_of
+from parcours.timeline.chart import ruptures, timeline_chart
+from parcours.timeline.checks import Flag, FlagKind, compute_flags
 from parcours.timeline.forms import (
     DeclineForm,
     EditHandoffForm,
@@ -33,6 +32,7 @@ from parcours.timeline.forms import (
     HandoffForm,
     NewHandoffForm,
 )
+from parcours.timeline.inputs import approvers_of, as_of, handoff_data, load_timelines
 from parcours.timeline.messages import (
     BADGE_LETTERS,
     ELEMENT_LABELS,
@@ -59,7 +59,6 @@ from parcours.timeline.snapshots import flag_kind
 bp = Blueprint("timeline", __name__)
 
 CASELOAD_PAGE_SIZE = 50
-RUPTURES = (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE)
 
 LABELS = {
     "element_labels": ELEMENT_LABELS,
@@ -77,29 +76,8 @@ def index(parcours_id: int):
     on = as_of(request.args.get("today"))
     episodes = episodes_of(parcours_id)
     handoffs = handoffs_of(parcours_id, episodes)
-    flags = flags_for([parcours_id], on)[parcours_id]
-    ruptures = [f for f in flags if f.kind in RUPTURES]
-    approvers = approvers_of(parcours_id)
-    relais = {h.id: relais_of(h, approvers) for h in handoffs}
-    chart = build_chart(
-        [
-            EpisodeData(e.id, e.display_label, e.start_date, e.end_date, e.is_pause)
-            for e in episodes
-        ],
-        [
-            ChartHandoff(
-                h.id,
-                h.from_episode_id,
-                h.to_episode_id,
-                h.proposed_on,
-                h.status.value,
-                missing_elements(relais[h.id], h),
-            )
-            for h in handoffs
-        ],
-        [ChartGap(f.start, f.end, f.kind is FlagKind.ONGOING_RUPTURE) for f in ruptures],
-        on,
-    )
+    timeline = load_timelines([parcours_id], on)[parcours_id]
+    flags = compute_flags(timeline.input)
     person_name = member.parcours.person_name
     return render_template(
         "timeline/index.html",
@@ -109,10 +87,11 @@ def index(parcours_id: int):
         is_today=on == today(),
         episodes=episodes,
         handoffs=handoffs,
-        relais=relais,
-        chart=chart,
+        relais={h.id: timeline.handoff(h.id).relais for h in handoffs},
+        chart=timeline_chart(timeline.input, flags),
         episodes_by_id={e.id: e for e in episodes},
-        gap_titles=[describe(f, person_name) for f in ruptures],  # aligned with chart.gaps
+        # aligned with chart.gaps
+        gap_titles=[describe(f, person_name) for f in ruptures(flags)],
         flags=[
             (f, describe(f, person_name), next_step(f), _flag_link(parcours_id, f)) for f in flags
         ],
@@ -208,11 +187,9 @@ def _save_episode(member: Member, form: EpisodeForm, episode: Episode | None):
         else:
             operations.update_episode(member, episode, **values)
     except DomainError as error:
-        getattr(form, _EPISODE_ERRORS.get(error.code, "kind")).errors.append(error.message)
+        place_error(error, form, _EPISODE_ERRORS, default="kind")
         return None
-    label = episode.display_label
-    db.session.commit()
-    flash_success(_("The episode %(label)s is saved.", label=label))
+    flash_success(_("The episode %(label)s is saved.", label=episode.display_label))
     return redirect(url_for("timeline.index", parcours_id=member.parcours_id))
 
 
@@ -361,13 +338,11 @@ def new_handoff(parcours_id: int):
                 meaning_note=form.meaning_note.data,
             )
         except DomainError as error:
-            getattr(form, _HANDOFF_ERRORS.get(error.code, "receiver")).errors.append(error.message)
+            place_error(error, form, _HANDOFF_ERRORS, default="receiver")
         else:
-            handoff_id = handoff.id
-            db.session.commit()
             flash_success(_("The hand-off is proposed."))
             return redirect(
-                url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id)
+                url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff.id)
             )
     return _handoff_form_page(member, form, status=422 if form.is_submitted() else 200)
 
@@ -393,7 +368,7 @@ def _objective_context(parcours_id: int, handoff: Handoff) -> dict:
     ]
     return {
         "in_force": in_force,
-        "passed": relais_of(handoff, approvers_of(parcours_id))["objective"],
+        "passed": handoff_data(handoff, approvers_of(parcours_id)).objective_passed,
         "organisation": organisation,
         "people": people,
         "approvers": [m for m in people if m.id in approved],
@@ -406,7 +381,7 @@ def _handoff_page(member: Member, handoff: Handoff, decline_form=None, status: i
         member=member,
         parcours=member.parcours,
         handoff=handoff,
-        relais=relais_of(handoff, approvers_of(member.parcours_id)),
+        relais=handoff_data(handoff, approvers_of(member.parcours_id)).relais,
         objective=_objective_context(member.parcours_id, handoff),
         decline_form=decline_form or DeclineForm(formdata=None),
         action_form=FlaskForm(),
@@ -477,9 +452,8 @@ def edit_handoff(parcours_id: int, handoff_id: int):
             form.base_revision.raw_data = []
             form.base_revision.data = handoff_revision(handoff.id)
         except DomainError as error:
-            getattr(form, _HANDOFF_ERRORS.get(error.code, "receiver")).errors.append(error.message)
+            place_error(error, form, _HANDOFF_ERRORS, default="receiver")
         else:
-            db.session.commit()
             flash_success(_("The hand-off is saved."))
             return redirect(
                 url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id)
@@ -500,7 +474,6 @@ def _answer(parcours_id: int, handoff_id: int, answer, message: str):
         except DomainError as error:
             flash_error(error.message)
             return _handoff_page(member, handoff, status=error.status)
-        db.session.commit()
         flash_success(message)
     return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
 
@@ -537,9 +510,8 @@ def decline_handoff(parcours_id: int, handoff_id: int):
             member, handoff, reason=form.reason.data, declined_by=DeclinedBy(form.declined_by.data)
         )
     except DomainError as error:
-        form.reason.errors.append(error.message)
+        place_error(error, form, {}, default="reason")
         return _handoff_page(member, handoff, form, error.status)
-    db.session.commit()
     flash_success(_("The hand-off is recorded as declined."))
     return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
 
@@ -556,7 +528,6 @@ def caseload():
     page = min(page, pages)
     shown = entries[(page - 1) * CASELOAD_PAGE_SIZE : page * CASELOAD_PAGE_SIZE]
     record_reads([e.parcours_id for e in shown], current_user, "caseload")
-    db.session.commit()  # the reads, and the snapshots refreshed on the way
     return render_template(
         "timeline/caseload.html",
         entries=shown,

@@ -99,13 +99,8 @@ def test_sign_up_stays_open_through_an_invitation_when_switched_off(client, app,
         _invitation, token = create_invitation(db.session.get(Member, inviter.id), role=Role.family)
         db.session.commit()
     response = client.post(
-        "/signup",
-        data={
-            "name": "Sam",
-            "email": "sam@example.org",
-            "password": "long enough",
-            "invitation": token,
-        },
+        f"/invitations/{token}/signup",
+        data={"name": "Sam", "email": "sam@example.org", "password": "long enough"},
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/invitations/{token}")

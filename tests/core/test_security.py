@@ -82,7 +82,7 @@ def test_an_unexpected_error_is_a_plain_page_not_a_traceback(app, client, monkey
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("parcours.plans.views.render_template", boom)
+    monkeypatch.setattr("parcours.overview.views.render_template", boom)
     response = client.get("/")
     assert response.status_code == 500
     assert "Something went wrong" in response.text

@@ -20,7 +20,8 @@ def test_the_person_lands_on_easy_read_pages_after_signing_in(app, make, allianc
     login_as = client.post(
         "/login", data={"identifier": person.user.email, "password": "correct horse battery"}
     )
-    assert login_as.headers["Location"] == "/easy/"
+    assert login_as.headers["Location"] == "/"
+    assert client.get("/").headers["Location"] == "/easy/"
     plan = client.get("/easy/", follow_redirects=True)
     assert "Say what is important to me" in plan.text
     assert 'class="parcours-nav"' not in plan.text

@@ -4,11 +4,11 @@ from sqlalchemy import select
 
 from parcours.accounts.models import User
 from parcours.core.models import today
-from parcours.demo import DemoWorld, build_leo, build_people
+from parcours.demo import means as demo
+from parcours.demo.people import DemoWorld, build_leo, build_people
 from parcours.extensions import db
-from parcours.means import demo
-from parcours.means.flags import means_flag_inputs
 from parcours.means.models import Commitment, Means, MeansStatus, Review, current_stances
+from parcours.timeline.means_inputs import means_flag_inputs
 
 
 def test_the_demo_tells_the_story(app, client, sign_in):

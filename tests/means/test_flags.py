@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from parcours.core.models import today
-from parcours.means.flags import MeansFlagInputs, means_flag_inputs
 from parcours.plans.models import Role
 from parcours.timeline.checks import FlagKind, TimelineInput, compute_flags
+from parcours.timeline.means_inputs import MeansFlagInputs, means_flag_inputs
 
 
 def inputs(app, *parcours_ids):

@@ -43,15 +43,14 @@ def test_sign_up_through_an_invitation(app, client, make, sign_in):
     _response, token = invite(client, pro.parcours_id, role="family", email="sophie@example.org")
     newcomer = app.test_client()
     newcomer.set_cookie("lang", "en", domain="parcours.test")
-    form = newcomer.get(f"/signup?invitation={token}")
+    form = newcomer.get(f"/invitations/{token}/signup")
     assert 'value="sophie@example.org"' in form.text
     created = newcomer.post(
-        "/signup",
+        f"/invitations/{token}/signup",
         data={
             "name": "Sophie",
             "email": "sophie@example.org",
             "password": "long enough",
-            "invitation": token,
         },
         follow_redirects=True,
     )
@@ -257,28 +256,18 @@ def test_a_person_without_e_mail_joins_with_a_login_name(app, client, make, sign
     newcomer = app.test_client()
     newcomer.set_cookie("lang", "en", domain="parcours.test")
     missing = newcomer.post(
-        "/signup", data={"name": "Thomas", "password": "long enough", "invitation": token}
+        f"/invitations/{token}/signup", data={"name": "Thomas", "password": "long enough"}
     )
     assert missing.status_code == 422
     assert "Give an e-mail address, or a login name" in missing.text
     bad = newcomer.post(
-        "/signup",
-        data={
-            "name": "Thomas",
-            "login_name": "t h",
-            "password": "long enough",
-            "invitation": token,
-        },
+        f"/invitations/{token}/signup",
+        data={"name": "Thomas", "login_name": "t h", "password": "long enough"},
     )
     assert "A login name has 3 to 60 letters" in bad.text
     newcomer.post(
-        "/signup",
-        data={
-            "name": "Thomas",
-            "login_name": "Thomas",
-            "password": "long enough",
-            "invitation": token,
-        },
+        f"/invitations/{token}/signup",
+        data={"name": "Thomas", "login_name": "Thomas", "password": "long enough"},
     )
     joined = newcomer.post(f"/invitations/{token}/accept", follow_redirects=True)
     assert "Welcome to the plan of Thomas." in joined.text

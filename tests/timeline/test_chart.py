@@ -8,16 +8,31 @@ from parcours.timeline.chart import (
     MARGIN,
     WIDTH,
     ChartGap,
-    ChartHandoff,
     build_chart,
 )
-from parcours.timeline.checks import EpisodeData
+from parcours.timeline.checks import EpisodeData, HandoffData
 
 ON = date(2025, 6, 1)
 
 
 def ep(id: int, start: date, end: date | None, label: str = "", pause: bool = False):
     return EpisodeData(id, label or f"Service {id}", start, end, pause)
+
+
+def ho(id: int, from_id: int, to_id: int | None, day: date, status: str, missing=()):
+    """A hand-off whose relais de sens lacks the `missing` elements."""
+    return HandoffData(
+        id,
+        from_id,
+        to_id,
+        "",
+        status,
+        day,
+        objective_passed="objective" not in missing,
+        person_involved="person" not in missing,
+        has_meaning_note="meaning_note" not in missing,
+        services_in_contact="contact" not in missing,
+    )
 
 
 def test_no_episode_no_chart():
@@ -89,9 +104,9 @@ def test_ruptures_cover_their_days_and_an_ongoing_one_reaches_today():
 def test_a_handoff_links_the_two_bars_with_a_badge_per_missing_element():
     episodes = [ep(1, date(2024, 1, 1), date(2024, 12, 31)), ep(2, date(2025, 1, 1), None)]
     handoffs = [
-        ChartHandoff(5, 1, 2, date(2024, 12, 1), "accepted", ("objective", "meaning_note")),
-        ChartHandoff(6, 2, None, date(2025, 5, 1), "proposed"),
-        ChartHandoff(7, 99, None, date(2025, 5, 1), "proposed"),  # unknown episode: skipped
+        ho(5, 1, 2, date(2024, 12, 1), "accepted", ("objective", "meaning_note")),
+        ho(6, 2, None, date(2025, 5, 1), "proposed"),
+        ho(7, 99, None, date(2025, 5, 1), "proposed"),  # unknown episode: skipped
     ]
     chart = build_chart(episodes, handoffs, [], ON)
     relay, open_ended = chart.links

@@ -2,11 +2,11 @@
 
 from parcours.alliance.models import version_in_force
 from parcours.core.models import today
-from parcours.demo import DemoWorld, build_leo, build_people, build_thomas
+from parcours.demo import timeline as demo
+from parcours.demo.people import DemoWorld, build_leo, build_people, build_thomas
 from parcours.extensions import db
-from parcours.timeline import demo
 from parcours.timeline.checks import FlagKind
-from parcours.timeline.flags import flags_for
+from parcours.timeline.inputs import flags_for
 from parcours.timeline.snapshots import caseload
 
 

@@ -5,22 +5,24 @@ from datetime import date, timedelta
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import select
 
+from parcours.accounts.models import Organisation, User
 from parcours.core.models import today
 from parcours.extensions import db
-from parcours.means.flags import MeansFlagInputs
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import leave_parcours
-from parcours.timeline import flags as flags_module
+from parcours.timeline import inputs as flags_module
 from parcours.timeline import snapshots
 from parcours.timeline.checks import AdoptedMeansData, CommitmentData, FlagKind, Severity
-from parcours.timeline.flags import (
+from parcours.timeline.inputs import (
     approvers_of,
     as_of,
     flags_for,
+    handoff_data,
     load_timelines,
-    relais_of,
 )
+from parcours.timeline.means_inputs import MeansFlagInputs
 from parcours.timeline.models import DeclinedBy, EpisodeKind, TimelineSnapshot
 from parcours.timeline.operations import handoff_of
 from parcours.timeline.snapshots import caseload
@@ -36,7 +38,7 @@ def _professional(make, of: Member, organisation: str) -> Member:
 def _relais(parcours_id: int, handoff_id: int) -> dict[str, bool]:
     with force_locale("en"):
         handoff = handoff_of(parcours_id, handoff_id)
-        return relais_of(handoff, approvers_of(parcours_id))
+        return handoff_data(handoff, approvers_of(parcours_id)).relais
 
 
 def _objective_passed(app, parcours_id: int, handoff_id: int) -> bool:
@@ -402,3 +404,47 @@ def test_the_caseload_is_an_access_to_each_plan_it_shows(app, make, api, client,
     assert seen[0]["description"] == "saw the plan in their caseload"
     others = api(other.user).get(f"/api/v1/parcours/{other.parcours_id}/access-log").json
     assert all(e["event"] != "caseload" for e in others["entries"])
+
+
+def test_an_organisation_renamed_by_an_admin_shows_its_new_name_in_the_caseload(
+    app, make, tl, client, sign_in
+):
+    pro = make.parcours()
+    tl.episode(pro, "IME Les Tilleuls", kind=EpisodeKind.ime, start=-30)
+    [entry] = _caseload(app, pro.user)
+    assert entry.current_services == ("IME Les Tilleuls",)
+    admin = make.user()
+    make._run(lambda: setattr(db.session.get(User, admin.id), "is_admin", True))
+    sign_in(admin)
+    organisation_id = make._run(
+        lambda: db.session.scalar(
+            select(Organisation.id).where(Organisation.name == "IME Les Tilleuls")
+        )
+    )
+    renamed = client.post(
+        f"/admin/organisations/{organisation_id}", data={"name": "IME Les Tilleuls (Tours)"}
+    )
+    assert renamed.status_code == 302
+    [entry] = _caseload(app, pro.user)
+    assert entry.current_services == ("IME Les Tilleuls (Tours)",)
+
+
+def test_a_declined_handoff_lacks_nothing_in_the_api_the_page_and_the_csv(
+    app, make, tl, api, client, sign_in
+):
+    pro = make.parcours()
+    first = tl.episode(pro, start=-100, end=-10)
+    handoff = tl.handoff(pro, first, receiving_organisation="ESAT du Val", proposed_on=-20)
+    tl.answer(pro, handoff, "declined", reason="Plus de place", declined_by=DeclinedBy.service)
+    url = f"/api/v1/parcours/{pro.parcours_id}/handoffs/{handoff.id}"
+    assert api(pro.user).get(url).json["missing"] == []
+    listed = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/handoffs").json
+    assert listed["handoffs"][0]["missing"] == []
+    flags = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/flags").json["flags"]
+    assert all(flag["kind"] != "missing_relais_de_sens" for flag in flags)
+    sign_in(pro.user)
+    page = client.get(f"/parcours/{pro.parcours_id}/timeline")
+    assert "not needed: declined" in page.text
+    assert "Missing:" not in page.text  # no badge on the chart's arrow
+    csv = client.get(f"/parcours/{pro.parcours_id}/export/timeline.csv").text
+    assert "not needed: declined" in csv

@@ -168,9 +168,9 @@ def test_the_timeline_in_french(app, sign_in, leo):
 
 
 def test_the_means_flags_link_to_the_means_pages(client, sign_in, make, tl, monkeypatch):
-    from parcours.means.flags import MeansFlagInputs
-    from parcours.timeline import flags
+    from parcours.timeline import inputs as flags
     from parcours.timeline.checks import AdoptedMeansData, CommitmentData
+    from parcours.timeline.means_inputs import MeansFlagInputs
 
     pro = make.parcours()
     tl.episode(pro, start=-100)

@@ -5,13 +5,13 @@ import json
 from sqlalchemy import select
 
 from parcours.accounts.models import ApiToken, LoginSession, User
-from parcours.accounts.mydata import SECTIONS, covered_columns
 from parcours.alliance.operations import save_voice
 from parcours.core.audit import AccessLogEntry
 from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import leave_parcours
+from parcours.privacy.mydata import SECTIONS, covered_columns
 from tests.timeline.conftest import TimelineFactory
 
 
@@ -185,7 +185,7 @@ def test_the_document_takes_a_fixed_number_of_queries(app, client, sign_in, make
 
 
 def test_every_column_pointing_at_a_member_or_a_user_is_in_the_document(app):
-    """A new column referencing members or users must be added to accounts/mydata.py."""
+    """A new column referencing members or users must be added to privacy/mydata.py."""
     pointing = {
         (table.name, fk.parent.name)
         for table in db.metadata.tables.values()

@@ -5,7 +5,7 @@ secret or the password hash), the user's memberships, every row of every parcour
 at one of their memberships (what they wrote, recorded, approved, committed to, or what was
 written on their behalf), and the access log of their parcours while they were members.
 
-Which rows point at a member is declared in SECTIONS; tests/accounts/test_my_data.py fails
+Which rows point at a member is declared in SECTIONS; tests/privacy/test_my_data.py fails
 when a table gains a column referencing members or users that no section covers. A fixed
 number of queries builds the document, however many parcours the user is part of.
 """
@@ -17,17 +17,18 @@ from marshmallow import Schema, fields
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from parcours.accounts.models import ApiToken, LoginSession, User, former_member_name
+from parcours.accounts.models import ApiToken, LoginSession, User
 from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion, Voice
 from parcours.core.audit import AccessLogEntry, record_reads
 from parcours.core.models import utcnow
+from parcours.core.names import former_member_name
 from parcours.extensions import db
 from parcours.means.models import (
     Commitment,
     Decision,
     Means,
     Review,
-    ReviewView,
+    ReviewComment,
     Stance,
     decision_participants,
 )
@@ -174,7 +175,7 @@ class ReviewSchema(_Row):
     assessments = fields.List(fields.Nested(ReviewAssessmentSchema))
 
 
-class ReviewViewSchema(_Row):
+class ReviewCommentSchema(_Row):
     review_id = fields.Integer()
     member_id = fields.Integer()
     author_id = fields.Integer()
@@ -336,7 +337,7 @@ SECTIONS = (
         ReviewSchema,
         options=(selectinload(Review.assessments),),
     ),
-    Section("review_views", ReviewView, ("member_id", "author_id"), ReviewViewSchema),
+    Section("review_views", ReviewComment, ("member_id", "author_id"), ReviewCommentSchema),
     Section("episodes", Episode, ("referent_member_id", "created_by_id"), EpisodeSchema),
     Section("episode_changes", EpisodeChange, ("member_id",), EpisodeChangeSchema),
     Section("handoffs", Handoff, ("created_by_id",), HandoffSchema),

@@ -28,11 +28,13 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from parcours.accounts.models import CLOSED_PASSWORD_HASH, FORMER_MEMBER_MARK, User
+from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
 from parcours.accounts.operations import end_other_login_sessions, revoke_api_tokens
 from parcours.core.audit import NAME_EVENTS, Access, AccessLogEntry, record
 from parcours.core.errors import Conflict, DomainError, Forbidden
 from parcours.core.models import utcnow
+from parcours.core.names import FORMER_MEMBER_MARK
+from parcours.core.signals import member_left
 from parcours.extensions import db
 from parcours.plans.models import Invitation, Member, Parcours
 from parcours.plans.operations import lock_parcours
@@ -141,11 +143,8 @@ def close_account(user: User, password: str) -> ClosingPlan:
     _erase_written_name(user, [m.parcours_id for m in plan.left])
     _erase(user)
     db.session.flush()
-    from parcours.alliance.operations import refresh_agreement
-
     for member in plan.left:
-        # Without them, the members who remain may now all have approved the latest version.
-        refresh_agreement(member.parcours_id)
+        member_left.send(member)
     if deleted_ids:
         # The database cascades to everything the parcours holds.
         db.session.execute(

@@ -1,4 +1,5 @@
-"""The timeline checks fed from the database, for one parcours or a whole caseload.
+"""The timeline checks' inputs, loaded from the database for one parcours or a whole
+caseload (the checks themselves are pure: timeline/checks.py).
 
 Everything is loaded with Core selects of the needed columns, in a constant number of
 queries whatever the number of parcours, episodes and hand-offs.
@@ -17,7 +18,6 @@ from parcours.alliance.models import Approval, ObjectiveVersion
 from parcours.core.errors import BadInput, DomainError
 from parcours.core.models import today
 from parcours.extensions import db
-from parcours.means.flags import means_flag_inputs
 from parcours.plans.models import Member, Parcours, Role
 from parcours.timeline.checks import (
     EpisodeData,
@@ -26,6 +26,7 @@ from parcours.timeline.checks import (
     TimelineInput,
     compute_flags,
 )
+from parcours.timeline.means_inputs import means_flag_inputs
 from parcours.timeline.models import (
     Episode,
     EpisodeKind,
@@ -46,6 +47,10 @@ class ParcoursTimeline:
     current_services: tuple[str, ...]
     # The day the latest hand-off not declined was made.
     last_handoff_on: date | None
+
+    def handoff(self, handoff_id: int) -> HandoffData:
+        """One hand-off as the checks see it: its relais de sens and what it lacks."""
+        return next(h for h in self.input.handoffs if h.id == handoff_id)
 
 
 @dataclass(frozen=True)
@@ -224,24 +229,23 @@ def flags_for(parcours_ids: Sequence[int], on: date | None = None) -> dict[int, 
     }
 
 
-def relais_of(handoff: Handoff, approvers: ObjectiveApprovers) -> dict[str, bool]:
-    """The four elements of a hand-off's relais de sens, keyed like `Flag.missing`."""
+def handoff_data(handoff: Handoff, approvers: ObjectiveApprovers) -> HandoffData:
+    """One hand-off loaded as an object (with its episodes), as the checks see it."""
     organisation = handoff.receiving_organisation_in_effect
-    return {
-        "objective": approvers.passed_to(
+    return HandoffData(
+        handoff.id,
+        handoff.from_episode_id,
+        handoff.to_episode_id,
+        handoff.receiving_label,
+        handoff.status.value,
+        handoff.proposed_on,
+        objective_passed=approvers.passed_to(
             organisation.id if organisation else None, handoff.receives_person_and_family
         ),
-        "person": handoff.person_involved,
-        "meaning_note": handoff.has_meaning_note,
-        "contact": handoff.services_in_contact,
-    }
-
-
-def missing_elements(relais: dict[str, bool], handoff: Handoff) -> tuple[str, ...]:
-    """The elements of the relais de sens a hand-off lacks (a declined one needs none)."""
-    if handoff.status is HandoffStatus.declined:
-        return ()
-    return tuple(name for name, present in relais.items() if not present)
+        person_involved=handoff.person_involved,
+        has_meaning_note=handoff.has_meaning_note,
+        services_in_contact=handoff.services_in_contact,
+    )
 
 
 def as_of(value: str | None) -> date:

@@ -1,4 +1,4 @@
-"""Demo data: the example of the seeds, built through the operations so the rules hold."""
+"""The demo's people and their alliances: accounts, plans, members, voices, objectives."""
 
 from dataclasses import dataclass, field
 
@@ -193,18 +193,3 @@ def build_thomas(world: DemoWorld) -> None:
     )
     for member in (amina, marc):
         approve_version(member, version.number)
-
-
-def load_demo() -> list[tuple[str, str, str]]:
-    """Create the demo accounts and plans; returns (login, password, who) for each account."""
-    # Imported here: each domain's demo builder imports DemoWorld from this module.
-    from parcours.means import demo as means_demo
-    from parcours.timeline import demo as timeline_demo
-
-    world = DemoWorld()
-    build_people(world)
-    build_leo(world)
-    build_thomas(world)
-    means_demo.build(world)
-    timeline_demo.build(world)
-    return world.logins

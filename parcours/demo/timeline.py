@@ -7,11 +7,11 @@ relative to today so the demo always shows the same picture.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from parcours.alliance.models import latest_version
 from parcours.alliance.operations import approve_version
 from parcours.core.models import today
+from parcours.demo.people import DemoWorld
 from parcours.timeline.models import EpisodeKind
 from parcours.timeline.operations import (
     accept_handoff,
@@ -19,9 +19,6 @@ from parcours.timeline.operations import (
     complete_handoff,
     propose_handoff,
 )
-
-if TYPE_CHECKING:  # parcours.demo imports this module to call build()
-    from parcours.demo import DemoWorld
 
 
 def _days_ago(days: int) -> datetime:

@@ -8,12 +8,12 @@ demo tells a story that took a few weeks.
 from datetime import UTC, datetime, time, timedelta
 
 from parcours.core.models import today
-from parcours.demo import DemoWorld
+from parcours.demo.people import DemoWorld
 from parcours.extensions import db
 from parcours.means.models import Category, Outcome, StanceValue
 from parcours.means.operations import (
     add_commitment,
-    add_review_view,
+    add_review_comment,
     decide_means,
     hold_review,
     keep_commitment,
@@ -128,10 +128,10 @@ def build(world: DemoWorld) -> None:
         "rentrée ; prévoir un temps de repos le mardi après-midi.",
         view="Le démarrage est bon, la fatigue du mardi est à surveiller.",
     )
-    add_review_view(
+    add_review_comment(
         sophie, review, view="Il parle de ses copains de l'école tous les soirs. Contents."
     )
-    add_review_view(
+    add_review_comment(
         julien, review, view="Il revient de l'école ordinaire fier, mais fatigué le mercredi."
     )
     db.session.flush()

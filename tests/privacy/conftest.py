@@ -9,7 +9,7 @@ from parcours.alliance.operations import disagree_with_version, propose_version,
 from parcours.core.models import today
 from parcours.extensions import db
 from parcours.means.models import Commitment, Review
-from parcours.means.operations import add_review_view, keep_commitment
+from parcours.means.operations import add_review_comment, keep_commitment
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import create_invitation
 from parcours.timeline.models import Episode, EpisodeKind
@@ -57,7 +57,7 @@ def rich_plan(make, app) -> dict:
 
     def acts():
         keep_commitment(_m(me), db.session.get(Commitment, own.id))
-        add_review_view(_m(me), db.session.get(Review, review.id), view="MINE-review-view")
+        add_review_comment(_m(me), db.session.get(Review, review.id), view="MINE-review-view")
         update_episode(
             _m(me),
             db.session.get(Episode, episode.id),

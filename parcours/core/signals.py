@@ -1,0 +1,22 @@
+"""Reactions between packages: a package below sends, the packages above it listen.
+
+A lower package cannot call up into the ones that build on it (imports run one way), so when
+something happens that another package must react to, the package it happens in sends a
+signal and the other connects a receiver when it is imported. Receivers run at once, in the
+sender's transaction: what they write is committed (or rolled back) with the change itself.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# A member is no longer part of a parcours (they left, were removed, or closed their
+# account). Sender: the Member, already marked as left.
+member_left = _signals.signal("member-left")
+
+# Something in a parcours changed: every change written to its access log sends it.
+# Sender: the parcours id.
+parcours_changed = _signals.signal("parcours-changed")
+
+# An organisation's name changed (an admin corrected it). Sender: the Organisation.
+organisation_renamed = _signals.signal("organisation-renamed")

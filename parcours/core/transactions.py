@@ -1,0 +1,64 @@
+"""One commit per request, in one place (as Indico's request handler does).
+
+Views and API handlers load, check, call one operation and render; they never commit.
+Operations flush and return what the view needs. When the response is ready,
+`finish_request` commits what the request changed, or rolls it back when the answer is an
+error (status 400 or more) or when a domain rule refused an action during the request (a
+refusal shown on the page or flashed: see `DomainError`).
+
+Then the writes a request left for later (`after_response`) run in a short transaction of
+their own: the access log of what the request showed, the caseload snapshots it computed.
+A page therefore reads and renders without the write lock (SQLite takes it for GET requests
+only for that final insert, see core/database.py), and a refused change never loses the
+trace of what was read.
+"""
+
+from collections.abc import Callable
+
+from flask import Flask, Response, g, has_request_context, request
+
+from parcours.extensions import db
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def mark_refused() -> None:
+    """A domain rule refused an action in this request: nothing it changed is committed."""
+    if has_request_context():
+        g.parcours_refused = True
+
+
+def after_response(write: Callable[[], None]) -> None:
+    """Run `write` once the response is ready, in a transaction of its own (at once outside a
+    request: the CLI and the tests then commit it with the rest)."""
+    if not has_request_context():
+        write()
+        return
+    g.setdefault("parcours_later", []).append(write)
+
+
+def takes_write_lock() -> bool:
+    """Whether the transaction beginning now may write: always, but while a GET (or HEAD)
+    request reads and renders, before its own writes run."""
+    if not has_request_context():
+        return True
+    return request.method not in READ_ONLY_METHODS or g.get("parcours_writing", False)
+
+
+def finish_request(response: Response) -> Response:
+    """Commit the request's changes (or roll them back), then run the writes left for later."""
+    if response.status_code >= 400 or g.pop("parcours_refused", False):
+        db.session.rollback()
+    else:
+        db.session.commit()
+    writes = g.pop("parcours_later", [])
+    if writes:
+        g.parcours_writing = True
+        for write in writes:
+            write()
+        db.session.commit()
+    return response
+
+
+def init_transactions(app: Flask) -> None:
+    app.after_request(finish_request)

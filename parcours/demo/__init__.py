@@ -1,0 +1,15 @@
+"""Demo data: the example of the seeds, built through the operations so the rules hold."""
+
+from parcours.demo import means, timeline
+from parcours.demo.people import DemoWorld, build_leo, build_people, build_thomas
+
+
+def load_demo() -> list[tuple[str, str, str]]:
+    """Create the demo accounts and plans; returns (login, password, who) for each account."""
+    world = DemoWorld()
+    build_people(world)
+    build_leo(world)
+    build_thomas(world)
+    means.build(world)
+    timeline.build(world)
+    return world.logins

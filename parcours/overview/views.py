@@ -1,0 +1,54 @@
+"""Pages: the home page (my plans) and a plan's overview."""
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from parcours.alliance.objective import load_objective
+from parcours.core.models import today
+from parcours.means.models import means_by_status, parcours_commitments
+from parcours.overview.summary import summaries_for
+from parcours.plans.access import current_member
+from parcours.plans.easy_read import easy_read_on
+from parcours.plans.operations import current_members
+from parcours.timeline.checks import compute_flags
+from parcours.timeline.inputs import load_timelines
+from parcours.timeline.messages import KIND_LABELS, describe
+
+bp = Blueprint("overview", __name__)
+
+
+@bp.get("/")
+def home():
+    """The user's parcours, or a short presentation for visitors."""
+    if not current_user.is_authenticated:
+        return render_template("overview/welcome.html")
+    if easy_read_on(current_user):
+        return redirect(url_for("easyread.home"))
+    return render_template("overview/home.html", summaries=summaries_for(current_user))
+
+
+@bp.get("/parcours/<int:parcours_id>")
+@login_required
+def parcours(parcours_id: int):
+    """A parcours at a glance: the objective, the members, what to do next."""
+    member = current_member(parcours_id, reading="parcours")
+    members = current_members(parcours_id)
+    objective = load_objective(parcours_id, members)
+    timeline = load_timelines([parcours_id], today())[parcours_id]
+    flags = compute_flags(timeline.input)
+    commitments = [c for c in parcours_commitments(parcours_id) if c.member_id == member.id]
+    return render_template(
+        "overview/parcours.html",
+        member=member,
+        parcours=member.parcours,
+        members=members,
+        objective=objective,
+        timeline=timeline,
+        flags=[
+            (flag, KIND_LABELS[flag.kind], describe(flag, member.parcours.person_name))
+            for flag in flags
+        ],
+        means_by_status=means_by_status(parcours_id),
+        my_commitments=[c for c in commitments if not c.is_kept],
+        today=today(),
+    )

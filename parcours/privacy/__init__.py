@@ -1,0 +1,1 @@
+"""The user's rights over their data: download everything about me, close my account."""

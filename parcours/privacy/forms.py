@@ -1,0 +1,14 @@
+"""Closing an account."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired
+
+
+class CloseAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        description=_l("To confirm that it is you. The account closes at once."),
+        validators=[DataRequired(_l("Please give your password."))],
+    )

@@ -1,0 +1,140 @@
+"""One commit per request: a refused action leaves nothing behind, reads are logged once the
+page is ready, and a page reads and renders without SQLite's write lock."""
+
+import sqlite3
+import threading
+import time
+
+import pytest
+from flask import Response, template_rendered
+from sqlalchemy import event, select
+
+from parcours.accounts.models import Organisation
+from parcours.core.audit import AccessLogEntry
+from parcours.core.errors import DomainError
+from parcours.core.transactions import finish_request, takes_write_lock
+from parcours.extensions import db
+from tests.factories import Factory
+from tests.helpers import english_client
+
+
+def test_a_refused_action_rolls_back_what_the_request_changed(app):
+    with app.test_request_context("/anything", method="POST"):
+        db.session.add(Organisation(name="Half-made", key="half-made"))
+        db.session.flush()
+        DomainError("refused")  # a view caught it and showed the message
+        finish_request(Response(status=302))
+        assert db.session.scalar(select(Organisation).filter_by(key="half-made")) is None
+
+
+def test_an_accepted_action_is_committed(app):
+    with app.test_request_context("/anything", method="POST"):
+        db.session.add(Organisation(name="Whole", key="whole"))
+        finish_request(Response(status=302))
+    with app.app_context():
+        assert db.session.scalar(select(Organisation).filter_by(key="whole")) is not None
+
+
+def test_a_read_is_logged_even_when_the_request_then_fails(app, make, client, sign_in):
+    pro = make.parcours()
+    sign_in(pro.user)
+    response = client.get(f"/parcours/{pro.parcours_id}/timeline?today=not-a-date")
+    assert response.status_code == 400
+    with app.app_context():
+        events = db.session.scalars(
+            select(AccessLogEntry.event).where(AccessLogEntry.parcours_id == pro.parcours_id)
+        ).all()
+    assert "timeline" in events
+
+
+def _pages(make):
+    """The main pages of a plan with a little of everything."""
+    pro = make.parcours()
+    pid = pro.parcours_id
+    return pro, [
+        "/",
+        f"/parcours/{pid}",
+        f"/parcours/{pid}/voices",
+        f"/parcours/{pid}/objective",
+        f"/parcours/{pid}/means",
+        f"/parcours/{pid}/timeline",
+        f"/parcours/{pid}/commitments",
+        "/caseload",
+    ]
+
+
+@pytest.mark.committing
+def test_pages_render_before_any_transaction_that_may_write(app):
+    """Every transaction a GET page begins while it reads and renders is read-only; the one
+    that writes (the access log) begins after the template is rendered."""
+    make = Factory(app)
+    pro, pages = _pages(make)
+    client = english_client(app)
+    key = make.login_session(pro.user)
+    with client.session_transaction() as session:
+        session["_user_id"] = key
+    moments = []
+
+    def begun(connection):
+        moments.append("write" if takes_write_lock() else "read")
+
+    def rendered(sender, template, context, **extra):
+        moments.append("rendered")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "begin", begun)
+    template_rendered.connect(rendered, app)
+    try:
+        for url in pages:
+            moments.clear()
+            assert client.get(url).status_code == 200, url
+            before = moments[: moments.index("rendered")]
+            assert "write" not in before, (url, moments)
+            assert moments.count("write") <= 1, (url, moments)  # the access log, after
+    finally:
+        event.remove(engine, "begin", begun)
+        template_rendered.disconnect(rendered, app)
+
+
+@pytest.mark.committing
+def test_a_page_renders_while_another_connection_holds_the_write_lock(app):
+    """On SQLite: with a writer holding the lock, the page still reads and renders; only its
+    access-log entry waits for the lock (then is written)."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's write lock")
+        path = db.engine.url.database
+    make = Factory(app)
+    pro, _pages_unused = _pages(make)
+    client = english_client(app)
+    key = make.login_session(pro.user)
+    with client.session_transaction() as session:
+        session["_user_id"] = key
+    rendered_at = []
+
+    def rendered(sender, **extra):
+        rendered_at.append(time.monotonic())
+
+    holder = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    released_at = []
+
+    def release():
+        time.sleep(1.0)
+        released_at.append(time.monotonic())
+        holder.execute("COMMIT")
+
+    releaser = threading.Thread(target=release)
+    releaser.start()
+    with template_rendered.connected_to(rendered, app):
+        response = client.get(f"/parcours/{pro.parcours_id}/timeline")
+    releaser.join()
+    holder.close()
+    assert response.status_code == 200
+    assert rendered_at and rendered_at[0] < released_at[0]
+    with app.app_context():
+        logged = db.session.scalars(
+            select(AccessLogEntry.event).where(AccessLogEntry.parcours_id == pro.parcours_id)
+        ).all()
+    assert "timeline" in logged
