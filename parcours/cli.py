@@ -46,15 +46,9 @@ def create_user(email, name, password, professional, organisation, function, adm
 @click.option("--yes", is_flag=True, help="Empty it even if it already holds accounts.")
 def demo(reset: bool, yes: bool):
     """Build the database from the migrations and load the demo data."""
-    from sqlalchemy import inspect
-
-    from parcours.accounts.models import User
     from parcours.demo import load_demo
 
-    holds_accounts = inspect(db.engine).has_table("users") and db.session.scalar(
-        db.select(db.func.count(User.id))
-    )
-    if reset and not yes and holds_accounts:
+    if reset and not yes and _holds_accounts():
         raise click.ClickException(
             f"{db.engine.url.render_as_string(hide_password=True)} already holds accounts: "
             "add --yes to erase everything and load the demo."
@@ -69,6 +63,20 @@ def demo(reset: bool, yes: bool):
     click.echo("Demo data loaded. Sign in with one of these accounts:")
     for login, password, who in logins:
         click.echo(f"  {login:<28} {password:<16} {who}")
+
+
+def _holds_accounts() -> bool:
+    """Whether the database has user accounts, read on a connection ended at once: a
+    transaction left open holds SQLite's write lock, and dropping the tables then waits for it
+    until "database is locked"."""
+    from sqlalchemy import func, inspect, select
+
+    from parcours.accounts.models import User
+
+    with db.engine.connect() as connection:
+        if not inspect(connection).has_table(User.__tablename__):
+            return False
+        return bool(connection.scalar(select(func.count()).select_from(User.__table__)))
 
 
 @timeline.command("refresh")
