@@ -1,4 +1,6 @@
-"""Flask commands: `users create`, `demo`."""
+"""Flask commands: `users create`, `demo`, `timeline refresh`, `backup`, `restore`."""
+
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -95,7 +97,48 @@ def refresh_snapshots(batch: int):
     click.echo(f"{len(stale)} snapshot(s) refreshed for {on.isoformat()}.")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path):
+    """Write a consistent copy of the whole database to FILE, safe while the app runs."""
+    from parcours.core.backup import BackupError, backup
+
+    try:
+        backup(db.engine, file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {db.engine.url.render_as_string(hide_password=True)} to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(file: Path, yes: bool):
+    """Restore the backup FILE into the database (stop the app first)."""
+    from alembic.script import ScriptDirectory
+
+    from parcours.core.backup import BackupError, restore
+
+    try:
+        revision = restore(db.engine, file, replace=yes)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    url = db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"Restored {file} into {url}: schema revision {revision or 'none'}.")
+    migrate = current_app.extensions["migrate"]
+    script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
+    if revision is not None and revision not in {r.revision for r in script.walk_revisions()}:
+        click.echo("That revision is not one of this code's migrations: serve it with the code")
+        click.echo("that made the backup.")
+    elif revision != script.get_current_head():
+        click.echo("This code's migrations go further: run `flask db upgrade` before serving.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(timeline)
     app.cli.add_command(demo)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
