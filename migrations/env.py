@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from parcours.core.migrating import foreign_keys_off, migration_options
+
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name)
@@ -36,7 +38,10 @@ def run_migrations_online() -> None:
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    with db.engine.connect() as connection:
+    # On SQLite: foreign-key checks off while tables are recreated, checked after each revision
+    # (parcours/core/migrating.py says why).
+    with db.engine.connect() as connection, foreign_keys_off(connection):
+        conf_args |= migration_options(connection)
         context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

@@ -1,13 +1,17 @@
-"""Flask commands: `users create`, `demo`, `timeline refresh`."""
+"""Flask commands: `users create`, `demo`, `timeline refresh`, `backup`, `restore`."""
+
+from pathlib import Path
 
 import click
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
 from parcours.accounts.models import User
 from parcours.accounts.operations import create_user as create
+from parcours.core.backup import BackupError, backup, restore
 from parcours.core.errors import DomainError
 from parcours.core.models import today
 from parcours.demo import load_demo
@@ -50,10 +54,7 @@ def create_user(email, name, password, professional, organisation, function, adm
 @click.option("--yes", is_flag=True, help="Empty it even if it already holds accounts.")
 def demo(reset: bool, yes: bool):
     """Build the database from the migrations and load the demo data."""
-    holds_accounts = inspect(db.engine).has_table("users") and db.session.scalar(
-        db.select(db.func.count(User.id))
-    )
-    if reset and not yes and holds_accounts:
+    if reset and not yes and _holds_accounts():
         raise click.ClickException(
             f"{db.engine.url.render_as_string(hide_password=True)} already holds accounts: "
             "add --yes to erase everything and load the demo."
@@ -70,6 +71,16 @@ def demo(reset: bool, yes: bool):
         click.echo(f"  {login:<28} {password:<16} {who}")
 
 
+def _holds_accounts() -> bool:
+    """Whether the database has user accounts, read on a connection ended at once: a
+    transaction left open holds SQLite's write lock, and dropping the tables then waits for it
+    until "database is locked"."""
+    with db.engine.connect() as connection:
+        if not inspect(connection).has_table(User.__tablename__):
+            return False
+        return bool(connection.scalar(select(func.count()).select_from(User.__table__)))
+
+
 @timeline.command("refresh")
 @click.option("--batch", default=500, show_default=True, help="Parcours per transaction.")
 def refresh(batch: int):
@@ -83,7 +94,42 @@ def refresh(batch: int):
     click.echo(f"{len(stale)} snapshot(s) refreshed for {on.isoformat()}.")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path):
+    """Write a consistent copy of the whole database to FILE, safe while the app runs."""
+    try:
+        backup(db.engine, file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {db.engine.url.render_as_string(hide_password=True)} to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(file: Path, yes: bool):
+    """Restore the backup FILE into the database (stop the app first)."""
+    try:
+        revision = restore(db.engine, file, replace=yes)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    url = db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"Restored {file} into {url}: schema revision {revision or 'none'}.")
+    migrate = current_app.extensions["migrate"]
+    script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
+    if revision is not None and revision not in {r.revision for r in script.walk_revisions()}:
+        click.echo("That revision is not one of this code's migrations: serve it with the code")
+        click.echo("that made the backup.")
+    elif revision != script.get_current_head():
+        click.echo("This code's migrations go further: run `flask db upgrade` before serving.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(timeline)
     app.cli.add_command(demo)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

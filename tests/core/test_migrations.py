@@ -1,11 +1,19 @@
-"""The schema comes from the migrations: they must match the models exactly."""
+"""The schema comes from the migrations: they must match the models exactly, and take a
+populated database through every revision, up and down, without losing a row."""
+
+from datetime import datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import JSON, bindparam, text
 
+from parcours.core.integrity import foreign_key_violations, row_counts
 from parcours.extensions import db
+
+NOW = datetime(2026, 11, 1, 9, 30)
 
 
 @pytest.mark.committing
@@ -22,3 +30,257 @@ def test_migrations_have_a_single_head(app):
         config = migrate.migrate.get_config(migrate.directory)
         heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, f"several migration heads: {heads}"
+
+
+def _revisions(app) -> list[str]:
+    """Every revision, oldest first."""
+    migrate = app.extensions["migrate"]
+    script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
+def _counts() -> dict[str, int]:
+    """The rows of every table of the app's database, read on a connection of its own."""
+    with db.engine.connect() as connection:
+        return row_counts(connection)
+
+
+def _insert(connection, table: str, **values) -> int:
+    """Insert one row with plain SQL (the models may not match an old revision); its id."""
+    columns = ", ".join(values)
+    params = ", ".join(f":{name}" for name in values)
+    connection.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({params})"), values)
+    return connection.execute(text(f"SELECT max(id) FROM {table}")).scalar_one()
+
+
+def _populate_first_revision() -> None:
+    """An account with a login session and an API token, in a plan: the rows of the first
+    revision's tables, as old as they can be."""
+    with db.engine.begin() as connection:
+        organisation = _insert(
+            connection, "organisations", name="SESSAD", key="sessad", created_at=NOW
+        )
+        user = _insert(
+            connection,
+            "users",
+            email="early@migrations.test",
+            name="Early",
+            password_hash="!unusable",
+            is_professional=True,
+            organisation_id=organisation,
+            function="éducatrice",
+            is_admin=False,
+            active=True,
+            created_at=NOW,
+        )
+        parcours = _insert(
+            connection, "parcours", person_name="Léa", tolerance_days=30, created_at=NOW
+        )
+        member = _insert(
+            connection,
+            "members",
+            parcours_id=parcours,
+            user_id=user,
+            role="professional",
+            organisation_id=organisation,
+            is_pilot=True,
+            is_legal_representative=False,
+            joined_at=NOW,
+        )
+        _insert(connection, "login_sessions", key="early-session", user_id=user, created_at=NOW)
+        _insert(connection, "api_tokens", digest="early-token", user_id=user, created_at=NOW)
+        _insert(
+            connection,
+            "access_log_entries",
+            parcours_id=parcours,
+            user_id=user,
+            access="change",
+            event="parcours.created",
+            created_at=NOW,
+        )
+        version = _insert(
+            connection,
+            "objective_versions",
+            parcours_id=parcours,
+            number=1,
+            text="Aller à l'école",
+            perimeter_in="",
+            perimeter_out="",
+            indicators="",
+            author_id=member,
+            created_at=NOW,
+        )
+        _insert(connection, "approvals", version_id=version, member_id=member, created_at=NOW)
+
+
+def _populate_the_rest() -> None:
+    """What the demo leaves empty: login sessions and API tokens for every account, a closed
+    account, a disagreement, a correction of an episode."""
+    with db.engine.begin() as connection:
+        closed = _insert(
+            connection,
+            "users",
+            name="",
+            password_hash="!closed",
+            is_professional=False,
+            is_admin=False,
+            active=True,
+            closed_at=NOW,
+            created_at=NOW,
+        )
+        for (user,) in connection.execute(text("SELECT id FROM users")).all():
+            ended = NOW if user == closed else None
+            _insert(
+                connection,
+                "login_sessions",
+                key=f"session-{user}",
+                user_id=user,
+                ended_at=ended,
+                created_at=NOW,
+            )
+            _insert(
+                connection,
+                "api_tokens",
+                digest=f"token-{user}",
+                user_id=user,
+                revoked_at=ended,
+                created_at=NOW,
+            )
+        version, member = connection.execute(
+            text("SELECT id, author_id FROM objective_versions ORDER BY id DESC")
+        ).first()
+        _insert(
+            connection,
+            "disagreements",
+            version_id=version,
+            member_id=member,
+            comment="Pas encore",
+            created_at=NOW,
+        )
+        episode, member = connection.execute(
+            text("SELECT id, created_by_id FROM episodes ORDER BY id")
+        ).first()
+        connection.execute(
+            text(
+                "INSERT INTO episode_changes (episode_id, member_id, changes, created_at) "
+                "VALUES (:episode, :member, :changes, :created_at)"
+            ).bindparams(bindparam("changes", type_=JSON)),
+            {
+                "episode": episode,
+                "member": member,
+                "changes": {"label": ["IME", "IME Les Tilleuls"]},
+                "created_at": NOW,
+            },
+        )
+
+
+def _lost_rows(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """The tables present on both sides whose number of rows changed: (before, after)."""
+    return {
+        table: (before[table], after[table])
+        for table in before.keys() & after.keys()
+        if before[table] != after[table]
+    }
+
+
+@pytest.mark.committing  # db.session must be the scratch app's own, not the suite's
+def test_a_populated_database_goes_through_every_revision_up_and_down(scratch_app):
+    from parcours.demo import load_demo
+
+    app = scratch_app("migrations")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        revisions = _revisions(app)
+        changed = {}
+
+        def step(migrate, revision):
+            """Migrate to one revision, noting the tables that lost or gained rows."""
+            before = _counts()
+            migrate(directory=directory, revision=revision)
+            after = _counts()
+            if lost := _lost_rows(before, after):
+                changed[f"{migrate.__name__} to {revision}"] = lost
+            return after
+
+        # Up, one revision at a time, with rows from the first one on.
+        upgrade(directory=directory, revision=revisions[0])
+        _populate_first_revision()
+        for revision in revisions[1:]:
+            step(upgrade, revision)
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+        _populate_the_rest()
+        populated = _counts()
+        assert all(populated.values()), f"empty tables check nothing: {populated}"
+
+        # Down to the first revision and up again, one revision at a time.
+        for revision in reversed(revisions[:-1]):
+            step(downgrade, revision)
+        for revision in revisions[1:]:
+            counts = step(upgrade, revision)
+        assert changed == {}, f"rows lost or added by a migration: {changed}"
+        first_tables = {"users", "login_sessions", "api_tokens", "access_log_entries"}
+        assert {table: counts[table] for table in first_tables} == {
+            table: populated[table] for table in first_tables
+        }
+        with db.engine.connect() as connection:
+            assert foreign_key_violations(connection) == []
+
+        # The rest of the way down leaves nothing; up again from nothing works.
+        downgrade(directory=directory, revision="base")
+        assert _counts() == {}
+        upgrade(directory=directory, revision="head")
+        assert set(_counts()) == set(populated)
+
+
+BROKEN_REVISION = '''"""deletes the accounts but not what points at them"""
+from alembic import op
+
+revision = "9999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute("DELETE FROM users")
+
+
+def downgrade():
+    pass
+'''
+
+
+@pytest.mark.committing  # db.session must be the scratch app's own, not the suite's
+def test_a_migration_that_breaks_foreign_keys_fails_and_changes_nothing(scratch_app, tmp_path):
+    import shutil
+
+    from parcours.demo import load_demo
+
+    app = scratch_app("broken_migration")
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory, revision="head")
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+        head = _revisions(app)[-1]
+        before = _counts()
+        directory = tmp_path / "migrations"
+        shutil.copytree(app.extensions["migrate"].directory, directory)
+        (directory / "versions" / "9999_broken.py").write_text(BROKEN_REVISION.format(head=head))
+
+        # SQLite: our check after the revision (the checks are off while it runs);
+        # PostgreSQL: its own, at the DELETE.
+        with pytest.raises(Exception, match=r"(?i)foreign key") as raised:
+            upgrade(directory=str(directory), revision="head")
+        if db.engine.dialect.name == "sqlite":
+            assert "upgrade to 9999" in str(raised.value)
+
+        with db.engine.connect() as connection:
+            revision = connection.execute(text("SELECT version_num FROM alembic_version"))
+            assert revision.scalar_one() == head
+            assert row_counts(connection) == before
+            if connection.dialect.name == "sqlite":
+                # The connection the migrations used went back to the pool with the checks on.
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
