@@ -1,7 +1,7 @@
 """Benchmark of the main pages, served by gunicorn and loaded with wrk, against a bare Flask app.
 
 Builds the demo database with the app's own `flask demo` (SQLite in a temporary directory, or
-PostgreSQL with --postgresql URL, whose contents `flask demo --yes` erases), serves the app and
+PostgreSQL with --postgresql URL, whose public schema is dropped first), serves the app and
 benchmarks/hello.py through gunicorn with the same settings, signs in as the demo's Claire and
 Thomas like a browser (the login form and its CSRF token), finds the pages of Léo's plan from
 the pages themselves, then runs wrk on hello, on each page, and on hello again. Prints one
@@ -247,12 +247,35 @@ def check_page(browser, name: str, path: str, expect: str | None) -> Page:
 # --- Processes: the demo build, gunicorn -----------------------------------------------
 
 
+def empty_postgresql(url: str) -> None:
+    """Drop and recreate the public schema. `flask demo --yes` on a PostgreSQL database that
+    already holds accounts waits forever: its check (count the users) leaves a transaction
+    open, which its own DROP TABLEs, on another connection, wait for."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
 def build_demo(env: dict) -> dict[str, tuple[str, str]]:
     """Run `flask demo --yes`; returns {first name: (login, password)} from what it prints."""
-    result = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", "demo", "--yes"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    command = [str(BIN / "flask"), "--app", "wsgi", "demo", "--yes"]
+    try:
+        result = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
+    except subprocess.TimeoutExpired as error:
+        output = [o.decode() if isinstance(o, bytes) else o for o in (error.stdout, error.stderr)]
+        raise BenchmarkError(
+            "flask demo did not finish in 300 s (a lock held on the database?):\n"
+            + "".join(o for o in output if o)
+        ) from None
     if result.returncode != 0:
         raise BenchmarkError(f"flask demo failed:\n{result.stdout}{result.stderr}")
     logins = {}
@@ -507,6 +530,8 @@ def run(args, selected: list[str], tmp: Path) -> int:
         "PYTHONUNBUFFERED": "1",
     }
     started = time.perf_counter()
+    if args.postgresql:
+        empty_postgresql(args.postgresql)
     logins = build_demo(env)
     database = url.split(":")[0].split("+")[0]
     print(f"database: {database}, demo data built in {time.perf_counter() - started:.1f} s")
