@@ -44,7 +44,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SECRET_KEY = "benchmark-pages-not-a-secret-" + "x" * 32
-DEMO_PASSWORD = "parcours-demo"
+DEMO_PASSWORD = "parcours-demo-2026"
 
 # name: (who, path template; {plan} is the id of Léo's plan, {landing} where Thomas lands).
 PAGES = {

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
 # Each package's views hold its blueprint (its pages); its `api` module, where it has one,
@@ -27,7 +28,7 @@ from parcours.developers.views import bp as developers_pages
 from parcours.easyread.views import bp as easyread_pages
 from parcours.exports import api as _exports_api  # noqa: F401
 from parcours.exports.views import bp as exports_pages
-from parcours.extensions import babel, csrf, db, limiter, login_manager, migrate
+from parcours.extensions import babel, csrf, db, login_manager, migrate
 from parcours.means import api as _means_api  # noqa: F401
 from parcours.means.views import bp as means_pages
 from parcours.overview import api as _overview_api  # noqa: F401
@@ -92,6 +93,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     if app.config.get("CHEAP_PASSWORD_HASHING"):
         use_cheap_password_hashing()
+    if proxies := app.config.get("PROXY_COUNT"):
+        # Behind nginx and the like: the client's address and scheme come from the proxies'
+        # headers, trusted only as many hops deep as there are proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     # Ids in URLs fit the database's integer columns: a huge number is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
@@ -105,7 +110,6 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=render_migration_type)
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     init_i18n(app, babel, CATALOGUES)
     init_security(app)
@@ -123,10 +127,12 @@ def _register_errors(app: Flask) -> None:
     def handle_http_error(exc: HTTPException):
         if request.path.startswith("/api/"):
             return http_error(exc)
-        return render_template("error.html", error=exc), exc.code
+        # The exception's own headers (Allow on a 405) go with the page.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return render_template("error.html", error=exc), exc.code, headers
 
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
         if request.path.startswith("/api/"):
             return domain_error(exc)
-        return render_template("error.html", error=exc), exc.status
+        return render_template("error.html", error=exc), exc.status, exc.headers

@@ -1,5 +1,8 @@
-"""Flask commands: `users create`, `demo`, `timeline refresh`, `backup`, `restore`."""
+"""Flask commands: `users create`, `demo`, `timeline refresh`, `backup`, `restore`,
+`retention purge`."""
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -13,25 +16,34 @@ from parcours.accounts.models import User
 from parcours.accounts.operations import create_user as create
 from parcours.core.backup import BackupError, backup, restore
 from parcours.core.errors import DomainError
-from parcours.core.models import today
+from parcours.core.models import today, utcnow
+from parcours.core.security_log import purge_security_log
 from parcours.demo import load_demo
 from parcours.extensions import db
 from parcours.timeline.snapshots import refresh_snapshots, stale_parcours
 
 users = AppGroup("users", help="Manage user accounts.")
 timeline = AppGroup("timeline", help="The timeline of hand-offs.")
+retention = AppGroup("retention", help="Keep the logs no longer than the retention period.")
+
+# Where `users create` reads the password from, for scripts; otherwise it asks (never on the
+# command line, where the shell's history and `ps` would show it).
+PASSWORD_VARIABLE = "PARCOURS_NEW_USER_PASSWORD"
 
 
 @users.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="The name other members see.")
-@click.option("--password", required=True, help="At least 8 characters.")
 @click.option("--professional", is_flag=True, help="The user works for a service.")
 @click.option("--organisation", help="The professional's organisation.")
 @click.option("--function", "function", help="The professional's function.")
 @click.option("--admin", is_flag=True, help="A platform admin (accounts, not plan contents).")
-def create_user(email, name, password, professional, organisation, function, admin):
-    """Create an account identified by EMAIL."""
+def create_user(email, name, professional, organisation, function, admin):
+    """Create an account identified by EMAIL. The password is asked (hidden, twice), or read
+    from the environment variable PARCOURS_NEW_USER_PASSWORD."""
+    password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(
+        "Password (at least 12 characters)", hide_input=True, confirmation_prompt=True
+    )
     try:
         user = create(
             email=email,
@@ -127,8 +139,23 @@ def restore_command(file: Path, yes: bool):
         click.echo("This code's migrations go further: run `flask db upgrade` before serving.")
 
 
+@retention.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="Keep this many days (default: PARCOURS_LOG_RETENTION_DAYS, 365).",
+)
+def purge(days: int | None):
+    """Delete the security log entries older than the retention period."""
+    kept = days or current_app.config["LOG_RETENTION_DAYS"]
+    deleted = purge_security_log(utcnow() - timedelta(days=kept))
+    db.session.commit()
+    click.echo(f"{deleted} security log entr{'y' if deleted == 1 else 'ies'} older than {kept} days deleted.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(retention)
     app.cli.add_command(timeline)
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)

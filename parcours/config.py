@@ -13,6 +13,13 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def _secret_key(instance_path: Path) -> str:
     """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
     if key := os.environ.get("SECRET_KEY"):
@@ -31,16 +38,39 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SIGNUP_ENABLED = _flag("PARCOURS_SIGNUP_ENABLED", True)
     INVITATION_LIFETIME = timedelta(days=int(os.environ.get("PARCOURS_INVITATION_DAYS", "7")))
+    # Failed sign-ins allowed per account and client address, and per client address whatever
+    # the account; sign-up requests per client address (accounts/throttling.py).
     LOGIN_ATTEMPTS_LIMIT = os.environ.get("PARCOURS_LOGIN_ATTEMPTS_LIMIT", "5 per 15 minutes")
-    RATELIMIT_STORAGE_URI = os.environ.get("PARCOURS_RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = False
+    ADDRESS_ATTEMPTS_LIMIT = os.environ.get(
+        "PARCOURS_ADDRESS_ATTEMPTS_LIMIT", "20 per 15 minutes"
+    )
+    SIGNUP_LIMIT = os.environ.get("PARCOURS_SIGNUP_LIMIT", "5 per hour")
+    # How many proxies stand before the app (nginx: 1): the client's address is then read from
+    # X-Forwarded-For, and the scheme from X-Forwarded-Proto.
+    PROXY_COUNT = int(os.environ.get("PARCOURS_PROXY_COUNT", "0"))
+    # The site's address (https://parcours.example.org) for the links it gives out
+    # (invitations); without it, the request's host, which TRUSTED_HOSTS should then restrict.
+    BASE_URL = os.environ.get("PARCOURS_BASE_URL")
+    TRUSTED_HOSTS = _list("PARCOURS_TRUSTED_HOSTS")
+    # Login sessions end after this long without a request (unless "stay signed in"), and
+    # after SESSION_LIFETIME whatever the activity (REMEMBER_COOKIE_DURATION when staying).
+    SESSION_IDLE = timedelta(minutes=int(os.environ.get("PARCOURS_SESSION_IDLE_MINUTES", "30")))
+    SESSION_LIFETIME = timedelta(hours=int(os.environ.get("PARCOURS_SESSION_HOURS", "12")))
+    REMEMBER_COOKIE_DURATION = timedelta(
+        days=int(os.environ.get("PARCOURS_STAY_SIGNED_IN_DAYS", "30"))
+    )
+    # Two-step sign-in required for admins and professionals.
+    REQUIRE_MFA = _flag("PARCOURS_REQUIRE_MFA", False)
+    # How long the logs (the security log) are kept; the CNIL's guidance for the social sector.
+    LOG_RETENTION_DAYS = int(os.environ.get("PARCOURS_LOG_RETENTION_DAYS", "365"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _flag("PARCOURS_SECURE_COOKIES", False)
+    # Cookies travel over HTTPS only; a local demo over http://127.0.0.1 opts out with
+    # PARCOURS_SECURE_COOKIES=0 (scripts/demo does). HSTS is sent when they are secure.
+    SESSION_COOKIE_SECURE = _flag("PARCOURS_SECURE_COOKIES", True)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = "fr"
@@ -69,8 +99,17 @@ class TestConfig(Config):
     TESTING = True
     CHEAP_PASSWORD_HASHING = True
     WTF_CSRF_ENABLED = False
-    RATELIMIT_STORAGE_URI = "memory://"
     SIGNUP_ENABLED = True
+    REQUIRE_MFA = False
+    # The test client and the browser tests speak plain http.
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    LOGIN_ATTEMPTS_LIMIT = "5 per 15 minutes"
+    ADDRESS_ATTEMPTS_LIMIT = "20 per 15 minutes"
+    SIGNUP_LIMIT = "5 per hour"
+    PROXY_COUNT = 0
+    BASE_URL = None
+    TRUSTED_HOSTS = None
 
     @classmethod
     def load(cls, instance_path: Path) -> dict:

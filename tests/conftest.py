@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from parcours import create_app
-from parcours.extensions import db, limiter
+from parcours.extensions import db
 from tests.factories import Factory
 from tests.helpers import english_client
 
@@ -62,7 +62,6 @@ def app(database_url, tmp_path_factory):
 def _isolated_database(request, app):
     """Each test runs in a transaction rolled back at its end; every session the app opens
     during the test (one per request) joins it through savepoints."""
-    limiter.reset()
     if request.node.get_closest_marker("browser"):
         yield  # the live server has its own database
         return

@@ -128,5 +128,6 @@ class Factory:
     def login_session(self, user: User) -> str:
         return self._run(lambda: start_login_session(db.session.get(User, user.id)).key)
 
-    def api_token(self, user: User) -> str:
-        return self._run(lambda: issue_api_token(db.session.get(User, user.id)))
+    def api_token(self, user: User, **options) -> str:
+        """A new token's secret (options: expires_in_days, scope, label)."""
+        return self._run(lambda: issue_api_token(db.session.get(User, user.id), **options)[1])

@@ -1,41 +1,98 @@
 """API: bearer tokens and the signed-in user."""
 
-from flask import request
+from flask import g
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from parcours.accounts import operations
-from parcours.accounts.schemas import TokenRequestSchema, TokenSchema, UserSchema
-from parcours.accounts.views import limit_failed_logins
-from parcours.core.api import api, bearer_tokens, documented, error, load
+from parcours.accounts import operations, throttling
+from parcours.accounts.schemas import TokenInfoSchema, TokenRequestSchema, TokenSchema, UserSchema
+from parcours.core.api import Merged, api, bearer_tokens, documented, error, load
+from parcours.core.errors import Forbidden
 
 
-@bearer_tokens.user_loader
-def load_user(secret: str):
-    """The user of a live API token (the API's `before_request` asks)."""
-    return operations.user_for_api_token(secret)
+def two_step_missing() -> Forbidden:
+    return Forbidden(
+        _(
+            "Two-step sign-in is required for your account: set it up on your account page "
+            "first."
+        ),
+        code="two_step_required",
+    )
+
+
+@bearer_tokens.token_loader
+def load_token(secret: str):
+    """The live API token (the API's `before_request` asks); its user must have set up
+    two-step sign-in where the site requires it."""
+    token = operations.api_token_for(secret)
+    if token is not None and token.user.must_have_two_step and not token.user.has_two_step:
+        raise two_step_missing()
+    return token
+
+
+def _dump(api_token, **extra):
+    current = getattr(g, "api_token", None)
+    return Merged(api_token, current=current is not None and current.id == api_token.id, **extra)
 
 
 @api.post("/tokens")
-@documented(body=TokenRequestSchema, responses={201: TokenSchema}, errors=(401, 429))
-@limit_failed_logins
+@documented(body=TokenRequestSchema, responses={201: TokenSchema}, errors=(401, 403, 429))
 def create_token():
-    """Exchange an e-mail address (or login name) and a password for a bearer token."""
+    """Exchange an e-mail address (or login name), a password and, for users who set up
+    two-step sign-in, the app's code for a bearer token that works `expires_in_days` days.
+    Failed attempts are slowed down per account and address (429 with Retry-After)."""
     data = load(TokenRequestSchema())
+    tally = throttling.check_sign_in(data["email"])
     user = operations.authenticate(data["email"], data["password"])
     if user is None:
+        throttling.record_failure(tally, "token.failed")
         return error(
             "invalid_credentials", _("The e-mail address or the password is not right."), 401
         )
-    secret = operations.issue_api_token(user)
-    return TokenSchema().dump({"token": secret}), 201
+    if user.has_two_step:
+        if not data.get("otp"):
+            return error(
+                "otp_required",
+                _("Your account uses two-step sign-in: send the code of your app as `otp`."),
+                401,
+            )
+        if not operations.check_totp(user, data["otp"]):
+            throttling.record_failure(tally, "token.failed", user_id=user.id)
+            return error("invalid_otp", _("This code is not right."), 401)
+    elif user.must_have_two_step:
+        raise two_step_missing()
+    throttling.clear_failures(tally)
+    token, secret = operations.issue_api_token(
+        user,
+        expires_in_days=data["expires_in_days"],
+        scope=data["scope"],
+        label=data.get("label"),
+    )
+    return TokenSchema().dump(_dump(token, token=secret)), 201
+
+
+@api.get("/tokens")
+@documented(responses={200: TokenInfoSchema(many=True)})
+def list_tokens():
+    """My tokens that still work (neither revoked nor expired), the latest first."""
+    return TokenInfoSchema(many=True).dump(
+        [_dump(token) for token in operations.live_api_tokens(current_user)]
+    )
+
+
+@api.delete("/tokens/<int:token_id>")
+@documented(responses={204: None}, errors=(403,))
+def revoke_token_by_id(token_id: int):
+    """Revoke one of my tokens (a read-only token may revoke only itself)."""
+    operations.revoke_api_token(operations.api_token_of(current_user, token_id))
+    return "", 204
 
 
 @api.delete("/tokens/current")
 @documented(responses={204: None})
 def revoke_token():
-    """Revoke the token this request was made with."""
-    operations.revoke_api_token(request.headers["Authorization"].partition(" ")[2].strip())
+    """Revoke the token this request was made with (a read-only token may too)."""
+    operations.revoke_api_token(g.api_token)
     return "", 204
 
 

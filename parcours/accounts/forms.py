@@ -36,7 +36,11 @@ class SignupForm(ProfessionalFields, FlaskForm):
     )
     password = PasswordField(
         _l("Password"),
-        description=_l("At least %(n)d characters.", n=PASSWORD_MIN),
+        description=_l(
+            "At least %(n)d characters. A few words that go together only for you are easy "
+            "to remember and hard to guess.",
+            n=PASSWORD_MIN,
+        ),
         validators=[
             DataRequired(_l("Please choose a password.")),
             Length(min=PASSWORD_MIN, message=_l("At least %(n)d characters.", n=PASSWORD_MIN)),
@@ -67,8 +71,34 @@ class LoginForm(FlaskForm):
     password = PasswordField(
         _l("Password"), validators=[DataRequired(_l("Please give your password."))]
     )
-    remember = BooleanField(_l("Stay signed in on this device"))
+    remember = BooleanField(
+        _l("Stay signed in on this device"),
+        description=_l("For 30 days. Not on a computer others use."),
+    )
     next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("The 6 digits your app shows now, or one of your recovery codes."),
+        validators=[DataRequired(_l("Please type the code.")), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class TwoStepSetupForm(FlaskForm):
+    code = StringField(
+        _l("The 6 digits your app shows"),
+        validators=[DataRequired(_l("Please type the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(_l("Please give your password."))]
+    )
 
 
 class ProfileForm(ProfessionalFields, FlaskForm):
@@ -97,7 +127,11 @@ class PasswordForm(FlaskForm):
     )
     new = PasswordField(
         _l("New password"),
-        description=_l("At least %(n)d characters.", n=PASSWORD_MIN),
+        description=_l(
+            "At least %(n)d characters. Your other devices are signed out and your API tokens "
+            "stop working.",
+            n=PASSWORD_MIN,
+        ),
         validators=[
             DataRequired(_l("Please choose a password.")),
             Length(min=PASSWORD_MIN, message=_l("At least %(n)d characters.", n=PASSWORD_MIN)),

@@ -1,18 +1,21 @@
 """Users, their organisations, their login sessions and API tokens."""
 
+import enum
 import functools
 import hashlib
+import hmac
 import secrets
 from datetime import datetime
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from parcours.core.models import NAME_MAX, CreatedAtMixin, UTCDateTime
+from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, utcnow
 from parcours.core.names import former_member_name
 from parcours.extensions import db
 
@@ -33,6 +36,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def hash_password(password: str) -> str:
+    """The argon2 hash of a password."""
+    return _hasher.hash(password)
+
+
 @functools.cache
 def dummy_password_hash() -> str:
     """A hash to verify against when the account does not exist, so both take as long."""
@@ -46,6 +54,15 @@ CLOSED_PASSWORD_HASH = "!closed"
 def hash_secret(secret: str) -> str:
     """A SHA-256 digest for random tokens (they are long enough not to need a slow hash)."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def identifier_key(identifier: str) -> str:
+    """A pseudonym of what someone typed to sign in (an HMAC keyed by SECRET_KEY): the
+    throttling and the security log count attempts per account without keeping the address,
+    and for identifiers that belong to no account."""
+    normalised = identifier.strip().lower().encode()
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"identifier:" + normalised, hashlib.sha256).hexdigest()
 
 
 def normalise_key(name: str) -> str:
@@ -95,6 +112,11 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Set when the user closed their account: personal data erased, texts kept unnamed.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-step sign-in (TOTP, RFC 6238): the shared secret (base32) once confirmed, when it
+    # was set up, and the last time step used (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
@@ -127,6 +149,16 @@ class User(UserMixin, CreatedAtMixin, db.Model):
         return self.active and self.closed_at is None
 
     @property
+    def has_two_step(self) -> bool:
+        return self.totp_secret is not None
+
+    @property
+    def must_have_two_step(self) -> bool:
+        """Admins and professionals must set up two-step sign-in when the site requires it."""
+        required = current_app.config.get("REQUIRE_MFA", False)
+        return required and (self.is_admin or self.is_professional)
+
+    @property
     def identifier(self) -> str:
         return self.email or self.login_name or ""
 
@@ -137,7 +169,7 @@ class User(UserMixin, CreatedAtMixin, db.Model):
         return self.login_session.key
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         return verify_password(self.password_hash, password)
@@ -147,7 +179,9 @@ class User(UserMixin, CreatedAtMixin, db.Model):
 
 
 class LoginSession(CreatedAtMixin, db.Model):
-    """One signed-in browser. Signing out ends it, so a copied cookie stops working."""
+    """One signed-in browser. Signing out ends it, so a copied cookie stops working; it also
+    ends on the server after a while without activity (unless the user chose to stay signed
+    in) and, whatever the activity, at `expires_at`."""
 
     __tablename__ = "login_sessions"
 
@@ -157,8 +191,18 @@ class LoginSession(CreatedAtMixin, db.Model):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the browser last made a request (written at most once a minute).
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # "Stay signed in on this device": no idle timeout, a longer lifetime.
+    stay_signed_in: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class TokenScope(enum.Enum):
+    read = "read"  # GET requests only
+    write = "write"  # everything the user may do
 
 
 class ApiToken(CreatedAtMixin, db.Model):
@@ -170,12 +214,52 @@ class ApiToken(CreatedAtMixin, db.Model):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scope: Mapped[TokenScope] = mapped_column(EnumType(TokenScope), default=TokenScope.write)
+    # What the user named it after ("DUI sync"), to recognise it in the list.
+    label: Mapped[str | None] = mapped_column(String(80))
+    # When a request last used it (written at most once a minute).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
 
     @staticmethod
     def new_secret() -> str:
         return secrets.token_urlsafe(32)
+
+    @property
+    def read_only(self) -> bool:
+        return self.scope is TokenScope.read
+
+
+class RecoveryCode(CreatedAtMixin, db.Model):
+    """A single-use code that replaces the authenticator app once (a lost phone). Only its
+    digest is stored; the codes are shown once, when made."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Attempt(db.Model):
+    """A failed sign-in (or a sign-up request), kept a short while to slow down guessing: in
+    the database, so that the limits hold across the workers and processes of the site."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_action_address", "action", "address", "created_at"),
+        Index("ix_attempts_action_account", "action", "account_key", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(20))  # "sign_in", "sign_up"
+    # identifier_key() of the account tried (None for a sign-up).
+    account_key: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def find_organisation(name: str) -> Organisation | None:

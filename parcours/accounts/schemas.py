@@ -2,13 +2,58 @@
 
 from marshmallow import Schema, fields, validate
 
+from parcours.accounts.models import TokenScope
+from parcours.accounts.operations import TOKEN_DAYS_DEFAULT, TOKEN_DAYS_MAX
+
 
 class TokenRequestSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    email = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=254),
+        metadata={"description": "The e-mail address, or the login name."},
+    )
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    otp = fields.String(
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "The 6-digit code of the authenticator app, required from users "
+            "who set up two-step sign-in (without it: 401 `otp_required`)."
+        },
+    )
+    expires_in_days = fields.Integer(
+        load_default=TOKEN_DAYS_DEFAULT,
+        validate=validate.Range(min=1, max=TOKEN_DAYS_MAX),
+        metadata={"description": f"How long the token works (default {TOKEN_DAYS_DEFAULT})."},
+    )
+    scope = fields.Enum(
+        TokenScope,
+        load_default=TokenScope.write,
+        metadata={
+            "description": "`read`: GET requests only (anything else answers 403 "
+            "`read_only_token`); `write` (default): everything the user may do."
+        },
+    )
+    label = fields.String(
+        validate=validate.Length(max=80),
+        metadata={"description": "A name to recognise the token by in the list."},
+    )
 
 
-class TokenSchema(Schema):
+class TokenInfoSchema(Schema):
+    """A token as listed (never its secret)."""
+
+    id = fields.Integer()
+    label = fields.String(allow_none=True)
+    scope = fields.Enum(TokenScope)
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    last_used_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "To the minute."}
+    )
+    current = fields.Boolean(metadata={"description": "The token this request was made with."})
+
+
+class TokenSchema(TokenInfoSchema):
     token = fields.String(
         metadata={"description": "Send it as `Authorization: Bearer <token>`; shown only once."}
     )

@@ -35,6 +35,8 @@ from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from parcours.core.errors import BadInput, DomainError
+from parcours.core.security_log import record_security_event
+from parcours.core.transactions import READ_ONLY_METHODS
 from parcours.extensions import csrf
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -43,6 +45,8 @@ csrf.exempt(api)
 
 # Routes that do not need a token (the one that issues it, the API's own description).
 PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
+# What a read-only token may do besides reading: give itself up.
+READ_ONLY_ALSO = {"api.revoke_token"}
 
 
 class ErrorSchema(Schema):
@@ -122,16 +126,17 @@ def error(code: str, message: str, status: int, **extra):
 
 
 class BearerTokens:
-    """Who a bearer token belongs to: the accounts package registers the loader (the API's
-    foot knows no accounts), as Flask-Login's `user_loader` does for cookies."""
+    """Which token a bearer secret is: the accounts package registers the loader (the API's
+    foot knows no accounts), as Flask-Login's `user_loader` does for cookies. The loader
+    returns a live token, with its `user` and whether it is `read_only`, or None."""
 
     loader: Callable[[str], Any] | None = None
 
-    def user_loader(self, loader: Callable[[str], Any]) -> Callable[[str], Any]:
+    def token_loader(self, loader: Callable[[str], Any]) -> Callable[[str], Any]:
         self.loader = loader
         return loader
 
-    def user_for(self, secret: str):
+    def token_for(self, secret: str):
         return self.loader(secret) if self.loader is not None and secret else None
 
 
@@ -140,16 +145,29 @@ bearer_tokens = BearerTokens()
 
 @api.before_request
 def authenticate():
-    """Every API call but token creation needs a valid bearer token; cookies are ignored."""
+    """Every API call but token creation needs a valid bearer token; cookies are ignored. A
+    read-only token is refused anything but reading."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     header = request.headers.get("Authorization", "")
     scheme, _sep, secret = header.partition(" ")
-    user = bearer_tokens.user_for(secret.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
+    token = bearer_tokens.token_for(secret.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
         return error("unauthorized", _("A valid bearer token is required."), 401)
+    if (
+        token.read_only
+        and request.method not in READ_ONLY_METHODS
+        and request.endpoint not in READ_ONLY_ALSO
+    ):
+        record_security_event("token.read_only", user_id=token.user.id)
+        return error(
+            "read_only_token",
+            _("This token can only read. Make a token with the write scope to change things."),
+            403,
+        )
     # Flask-Login's current_user reads this; the cookie session is never consulted here.
-    g._login_user = user
+    g._login_user = token.user
+    g.api_token = token
     return None
 
 
@@ -166,7 +184,9 @@ def load(schema: Schema, partial: bool = False) -> dict:
 @api.errorhandler(DomainError)
 def domain_error(exc: DomainError):
     extra = {"current": exc.details} if exc.details is not None else {}
-    return error(exc.code, exc.message, exc.status, **extra)
+    response = error(exc.code, exc.message, exc.status, **extra)
+    response.headers.update(exc.headers)
+    return response
 
 
 @api.errorhandler(ValidationError)
@@ -184,4 +204,9 @@ def http_error(exc: HTTPException):
         429: _("Too many attempts. Please wait before trying again."),
     }
     code = (exc.name or "error").lower().replace(" ", "_")
-    return error(code, messages.get(exc.code, exc.description), exc.code or 500)
+    response = error(code, messages.get(exc.code, exc.description), exc.code or 500)
+    # The exception's own headers: Allow on a 405, Retry-After on a 429.
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

@@ -22,6 +22,8 @@ class DomainError(Exception):
         if code:
             self.code = code
         self.details = details
+        # Response headers the refusal carries (Retry-After), on the page and in the API.
+        self.headers: dict[str, str] = {}
 
 
 class NotFound(DomainError):
@@ -50,6 +52,18 @@ class BadInput(DomainError):
 
     status = 400
     code = "bad_request"
+
+
+class TooManyAttempts(DomainError):
+    """Slowed down after repeated failures: try again after `retry_after` seconds."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class StaleVersion(Conflict):

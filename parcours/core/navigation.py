@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 
 from parcours.core.fields import INT_MAX
 
@@ -37,3 +37,18 @@ def id_parameter(name: str) -> int | None:
     """An id given as a query parameter, or None when absent or out of the columns' range."""
     value = request.args.get(name, type=int)
     return value if value is not None and 1 <= value <= INT_MAX else None
+
+
+def external_url(endpoint: str, **values) -> str:
+    """A full link to give out (an invitation): on PARCOURS_BASE_URL when set, never on the
+    Host header a request happened to carry."""
+    base = current_app.config.get("BASE_URL")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    return base.rstrip("/") + url_for(endpoint, **values)
+
+
+def site_url() -> str:
+    """The site's own address (PARCOURS_BASE_URL, else the request's), without a final /."""
+    base = current_app.config.get("BASE_URL")
+    return (base or request.url_root).rstrip("/")

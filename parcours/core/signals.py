@@ -20,3 +20,8 @@ parcours_changed = _signals.signal("parcours-changed")
 
 # An organisation's name changed (an admin corrected it). Sender: the Organisation.
 organisation_renamed = _signals.signal("organisation-renamed")
+
+# Someone asked for an account with an e-mail address that already has one. The sign-up page
+# answers as for a new address (it does not reveal who has an account); a receiver tells the
+# owner by e-mail. Sender: the existing User.
+signup_for_existing_account = _signals.signal("signup-for-existing-account")

@@ -1,10 +1,13 @@
 """Small helpers shared by the views of every domain."""
 
+import io
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import segno
 from flask import Response, flash
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from parcours.core.errors import DomainError
 
@@ -49,4 +52,15 @@ def download(content: str | bytes, filename: str, mimetype: str) -> Response:
     """A file the browser saves under `filename` (ASCII: our names are slugs and dates)."""
     response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A plan's file: never kept by a shared cache or the browser's.
+    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def qr_code(text: str, title: str) -> Markup:
+    """An inline SVG QR code (no script, no style attribute: fine with the CSP)."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(
+        buffer, kind="svg", xmldecl=False, svgns=True, scale=6, border=2, title=title
+    )
+    return Markup(buffer.getvalue().decode())

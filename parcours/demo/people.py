@@ -13,7 +13,7 @@ from parcours.plans.operations import (
     designate_pilot,
 )
 
-PASSWORD = "parcours-demo"
+PASSWORD = "parcours-demo-2026"
 
 
 @dataclass

@@ -1,13 +1,14 @@
 """What the FHIR export needs about one parcours, loaded in a fixed number of queries (however
 many members, episodes, hand-offs or commitments) and handed to the pure mapping as records."""
 
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from parcours.alliance.models import ObjectiveVersion
 from parcours.core.errors import NotFound
 from parcours.core.models import today, utcnow
+from parcours.core.navigation import site_url
 from parcours.exports import fhir
 from parcours.extensions import db
 from parcours.means.models import adopted_means
@@ -19,7 +20,7 @@ from parcours.timeline.models import HandoffEventKind, episodes_of, handoffs_of
 
 def fhir_system() -> str:
     """Our base URI for identifiers, codes and extensions: the setting, else this site's."""
-    return current_app.config.get("FHIR_SYSTEM") or f"{request.url_root.rstrip('/')}/fhir"
+    return current_app.config.get("FHIR_SYSTEM") or f"{site_url()}/fhir"
 
 
 def exported_version(parcours_id: int) -> ObjectiveVersion | None:

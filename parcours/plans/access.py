@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from parcours.core.audit import record_reads
 from parcours.core.errors import NotFound
+from parcours.core.security_log import record_security_event
 from parcours.extensions import db
 from parcours.plans.models import Member
 
@@ -30,6 +31,8 @@ def current_member(
         )
     )
     if member is None:
+        # The security log notes who asked (not which plan: nothing of a plan goes there).
+        record_security_event("access.denied", user_id=current_user.id)
         raise not_found()
     if reading:
         record_reads([parcours_id], current_user, reading, detail)

@@ -1,13 +1,12 @@
 """API: parcours, members, invitations, the pilot, the access log."""
 
-from flask import url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from parcours.core.api import Merged, api, documented, load
 from parcours.core.audit import AccessLogEntry
-from parcours.core.navigation import id_parameter
+from parcours.core.navigation import external_url, id_parameter
 from parcours.extensions import db
 from parcours.plans import operations
 from parcours.plans.access import current_member
@@ -99,7 +98,7 @@ def create_invitation(parcours_id: int):
     member = current_member(parcours_id)
     data = load(InvitationCreateSchema())
     invitation, token = operations.create_invitation(member, **data)
-    url = url_for("plans.invitation", token=token, _external=True)
+    url = external_url("plans.invitation", token=token)
     return InvitationSchema().dump(Merged(invitation, token=token, url=url)), 201
 
 

@@ -30,6 +30,19 @@ def _current_person(parcours_id: int) -> Member | None:
     )
 
 
+def _refuse_admins(user: User) -> None:
+    """Platform admins manage accounts and organisations; they see no plan contents, so they
+    never become members of a plan."""
+    if user.is_admin:
+        raise Forbidden(
+            _(
+                "A platform admin account cannot be a member of a plan: admins manage "
+                "accounts, not plans. Use a personal account to take part in a plan."
+            ),
+            code="admin_not_member",
+        )
+
+
 def create_parcours(
     user: User,
     *,
@@ -39,6 +52,7 @@ def create_parcours(
     function: str | None = None,
 ) -> Member:
     """A new parcours for a person; its creator becomes its first member."""
+    _refuse_admins(user)
     person_name = " ".join((person_name or "").split())
     if role is Role.person and not person_name:
         person_name = user.name
@@ -182,6 +196,7 @@ def accept_invitation(token: str, user: User) -> Member:
     if state is not InvitationState.pending:
         code, message = INVITATION_REFUSALS[state]
         raise Conflict(str(message), code=code)
+    _refuse_admins(user)
     if invitation.email and invitation.email != (user.email or ""):
         raise Forbidden(
             _("This invitation was sent to another e-mail address."), code="invitation_for_other"

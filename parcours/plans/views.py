@@ -1,13 +1,9 @@
 """Pages: new parcours, members and invitations, settings, access log."""
 
-import io
-
-import segno
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
@@ -16,8 +12,8 @@ from parcours.accounts.forms import SignupForm
 from parcours.accounts.views import create_account
 from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import DomainError
-from parcours.core.navigation import page_number
-from parcours.core.views import flash_error, flash_success, perform, place_error
+from parcours.core.navigation import external_url, page_number
+from parcours.core.views import flash_error, flash_success, perform, place_error, qr_code
 from parcours.extensions import db
 from parcours.plans import operations
 from parcours.plans.access import current_member
@@ -199,15 +195,6 @@ def invitation_signup(token: str):
     ), status
 
 
-def qr_code(url: str, title: str) -> Markup:
-    """An inline SVG QR code (no script, no style attribute: fine with the CSP)."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(
-        buffer, kind="svg", xmldecl=False, svgns=True, scale=6, border=2, title=title
-    )
-    return Markup(buffer.getvalue().decode())
-
-
 @bp.get("/invitations/<token>/card")
 def invitation_card(token: str):
     """A printable invitation with a QR code and easy-read instructions."""
@@ -216,7 +203,7 @@ def invitation_card(token: str):
         return render_template(
             "plans/invitation.html", invitation=None, token=token, form=FlaskForm()
         ), 410
-    link = url_for("plans.invitation", token=token, _external=True)
+    link = external_url("plans.invitation", token=token)
     return render_template(
         "plans/invitation_card.html",
         invitation=pending,

@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
-from parcours.accounts.operations import end_other_login_sessions, revoke_api_tokens
+from parcours.accounts.operations import end_sessions_and_tokens, remove_two_step
 from parcours.core.audit import NAME_EVENTS, Access, AccessLogEntry, record
 from parcours.core.errors import Conflict, DomainError, Forbidden
 from parcours.core.models import utcnow
@@ -201,5 +201,5 @@ def _erase(user: User) -> None:
     user.locale = None
     user.easy_read = None
     user.password_hash = CLOSED_PASSWORD_HASH
-    end_other_login_sessions(user, keep=None)
-    revoke_api_tokens(user)
+    end_sessions_and_tokens(user)
+    remove_two_step(user)

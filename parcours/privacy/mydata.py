@@ -17,11 +17,12 @@ from marshmallow import Schema, fields
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from parcours.accounts.models import ApiToken, LoginSession, User
+from parcours.accounts.models import ApiToken, LoginSession, RecoveryCode, User
 from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion, Voice
 from parcours.core.audit import AccessLogEntry, record_reads
 from parcours.core.models import utcnow
 from parcours.core.names import former_member_name
+from parcours.core.security_log import SecurityEvent
 from parcours.extensions import db
 from parcours.means.models import (
     Commitment,
@@ -60,20 +61,44 @@ class AccountSchema(Schema):
     easy_read = fields.Function(lambda u: {None: "default", True: "on", False: "off"}[u.easy_read])
     is_admin = fields.Boolean()
     created_at = fields.AwareDateTime()
+    two_step_since = fields.AwareDateTime(attribute="totp_enabled_at", allow_none=True)
 
 
 class LoginSessionSchema(Schema):
-    """A signed-in browser: when it started and ended (never its key)."""
+    """A signed-in browser: when it started, was last seen and ended (never its key)."""
 
     created_at = fields.AwareDateTime()
+    last_seen_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    stay_signed_in = fields.Boolean()
     ended_at = fields.AwareDateTime(allow_none=True)
 
 
 class ApiTokenSchema(Schema):
-    """A bearer token: when it was issued and revoked (never its secret or digest)."""
+    """A bearer token: when it was issued, used, revoked (never its secret or digest)."""
+
+    label = fields.String(allow_none=True)
+    scope = fields.Function(lambda t: t.scope.value)
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    last_used_at = fields.AwareDateTime(allow_none=True)
+    revoked_at = fields.AwareDateTime(allow_none=True)
+
+
+class RecoveryCodeSchema(Schema):
+    """A two-step recovery code: when it was made and used (never the code or its digest)."""
 
     created_at = fields.AwareDateTime()
-    revoked_at = fields.AwareDateTime(allow_none=True)
+    used_at = fields.AwareDateTime(allow_none=True)
+
+
+class SecurityEventSchema(Schema):
+    """An entry of the security log about the account (the address it came from)."""
+
+    at = fields.AwareDateTime(attribute="created_at")
+    event = fields.String()
+    description = fields.String()
+    address = fields.String(allow_none=True)
 
 
 class MembershipSchema(Schema):
@@ -350,6 +375,8 @@ USER_COLUMNS = {
     ("members", "user_id"),  # memberships
     ("login_sessions", "user_id"),
     ("api_tokens", "user_id"),
+    ("recovery_codes", "user_id"),
+    ("security_events", "user_id"),  # the security log's entries about the account
     ("access_log_entries", "user_id"),  # the access log (with the rest of the periods)
 }
 
@@ -440,6 +467,20 @@ def my_data(user: User, *, now: datetime | None = None) -> dict:
         "api_tokens": ApiTokenSchema(many=True).dump(
             db.session.scalars(
                 select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+            )
+        ),
+        "recovery_codes": RecoveryCodeSchema(many=True).dump(
+            db.session.scalars(
+                select(RecoveryCode)
+                .where(RecoveryCode.user_id == user.id)
+                .order_by(RecoveryCode.id)
+            )
+        ),
+        "security_log": SecurityEventSchema(many=True).dump(
+            db.session.scalars(
+                select(SecurityEvent)
+                .where(SecurityEvent.user_id == user.id)
+                .order_by(SecurityEvent.id)
             )
         ),
         "memberships": MembershipSchema(many=True).dump(memberships),

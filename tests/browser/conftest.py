@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-DEMO_PASSWORD = "parcours-demo"
+DEMO_PASSWORD = "parcours-demo-2026"
 
 
 def pytest_collection_modifyitems(items):

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from parcours.core.models import today
 from parcours.extensions import db
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import DEMO_PASSWORD, screenshot
 
 
 def in_app(live_server, build):
@@ -163,7 +163,7 @@ def test_journey_2_an_esat_worker_voices_his_view_with_the_keyboard(new_page, li
     page.focus("#identifier")
     page.keyboard.type("thomas")
     page.keyboard.press("Tab")
-    page.keyboard.type("parcours-demo")
+    page.keyboard.type(DEMO_PASSWORD)
     follow(page)
     assert page.url.endswith(f"/easy/parcours/{parcours_id}")
 

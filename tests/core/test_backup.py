@@ -74,7 +74,10 @@ class Writer(threading.Thread):
             ).inserted_primary_key[0]
             session = connection.execute(
                 insert(LoginSession.__table__).values(
-                    key=f"writer-{number}", user_id=self.user_id, created_at=utcnow()
+                    key=f"writer-{number}",
+                    user_id=self.user_id,
+                    created_at=utcnow(),
+                    expires_at=utcnow(),
                 )
             ).inserted_primary_key[0]
         return parcours, entry, session

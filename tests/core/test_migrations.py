@@ -137,6 +137,9 @@ def _populate_the_rest() -> None:
                 user_id=user,
                 ended_at=ended,
                 created_at=NOW,
+                last_seen_at=NOW,
+                expires_at=NOW,
+                stay_signed_in=False,
             )
             _insert(
                 connection,
@@ -145,7 +148,21 @@ def _populate_the_rest() -> None:
                 user_id=user,
                 revoked_at=ended,
                 created_at=NOW,
+                expires_at=NOW,
+                scope="read",
             )
+            _insert(connection, "recovery_codes", user_id=user, digest="x", created_at=NOW)
+            _insert(
+                connection,
+                "security_events",
+                event="sign_in.failed",
+                user_id=user,
+                address="127.0.0.1",
+                created_at=NOW,
+            )
+        _insert(
+            connection, "attempts", action="sign_in", address="127.0.0.1", created_at=NOW
+        )
         version, member = connection.execute(
             text("SELECT id, author_id FROM objective_versions ORDER BY id DESC")
         ).first()
