@@ -30,7 +30,9 @@ def test_sign_up_as_a_professional_then_see_my_plans(client, app):
         follow_redirects=True,
     )
     assert response.status_code == 200
-    assert "Claire Dubois" in response.text
+    assert "Sign in with your e-mail address and the password you chose." in response.text
+    assert login(client, "claire@example.org", "long enough password").status_code == 302
+    assert "Claire Dubois" in client.get("/account").text
     with app.app_context():
         user = db.session.scalar(db.select(User).filter_by(email="claire@example.org"))
         assert user.organisation.name == "SESSAD Les Mouettes"
@@ -57,7 +59,9 @@ def test_a_professional_must_state_organisation_and_function(client):
     ("data", "message"),
     [
         ({"email": "not-an-address"}, "This is not a valid e-mail address."),
-        ({"password": "short"}, "At least 8 characters."),
+        ({"password": "short"}, "At least 12 characters."),
+        ({"password": "password1234"}, "This password is too easy to guess"),
+        ({"password": "samsamsamsam"}, "This password is too easy to guess"),
         ({"name": ""}, "Please give your name."),
     ],
 )
@@ -69,14 +73,24 @@ def test_sign_up_refuses_bad_input_with_a_message(client, data, message):
     assert 'role="alert"' in response.text
 
 
-def test_sign_up_refuses_an_existing_address(client, make):
-    user = make.user()
+def test_sign_up_refuses_a_login_name_already_taken(client, make):
+    make.user(login_name="thomas")
     response = client.post(
         "/signup",
-        data={"name": "Sam", "email": user.email.upper(), "password": "long enough password"},
+        data={"name": "Thomas", "login_name": "Thomas", "password": "long enough password"},
     )
     assert response.status_code == 422
     assert "An account already exists" in response.text
+
+
+def test_sign_up_with_a_login_name_signs_in_at_once(client):
+    response = client.post(
+        "/signup",
+        data={"name": "Inès", "login_name": "ines", "password": "long enough password"},
+        follow_redirects=True,
+    )
+    assert "Welcome, Inès. Your account is ready." in response.text
+    assert client.get("/account").status_code == 200
 
 
 def test_sign_up_can_be_switched_off(client, app, monkeypatch):
@@ -100,7 +114,7 @@ def test_sign_up_stays_open_through_an_invitation_when_switched_off(client, app,
         db.session.commit()
     response = client.post(
         f"/invitations/{token}/signup",
-        data={"name": "Sam", "email": "sam@example.org", "password": "long enough"},
+        data={"name": "Sam", "email": "sam@example.org", "password": "long enough password"},
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/invitations/{token}")
@@ -186,7 +200,7 @@ def test_failed_logins_are_limited_per_account(client, make, app):
     other = make.user()
     for _ in range(5):
         assert login(client, user.email, "wrong").status_code == 401
-    # Even the right password is refused now, for this account only.
+    # Even the right password is refused now, for this account from this address only.
     blocked = login(client, user.email)
     assert blocked.status_code == 429
     assert "Too many" in blocked.text
@@ -199,7 +213,7 @@ def test_successful_logins_do_not_count_against_the_limit(app, make):
         assert login(english_client(app), user.email).status_code == 302
 
 
-def test_cli_creates_a_professional(app):
+def test_cli_creates_a_professional_asking_the_password_twice_hidden(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
         args=[
@@ -208,25 +222,41 @@ def test_cli_creates_a_professional(app):
             "marc@example.org",
             "--name",
             "Marc",
-            "--password",
-            "long enough",
             "--professional",
             "--organisation",
             "ESAT du Val",
             "--function",
             "moniteur",
-        ]
+        ],
+        input="long enough password\nlong enough password\n",
     )
     assert result.exit_code == 0, result.output
+    assert "long enough password" not in result.output  # hidden as typed
+    assert "Repeat for confirmation" in result.output
     with app.app_context():
         user = db.session.scalar(db.select(User).filter_by(email="marc@example.org"))
         assert user.is_professional and user.organisation.name == "ESAT du Val"
+        assert user.check_password("long enough password")
+
+
+def test_cli_takes_no_password_on_the_command_line_but_reads_the_environment(app):
+    runner = app.test_cli_runner()
+    args = ["users", "create", "ana@example.org", "--name", "Ana"]
+    refused = runner.invoke(args=[*args, "--password", "long enough password"])
+    assert refused.exit_code != 0
+    assert "No such option '--password'" in refused.output
+    result = runner.invoke(args=args, env={"PARCOURS_NEW_USER_PASSWORD": "long enough password"})
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email="ana@example.org"))
+        assert user.check_password("long enough password")
 
 
 def test_cli_refuses_bad_input_with_a_message(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["users", "create", "bad", "--name", "X", "--password", "long enough"]
+        args=["users", "create", "bad", "--name", "X"],
+        env={"PARCOURS_NEW_USER_PASSWORD": "long enough password"},
     )
     assert result.exit_code != 0
     assert "Cette adresse e-mail n'est pas valide." in result.output  # French by default
@@ -327,4 +357,5 @@ class TestApiTokens:
             client.post("/api/v1/tokens", json={"email": user.email, "password": "nope"})
         response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
         assert response.status_code == 429
-        assert response.json["error"] == "too_many_requests"
+        assert response.json["error"] == "too_many_attempts"
+        assert int(response.headers["Retry-After"]) > 0
