@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
@@ -125,6 +126,9 @@ def _register_blueprints(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
+        if request_ctx.url_adapter is None:
+            # A Host the site does not answer for (TRUSTED_HOSTS): no page can be built.
+            return exc.description or "", exc.code, {"Content-Type": "text/plain"}
         if request.path.startswith("/api/"):
             return http_error(exc)
         # The exception's own headers (Allow on a 405) go with the page.

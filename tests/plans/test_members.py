@@ -50,7 +50,7 @@ def test_sign_up_through_an_invitation(app, client, make, sign_in):
         data={
             "name": "Sophie",
             "email": "sophie@example.org",
-            "password": "long enough",
+            "password": "long enough password",
         },
         follow_redirects=True,
     )
@@ -256,23 +256,23 @@ def test_a_person_without_e_mail_joins_with_a_login_name(app, client, make, sign
     newcomer = app.test_client()
     newcomer.set_cookie("lang", "en", domain="parcours.test")
     missing = newcomer.post(
-        f"/invitations/{token}/signup", data={"name": "Thomas", "password": "long enough"}
+        f"/invitations/{token}/signup", data={"name": "Thomas", "password": "long enough password"}
     )
     assert missing.status_code == 422
     assert "Give an e-mail address, or a login name" in missing.text
     bad = newcomer.post(
         f"/invitations/{token}/signup",
-        data={"name": "Thomas", "login_name": "t h", "password": "long enough"},
+        data={"name": "Thomas", "login_name": "t h", "password": "long enough password"},
     )
     assert "A login name has 3 to 60 letters" in bad.text
     newcomer.post(
         f"/invitations/{token}/signup",
-        data={"name": "Thomas", "login_name": "Thomas", "password": "long enough"},
+        data={"name": "Thomas", "login_name": "Thomas", "password": "long enough password"},
     )
     joined = newcomer.post(f"/invitations/{token}/accept", follow_redirects=True)
     assert "Welcome to the plan of Thomas." in joined.text
     again = app.test_client().post(
-        "/login", data={"identifier": "thomas", "password": "long enough"}
+        "/login", data={"identifier": "thomas", "password": "long enough password"}
     )
     assert again.status_code == 302
 
@@ -286,3 +286,32 @@ def test_the_card_of_a_used_invitation_is_gone(client, make, sign_in, api):
     )
     api(make.user()).post(f"/api/v1/invitations/{token}/accept")
     assert client.get(f"/invitations/{token}/card").status_code == 410
+
+
+def test_a_platform_admin_cannot_join_or_start_a_plan(app, client, api, make, sign_in):
+    from parcours.accounts.models import User
+
+    member = make.parcours()
+    admin = make.user()
+    with app.app_context():
+        db.session.get(User, admin.id).is_admin = True
+        db.session.commit()
+    message = "A platform admin account cannot be a member of a plan"
+    token = api(member.user).post(
+        f"/api/v1/parcours/{member.parcours_id}/invitations", json={"role": "professional"}
+    ).json["token"]
+    refused = api(admin).post(f"/api/v1/invitations/{token}/accept")
+    assert refused.status_code == 403
+    assert refused.json["error"] == "admin_not_member"
+    assert message in refused.json["message"]
+    sign_in(admin)
+    page = client.post(f"/invitations/{token}/accept")
+    assert page.status_code == 403
+    assert message in page.text
+    started = client.post("/parcours/new", data={"person_name": "Léa", "role": "professional"})
+    assert message in started.text
+    with app.app_context():
+        assert db.session.scalar(db.select(Member).filter_by(user_id=admin.id)) is None
+    # The invitation is still there for someone else.
+    newcomer = make.user(professional=True)
+    assert api(newcomer).post(f"/api/v1/invitations/{token}/accept").status_code == 201
