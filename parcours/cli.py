@@ -150,7 +150,8 @@ def purge(days: int | None):
     kept = days or current_app.config["LOG_RETENTION_DAYS"]
     deleted = purge_security_log(utcnow() - timedelta(days=kept))
     db.session.commit()
-    click.echo(f"{deleted} security log entr{'y' if deleted == 1 else 'ies'} older than {kept} days deleted.")
+    entries = "entry" if deleted == 1 else "entries"
+    click.echo(f"{deleted} security log {entries} older than {kept} days deleted.")
 
 
 def register_cli(app: Flask) -> None:

@@ -41,9 +41,7 @@ class Config:
     # Failed sign-ins allowed per account and client address, and per client address whatever
     # the account; sign-up requests per client address (accounts/throttling.py).
     LOGIN_ATTEMPTS_LIMIT = os.environ.get("PARCOURS_LOGIN_ATTEMPTS_LIMIT", "5 per 15 minutes")
-    ADDRESS_ATTEMPTS_LIMIT = os.environ.get(
-        "PARCOURS_ADDRESS_ATTEMPTS_LIMIT", "20 per 15 minutes"
-    )
+    ADDRESS_ATTEMPTS_LIMIT = os.environ.get("PARCOURS_ADDRESS_ATTEMPTS_LIMIT", "20 per 15 minutes")
     SIGNUP_LIMIT = os.environ.get("PARCOURS_SIGNUP_LIMIT", "5 per hour")
     # How many proxies stand before the app (nginx: 1): the client's address is then read from
     # X-Forwarded-For, and the scheme from X-Forwarded-Proto.

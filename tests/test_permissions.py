@@ -98,6 +98,13 @@ GLOBAL_RULES = {
     "/api/v1/tokens",
     "/api/v1/tokens/current",
     "/api/v1/me",
+    # credentials: tokens, two-step sign-in (tests/accounts/test_tokens.py, test_two_step.py)
+    "/api/v1/tokens/<int:token_id>",
+    "/login/code",
+    "/account/tokens/<int:token_id>/revoke",
+    "/account/two-step",
+    "/account/two-step/recovery-codes",
+    "/account/two-step/disable",
     # my data and closing my account (tests/privacy/test_my_data.py, test_close_account.py)
     "/account/data",
     "/account/close",
@@ -113,6 +120,7 @@ GLOBAL_RULES = {
     "/admin/users/<int:user_id>/<any(deactivate, reactivate):action>",
     "/admin/organisations",
     "/admin/organisations/<int:organisation_id>",
+    "/admin/security",  # tests/accounts/test_security_log.py
     # a user's own lists across their parcours (tests/means, tests/timeline, tests/easyread)
     "/commitments",
     "/api/v1/commitments",

@@ -12,10 +12,7 @@ from parcours.core.errors import Forbidden
 
 def two_step_missing() -> Forbidden:
     return Forbidden(
-        _(
-            "Two-step sign-in is required for your account: set it up on your account page "
-            "first."
-        ),
+        _("Two-step sign-in is required for your account: set it up on your account page first."),
         code="two_step_required",
     )
 

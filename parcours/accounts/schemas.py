@@ -47,9 +47,7 @@ class TokenInfoSchema(Schema):
     scope = fields.Enum(TokenScope)
     created_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime()
-    last_used_at = fields.AwareDateTime(
-        allow_none=True, metadata={"description": "To the minute."}
-    )
+    last_used_at = fields.AwareDateTime(allow_none=True, metadata={"description": "To the minute."})
     current = fields.Boolean(metadata={"description": "The token this request was made with."})
 
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, insert, select
 

@@ -23,8 +23,14 @@ The JSON API of Parcours: the same plans, rules and access log as the pages.
 
 Every request but `POST /api/v1/tokens` (and this description) carries a bearer token:
 `Authorization: Bearer <token>`. Get one by posting an e-mail address (or login name) and a
-password to `POST /api/v1/tokens`; revoke it with `DELETE /api/v1/tokens/current`. A person
-who is not a member of a parcours gets a 404 for everything in it, as if it did not exist.
+password to `POST /api/v1/tokens` (with `otp`, the code of the authenticator app, for users
+who set up two-step sign-in). A token works `expires_in_days` days (30 by default, 365 at
+most); a `read` token makes GET requests only, a `write` token (the default) everything the
+user may do. List your tokens with `GET /api/v1/tokens`, revoke one with
+`DELETE /api/v1/tokens/<id>`, or the one in use with `DELETE /api/v1/tokens/current`; a
+password change and "sign out my other devices" revoke them all. Failed attempts are slowed
+down per account and address (429 with `Retry-After`). A person who is not a member of a
+parcours gets a 404 for everything in it, as if it did not exist.
 
 Every error is a JSON object: `{"error": "<code>", "message": "<text>"}`, with `fields` (the
 messages of each invalid field) on a 422 and, on a 409 for an edit based on an old version,
@@ -34,14 +40,26 @@ messages of each invalid field) on a 422 and, on a 409 for an edit based on an o
 
 # The errors every route may answer, by status: (component name, description).
 ERRORS = {
-    400: ("BadRequest", "The body is not a JSON object, or a value holds a NUL character."),
+    400: (
+        "BadRequest",
+        "The body is not a JSON object, is nested too deeply, or a value holds a character no "
+        "database stores (NUL, a lone surrogate).",
+    ),
     401: ("Unauthorized", "No valid bearer token (or, for a token, wrong credentials)."),
-    403: ("Forbidden", "A member of the parcours, but not allowed to do this."),
+    403: (
+        "Forbidden",
+        "Not allowed: a member of the parcours who may not do this, a read-only token "
+        "(`read_only_token`), or an account that must set up two-step sign-in first "
+        "(`two_step_required`).",
+    ),
     404: ("NotFound", "Not found, or the parcours is not one of yours."),
     409: ("Conflict", "The current state does not allow it; `current` holds a newer version."),
     413: ("TooLarge", "The request body is too large."),
     422: ("Invalid", "Some fields are missing or invalid (`fields` says which) or a rule refused."),
-    429: ("TooManyRequests", "Too many failed attempts: wait before trying again."),
+    429: (
+        "TooManyRequests",
+        "Too many failed attempts from this address: wait as long as `Retry-After` says.",
+    ),
 }
 SUCCESS = {200: "OK.", 201: "Created.", 204: "Done: no content."}
 
@@ -159,6 +177,14 @@ def build_spec(app: Flask) -> dict:
                 "WWW-Authenticate": {
                     "description": "The scheme to authenticate with.",
                     "schema": {"type": "string"},
+                }
+            }
+        if status == 429:
+            response["headers"] = {
+                "Retry-After": {
+                    "description": "How many seconds to wait before the next attempt.",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
                 }
             }
         spec.components.response(name, response)

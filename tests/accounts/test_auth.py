@@ -97,7 +97,8 @@ def test_sign_up_can_be_switched_off(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "SIGNUP_ENABLED", False)
     assert client.get("/signup").status_code == 403
     response = client.post(
-        "/signup", data={"name": "Sam", "email": "sam@example.org", "password": "long enough password"}
+        "/signup",
+        data={"name": "Sam", "email": "sam@example.org", "password": "long enough password"},
     )
     assert response.status_code == 403
     assert "Sign-up is closed" in response.text

@@ -113,8 +113,12 @@ def test_only_admins_see_the_log(client, make, sign_in):
 
 def test_the_log_is_purged_after_the_retention_period(app, make):
     with app.app_context():
-        db.session.add(SecurityEvent(event="sign_in.failed", created_at=utcnow() - timedelta(days=400)))
-        db.session.add(SecurityEvent(event="sign_in.failed", created_at=utcnow() - timedelta(days=10)))
+        db.session.add(
+            SecurityEvent(event="sign_in.failed", created_at=utcnow() - timedelta(days=400))
+        )
+        db.session.add(
+            SecurityEvent(event="sign_in.failed", created_at=utcnow() - timedelta(days=10))
+        )
         db.session.commit()
         assert purge_security_log(utcnow() - timedelta(days=365)) == 1
         db.session.commit()
@@ -123,7 +127,9 @@ def test_the_log_is_purged_after_the_retention_period(app, make):
 
 def test_the_retention_command_purges_it(app):
     with app.app_context():
-        db.session.add(SecurityEvent(event="sign_in.failed", created_at=utcnow() - timedelta(days=40)))
+        db.session.add(
+            SecurityEvent(event="sign_in.failed", created_at=utcnow() - timedelta(days=40))
+        )
         db.session.commit()
     runner = app.test_cli_runner()
     kept = runner.invoke(args=["retention", "purge"])

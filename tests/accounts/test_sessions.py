@@ -50,7 +50,9 @@ def move(app, user, **times) -> None:
 )
 def test_when_a_login_session_ends(stay, since_seen, left, ended):
     now = datetime(2026, 12, 1, 12, tzinfo=UTC)
-    session = LoginSession(last_seen_at=now - since_seen, expires_at=now + left, stay_signed_in=stay)
+    session = LoginSession(
+        last_seen_at=now - since_seen, expires_at=now + left, stay_signed_in=stay
+    )
     assert login_session_end(session, now, timedelta(minutes=30)) == ended
 
 

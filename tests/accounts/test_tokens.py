@@ -171,11 +171,14 @@ def test_one_operation_ends_every_session_and_token_of_a_user(app, make, sign_in
     with app.app_context():
         assert end_sessions_and_tokens(db.session.get(User, user.id)) == 1
         db.session.commit()
-        assert db.session.scalar(
-            db.select(db.func.count())
-            .select_from(LoginSession)
-            .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-        ) == 0
+        assert (
+            db.session.scalar(
+                db.select(db.func.count())
+                .select_from(LoginSession)
+                .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+            )
+            == 0
+        )
     assert browser.get("/account").status_code == 302
     assert their_browser.get("/account").status_code == 200
     api = english_client(app)

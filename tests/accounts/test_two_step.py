@@ -42,9 +42,7 @@ def set_up(client) -> tuple[str, list[str]]:
 
 
 def password_step(client, user, **fields):
-    return client.post(
-        "/login", data={"identifier": user.email, "password": PASSWORD, **fields}
-    )
+    return client.post("/login", data={"identifier": user.email, "password": PASSWORD, **fields})
 
 
 def test_set_up_from_the_account_page_with_a_picture_to_scan(app, client, make, sign_in):
@@ -56,9 +54,9 @@ def test_set_up_from_the_account_page_with_a_picture_to_scan(app, client, make, 
     assert "<svg" in page and "Scan this picture with the app" in page
     assert "You choose. Two-step sign-in is not required for your account." in page
     # The same secret until it is confirmed (reloading the page does not change the picture).
-    assert re.search(r'class="secret">([^<]+)<', page).group(1) in client.get(
-        "/account/two-step"
-    ).text
+    assert (
+        re.search(r'class="secret">([^<]+)<', page).group(1) in client.get("/account/two-step").text
+    )
     wrong = client.post("/account/two-step", data={"code": "000000"})
     assert wrong.status_code == 422
     assert "This code is not right." in wrong.text
@@ -211,9 +209,39 @@ def test_the_api_refuses_professionals_without_it_when_required(mfa_required, ap
     client = api(pro)
     refused = client.get("/api/v1/me")
     assert refused.status_code == 403 and refused.json["error"] == "two_step_required"
-    new = english_client(app).post("/api/v1/tokens", json={"email": pro.email, "password": PASSWORD})
+    new = english_client(app).post(
+        "/api/v1/tokens", json={"email": pro.email, "password": PASSWORD}
+    )
     assert new.status_code == 403 and new.json["error"] == "two_step_required"
     secret = with_two_step(app, pro)
     assert client.get("/api/v1/me").status_code == 200
     body = {"email": pro.email, "password": PASSWORD, "otp": code(secret)}
     assert english_client(app).post("/api/v1/tokens", json=body).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/account/two-step"),
+        ("post", "/account/two-step"),
+        ("post", "/account/two-step/recovery-codes"),
+        ("post", "/account/two-step/disable"),
+        ("post", "/account/tokens/1/revoke"),
+        ("get", "/admin/security"),
+    ],
+)
+def test_account_pages_need_a_signed_in_user(client, method, path):
+    response = getattr(client, method)(path)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_the_code_page_needs_a_password_first(client):
+    for response in (client.get("/login/code"), client.post("/login/code", data={"code": "1"})):
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/login")
+
+
+def test_the_token_routes_need_a_token(api):
+    assert api().get("/api/v1/tokens").status_code == 401
+    assert api().delete("/api/v1/tokens/1").status_code == 401

@@ -160,9 +160,7 @@ def _populate_the_rest() -> None:
                 address="127.0.0.1",
                 created_at=NOW,
             )
-        _insert(
-            connection, "attempts", action="sign_in", address="127.0.0.1", created_at=NOW
-        )
+        _insert(connection, "attempts", action="sign_in", address="127.0.0.1", created_at=NOW)
         version, member = connection.execute(
             text("SELECT id, author_id FROM objective_versions ORDER BY id DESC")
         ).first()

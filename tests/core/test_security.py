@@ -212,7 +212,7 @@ def test_unstorable_json_is_a_400_even_without_a_token(client, body, code):
 
 def test_surrogate_pairs_are_fine(client, make):
     user = make.user()
-    body = '{"email": "%s", "password": "\\ud83d\\ude00 smile"}' % user.email
+    body = '{"email": "' + user.email + '", "password": "\\ud83d\\ude00 smile"}'
     response = client.post("/api/v1/tokens", data=body, content_type="application/json")
     assert response.status_code == 401  # read, checked, refused as a wrong password
 

@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from parcours.accounts.models import ApiToken
 from parcours.extensions import db
 from tests.means.factories import MeansFactory
 from tests.timeline.conftest import TimelineFactory
@@ -53,6 +54,9 @@ def seeded(make, api, app):
     second = tl.episode(members["professional"], "IME Les Tilleuls", start=-90)
     handoff = tl.handoff(members["professional"], first, to_episode=second)
     token = make.api_token(pilot.user)
+    make.api_token(pilot.user, label="another")  # one to list and revoke
+    with app.app_context():
+        other_token = db.session.scalar(db.select(db.func.max(ApiToken.id)))
     invitation = (
         api(pilot.user)
         .post(f"/api/v1/parcours/{pilot.parcours_id}/invitations", json={"role": "family"})
@@ -69,6 +73,7 @@ def seeded(make, api, app):
         "number": [1, 2],
         "invitation_id": [invitation["id"]],
         "token": [invitation["token"]],
+        "token_id": [other_token],
     }
     return token, {name: [*ids, UNKNOWN_ID] for name, ids in values.items()}
 

@@ -297,9 +297,11 @@ def test_a_platform_admin_cannot_join_or_start_a_plan(app, client, api, make, si
         db.session.get(User, admin.id).is_admin = True
         db.session.commit()
     message = "A platform admin account cannot be a member of a plan"
-    token = api(member.user).post(
-        f"/api/v1/parcours/{member.parcours_id}/invitations", json={"role": "professional"}
-    ).json["token"]
+    token = (
+        api(member.user)
+        .post(f"/api/v1/parcours/{member.parcours_id}/invitations", json={"role": "professional"})
+        .json["token"]
+    )
     refused = api(admin).post(f"/api/v1/invitations/{token}/accept")
     assert refused.status_code == 403
     assert refused.json["error"] == "admin_not_member"

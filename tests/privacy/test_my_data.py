@@ -4,7 +4,9 @@ import json
 
 from sqlalchemy import select
 
-from parcours.accounts.models import ApiToken, LoginSession, User
+from parcours.accounts.models import ApiToken, LoginSession, RecoveryCode, User
+from parcours.accounts.operations import enable_two_step
+from parcours.accounts.two_step import new_secret
 from parcours.alliance.operations import save_voice
 from parcours.core.audit import AccessLogEntry
 from parcours.core.models import today
@@ -12,6 +14,7 @@ from parcours.extensions import db
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import leave_parcours
 from parcours.privacy.mydata import SECTIONS, covered_columns
+from tests.accounts.test_two_step import code
 from tests.timeline.conftest import TimelineFactory
 
 
@@ -94,8 +97,39 @@ def test_the_download_holds_no_secret(app, client, sign_in, make, plan):
     document = json.loads(text)
     assert "password" not in json.dumps(list(document["account"]))
     assert document["login_sessions"] and document["api_tokens"]
-    assert set(document["api_tokens"][0]) == {"created_at", "revoked_at"}
-    assert set(document["login_sessions"][0]) == {"created_at", "ended_at"}
+    assert set(document["api_tokens"][0]) == {
+        "label",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    }
+    assert set(document["login_sessions"][0]) == {
+        "created_at",
+        "last_seen_at",
+        "expires_at",
+        "stay_signed_in",
+        "ended_at",
+    }
+
+
+def test_the_download_holds_no_second_factor_secret(app, client, sign_in, make, plan):
+    me = plan["me"]
+    secret = new_secret()
+    with app.app_context():
+        codes = enable_two_step(db.session.get(User, me.user.id), secret, code(secret))
+        db.session.commit()
+        digests = list(db.session.scalars(select(RecoveryCode.digest)))
+    sign_in(me.user)
+    text = download(client).get_data(as_text=True)
+    for value in [secret, *codes, *digests]:
+        assert value not in text
+    document = json.loads(text)
+    assert document["account"]["two_step_since"]
+    assert len(document["recovery_codes"]) == 10
+    assert set(document["recovery_codes"][0]) == {"created_at", "used_at"}
+    assert [e["event"] for e in document["security_log"]] == ["two_step.enabled"]
 
 
 def test_the_download_is_logged_in_each_plan(app, client, sign_in, make, plan):
