@@ -2,10 +2,14 @@
 360 px wide screen. Pages are found by following the links from the home page."""
 
 import re
+import time
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import DEMO_PASSWORD
 
 # Demo accounts, one per kind of user (see parcours/demo.py).
 VISITORS = {
@@ -109,6 +113,7 @@ def audit(page) -> str:
 def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     """Invitations, errors, form errors, a conflict, administration, easy-read for others,
     the API reference."""
+    from parcours.accounts.operations import create_user
     from parcours.extensions import db
     from parcours.plans.models import Role
     from parcours.plans.operations import create_invitation
@@ -161,7 +166,49 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
         check(claire, f"{path} as a professional")
 
     admin = new_page(login="admin@demo.parcours.test")
-    for path in ("/admin/users", "/admin/organisations", "/admin/organisations/1"):
+    for path in (
+        "/admin/users",
+        "/admin/organisations",
+        "/admin/organisations/1",
+        "/admin/security",
+    ):
         admin.goto(path)
         check(admin, path)
+
+    # Two-step sign-in: set up (the recovery codes), then the code asked at sign-in, and the
+    # account page that lists a token; on an account of its own (the journeys sign in as the
+    # demo's people with their password alone).
+    with live_server["app"].app_context():
+        create_user(name="Inès", email="ines@example.org", password=DEMO_PASSWORD)
+        db.session.commit()
+    ines = new_page(login="ines@example.org", width=360)
+    ines.goto("/account/two-step")
+    ines.get_by_role("button", name="Activer la connexion en deux étapes").click()
+    check(ines, "two-step setup with an error")
+    secret = ines.locator(".secret").inner_text().replace(" ", "")
+    ines.fill("#code", pyotp.TOTP(secret).now())
+    ines.get_by_role("button", name="Activer la connexion en deux étapes").click()
+    ines.get_by_role("heading", name="Vos codes de secours").wait_for()
+    check(ines, "recovery codes")
+    made = ines.request.post(
+        "/api/v1/tokens",
+        data={
+            "email": "ines@example.org",
+            "password": DEMO_PASSWORD,
+            "otp": pyotp.TOTP(secret).at(time.time() + 30),
+            "label": "Logiciel du SESSAD",
+        },
+    )
+    assert made.status == 201, made.text()
+    ines.goto("/account")
+    check(ines, "account with two-step sign-in and a token")
+    visitor.goto("/login")
+    visitor.fill("#identifier", "ines@example.org")
+    visitor.fill("#password", DEMO_PASSWORD)
+    visitor.get_by_role("button", name="Se connecter").click()
+    visitor.wait_for_url("**/login/code")
+    check(visitor, "/login/code")
+    visitor.fill("#code", "000000")
+    visitor.get_by_role("button", name="Se connecter").click()
+    check(visitor, "/login/code refused")
     assert not failures, "\n\n".join(f"{what}:\n{text}" for what, text in failures.items())
