@@ -1,7 +1,7 @@
 """The schema comes from the migrations: they must match the models exactly, and take a
 populated database through every revision, up and down, without losing a row."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -10,7 +10,10 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import JSON, bindparam, text
 
+from parcours.accounts.models import ApiToken, LoginSession, TokenScope, hash_secret
+from parcours.accounts.operations import api_token_for, user_for_login_session
 from parcours.core.integrity import foreign_key_violations, row_counts
+from parcours.core.models import utcnow
 from parcours.extensions import db
 
 NOW = datetime(2026, 11, 1, 9, 30)
@@ -299,3 +302,53 @@ def test_a_migration_that_breaks_foreign_keys_fails_and_changes_nothing(scratch_
             if connection.dialect.name == "sqlite":
                 # The connection the migrations used went back to the pool with the checks on.
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+
+
+@pytest.mark.committing  # db.session must be the scratch app's own, not the suite's
+def test_0008_gives_the_sessions_and_tokens_already_there_an_end(scratch_app):
+    app = scratch_app("credentials")
+    with app.app_context(), app.test_request_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0007")
+        recent = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=2)
+        with db.engine.begin() as connection:
+            user = _insert(
+                connection,
+                "users",
+                email="old@migrations.test",
+                name="Old",
+                password_hash="!unusable",
+                is_professional=False,
+                is_admin=False,
+                active=True,
+                created_at=NOW,
+            )
+            _insert(
+                connection,
+                "login_sessions",
+                key="from-2020",
+                user_id=user,
+                created_at=datetime(2020, 1, 1),
+            )
+            _insert(connection, "login_sessions", key="recent", user_id=user, created_at=recent)
+            _insert(
+                connection,
+                "api_tokens",
+                digest=hash_secret("old-token"),
+                user_id=user,
+                created_at=datetime(2020, 1, 1),
+            )
+        upgrade(directory=directory, revision="0008")
+        assert user_for_login_session("from-2020") == (None, "expired")
+        found, ended = user_for_login_session("recent")
+        assert found is not None and ended is None
+        recent_session = db.session.scalar(db.select(LoginSession).filter_by(key="recent"))
+        assert recent_session.stay_signed_in
+        # SQLite's datetime() keeps whole seconds.
+        lifetime = recent_session.expires_at - recent_session.created_at
+        assert abs(lifetime - timedelta(days=30)) < timedelta(seconds=1)
+        token = api_token_for("old-token")
+        assert token is not None and token.scope is TokenScope.write
+        assert abs(token.expires_at - utcnow() - timedelta(days=30)) < timedelta(minutes=5)
+        assert db.session.scalar(db.select(db.func.count()).select_from(ApiToken)) == 1
+        db.session.rollback()
