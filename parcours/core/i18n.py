@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 
 LANGUAGE_COOKIE = "lang"
@@ -38,7 +38,27 @@ def language_context() -> dict:
     return {"current_locale": str(get_locale()), "language_names": LANGUAGE_NAMES}
 
 
+def page_translations():
+    """The catalogue of the request's language, looked up once per request (a page asks it
+    for every sentence it writes). `force_locale` sets another locale object, so a document
+    rendered in another language gets its own."""
+    locale = get_locale()
+    kept = g.get("parcours_translations")
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    g.parcours_translations = (locale, translations)
+    return translations
+
+
 def init_i18n(app: Flask, babel: Babel, packages: tuple[str, ...]) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(app, packages))
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+    )
     app.context_processor(language_context)

@@ -6,7 +6,7 @@ queries whatever the number of parcours, episodes and hand-offs.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,18 +20,18 @@ from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
 from parcours.timeline.checks import (
+    HANDOFF_DECLINED,
     EpisodeData,
     Flag,
     HandoffData,
     TimelineInput,
     compute_flags,
 )
-from parcours.timeline.means_inputs import means_flag_inputs
+from parcours.timeline.means_inputs import MeansFlagInputs, means_flag_inputs
 from parcours.timeline.models import (
     Episode,
     EpisodeKind,
     Handoff,
-    HandoffStatus,
     check_day,
     display_label,
     receiving_label,
@@ -107,25 +107,45 @@ def objective_approvers(parcours_ids: Sequence[int]) -> dict[int, ObjectiveAppro
     }
 
 
+def approvers_among(approver_ids: Iterable[int], members: Iterable[Member]) -> ObjectiveApprovers:
+    """Who approved the objective in force, from its approvals and the current members
+    already loaded (no query): the same answer as `objective_approvers`."""
+    approved = set(approver_ids)
+    mine = [m for m in members if m.id in approved and m.is_current]
+    return ObjectiveApprovers(
+        frozenset(m.organisation_id for m in mine if m.organisation_id is not None),
+        any(m.role in (Role.person, Role.family) for m in mine),
+    )
+
+
 def approvers_of(parcours_id: int) -> ObjectiveApprovers:
     """Who approved the objective in force of one parcours (one query)."""
     return objective_approvers([parcours_id]).get(parcours_id, NO_APPROVERS)
 
 
-def load_timelines(parcours_ids: Sequence[int], on: date) -> dict[int, ParcoursTimeline]:
-    """The checks' input for each parcours, in a constant number of queries."""
+def load_timelines(
+    parcours_ids: Sequence[int],
+    on: date,
+    *,
+    parcours: Sequence[Parcours] = (),
+    approvers: dict[int, ObjectiveApprovers] | None = None,
+) -> dict[int, ParcoursTimeline]:
+    """The checks' input for each parcours, in a constant number of queries (fewer when the
+    page has already loaded the `parcours` or who approved their objective)."""
     ids = list(dict.fromkeys(parcours_ids))
     if not ids:
         return {}
-    parcours_rows = db.session.execute(
-        select(
-            Parcours.id, Parcours.person_name, Parcours.tolerance_days, Parcours.closed_on
-        ).where(Parcours.id.in_(ids))
-    ).all()
+    if parcours:
+        parcours_rows = [(p.id, p.person_name, p.tolerance_days, p.closed_on) for p in parcours]
+    else:
+        parcours_rows = db.session.execute(
+            select(
+                Parcours.id, Parcours.person_name, Parcours.tolerance_days, Parcours.closed_on
+            ).where(Parcours.id.in_(ids))
+        ).all()
 
     episodes: dict[int, list[EpisodeData]] = defaultdict(list)
     episode_info: dict[int, tuple[int | None, bool, str]] = {}
-    current: dict[int, list[str]] = defaultdict(list)
     episode_rows = db.session.execute(
         select(
             Episode.id,
@@ -146,12 +166,10 @@ def load_timelines(parcours_ids: Sequence[int], on: date) -> dict[int, ParcoursT
         name = display_label(label, organisation_name)
         episodes[pid].append(EpisodeData(eid, name, start, end, is_pause))
         episode_info[eid] = (organisation_id, is_pause, name)
-        if not is_pause and start <= on and (end is None or end >= on):
-            current[pid].append(name)
 
-    approvers = objective_approvers(ids)
+    if approvers is None:
+        approvers = objective_approvers(ids)
     handoffs: dict[int, list[HandoffData]] = defaultdict(list)
-    last_handoff: dict[int, date] = {}
     handoff_rows = db.session.execute(
         select(
             Handoff.id,
@@ -197,28 +215,65 @@ def load_timelines(parcours_ids: Sequence[int], on: date) -> dict[int, ParcoursT
                 services_in_contact=bool(row.services_in_contact),
             )
         )
-        if status is not HandoffStatus.declined:
-            last_handoff[pid] = max(proposed_on, last_handoff.get(pid, proposed_on))
 
     means = means_flag_inputs(ids)
-    timelines = {}
-    for pid, person_name, tolerance_days, closed_on in parcours_rows:
-        extra = means.get(pid)
-        timelines[pid] = ParcoursTimeline(
-            TimelineInput(
-                person_name=person_name,
-                today=on,
-                closed_on=closed_on,
-                tolerance_days=tolerance_days,
-                episodes=tuple(episodes[pid]),
-                handoffs=tuple(handoffs[pid]),
-                adopted_without_person=extra.adopted_without_person if extra else (),
-                commitments=extra.commitments if extra else (),
-            ),
-            current_services=tuple(current[pid]),
-            last_handoff_on=last_handoff.get(pid),
-        )
-    return timelines
+    return {
+        row[0]: _assemble(row, episodes[row[0]], handoffs[row[0]], means.get(row[0]), on)
+        for row in parcours_rows
+    }
+
+
+def timeline_from(
+    parcours: Parcours,
+    episodes: Sequence[Episode],
+    handoffs: Sequence[Handoff],
+    on: date,
+    approvers: ObjectiveApprovers,
+) -> ParcoursTimeline:
+    """The checks' input of one parcours from the episodes and hand-offs a page has loaded
+    (as objects, with their episodes linked): only the means are read."""
+    row = (parcours.id, parcours.person_name, parcours.tolerance_days, parcours.closed_on)
+    return _assemble(
+        row,
+        [
+            EpisodeData(e.id, e.display_label, e.start_date, e.end_date, e.is_pause)
+            for e in episodes
+        ],
+        [handoff_data(h, approvers) for h in handoffs],
+        means_flag_inputs([parcours.id]).get(parcours.id),
+        on,
+    )
+
+
+def _assemble(
+    parcours_row: tuple,
+    episodes: Sequence[EpisodeData],
+    handoffs: Sequence[HandoffData],
+    means: MeansFlagInputs | None,
+    on: date,
+) -> ParcoursTimeline:
+    """One parcours' input to the checks, with the services accompanying the person on `on`
+    and the day of the latest hand-off not declined."""
+    _pid, person_name, tolerance_days, closed_on = parcours_row
+    made = [h.proposed_on for h in handoffs if h.status != HANDOFF_DECLINED]
+    return ParcoursTimeline(
+        TimelineInput(
+            person_name=person_name,
+            today=on,
+            closed_on=closed_on,
+            tolerance_days=tolerance_days,
+            episodes=tuple(episodes),
+            handoffs=tuple(handoffs),
+            adopted_without_person=means.adopted_without_person if means else (),
+            commitments=means.commitments if means else (),
+        ),
+        current_services=tuple(
+            e.label
+            for e in episodes
+            if not e.is_pause and e.start <= on and (e.end is None or e.end >= on)
+        ),
+        last_handoff_on=max(made, default=None),
+    )
 
 
 def flags_for(parcours_ids: Sequence[int], on: date | None = None) -> dict[int, list[Flag]]:
