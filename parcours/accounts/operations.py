@@ -5,6 +5,7 @@ import re
 from flask import session
 from flask_babel import gettext as _
 from flask_login import login_user
+from sqlalchemy import bindparam, select
 
 from parcours.accounts.models import (
     ApiToken,
@@ -159,11 +160,15 @@ def end_other_login_sessions(user: User, keep: LoginSession | None) -> int:
     return len(ended)
 
 
+# Built once: every signed-in request asks it.
+LIVE_LOGIN_SESSION = select(LoginSession).where(
+    LoginSession.key == bindparam("key"), LoginSession.ended_at.is_(None)
+)
+
+
 def user_for_login_session(key: str) -> User | None:
     """The user of a live login session (Flask-Login's user loader)."""
-    login_session = db.session.scalar(
-        db.select(LoginSession).where(LoginSession.key == key, LoginSession.ended_at.is_(None))
-    )
+    login_session = db.session.scalar(LIVE_LOGIN_SESSION, {"key": key})
     if login_session is None or not login_session.user.is_active:
         return None
     login_session.user.login_session = login_session

@@ -1,6 +1,7 @@
 """Parcours operations: create a parcours, invite, join, leave, designate the pilot."""
 
 import secrets
+from collections.abc import Iterable
 from datetime import date
 
 from flask import current_app
@@ -207,8 +208,15 @@ CURRENT_MEMBERS = select(Member).where(
 
 def current_members(parcours_id: int) -> list[Member]:
     """The current members, the person first, then family, then professionals."""
-    members = db.session.scalars(CURRENT_MEMBERS, {"parcours_id": parcours_id}).all()
-    return sorted(members, key=lambda m: (ROLE_ORDER[m.role], m.user.name.casefold(), m.id))
+    return current_of(db.session.scalars(CURRENT_MEMBERS, {"parcours_id": parcours_id}))
+
+
+def current_of(members: Iterable[Member]) -> list[Member]:
+    """The current ones among `members`, the person first, then family, then professionals."""
+    return sorted(
+        (m for m in members if m.is_current),
+        key=lambda m: (ROLE_ORDER[m.role], m.user.name.casefold(), m.id),
+    )
 
 
 def members_ever(parcours_id: int) -> list[Member]:

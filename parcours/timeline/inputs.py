@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from parcours.accounts.models import Organisation
 from parcours.alliance.models import Approval, ObjectiveVersion
@@ -70,28 +70,69 @@ class ObjectiveApprovers:
 NO_APPROVERS = ObjectiveApprovers(frozenset(), False)
 
 
+_IN_FORCE = (
+    select(ObjectiveVersion.parcours_id, func.max(ObjectiveVersion.number).label("number"))
+    .where(
+        ObjectiveVersion.parcours_id.in_(bindparam("ids", expanding=True)),
+        ObjectiveVersion.agreed_at.is_not(None),
+    )
+    .group_by(ObjectiveVersion.parcours_id)
+    .subquery()
+)
+# Statements built once (every page of a plan asks them); the parcours ids are bound.
+APPROVERS = (
+    select(ObjectiveVersion.parcours_id, Member.role, Member.organisation_id)
+    .join(
+        _IN_FORCE,
+        (_IN_FORCE.c.parcours_id == ObjectiveVersion.parcours_id)
+        & (_IN_FORCE.c.number == ObjectiveVersion.number),
+    )
+    .join(Approval, Approval.version_id == ObjectiveVersion.id)
+    .join(Member, Member.id == Approval.member_id)
+    .where(Member.left_at.is_(None))
+)
+PARCOURS = select(
+    Parcours.id, Parcours.person_name, Parcours.tolerance_days, Parcours.closed_on
+).where(Parcours.id.in_(bindparam("ids", expanding=True)))
+EPISODES = (
+    select(
+        Episode.id,
+        Episode.parcours_id,
+        Episode.kind,
+        Episode.label,
+        Episode.start_date,
+        Episode.end_date,
+        Episode.organisation_id,
+        Organisation.name,
+    )
+    .outerjoin(Organisation, Organisation.id == Episode.organisation_id)
+    .where(Episode.parcours_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Episode.start_date, Episode.id)
+)
+HANDOFFS = (
+    select(
+        Handoff.id,
+        Handoff.parcours_id,
+        Handoff.from_episode_id,
+        Handoff.to_episode_id,
+        Handoff.receiving_organisation_id,
+        Organisation.name,
+        Handoff.to_person_and_family,
+        Handoff.status,
+        Handoff.proposed_on,
+        Handoff.person_involved,
+        Handoff.services_in_contact,
+        (func.length(func.trim(Handoff.meaning_note)) > 0).label("has_note"),
+    )
+    .outerjoin(Organisation, Organisation.id == Handoff.receiving_organisation_id)
+    .where(Handoff.parcours_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Handoff.proposed_on, Handoff.id)
+)
+
+
 def objective_approvers(parcours_ids: Sequence[int]) -> dict[int, ObjectiveApprovers]:
     """For each parcours with an objective in force, who approved it (one query)."""
-    in_force = (
-        select(ObjectiveVersion.parcours_id, func.max(ObjectiveVersion.number).label("number"))
-        .where(
-            ObjectiveVersion.parcours_id.in_(parcours_ids),
-            ObjectiveVersion.agreed_at.is_not(None),
-        )
-        .group_by(ObjectiveVersion.parcours_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(ObjectiveVersion.parcours_id, Member.role, Member.organisation_id)
-        .join(
-            in_force,
-            (in_force.c.parcours_id == ObjectiveVersion.parcours_id)
-            & (in_force.c.number == ObjectiveVersion.number),
-        )
-        .join(Approval, Approval.version_id == ObjectiveVersion.id)
-        .join(Member, Member.id == Approval.member_id)
-        .where(Member.left_at.is_(None))
-    )
+    rows = db.session.execute(APPROVERS, {"ids": list(parcours_ids)})
     organisations: dict[int, set[int]] = defaultdict(set)
     person_or_family: set[int] = set()
     for parcours_id, role, organisation_id in rows:
@@ -138,29 +179,11 @@ def load_timelines(
     if parcours:
         parcours_rows = [(p.id, p.person_name, p.tolerance_days, p.closed_on) for p in parcours]
     else:
-        parcours_rows = db.session.execute(
-            select(
-                Parcours.id, Parcours.person_name, Parcours.tolerance_days, Parcours.closed_on
-            ).where(Parcours.id.in_(ids))
-        ).all()
+        parcours_rows = db.session.execute(PARCOURS, {"ids": ids}).all()
 
     episodes: dict[int, list[EpisodeData]] = defaultdict(list)
     episode_info: dict[int, tuple[int | None, bool, str]] = {}
-    episode_rows = db.session.execute(
-        select(
-            Episode.id,
-            Episode.parcours_id,
-            Episode.kind,
-            Episode.label,
-            Episode.start_date,
-            Episode.end_date,
-            Episode.organisation_id,
-            Organisation.name,
-        )
-        .outerjoin(Organisation, Organisation.id == Episode.organisation_id)
-        .where(Episode.parcours_id.in_(ids))
-        .order_by(Episode.start_date, Episode.id)
-    )
+    episode_rows = db.session.execute(EPISODES, {"ids": ids})
     for eid, pid, kind, label, start, end, organisation_id, organisation_name in episode_rows:
         is_pause = kind is EpisodeKind.pause
         name = display_label(label, organisation_name)
@@ -170,25 +193,7 @@ def load_timelines(
     if approvers is None:
         approvers = objective_approvers(ids)
     handoffs: dict[int, list[HandoffData]] = defaultdict(list)
-    handoff_rows = db.session.execute(
-        select(
-            Handoff.id,
-            Handoff.parcours_id,
-            Handoff.from_episode_id,
-            Handoff.to_episode_id,
-            Handoff.receiving_organisation_id,
-            Organisation.name,
-            Handoff.to_person_and_family,
-            Handoff.status,
-            Handoff.proposed_on,
-            Handoff.person_involved,
-            Handoff.services_in_contact,
-            (func.length(func.trim(Handoff.meaning_note)) > 0).label("has_note"),
-        )
-        .outerjoin(Organisation, Organisation.id == Handoff.receiving_organisation_id)
-        .where(Handoff.parcours_id.in_(ids))
-        .order_by(Handoff.proposed_on, Handoff.id)
-    )
+    handoff_rows = db.session.execute(HANDOFFS, {"ids": ids})
     for row in handoff_rows:
         (hid, pid, from_id, to_id, org_id, org_name, to_people, status, proposed_on) = row[:9]
         to_episode = episode_info.get(to_id) if to_id is not None else None
