@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app, session
 from flask_babel import gettext as _
 from flask_login import login_user
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from zxcvbn import zxcvbn
 
 from parcours.accounts import two_step
@@ -248,6 +248,12 @@ def end_sessions_and_tokens(user: User, keep: LoginSession | None = None) -> int
     return ended
 
 
+# Built once: every signed-in request asks it.
+LIVE_LOGIN_SESSION = select(LoginSession).where(
+    LoginSession.key == bindparam("key"), LoginSession.ended_at.is_(None)
+)
+
+
 def login_session_end(login_session: LoginSession, now: datetime, idle: timedelta) -> str | None:
     """Why a live login session no longer works: "expired" past its lifetime, "idle" after
     `idle` without a request (unless the user stays signed in); None while it works."""
@@ -272,9 +278,7 @@ def _touch(model, row_id: int, column: str, now: datetime) -> None:
 def user_for_login_session(key: str) -> tuple[User | None, str | None]:
     """The user of a live login session (Flask-Login's user loader), or None and why the
     session ended ("idle", "expired") when it just did."""
-    login_session = db.session.scalar(
-        db.select(LoginSession).where(LoginSession.key == key, LoginSession.ended_at.is_(None))
-    )
+    login_session = db.session.scalar(LIVE_LOGIN_SESSION, {"key": key})
     if login_session is None or not login_session.user.is_active:
         return None, None
     now = utcnow()

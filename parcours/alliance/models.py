@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Text, UniqueConstraint, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship, selectinload
 
 from parcours.core.models import CreatedAtMixin, UTCDateTime
 from parcours.extensions import db
@@ -128,6 +128,43 @@ def latest_version(parcours_id: int) -> ObjectiveVersion | None:
         .order_by(ObjectiveVersion.number.desc())
         .limit(1)
     )
+
+
+def latest_and_in_force(
+    parcours_id: int,
+) -> tuple[ObjectiveVersion | None, ObjectiveVersion | None]:
+    """The latest version and the one in force (the latest agreed, maybe the same), with
+    their approvals, in one query. The members they name are read from the session's
+    members (the page has loaded the current ones): one more query only for an author who
+    has left."""
+    versions = ObjectiveVersion.__table__
+    newest = select(func.max(versions.c.number)).where(versions.c.parcours_id == parcours_id)
+    agreed = newest.where(versions.c.agreed_at.is_not(None))
+    rows = (
+        db.session.scalars(
+            select(ObjectiveVersion)
+            .where(
+                ObjectiveVersion.parcours_id == parcours_id,
+                ObjectiveVersion.number.in_([newest.scalar_subquery(), agreed.scalar_subquery()]),
+            )
+            .options(
+                # The members are read from the session (the page loaded the current ones).
+                lazyload(ObjectiveVersion.author),
+                lazyload(ObjectiveVersion.on_behalf_of),
+                joinedload(ObjectiveVersion.approvals).options(
+                    lazyload(Approval.member), lazyload(Approval.version)
+                ),
+            )
+            .order_by(ObjectiveVersion.number.desc())
+        )
+        .unique()
+        .all()
+    )
+    if not rows:
+        return None, None
+    latest = rows[0]
+    in_force = next((v for v in rows if v.agreed_at is not None), None)
+    return latest, in_force
 
 
 def version_in_force(parcours_id: int) -> ObjectiveVersion | None:

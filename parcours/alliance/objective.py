@@ -9,10 +9,9 @@ from parcours.alliance.models import (
     Approval,
     Disagreement,
     ObjectiveVersion,
-    latest_version,
+    latest_and_in_force,
     objective_versions,
     open_disagreements,
-    version_in_force,
 )
 from parcours.plans.models import Member
 
@@ -38,15 +37,21 @@ class Objective:
         return self.agreement is not None and member in self.agreement.approved
 
 
-def load_objective(parcours_id: int, members: list[Member], history: bool = False) -> Objective:
-    """The objective of a parcours (a query or two); with `history`, every version too."""
-    latest = latest_version(parcours_id)
+def load_objective(
+    parcours_id: int,
+    members: list[Member],
+    history: bool = False,
+    disagreements: bool = True,
+) -> Objective:
+    """The objective of a parcours, as the current `members` see it (one query, and one for
+    the open disagreements); with `history`, every version too."""
+    latest, in_force = latest_and_in_force(parcours_id)
     if latest is None:
         return Objective(None, None, None)
-    in_force = latest if latest.agreed_at is not None else version_in_force(parcours_id)
     agreement = agreement_for((a.member_id for a in latest.approvals), members)
     versions = tuple(objective_versions(parcours_id)) if history else ()
-    return Objective(latest, in_force, agreement, versions, tuple(open_disagreements(latest)))
+    said = tuple(open_disagreements(latest)) if disagreements else ()
+    return Objective(latest, in_force, agreement, versions, said)
 
 
 def approval_message(approval: Approval) -> str:

@@ -13,7 +13,7 @@ from parcours.alliance.models import current_voices, voice_of
 from parcours.alliance.objective import approval_message, load_objective
 from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.views import flash_error, flash_success, perform, place_error
-from parcours.plans.access import current_member
+from parcours.plans.access import current_member, current_member_among
 from parcours.plans.operations import current_members, member_of
 
 bp = Blueprint("alliance", __name__)
@@ -32,12 +32,13 @@ def rebase(form, current) -> None:
 @login_required
 def voices(parcours_id: int):
     """Every member's point of view side by side, the person's first."""
-    member = current_member(parcours_id, reading="voices")
+    members = current_members(parcours_id)
+    member = current_member_among(parcours_id, members, reading="voices")
     return render_template(
         "alliance/voices.html",
         member=member,
         parcours=member.parcours,
-        members=current_members(parcours_id),
+        members=members,
         voices=current_voices(parcours_id),
     )
 
@@ -83,8 +84,8 @@ def edit_voice(parcours_id: int, member_id: int):
 @login_required
 def objective(parcours_id: int):
     """The objective in force, the latest version, and who approved it."""
-    member = current_member(parcours_id, reading="objective")
     members = current_members(parcours_id)
+    member = current_member_among(parcours_id, members, reading="objective")
     state = load_objective(parcours_id, members)
     previous = None
     if state.latest and state.in_force and state.in_force is not state.latest:
@@ -185,8 +186,8 @@ def disagree(parcours_id: int, number: int):
 @login_required
 def history(parcours_id: int):
     """Every version of the objective and what changed from the previous one."""
-    member = current_member(parcours_id, reading="objective")
     members = current_members(parcours_id)
+    member = current_member_among(parcours_id, members, reading="objective")
     state = load_objective(parcours_id, members, history=True)
     changes = []
     previous = None

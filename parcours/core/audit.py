@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, insert
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parcours.core.models import EnumType, UTCDateTime, utcnow
@@ -124,4 +124,4 @@ def record_reads(parcours_ids: list[int], user, event: str, detail: str | None =
         for pid in dict.fromkeys(parcours_ids)
     ]
     if rows:
-        after_response(lambda: db.session.execute(insert(AccessLogEntry), rows))
+        after_response(lambda: db.session.execute(AccessLogEntry.__table__.insert(), rows))

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask_babel import Babel, Domain, get_locale
 from flask_login import current_user
 
 LANGUAGE_COOKIE = "lang"
@@ -38,7 +38,41 @@ def language_context() -> dict:
     return {"current_locale": str(get_locale()), "language_names": LANGUAGE_NAMES}
 
 
+class PageDomain(Domain):
+    """Flask-Babel's domain, with the catalogue of the request's language looked up once per
+    request: a page asks for it for every sentence it writes, in Python and in templates.
+    `force_locale` sets another locale object, so a document in another language gets its
+    own."""
+
+    def get_translations(self):
+        if not has_app_context():
+            return super().get_translations()
+        locale = get_locale()
+        kept = g.get("parcours_translations")
+        if kept is not None and kept[0] is locale:
+            return kept[1]
+        translations = super().get_translations()
+        g.parcours_translations = (locale, translations)
+        return translations
+
+
+PAGE_DOMAIN = PageDomain()
+
+
+def page_translations():
+    """The current request's catalogue (see PageDomain)."""
+    return PAGE_DOMAIN.get_translations()
+
+
 def init_i18n(app: Flask, babel: Babel, packages: tuple[str, ...]) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories(app, packages))
     babel.init_app(app, locale_selector=select_locale)
+    babel.domain_instance = PAGE_DOMAIN
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+    )
     app.context_processor(language_context)

@@ -45,6 +45,12 @@ def takes_write_lock() -> bool:
     return request.method not in READ_ONLY_METHODS or g.get("parcours_writing", False)
 
 
+def logs_reads_only() -> bool:
+    """Whether the transaction beginning now only writes what the request read (the access
+    log, the caseload snapshots): the request's own changes are already committed."""
+    return has_request_context() and g.get("parcours_writing", False)
+
+
 def finish_request(response: Response) -> Response:
     """Commit the request's changes (or roll them back), then run the writes left for later."""
     if response.status_code >= 400 or g.pop("parcours_refused", False):

@@ -22,8 +22,8 @@ from parcours.means.models import (
 )
 from parcours.means.operations import commitment_of, keep_commitment, means_of, take_stance
 from parcours.overview.summary import summaries_for
-from parcours.plans.access import current_member
-from parcours.plans.operations import current_members
+from parcours.plans.access import current_member, current_member_among
+from parcours.plans.operations import current_members, current_of, members_ever
 
 bp = Blueprint("easyread", __name__, url_prefix="/easy")
 
@@ -128,8 +128,8 @@ def answer(parcours_id: int, question: str):
 @login_required
 def objective(parcours_id: int):
     """Our goal: what it says, who said yes, and my answer."""
-    member = current_member(parcours_id, reading="objective")
     members = current_members(parcours_id)
+    member = current_member_among(parcours_id, members, reading="objective")
     return render_template(
         "easyread/objective.html",
         member=member,
@@ -171,8 +171,9 @@ def not_yet(parcours_id: int, number: int):
 @login_required
 def means(parcours_id: int):
     """The ideas to reach the goal, and what I think of each."""
-    member = current_member(parcours_id, reading="means")
-    table = negotiation_table(parcours_id, current_members(parcours_id))
+    members = current_of(members_ever(parcours_id))  # the proposals name the others
+    member = current_member_among(parcours_id, members, reading="means")
+    table = negotiation_table(parcours_id, members)
     return render_template(
         "easyread/means.html",
         member=member,
@@ -220,7 +221,8 @@ def idea(parcours_id: int, means_id: int):
 @login_required
 def commitments(parcours_id: int):
     """What I said I would do, and what the others said they would do."""
-    member = current_member(parcours_id, reading="commitments")
+    everyone = members_ever(parcours_id)  # the commitments name them
+    member = current_member_among(parcours_id, everyone, reading="commitments")
     every = parcours_commitments(parcours_id)
     return render_template(
         "easyread/commitments.html",

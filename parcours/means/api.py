@@ -33,8 +33,8 @@ from parcours.means.schemas import (
     StanceInputSchema,
     StanceSchema,
 )
-from parcours.plans.access import current_member
-from parcours.plans.operations import current_members, member_of
+from parcours.plans.access import current_member, current_member_among
+from parcours.plans.operations import current_of, member_of, members_ever
 
 
 def _optional_member(parcours_id: int, member_id: int | None):
@@ -45,8 +45,9 @@ def _optional_member(parcours_id: int, member_id: int | None):
 @documented(responses={200: NegotiationTableSchema})
 def list_means(parcours_id: int):
     """The negotiation table: every proposal with each current member's current stance."""
-    current_member(parcours_id, reading="means")
-    table = negotiation_table(parcours_id, current_members(parcours_id))
+    members = current_of(members_ever(parcours_id))  # the proposals name the others
+    current_member_among(parcours_id, members, reading="means")
+    table = negotiation_table(parcours_id, members)
     rows = [
         Merged(
             means,
@@ -124,13 +125,14 @@ def post_decision(parcours_id: int, means_id: int):
 @documented(responses={200: CommitmentListSchema})
 def list_commitments(parcours_id: int):
     """Every commitment of the plan (overdue ones say so) and each member's record."""
-    member = current_member(parcours_id, reading="commitments")
+    everyone = members_ever(parcours_id)  # the commitments name them
+    member = current_member_among(parcours_id, everyone, reading="commitments")
     rows = parcours_commitments(parcours_id)
     return CommitmentListSchema().dump(
         {
             "commitments": rows,
             "mine": [c.id for c in rows if c.member_id == member.id],
-            "members": trust_by_member(rows, current_members(parcours_id)),
+            "members": trust_by_member(rows, current_of(everyone)),
         }
     )
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, func, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, bindparam, func, select
+from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship, selectinload
 
 from parcours.core.audit import EVENTS
 from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, local_date, today
@@ -363,24 +363,38 @@ class NegotiationTable:
         self._divergent = {means_id for means_id, seen in values.items() if len(seen) > 1}
 
 
+# Built once, for the negotiation table.
+PROPOSALS = (
+    select(Means)
+    .where(Means.parcours_id == bindparam("parcours_id"))
+    .options(lazyload(Means.author), lazyload(Means.on_behalf_of))
+    .order_by(Means.id)
+)
+CURRENT_STANCES = (
+    select(Stance)
+    .where(
+        Stance.id.in_(
+            select(func.max(Stance.id))
+            .join(Means, Stance.means_id == Means.id)
+            .where(Means.parcours_id == bindparam("parcours_id"))
+            .group_by(Stance.means_id, Stance.member_id)
+        )
+    )
+    .options(lazyload(Stance.member), lazyload(Stance.author))
+)
+
+
 def negotiation_table(parcours_id: int, members: list[Member]) -> NegotiationTable:
     """Every proposal of the parcours with every current member's current stance.
 
-    A fixed number of queries, however many proposals and members (the caller passes the
-    current members, already loaded).
+    Two queries, however many proposals and members. The caller passes the current members
+    and has loaded every member the plan has had (`members_ever`): the authors are read from
+    the session, not joined again.
     """
-    proposals = list(
-        db.session.scalars(select(Means).where(Means.parcours_id == parcours_id).order_by(Means.id))
-    )
+    proposals = list(db.session.scalars(PROPOSALS, {"parcours_id": parcours_id}))
     cells: dict[tuple[int, int], Stance] = {}
     if proposals:
-        latest = (
-            select(func.max(Stance.id))
-            .join(Means, Stance.means_id == Means.id)
-            .where(Means.parcours_id == parcours_id)
-            .group_by(Stance.means_id, Stance.member_id)
-        )
-        for stance in db.session.scalars(select(Stance).where(Stance.id.in_(latest))):
+        for stance in db.session.scalars(CURRENT_STANCES, {"parcours_id": parcours_id}):
             cells[(stance.means_id, stance.member_id)] = stance
     return NegotiationTable(proposals, stance_columns(members), cells)
 
@@ -426,16 +440,25 @@ def adopted_means(parcours_id: int) -> list[Means]:
     )
 
 
-def parcours_commitments(parcours_id: int) -> list[Commitment]:
-    """Every commitment of the parcours, soonest due first, with its means."""
-    return list(
-        db.session.scalars(
-            select(Commitment)
-            .where(Commitment.parcours_id == parcours_id)
-            .options(joinedload(Commitment.means))
-            .order_by(Commitment.due_on, Commitment.id)
-        )
+# Built once. The members a commitment names are read from the session: the pages load
+# every member the plan has had first (`members_ever`), so none is asked for again.
+PARCOURS_COMMITMENTS = (
+    select(Commitment)
+    .where(Commitment.parcours_id == bindparam("parcours_id"))
+    .options(
+        lazyload(Commitment.member),
+        lazyload(Commitment.kept_by),
+        lazyload(Commitment.created_by),
+        joinedload(Commitment.means).options(lazyload(Means.author), lazyload(Means.on_behalf_of)),
     )
+    .order_by(Commitment.due_on, Commitment.id)
+)
+
+
+def parcours_commitments(parcours_id: int) -> list[Commitment]:
+    """Every commitment of the parcours, soonest due first, with its means (one query; their
+    members are those the page loaded)."""
+    return list(db.session.scalars(PARCOURS_COMMITMENTS, {"parcours_id": parcours_id}))
 
 
 def user_commitments(user_id: int) -> list[Commitment]:

@@ -34,10 +34,10 @@ from parcours.means.models import (
     trust_by_member,
     user_commitments,
 )
-from parcours.plans.access import current_member
+from parcours.plans.access import current_member, current_member_among
 from parcours.plans.easy_read import easy_read_on
 from parcours.plans.models import Member
-from parcours.plans.operations import current_members
+from parcours.plans.operations import current_members, current_of, members_ever
 
 bp = Blueprint("means", __name__)
 
@@ -61,8 +61,8 @@ def _member_by_id(members: list[Member], member_id: int | None) -> Member | None
 @login_required
 def index(parcours_id: int):
     """The negotiation table: proposals as rows, members as columns, the person first."""
-    member = current_member(parcours_id, reading="means")
-    members = current_members(parcours_id)
+    members = current_of(members_ever(parcours_id))  # the proposals name the others
+    member = current_member_among(parcours_id, members, reading="means")
     return render_template(
         "means/index.html",
         member=member,
@@ -344,8 +344,9 @@ def keep_commitment(parcours_id: int, commitment_id: int):
 @login_required
 def commitments(parcours_id: int):
     """Every commitment of the plan, each member's record, and mine."""
-    member = current_member(parcours_id, reading="commitments")
-    members = current_members(parcours_id)
+    everyone = members_ever(parcours_id)  # the commitments name them
+    members = current_of(everyone)
+    member = current_member_among(parcours_id, members, reading="commitments")
     rows = parcours_commitments(parcours_id)
     return render_template(
         "means/commitments.html",

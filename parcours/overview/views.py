@@ -5,13 +5,13 @@ from flask_login import current_user, login_required
 
 from parcours.alliance.objective import load_objective
 from parcours.core.models import today
-from parcours.means.models import means_by_status, parcours_commitments
+from parcours.means.models import means_by_status
 from parcours.overview.summary import summaries_for
-from parcours.plans.access import current_member
+from parcours.plans.access import current_member_among
 from parcours.plans.easy_read import easy_read_on
 from parcours.plans.operations import current_members
 from parcours.timeline.checks import compute_flags
-from parcours.timeline.inputs import load_timelines
+from parcours.timeline.inputs import NO_APPROVERS, approvers_among, load_timelines
 from parcours.timeline.messages import KIND_LABELS, describe
 
 bp = Blueprint("overview", __name__)
@@ -31,12 +31,19 @@ def home():
 @login_required
 def parcours(parcours_id: int):
     """A parcours at a glance: the objective, the members, what to do next."""
-    member = current_member(parcours_id, reading="parcours")
     members = current_members(parcours_id)
-    objective = load_objective(parcours_id, members)
-    timeline = load_timelines([parcours_id], today())[parcours_id]
+    member = current_member_among(parcours_id, members, reading="parcours")
+    objective = load_objective(parcours_id, members, disagreements=False)
+    in_force = objective.in_force
+    approvers = (
+        approvers_among((a.member_id for a in in_force.approvals), members)
+        if in_force
+        else NO_APPROVERS
+    )
+    timeline = load_timelines(
+        [parcours_id], today(), parcours=[member.parcours], approvers={parcours_id: approvers}
+    )[parcours_id]
     flags = compute_flags(timeline.input)
-    commitments = [c for c in parcours_commitments(parcours_id) if c.member_id == member.id]
     return render_template(
         "overview/parcours.html",
         member=member,
@@ -49,6 +56,8 @@ def parcours(parcours_id: int):
             for flag in flags
         ],
         means_by_status=means_by_status(parcours_id),
-        my_commitments=[c for c in commitments if not c.is_kept],
+        my_commitments=[
+            c for c in timeline.input.commitments if c.member_id == member.id and not c.kept
+        ],
         today=today(),
     )

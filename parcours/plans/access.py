@@ -1,5 +1,7 @@
 """Who may see a parcours: its current members only. Everyone else gets a 404."""
 
+from collections.abc import Iterable
+
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -33,6 +35,30 @@ def current_member(
     if member is None:
         # The security log notes who asked (not which plan: nothing of a plan goes there).
         record_security_event("access.denied", user_id=current_user.id)
+        raise not_found()
+    if reading:
+        record_reads([parcours_id], current_user, reading, detail)
+    return member
+
+
+def current_member_among(
+    parcours_id: int,
+    members: Iterable[Member],
+    reading: str | None = None,
+    detail: str | None = None,
+) -> Member:
+    """The signed-in user's membership picked from the parcours' members already loaded for
+    the page (current ones, or every one ever), or the same 404 as `current_member`; a page
+    that needs the members anyway spares the query of its own membership."""
+    member = next(
+        (
+            m
+            for m in members
+            if m.parcours_id == parcours_id and m.user_id == current_user.id and m.is_current
+        ),
+        None,
+    )
+    if member is None:
         raise not_found()
     if reading:
         record_reads([parcours_id], current_user, reading, detail)

@@ -1,12 +1,13 @@
 """Parcours operations: create a parcours, invite, join, leave, designate the pilot."""
 
 import secrets
+from collections.abc import Iterable
 from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from parcours.accounts.models import User, hash_secret
 from parcours.accounts.operations import check_email, get_or_create_organisation
@@ -213,13 +214,24 @@ def accept_invitation(token: str, user: User) -> Member:
     return member
 
 
+ROLE_ORDER = {Role.person: 0, Role.family: 1, Role.professional: 2}
+# Built once: nearly every page of a plan asks it.
+CURRENT_MEMBERS = select(Member).where(
+    Member.parcours_id == bindparam("parcours_id"), Member.left_at.is_(None)
+)
+
+
 def current_members(parcours_id: int) -> list[Member]:
     """The current members, the person first, then family, then professionals."""
-    order = {Role.person: 0, Role.family: 1, Role.professional: 2}
-    members = db.session.scalars(
-        select(Member).where(Member.parcours_id == parcours_id, Member.left_at.is_(None))
-    ).all()
-    return sorted(members, key=lambda m: (order[m.role], m.user.name.casefold(), m.id))
+    return current_of(db.session.scalars(CURRENT_MEMBERS, {"parcours_id": parcours_id}))
+
+
+def current_of(members: Iterable[Member]) -> list[Member]:
+    """The current ones among `members`, the person first, then family, then professionals."""
+    return sorted(
+        (m for m in members if m.is_current),
+        key=lambda m: (ROLE_ORDER[m.role], m.user.name.casefold(), m.id),
+    )
 
 
 def members_ever(parcours_id: int) -> list[Member]:

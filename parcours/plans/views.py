@@ -17,7 +17,7 @@ from parcours.core.views import flash_error, flash_success, perform, place_error
 from parcours.extensions import db
 from parcours.plans import operations
 from parcours.plans.access import current_member
-from parcours.plans.easy_read import easy_read_context
+from parcours.plans.easy_read import easy_read_context, forget_easy_read_default
 from parcours.plans.forms import (
     CloseForm,
     InvitationForm,
@@ -48,6 +48,7 @@ def create():
         except DomainError as error:
             place_error(error, form, {}, default="person_name")
         else:
+            forget_easy_read_default()
             flash_success(_("The plan is created. Invite the people who share it."))
             return redirect(url_for("plans.members", parcours_id=member.parcours_id))
     status = 422 if form.is_submitted() else 200
@@ -159,6 +160,7 @@ def leave(parcours_id: int):
     except DomainError as error:
         flash_error(error.message)
         return redirect(url_for("plans.members", parcours_id=parcours_id))
+    forget_easy_read_default()
     flash_success(_("You have left the plan of %(name)s.", name=member.parcours.person_name))
     return redirect(url_for("overview.home"))
 
@@ -225,6 +227,7 @@ def accept(token: str):
         return render_template(
             "plans/invitation.html", invitation=None, token=token, form=form, error=error
         ), error.status
+    forget_easy_read_default()
     flash_success(_("Welcome to the plan of %(name)s.", name=member.parcours.person_name))
     return redirect(url_for("overview.parcours", parcours_id=member.parcours_id))
 

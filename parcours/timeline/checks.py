@@ -87,6 +87,11 @@ class CommitmentData:
     member_name: str
     due_on: date
     kept: bool
+    member_id: int | None = None
+
+    def is_overdue(self, on: date) -> bool:
+        """Past its due day and not kept."""
+        return not self.kept and self.due_on < on
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ queries whatever the number of parcours, episodes and hand-offs.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from parcours.accounts.models import Organisation
 from parcours.alliance.models import Approval, ObjectiveVersion
@@ -20,18 +20,18 @@ from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
 from parcours.timeline.checks import (
+    HANDOFF_DECLINED,
     EpisodeData,
     Flag,
     HandoffData,
     TimelineInput,
     compute_flags,
 )
-from parcours.timeline.means_inputs import means_flag_inputs
+from parcours.timeline.means_inputs import MeansFlagInputs, means_flag_inputs
 from parcours.timeline.models import (
     Episode,
     EpisodeKind,
     Handoff,
-    HandoffStatus,
     check_day,
     display_label,
     receiving_label,
@@ -70,28 +70,69 @@ class ObjectiveApprovers:
 NO_APPROVERS = ObjectiveApprovers(frozenset(), False)
 
 
+_IN_FORCE = (
+    select(ObjectiveVersion.parcours_id, func.max(ObjectiveVersion.number).label("number"))
+    .where(
+        ObjectiveVersion.parcours_id.in_(bindparam("ids", expanding=True)),
+        ObjectiveVersion.agreed_at.is_not(None),
+    )
+    .group_by(ObjectiveVersion.parcours_id)
+    .subquery()
+)
+# Statements built once (every page of a plan asks them); the parcours ids are bound.
+APPROVERS = (
+    select(ObjectiveVersion.parcours_id, Member.role, Member.organisation_id)
+    .join(
+        _IN_FORCE,
+        (_IN_FORCE.c.parcours_id == ObjectiveVersion.parcours_id)
+        & (_IN_FORCE.c.number == ObjectiveVersion.number),
+    )
+    .join(Approval, Approval.version_id == ObjectiveVersion.id)
+    .join(Member, Member.id == Approval.member_id)
+    .where(Member.left_at.is_(None))
+)
+PARCOURS = select(
+    Parcours.id, Parcours.person_name, Parcours.tolerance_days, Parcours.closed_on
+).where(Parcours.id.in_(bindparam("ids", expanding=True)))
+EPISODES = (
+    select(
+        Episode.id,
+        Episode.parcours_id,
+        Episode.kind,
+        Episode.label,
+        Episode.start_date,
+        Episode.end_date,
+        Episode.organisation_id,
+        Organisation.name,
+    )
+    .outerjoin(Organisation, Organisation.id == Episode.organisation_id)
+    .where(Episode.parcours_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Episode.start_date, Episode.id)
+)
+HANDOFFS = (
+    select(
+        Handoff.id,
+        Handoff.parcours_id,
+        Handoff.from_episode_id,
+        Handoff.to_episode_id,
+        Handoff.receiving_organisation_id,
+        Organisation.name,
+        Handoff.to_person_and_family,
+        Handoff.status,
+        Handoff.proposed_on,
+        Handoff.person_involved,
+        Handoff.services_in_contact,
+        (func.length(func.trim(Handoff.meaning_note)) > 0).label("has_note"),
+    )
+    .outerjoin(Organisation, Organisation.id == Handoff.receiving_organisation_id)
+    .where(Handoff.parcours_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Handoff.proposed_on, Handoff.id)
+)
+
+
 def objective_approvers(parcours_ids: Sequence[int]) -> dict[int, ObjectiveApprovers]:
     """For each parcours with an objective in force, who approved it (one query)."""
-    in_force = (
-        select(ObjectiveVersion.parcours_id, func.max(ObjectiveVersion.number).label("number"))
-        .where(
-            ObjectiveVersion.parcours_id.in_(parcours_ids),
-            ObjectiveVersion.agreed_at.is_not(None),
-        )
-        .group_by(ObjectiveVersion.parcours_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(ObjectiveVersion.parcours_id, Member.role, Member.organisation_id)
-        .join(
-            in_force,
-            (in_force.c.parcours_id == ObjectiveVersion.parcours_id)
-            & (in_force.c.number == ObjectiveVersion.number),
-        )
-        .join(Approval, Approval.version_id == ObjectiveVersion.id)
-        .join(Member, Member.id == Approval.member_id)
-        .where(Member.left_at.is_(None))
-    )
+    rows = db.session.execute(APPROVERS, {"ids": list(parcours_ids)})
     organisations: dict[int, set[int]] = defaultdict(set)
     person_or_family: set[int] = set()
     for parcours_id, role, organisation_id in rows:
@@ -107,70 +148,52 @@ def objective_approvers(parcours_ids: Sequence[int]) -> dict[int, ObjectiveAppro
     }
 
 
+def approvers_among(approver_ids: Iterable[int], members: Iterable[Member]) -> ObjectiveApprovers:
+    """Who approved the objective in force, from its approvals and the current members
+    already loaded (no query): the same answer as `objective_approvers`."""
+    approved = set(approver_ids)
+    mine = [m for m in members if m.id in approved and m.is_current]
+    return ObjectiveApprovers(
+        frozenset(m.organisation_id for m in mine if m.organisation_id is not None),
+        any(m.role in (Role.person, Role.family) for m in mine),
+    )
+
+
 def approvers_of(parcours_id: int) -> ObjectiveApprovers:
     """Who approved the objective in force of one parcours (one query)."""
     return objective_approvers([parcours_id]).get(parcours_id, NO_APPROVERS)
 
 
-def load_timelines(parcours_ids: Sequence[int], on: date) -> dict[int, ParcoursTimeline]:
-    """The checks' input for each parcours, in a constant number of queries."""
+def load_timelines(
+    parcours_ids: Sequence[int],
+    on: date,
+    *,
+    parcours: Sequence[Parcours] = (),
+    approvers: dict[int, ObjectiveApprovers] | None = None,
+) -> dict[int, ParcoursTimeline]:
+    """The checks' input for each parcours, in a constant number of queries (fewer when the
+    page has already loaded the `parcours` or who approved their objective)."""
     ids = list(dict.fromkeys(parcours_ids))
     if not ids:
         return {}
-    parcours_rows = db.session.execute(
-        select(
-            Parcours.id, Parcours.person_name, Parcours.tolerance_days, Parcours.closed_on
-        ).where(Parcours.id.in_(ids))
-    ).all()
+    if parcours:
+        parcours_rows = [(p.id, p.person_name, p.tolerance_days, p.closed_on) for p in parcours]
+    else:
+        parcours_rows = db.session.execute(PARCOURS, {"ids": ids}).all()
 
     episodes: dict[int, list[EpisodeData]] = defaultdict(list)
     episode_info: dict[int, tuple[int | None, bool, str]] = {}
-    current: dict[int, list[str]] = defaultdict(list)
-    episode_rows = db.session.execute(
-        select(
-            Episode.id,
-            Episode.parcours_id,
-            Episode.kind,
-            Episode.label,
-            Episode.start_date,
-            Episode.end_date,
-            Episode.organisation_id,
-            Organisation.name,
-        )
-        .outerjoin(Organisation, Organisation.id == Episode.organisation_id)
-        .where(Episode.parcours_id.in_(ids))
-        .order_by(Episode.start_date, Episode.id)
-    )
+    episode_rows = db.session.execute(EPISODES, {"ids": ids})
     for eid, pid, kind, label, start, end, organisation_id, organisation_name in episode_rows:
         is_pause = kind is EpisodeKind.pause
         name = display_label(label, organisation_name)
         episodes[pid].append(EpisodeData(eid, name, start, end, is_pause))
         episode_info[eid] = (organisation_id, is_pause, name)
-        if not is_pause and start <= on and (end is None or end >= on):
-            current[pid].append(name)
 
-    approvers = objective_approvers(ids)
+    if approvers is None:
+        approvers = objective_approvers(ids)
     handoffs: dict[int, list[HandoffData]] = defaultdict(list)
-    last_handoff: dict[int, date] = {}
-    handoff_rows = db.session.execute(
-        select(
-            Handoff.id,
-            Handoff.parcours_id,
-            Handoff.from_episode_id,
-            Handoff.to_episode_id,
-            Handoff.receiving_organisation_id,
-            Organisation.name,
-            Handoff.to_person_and_family,
-            Handoff.status,
-            Handoff.proposed_on,
-            Handoff.person_involved,
-            Handoff.services_in_contact,
-            (func.length(func.trim(Handoff.meaning_note)) > 0).label("has_note"),
-        )
-        .outerjoin(Organisation, Organisation.id == Handoff.receiving_organisation_id)
-        .where(Handoff.parcours_id.in_(ids))
-        .order_by(Handoff.proposed_on, Handoff.id)
-    )
+    handoff_rows = db.session.execute(HANDOFFS, {"ids": ids})
     for row in handoff_rows:
         (hid, pid, from_id, to_id, org_id, org_name, to_people, status, proposed_on) = row[:9]
         to_episode = episode_info.get(to_id) if to_id is not None else None
@@ -197,28 +220,65 @@ def load_timelines(parcours_ids: Sequence[int], on: date) -> dict[int, ParcoursT
                 services_in_contact=bool(row.services_in_contact),
             )
         )
-        if status is not HandoffStatus.declined:
-            last_handoff[pid] = max(proposed_on, last_handoff.get(pid, proposed_on))
 
     means = means_flag_inputs(ids)
-    timelines = {}
-    for pid, person_name, tolerance_days, closed_on in parcours_rows:
-        extra = means.get(pid)
-        timelines[pid] = ParcoursTimeline(
-            TimelineInput(
-                person_name=person_name,
-                today=on,
-                closed_on=closed_on,
-                tolerance_days=tolerance_days,
-                episodes=tuple(episodes[pid]),
-                handoffs=tuple(handoffs[pid]),
-                adopted_without_person=extra.adopted_without_person if extra else (),
-                commitments=extra.commitments if extra else (),
-            ),
-            current_services=tuple(current[pid]),
-            last_handoff_on=last_handoff.get(pid),
-        )
-    return timelines
+    return {
+        row[0]: _assemble(row, episodes[row[0]], handoffs[row[0]], means.get(row[0]), on)
+        for row in parcours_rows
+    }
+
+
+def timeline_from(
+    parcours: Parcours,
+    episodes: Sequence[Episode],
+    handoffs: Sequence[Handoff],
+    on: date,
+    approvers: ObjectiveApprovers,
+) -> ParcoursTimeline:
+    """The checks' input of one parcours from the episodes and hand-offs a page has loaded
+    (as objects, with their episodes linked): only the means are read."""
+    row = (parcours.id, parcours.person_name, parcours.tolerance_days, parcours.closed_on)
+    return _assemble(
+        row,
+        [
+            EpisodeData(e.id, e.display_label, e.start_date, e.end_date, e.is_pause)
+            for e in episodes
+        ],
+        [handoff_data(h, approvers) for h in handoffs],
+        means_flag_inputs([parcours.id]).get(parcours.id),
+        on,
+    )
+
+
+def _assemble(
+    parcours_row: tuple,
+    episodes: Sequence[EpisodeData],
+    handoffs: Sequence[HandoffData],
+    means: MeansFlagInputs | None,
+    on: date,
+) -> ParcoursTimeline:
+    """One parcours' input to the checks, with the services accompanying the person on `on`
+    and the day of the latest hand-off not declined."""
+    _pid, person_name, tolerance_days, closed_on = parcours_row
+    made = [h.proposed_on for h in handoffs if h.status != HANDOFF_DECLINED]
+    return ParcoursTimeline(
+        TimelineInput(
+            person_name=person_name,
+            today=on,
+            closed_on=closed_on,
+            tolerance_days=tolerance_days,
+            episodes=tuple(episodes),
+            handoffs=tuple(handoffs),
+            adopted_without_person=means.adopted_without_person if means else (),
+            commitments=means.commitments if means else (),
+        ),
+        current_services=tuple(
+            e.label
+            for e in episodes
+            if not e.is_pause and e.start <= on and (e.end is None or e.end >= on)
+        ),
+        last_handoff_on=max(made, default=None),
+    )
 
 
 def flags_for(parcours_ids: Sequence[int], on: date | None = None) -> dict[int, list[Flag]]:

@@ -338,16 +338,17 @@ def episodes_of(parcours_id: int) -> list[Episode]:
     )
 
 
-def handoffs_of(parcours_id: int, episodes: list[Episode]) -> list[Handoff]:
-    """The hand-offs of a parcours with their history (two queries), linked to `episodes`."""
-    handoffs = list(
-        db.session.scalars(
-            select(Handoff)
-            .where(Handoff.parcours_id == parcours_id)
-            .options(selectinload(Handoff.events))
-            .order_by(Handoff.proposed_on, Handoff.id)
-        ).unique()
+def handoffs_of(parcours_id: int, episodes: list[Episode], history: bool = True) -> list[Handoff]:
+    """The hand-offs of a parcours linked to `episodes`, with their history (a second query)
+    unless `history` is False."""
+    query = (
+        select(Handoff)
+        .where(Handoff.parcours_id == parcours_id)
+        .order_by(Handoff.proposed_on, Handoff.id)
     )
+    if history:
+        query = query.options(selectinload(Handoff.events))
+    handoffs = list(db.session.scalars(query).unique())
     link_episodes(handoffs, episodes)
     return handoffs
 

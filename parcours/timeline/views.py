@@ -19,7 +19,7 @@ from parcours.core.names import shown_name
 from parcours.core.navigation import id_parameter, page_number
 from parcours.core.views import flash_error, flash_success, place_error
 from parcours.extensions import db
-from parcours.plans.access import current_member
+from parcours.plans.access import current_member, current_member_among
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import current_members, members_ever
 from parcours.timeline import operations
@@ -32,7 +32,7 @@ from parcours.timeline.forms import (
     HandoffForm,
     NewHandoffForm,
 )
-from parcours.timeline.inputs import approvers_of, as_of, handoff_data, load_timelines
+from parcours.timeline.inputs import approvers_of, as_of, handoff_data, timeline_from
 from parcours.timeline.messages import (
     BADGE_LETTERS,
     ELEMENT_LABELS,
@@ -72,11 +72,12 @@ LABELS = {
 @login_required
 def index(parcours_id: int):
     """The timeline: episodes and hand-offs on a time axis, the flags, and the same as tables."""
-    member = current_member(parcours_id, reading="timeline")
+    members = members_ever(parcours_id)
+    member = current_member_among(parcours_id, members, reading="timeline")
     on = as_of(request.args.get("today"))
     episodes = episodes_of(parcours_id)
-    handoffs = handoffs_of(parcours_id, episodes)
-    timeline = load_timelines([parcours_id], on)[parcours_id]
+    handoffs = handoffs_of(parcours_id, episodes, history=False)
+    timeline = timeline_from(member.parcours, episodes, handoffs, on, approvers_of(parcours_id))
     flags = compute_flags(timeline.input)
     person_name = member.parcours.person_name
     return render_template(
@@ -95,7 +96,7 @@ def index(parcours_id: int):
         flags=[
             (f, describe(f, person_name), next_step(f), _flag_link(parcours_id, f)) for f in flags
         ],
-        referents={m.id: m for m in members_ever(parcours_id)},
+        referents={m.id: m for m in members},
         relais_phrases=_relais_phrases(),
         **LABELS,
     )

@@ -266,6 +266,7 @@ def test_objective_page_query_count_does_not_grow(client, make, sign_in, count_q
     sign_in(pro.user)
     propose(api, pro, 0)
     url = f"/parcours/{pro.parcours_id}/objective"
+    client.get(url)  # the first page of a session also asks who reads easy-read
     with count_queries() as few:
         client.get(url)
     for number in range(1, 5):

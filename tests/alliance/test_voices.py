@@ -150,6 +150,7 @@ def test_voice_page_query_count_does_not_grow(client, make, sign_in, count_queri
     pro = make.parcours()
     sign_in(pro.user)
     url = f"/parcours/{pro.parcours_id}/voices"
+    client.get(url)  # the first page of a session also asks who reads easy-read
     with count_queries() as few:
         client.get(url)
     for role in (Role.family, Role.family, Role.professional, Role.person):

@@ -64,6 +64,7 @@ def test_home_query_count_does_not_grow_with_parcours(client, make, sign_in, cou
     user = make.user(professional=True)
     sign_in(user)
     make.parcours(user)
+    client.get("/")  # the first page of a session also asks who reads easy-read
     with count_queries() as few:
         client.get("/")
     for _ in range(5):
@@ -180,6 +181,7 @@ def test_overview_query_count_does_not_grow(client, make, sign_in, app, count_qu
     members = mk.alliance()
     sign_in(members["professional"].user)
     url = f"/parcours/{members['professional'].parcours_id}"
+    client.get(url)  # the first page of a session also asks who reads easy-read
     with count_queries() as few:
         client.get(url)
     timeline = TimelineFactory(app)
