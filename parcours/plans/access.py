@@ -14,6 +14,9 @@ from parcours.plans.models import Member
 
 
 def not_found() -> NotFound:
+    """The 404 of a plan the user is not a member of; the security log notes who asked (not
+    which plan: nothing of a plan goes there)."""
+    record_security_event("access.denied", user_id=current_user.id)
     return NotFound(_("This plan does not exist, or you are not one of its members."))
 
 
@@ -33,8 +36,6 @@ def current_member(
         )
     )
     if member is None:
-        # The security log notes who asked (not which plan: nothing of a plan goes there).
-        record_security_event("access.denied", user_id=current_user.id)
         raise not_found()
     if reading:
         record_reads([parcours_id], current_user, reading, detail)
