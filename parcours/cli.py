@@ -79,8 +79,9 @@ def demo(reset: bool, yes: bool):
     logins = load_demo()
     db.session.commit()
     click.echo("Demo data loaded. Sign in with one of these accounts:")
+    width = max(len(password) for _, password, _ in logins)
     for login, password, who in logins:
-        click.echo(f"  {login:<28} {password:<16} {who}")
+        click.echo(f"  {login:<28} {password:<{width}}  {who}")
 
 
 def _holds_accounts() -> bool:
