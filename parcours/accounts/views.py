@@ -37,7 +37,7 @@ from parcours.core.i18n import LANGUAGE_COOKIE
 from parcours.core.models import utcnow
 from parcours.core.navigation import is_safe_target, next_target, page_number
 from parcours.core.security_log import EVENTS, SecurityEvent, record_security_event
-from parcours.core.views import flash_error, flash_success, place_error, qr_code
+from parcours.core.views import flash_error, flash_once, flash_success, place_error, qr_code
 from parcours.extensions import db, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -57,18 +57,17 @@ def load_user(key: str):
         g.login_session_ended = True
         if ended == "idle":
             minutes = int(current_app.config["SESSION_IDLE"].total_seconds() // 60)
-            flash(
+            flash_once(
                 ngettext(
                     "You were signed out after %(num)d minute without activity. Please sign "
                     "in again.",
                     "You were signed out after %(num)d minutes without activity. Please sign "
                     "in again.",
                     minutes,
-                ),
-                "info",
+                )
             )
         else:
-            flash(_("Your session has come to its end. Please sign in again."), "info")
+            flash_once(_("Your session has come to its end. Please sign in again."))
     return user
 
 
@@ -76,7 +75,7 @@ def load_user(key: str):
 def unauthorized():
     """Pages that need a signed-in user send visitors to the sign-in page, then back."""
     if not g.get("login_session_ended"):
-        flash(_("Please sign in to see this page."), "info")
+        flash_once(_("Please sign in to see this page."))
     return redirect(login_url("accounts.login", next_url=request.url))
 
 

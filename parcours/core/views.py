@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import segno
-from flask import Response, flash
+from flask import Response, flash, session
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
@@ -18,6 +18,14 @@ def flash_success(message: str) -> None:
 
 def flash_error(message: str) -> None:
     flash(message, "error")
+
+
+def flash_once(message: str, category: str = "info") -> None:
+    """Flash a message unless the same one already waits to be shown: a client that does not
+    follow redirects (a script, a prefetch) would otherwise grow the session cookie with each
+    request until the browser drops it."""
+    if (category, message) not in session.get("_flashes", []):
+        flash(message, category)
 
 
 def perform(action: Callable[[], Any], success: str | Callable[[Any], str]) -> bool:

@@ -360,3 +360,11 @@ class TestApiTokens:
         assert response.status_code == 429
         assert response.json["error"] == "too_many_attempts"
         assert int(response.headers["Retry-After"]) > 0
+
+
+def test_visits_that_do_not_follow_the_redirect_do_not_grow_the_session(client):
+    for _ in range(30):
+        assert client.get("/caseload").status_code == 302
+    with client.session_transaction() as session:
+        assert session["_flashes"] == [("info", "Please sign in to see this page.")]
+    assert client.get("/login").text.count("Please sign in to see this page.") == 1
