@@ -138,3 +138,60 @@ def test_a_page_renders_while_another_connection_holds_the_write_lock(app):
             select(AccessLogEntry.event).where(AccessLogEntry.parcours_id == pro.parcours_id)
         ).all()
     assert "timeline" in logged
+
+
+@pytest.mark.committing
+def test_pdf_downloads_and_writes_run_side_by_side(app):
+    """Several members download the printable plans while another saves the settings: no
+    answer fails (the audit found three 500 "database is locked" on SQLite), because a
+    download renders before any transaction that writes."""
+    make = Factory(app)
+    pro, _pages_unused = _pages(make)
+    pid = pro.parcours_id
+    answers = []
+
+    def signed_in():
+        client = english_client(app)
+        key = make.login_session(pro.user)
+        with client.session_transaction() as session:
+            session["_user_id"] = key
+        return client
+
+    clients = [signed_in() for _ in range(4)]
+
+    def download(client, url):
+        for _ in range(2):
+            answers.append((url, client.get(url).status_code))
+
+    def write(client):
+        for days in range(20, 26):
+            answers.append(
+                (
+                    "settings",
+                    client.post(
+                        f"/parcours/{pid}/settings", data={"tolerance_days": days}
+                    ).status_code,
+                )
+            )
+
+    threads = [
+        threading.Thread(target=download, args=(clients[0], f"/parcours/{pid}/plan.pdf")),
+        threading.Thread(target=download, args=(clients[1], f"/parcours/{pid}/plan-easy.pdf")),
+        threading.Thread(target=download, args=(clients[2], f"/parcours/{pid}/plan.pdf")),
+        threading.Thread(target=write, args=(clients[3],)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(set(answers)) == [
+        (f"/parcours/{pid}/plan-easy.pdf", 200),
+        (f"/parcours/{pid}/plan.pdf", 200),
+        ("settings", 302),
+    ]
+    assert len(answers) == 12
+    with app.app_context():
+        logged = db.session.scalars(
+            select(AccessLogEntry.event).where(AccessLogEntry.parcours_id == pid)
+        ).all()
+    assert logged.count("plan.pdf") == 4 and logged.count("plan.easy_pdf") == 2
