@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from parcours.plans.models import Role
+from tests.helpers import logs_a_read
 
 ROLES = ("person", "family", "professional")
 
@@ -196,11 +197,12 @@ def test_non_member(route, world, make, client, sign_in, api):
 def test_member(route, role, world, client, sign_in, api):
     member = world["members"][role]
     values = {**world["values"], "me": member.id}
-    response = call(api(member.user) if route.api else sign_in(member.user), route, values)
     expected = route.member_status
     if isinstance(expected, dict):
         expected = expected[role]
-    assert response.status_code == expected, response.text[:500]
+    with logs_a_read(member.parcours_id, route.method == "GET" and expected == 200):
+        response = call(api(member.user) if route.api else sign_in(member.user), route, values)
+        assert response.status_code == expected, response.text[:500]
 
 
 def matrix_paths():

@@ -37,6 +37,7 @@ EVENTS.update(
     {
         "plan.pdf": _l("printed the plan"),
         "plan.easy_pdf": _l("printed the easy-read plan"),
+        "documents": _l("opened the documents page"),
     }
 )
 

@@ -28,7 +28,7 @@ bp = Blueprint("exports", __name__)
 @login_required
 def index(parcours_id: int):
     """What a member can take away: the printable plan, the FHIR file, the CSV tables."""
-    member = current_member(parcours_id)
+    member = current_member(parcours_id, reading="documents")
     return render_template("exports/index.html", member=member, parcours=member.parcours)
 
 

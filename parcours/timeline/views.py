@@ -198,7 +198,7 @@ def _save_episode(member: Member, form: EpisodeForm, episode: Episode | None):
 @login_required
 def new_episode(parcours_id: int):
     """Record a service accompanying the person, or a pause they chose."""
-    member = current_member(parcours_id)
+    member = current_member(parcours_id, reading=None if request.method == "POST" else "timeline")
     form = _episode_form(member)
     if (done := _save_episode(member, form, None)) is not None:
         return done
@@ -214,7 +214,7 @@ def new_episode(parcours_id: int):
 @login_required
 def edit_episode(parcours_id: int, episode_id: int):
     """Correct an episode or record its end."""
-    member = current_member(parcours_id)
+    member = current_member(parcours_id, reading=None if request.method == "POST" else "timeline")
     episode = operations.episode_of(parcours_id, episode_id)
     form = _episode_form(member, episode)
     if (done := _save_episode(member, form, episode)) is not None:
@@ -315,7 +315,7 @@ def _handoff_form_page(member, form, handoff=None, status=200, conflict=None):
 @login_required
 def new_handoff(parcours_id: int):
     """Propose a hand-off, with what is known of the relais de sens."""
-    member = current_member(parcours_id)
+    member = current_member(parcours_id, reading=None if request.method == "POST" else "timeline")
     episodes = episodes_of(parcours_id)
     if not episodes:
         flash_error(_("Record the episode the hand-off starts from first."))
@@ -405,7 +405,7 @@ def handoff(parcours_id: int, handoff_id: int):
 @login_required
 def edit_handoff(parcours_id: int, handoff_id: int):
     """Change who takes over, or the relais-de-sens checklist."""
-    member = current_member(parcours_id)
+    member = current_member(parcours_id, reading=None if request.method == "POST" else "timeline")
     handoff = operations.handoff_of(parcours_id, handoff_id)
     if handoff.status is HandoffStatus.declined:
         flash_error(_("This hand-off was declined: propose a new one instead."))

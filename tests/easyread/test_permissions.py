@@ -3,6 +3,8 @@ the standard pages (the operations decide)."""
 
 import pytest
 
+from tests.helpers import logs_a_read
+
 # (method, path, form data, status for a member). Paths: {p} parcours, {n} objective version,
 # {means} an adopted proposal, {c} a commitment of the family member.
 ROUTES = [
@@ -57,4 +59,5 @@ def test_anonymous_and_non_members(world, client, sign_in, make, method, path, d
 def test_members(world, client, sign_in, role, method, path, data, status):
     members, values = world
     sign_in(members[role].user)
-    assert call(client, method, path, data, values).status_code == status
+    with logs_a_read(values["p"], method == "get" and status == 200 and "{p}" in path):
+        assert call(client, method, path, data, values).status_code == status

@@ -5,6 +5,7 @@ An export is a read: every current member may take one, and nobody else learns a
 
 import pytest
 
+from tests.helpers import logs_a_read
 from tests.test_permissions import Route, call
 
 ROUTES: list[Route] = [
@@ -47,5 +48,6 @@ def test_non_member(route, world, make, client, sign_in, api):
 def test_member(route, role, world, client, sign_in, api):
     member = world["members"][role]
     values = {**world["values"], "me": member.id}
-    response = call(api(member.user) if route.api else sign_in(member.user), route, values)
-    assert response.status_code == route.member_status, response.text[:300]
+    with logs_a_read(member.parcours_id, route.member_status == 200):
+        response = call(api(member.user) if route.api else sign_in(member.user), route, values)
+        assert response.status_code == route.member_status, response.text[:300]

@@ -15,6 +15,7 @@ from parcours.extensions import db
 from parcours.means import operations
 from parcours.means.models import Outcome, StanceValue
 from parcours.plans.models import Member
+from tests.helpers import access_log_size
 
 WHO = ("anonymous", "outsider", "person", "family", "professional", "pilot")
 MEMBERS = ("person", "family", "professional", "pilot")
@@ -231,6 +232,7 @@ def _request(route: Route, who: str, world, client, api, sign_in, make):
 @pytest.mark.parametrize("who", WHO)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_permission_matrix(route, who, world, client, api, sign_in, make):
+    logged_before = access_log_size(world[1]["pid"])
     response = _request(route, who, world, client, api, sign_in, make)
     if who == "anonymous":
         if route.api:
@@ -247,6 +249,8 @@ def test_permission_matrix(route, who, world, client, api, sign_in, make):
         return
     expected = route.ok if who in route.only else route.refused
     assert response.status_code == expected, response.text[:2000]
+    if route.method == "get" and expected == 200 and "{pid}" in route.url:
+        assert access_log_size(world[1]["pid"]) > logged_before, "no read in the access log"
 
 
 @pytest.mark.parametrize("who", WHO)

@@ -8,6 +8,7 @@ import pytest
 
 from parcours.core.models import today
 from parcours.timeline.models import EpisodeKind, handoff_revision
+from tests.helpers import access_log_size
 
 ROLES = ("anonymous", "outsider", "person", "family", "professional")
 
@@ -155,6 +156,7 @@ def test_pages(client, sign_in, make, world, role, name, method, path, data, suc
     user = _user(role, world, make)
     if user is not None:
         sign_in(user)
+    logged_before = access_log_size(world["pid"])
     response = getattr(client, method)(_fill(path, world), data=_fill(data, world))
     if role == "anonymous":
         assert response.status_code == 302
@@ -164,6 +166,8 @@ def test_pages(client, sign_in, make, world, role, name, method, path, data, suc
         assert "Léa" not in response.text
     else:
         assert response.status_code == success, response.text
+        if method == "get" and success == 200 and "{pid}" in path:
+            assert access_log_size(world["pid"]) > logged_before, "no read in the access log"
         if success == 302:
             assert "/login" not in response.headers["Location"]
 
@@ -175,6 +179,7 @@ def test_pages(client, sign_in, make, world, role, name, method, path, data, suc
 def test_api(api, make, world, role, name, method, path, body, success):
     user = _user(role, world, make)
     url = f"/api/v1/parcours/{world['pid']}" + _fill(path, world)
+    logged_before = access_log_size(world["pid"])
     response = getattr(api(user), method)(url, json=_typed(_fill(body, world)))
     if role == "anonymous":
         assert response.status_code == 401
@@ -183,6 +188,8 @@ def test_api(api, make, world, role, name, method, path, body, success):
         assert response.json["error"] == "not_found"
     else:
         assert response.status_code == success, response.json
+        if method == "get" and success == 200:
+            assert access_log_size(world["pid"]) > logged_before, "no read in the access log"
 
 
 @pytest.mark.parametrize("role", ROLES)
