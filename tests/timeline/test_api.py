@@ -457,3 +457,42 @@ def test_a_stale_base_revision_refuses_a_status_change(api, path, tl):
     )
     assert refused.status_code == 409 and refused.json["error"] == "stale_version"
     assert api(path["pro"].user).get(url).json["status"] == "proposed"
+
+
+@pytest.mark.committing
+@pytest.mark.parametrize("record", ["episode", "handoff"])
+def test_two_concurrent_edits_from_the_same_base_one_is_refused(api, make, tl, record):
+    """On a real database (the SQLite file, or PostgreSQL with PARCOURS_TEST_DATABASE_URL),
+    two members PATCH the same record from the same revision at once: one 200, one 409."""
+    import threading
+
+    members = make.alliance()
+    pro = members["professional"]
+    episode = tl.episode(pro, "SESSAD Les Mouettes", start=-300)
+    if record == "episode":
+        url = f"{_base(pro)}/episodes/{episode.id}"
+        field = "label"
+    else:
+        handoff = tl.handoff(pro, episode, receiving_organisation="ESAT du Val")
+        url = f"{_base(pro)}/handoffs/{handoff.id}"
+        field = "meaning_note"
+    clients = [api(members["professional"].user), api(members["family"].user)]
+    base = clients[0].get(url).json["revision"]
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def edit(client, text):
+        barrier.wait(timeout=10)
+        statuses.append(client.patch(url, json={field: text, "base_revision": base}).status_code)
+
+    threads = [
+        threading.Thread(target=edit, args=(client, text))
+        for client, text in zip(clients, ("Unité A", "Unité B"), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [200, 409]
+    saved = clients[0].get(url).json
+    assert saved[field] in {"Unité A", "Unité B"} and saved["revision"] != base
