@@ -185,15 +185,17 @@ def load(schema: Schema, partial: bool = False) -> dict:
     return schema.load(_body(), partial=partial)
 
 
-def load_edit(schema: Schema) -> dict:
-    """The body of an edit of a shared record, which must carry `base_revision` (the revision
-    the edit started from): without it, a 428 `revision_required`, before any other check."""
+def load_edit(schema: Schema, base: str = "base_revision") -> dict:
+    """The body of an edit of a shared record, which must carry its base (`base_revision`, the
+    revision the edit started from): without it, a 428 `revision_required`, before any other
+    check."""
     data = _body()
-    if data.get("base_revision") is None:
+    if data.get(base) is None:
         raise RevisionRequired(
             _(
-                "Send base_revision, the revision of the record your edit starts from "
-                "(read the record first): this keeps two edits from overwriting each other."
+                "Send %(field)s, the revision of the record your edit starts from "
+                "(read the record first): this keeps two edits from overwriting each other.",
+                field=base,
             )
         )
     return schema.load(data)

@@ -142,10 +142,11 @@ def test_every_edit_of_a_shared_record_requires_its_base_revision(document):
         if "patch" in operations and ("/episodes/" in path or "/handoffs/" in path)
     }
     assert len(edits) == 2
+    edits["voice"] = document["paths"]["/api/v1/parcours/{parcours_id}/voices/me"]["put"]
     for path, op in edits.items():
         ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
-        assert "base_revision" in schema["required"], path
+        assert {"base_revision", "base_number"} & set(schema["required"]), path
         assert op["responses"]["428"] == {"$ref": "#/components/responses/RevisionRequired"}
         assert op["responses"]["409"] == {"$ref": "#/components/responses/Conflict"}
     assert "base_revision" in document["components"]["responses"]["RevisionRequired"]["description"]
