@@ -34,9 +34,10 @@ parcours gets a 404 for everything in it, as if it did not exist.
 
 Every error is a JSON object: `{"error": "<code>", "message": "<text>"}`, with `fields` (the
 messages of each invalid field) on a 422 and, on a 409 for an edit based on an old version,
-`current` (the version saved in between). Every edit (PATCH) of a shared record sends
-`base_revision`, the `revision` the record had when the edit started: without it the answer is
-a 428 `revision_required`, and when someone saved a change in between a 409 `stale_version`.
+`current` (the version saved in between). Every edit of a shared record sends its base:
+`base_revision` (the `revision` the episode or hand-off had when the edit started), or
+`base_number` for a voice: without it the answer is a 428 `revision_required`, and when someone
+saved a change in between a 409 `stale_version`.
 Messages follow the `Accept-Language` header (French or English).
 """
 
