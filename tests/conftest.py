@@ -144,6 +144,11 @@ def api(app, make):
 
             return call
 
+        def edit(self, url, json):
+            """PATCH a shared record from its current revision (read first), as a client does."""
+            revision = self.get(url).json["revision"]
+            return self.patch(url, json={"base_revision": revision, **json})
+
     def _api(user=None):
         return ApiClient(make.api_token(user) if user is not None else None)
 

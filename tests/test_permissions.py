@@ -58,7 +58,7 @@ ROUTES = [
     Route("POST", "/api/v1/parcours/{p}/invitations", {"role": "family"}, 201, api=True),
     Route("DELETE", "/api/v1/parcours/{p}/invitations/{inv}", member_status=204, api=True),
     Route("GET", "/api/v1/parcours/{p}/voices", api=True),
-    Route("PUT", "/api/v1/parcours/{p}/voices/me", {"matters": "x"}, api=True),
+    Route("PUT", "/api/v1/parcours/{p}/voices/me", {"matters": "x", "base_number": 0}, api=True),
     Route("GET", "/api/v1/parcours/{p}/objective", api=True),
     Route("GET", "/api/v1/parcours/{p}/objective/versions", api=True),
     Route(

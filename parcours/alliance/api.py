@@ -1,7 +1,7 @@
 """API: voices, the objective, its versions and approvals."""
 
 from parcours.alliance import operations
-from parcours.alliance.models import current_voices, voice_of
+from parcours.alliance.models import current_voices
 from parcours.alliance.objective import approval_message, load_objective
 from parcours.alliance.schemas import (
     ApprovalResultSchema,
@@ -16,7 +16,7 @@ from parcours.alliance.schemas import (
     VoiceListSchema,
     VoiceSchema,
 )
-from parcours.core.api import Merged, api, documented, error, load
+from parcours.core.api import Merged, api, documented, error, load, load_edit
 from parcours.core.errors import StaleVersion
 from parcours.plans.access import current_member
 from parcours.plans.operations import current_members, member_of
@@ -39,17 +39,16 @@ def list_voices(parcours_id: int):
 
 
 @api.put("/parcours/<int:parcours_id>/voices/me")
-@documented(body=VoiceInputSchema, responses={200: MemberVoiceSchema}, errors=(403, 409))
+@documented(body=VoiceInputSchema, responses={200: MemberVoiceSchema}, errors=(403, 409, 428))
 def put_voice(parcours_id: int):
-    """Save one's voice, or the person's on their behalf (`on_behalf_of`)."""
+    """Save one's voice, or the person's on their behalf (`on_behalf_of`). `base_number` (the
+    `number` of the voice the edit started from, 0 for a first one) is required: 409 when a
+    newer one was saved in between."""
     member = current_member(parcours_id)
-    data = load(VoiceInputSchema())
+    data = load_edit(VoiceInputSchema(), base="base_number")
     on_behalf_of = data.pop("on_behalf_of")
     subject = member_of(parcours_id, on_behalf_of) if on_behalf_of else member
     base_number = data.pop("base_number")
-    if base_number is None:
-        current = voice_of(subject)
-        base_number = current.number if current else 0
     try:
         voice = operations.save_voice(member, subject, **data, base_number=base_number)
     except StaleVersion as exc:

@@ -16,8 +16,9 @@ class VoiceInputSchema(Schema):
     help_me = fields.String(load_default="", validate=_text)
     # Write the voice of this member (the person) on their behalf.
     on_behalf_of = Id(load_default=None, allow_none=True)
-    # The version the edit is based on; when given, a newer save in between is refused.
-    base_number = Number(load_default=None, allow_none=True)
+    # The version the edit is based on (0 for a first voice; required, 428 without it): a
+    # newer save in between is refused.
+    base_number = Number(required=True)
 
 
 class VoiceSchema(Schema):

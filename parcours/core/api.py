@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
-from parcours.core.errors import BadInput, DomainError
+from parcours.core.errors import BadInput, DomainError, RevisionRequired
 from parcours.core.security_log import record_security_event
 from parcours.core.transactions import READ_ONLY_METHODS
 from parcours.extensions import csrf
@@ -171,14 +171,34 @@ def authenticate():
     return None
 
 
-def load(schema: Schema, partial: bool = False) -> dict:
-    """The request's JSON body validated by a schema (ValidationError becomes a 422)."""
+def _body() -> dict:
     data = request.get_json(silent=True)
     if data is None:
         data = {} if not request.data else None
     if not isinstance(data, dict):
         raise BadInput(_("The request body must be a JSON object."))
-    return schema.load(data, partial=partial)
+    return data
+
+
+def load(schema: Schema, partial: bool = False) -> dict:
+    """The request's JSON body validated by a schema (ValidationError becomes a 422)."""
+    return schema.load(_body(), partial=partial)
+
+
+def load_edit(schema: Schema, base: str = "base_revision") -> dict:
+    """The body of an edit of a shared record, which must carry its base (`base_revision`, the
+    revision the edit started from): without it, a 428 `revision_required`, before any other
+    check."""
+    data = _body()
+    if data.get(base) is None:
+        raise RevisionRequired(
+            _(
+                "Send %(field)s, the revision of the record your edit starts from "
+                "(read the record first): this keeps two edits from overwriting each other.",
+                field=base,
+            )
+        )
+    return schema.load(data)
 
 
 @api.errorhandler(DomainError)

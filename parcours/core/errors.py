@@ -74,3 +74,10 @@ class StaleVersion(Conflict):
     def __init__(self, message: str, current: Any) -> None:
         super().__init__(message)
         self.current = current
+
+
+class RevisionRequired(DomainError):
+    """An edit of a shared record came without the revision it started from (HTTP 428)."""
+
+    status = 428
+    code = "revision_required"

@@ -34,8 +34,11 @@ parcours gets a 404 for everything in it, as if it did not exist.
 
 Every error is a JSON object: `{"error": "<code>", "message": "<text>"}`, with `fields` (the
 messages of each invalid field) on a 422 and, on a 409 for an edit based on an old version,
-`current` (the version saved in between). Messages follow the `Accept-Language` header
-(French or English).
+`current` (the version saved in between). Every edit of a shared record sends its base:
+`base_revision` (the `revision` the episode or hand-off had when the edit started), or
+`base_number` for a voice: without it the answer is a 428 `revision_required`, and when someone
+saved a change in between a 409 `stale_version`.
+Messages follow the `Accept-Language` header (French or English).
 """
 
 # The errors every route may answer, by status: (component name, description).
@@ -56,6 +59,11 @@ ERRORS = {
     409: ("Conflict", "The current state does not allow it; `current` holds a newer version."),
     413: ("TooLarge", "The request body is too large."),
     422: ("Invalid", "Some fields are missing or invalid (`fields` says which) or a rule refused."),
+    428: (
+        "RevisionRequired",
+        "An edit of a shared record must send `base_revision`, the `revision` it started from "
+        "(`revision_required`).",
+    ),
     429: (
         "TooManyRequests",
         "Too many failed attempts from this address: wait as long as `Retry-After` says.",

@@ -5,7 +5,7 @@ import math
 from flask import request
 from flask_login import current_user
 
-from parcours.core.api import Merged, api, documented, error, load
+from parcours.core.api import Merged, api, documented, error, load, load_edit
 from parcours.core.audit import record_reads
 from parcours.core.errors import StaleVersion
 from parcours.core.models import today
@@ -14,12 +14,18 @@ from parcours.plans.access import current_member
 from parcours.timeline import operations
 from parcours.timeline.inputs import approvers_of, as_of, flags_for, handoff_data
 from parcours.timeline.messages import describe, next_step
-from parcours.timeline.models import episodes_of, handoffs_of
+from parcours.timeline.models import (
+    episode_revision,
+    episode_revisions,
+    episodes_of,
+    handoffs_of,
+)
 from parcours.timeline.schemas import (
     CaseloadQuerySchema,
     CaseloadSchema,
     EpisodeInputSchema,
     EpisodeListSchema,
+    EpisodePatchSchema,
     EpisodeSchema,
     FlagListSchema,
     FlagsQuerySchema,
@@ -46,6 +52,13 @@ def _with_relais(handoff, approvers) -> Merged:
     )
 
 
+def _episode_out(episode, revision: int | None = None) -> dict:
+    """An episode with its revision, the one an edit sends back as `base_revision`."""
+    if revision is None:
+        revision = episode_revision(episode.id)
+    return EpisodeSchema().dump(Merged(episode, revision=revision))
+
+
 def _handoff_out(handoff, approvers) -> dict:
     return HandoffOutSchema().dump(_with_relais(handoff, approvers))
 
@@ -55,7 +68,9 @@ def _handoff_out(handoff, approvers) -> dict:
 def list_episodes(parcours_id: int):
     """The episodes of the parcours, by start date."""
     current_member(parcours_id, reading="timeline")
-    return EpisodeListSchema().dump({"episodes": episodes_of(parcours_id)})
+    revisions = episode_revisions(parcours_id)
+    rows = [Merged(e, revision=revisions.get(e.id, 0)) for e in episodes_of(parcours_id)]
+    return EpisodeListSchema().dump({"episodes": rows})
 
 
 @api.post("/parcours/<int:parcours_id>/episodes")
@@ -64,7 +79,7 @@ def create_episode(parcours_id: int):
     """Record an episode (a pause needs `person_agreed`)."""
     member = current_member(parcours_id)
     episode = operations.add_episode(member, **load(EpisodeInputSchema()))
-    return EpisodeSchema().dump(episode), 201
+    return _episode_out(episode, 0), 201
 
 
 @api.get("/parcours/<int:parcours_id>/episodes/<int:episode_id>")
@@ -72,16 +87,19 @@ def create_episode(parcours_id: int):
 def get_episode(parcours_id: int, episode_id: int):
     """One episode."""
     current_member(parcours_id, reading="timeline")
-    return EpisodeSchema().dump(operations.episode_of(parcours_id, episode_id))
+    return _episode_out(operations.episode_of(parcours_id, episode_id))
 
 
 @api.patch("/parcours/<int:parcours_id>/episodes/<int:episode_id>")
-@documented(body=EpisodeInputSchema(partial=True), responses={200: EpisodeSchema})
+@documented(body=EpisodePatchSchema, responses={200: EpisodeSchema}, errors=(409, 428))
 def patch_episode(parcours_id: int, episode_id: int):
-    """Change some fields of an episode; the others keep their values."""
+    """Change some fields of an episode; the others keep their values. `base_revision` (the
+    episode's `revision` when the edit started) is required: 409 `stale_version` when someone
+    changed it in between, with `current`."""
     member = current_member(parcours_id)
     episode = operations.episode_of(parcours_id, episode_id)
-    data = load(EpisodeInputSchema(), partial=True)
+    data = load_edit(EpisodePatchSchema())
+    base_revision = data.pop("base_revision")
     current = {
         "kind": episode.kind,
         "organisation": episode.organisation.name if episode.organisation else None,
@@ -91,8 +109,11 @@ def patch_episode(parcours_id: int, episode_id: int):
         "referent_member_id": episode.referent_member_id,
         "person_agreed": episode.person_agreed,
     }
-    operations.update_episode(member, episode, **(current | data))
-    return EpisodeSchema().dump(episode)
+    try:
+        operations.update_episode(member, episode, **(current | data), base_revision=base_revision)
+    except StaleVersion as exc:
+        return error(exc.code, exc.message, 409, current=_episode_out(exc.current))
+    return _episode_out(episode)
 
 
 @api.get("/parcours/<int:parcours_id>/handoffs")
@@ -126,14 +147,20 @@ def get_handoff(parcours_id: int, handoff_id: int):
 
 
 @api.patch("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>")
-@documented(body=HandoffPatchSchema, responses={200: HandoffOutSchema}, errors=(409,))
+@documented(body=HandoffPatchSchema, responses={200: HandoffOutSchema}, errors=(409, 428))
 def patch_handoff(parcours_id: int, handoff_id: int):
     """Change the receiving side and/or the checklist, then (optionally) the status:
     `{"status": "accepted"}`, `{"status": "declined", "reason": …, "declined_by": …}`,
-    `{"status": "completed"}`."""
+    `{"status": "completed"}`. `base_revision` (the hand-off's `revision` when the edit
+    started) is required: 409 `stale_version` when it changed in between, with `current`."""
     member = current_member(parcours_id)
     handoff = operations.handoff_of(parcours_id, handoff_id)
-    data = load(HandoffPatchSchema())
+    data = load_edit(HandoffPatchSchema())
+    try:
+        operations.check_handoff_revision(handoff, data["base_revision"])
+    except StaleVersion as exc:
+        current = _handoff_out(exc.current, approvers_of(parcours_id))
+        return error(exc.code, exc.message, 409, current=current)
     if any(name in data for name in RECEIVING_FIELDS + CHECKLIST_FIELDS):
         receiving = {
             "to_episode_id": handoff.to_episode_id,
@@ -146,13 +173,7 @@ def patch_handoff(parcours_id: int, handoff_id: int):
             # A new receiving side replaces the previous one.
             receiving = {name: data.get(name) for name in RECEIVING_FIELDS}
         checklist = {name: data.get(name, getattr(handoff, name)) for name in CHECKLIST_FIELDS}
-        try:
-            operations.update_handoff(
-                member, handoff, **receiving, **checklist, base_revision=data.get("base_revision")
-            )
-        except StaleVersion as exc:
-            current = _handoff_out(exc.current, approvers_of(parcours_id))
-            return error(exc.code, exc.message, 409, current=current)
+        operations.update_handoff(member, handoff, **receiving, **checklist)
     if "status" in data:
         operations.change_status(
             member,

@@ -60,6 +60,11 @@ class EpisodeForm(FlaskForm):
     )
 
 
+class EditEpisodeForm(EpisodeForm):
+    # The revision the edit started from: a change saved in between refuses the save.
+    base_revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
 class HandoffForm(FlaskForm):
     """Who takes over, and the relais de sens (the objective is checked by itself)."""
 

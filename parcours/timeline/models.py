@@ -394,3 +394,24 @@ def handoff_revision(handoff_id: int) -> int:
             HandoffEvent.handoff_id == handoff_id
         )
     )
+
+
+def episode_revision(episode_id: int) -> int:
+    """How far an episode's corrections go (its latest change, 0 before any): an edit carries
+    the revision it started from, so that a change saved in between is not overwritten."""
+    return db.session.scalar(
+        select(func.coalesce(func.max(EpisodeChange.id), 0)).where(
+            EpisodeChange.episode_id == episode_id
+        )
+    )
+
+
+def episode_revisions(parcours_id: int) -> dict[int, int]:
+    """The revision of every episode of a parcours that has been corrected, in one query."""
+    rows = db.session.execute(
+        select(EpisodeChange.episode_id, func.max(EpisodeChange.id))
+        .join(Episode, Episode.id == EpisodeChange.episode_id)
+        .where(Episode.parcours_id == parcours_id)
+        .group_by(EpisodeChange.episode_id)
+    )
+    return {episode_id: revision for episode_id, revision in rows}

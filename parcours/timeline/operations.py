@@ -27,6 +27,7 @@ from parcours.timeline.models import (
     HandoffEventKind,
     HandoffStatus,
     check_day,
+    episode_revision,
     handoff_revision,
 )
 
@@ -145,10 +146,19 @@ def update_episode(
     label: str | None = "",
     referent_member_id: int | None = None,
     person_agreed: bool = False,
+    base_revision: int | None = None,
 ) -> Episode:
-    """Correct or complete an episode (e.g. record its end)."""
+    """Correct or complete an episode (e.g. record its end). With `base_revision` (the
+    revision the edit started from), a change saved in between refuses the edit instead of
+    being overwritten."""
     if episode.parcours_id != by.parcours_id:
         raise NotFound(_("This episode does not exist."), code="episode_not_found")
+    if base_revision is not None:
+        # Serialise edits of the plan, then compare with the revision as committed.
+        lock_parcours(by.parcours_id)
+        if base_revision != episode_revision(episode.id):
+            db.session.refresh(episode)
+            raise StaleVersion(_("Someone changed this episode in the meantime."), episode)
     fields = _episode_fields(
         by.parcours_id,
         kind=kind,
@@ -349,10 +359,7 @@ def update_handoff(
     declined, and after it is completed to correct the record (the history keeps every
     version). With `base_revision` (the revision the edit started from), a change saved in
     between refuses the edit instead of being overwritten. Returns whether anything changed."""
-    lock_parcours(by.parcours_id)
-    if base_revision is not None and base_revision != handoff_revision(handoff.id):
-        db.session.refresh(handoff)
-        raise StaleVersion(_("Someone changed this hand-off in the meantime."), handoff)
+    check_handoff_revision(handoff, base_revision)
     if handoff.status is HandoffStatus.declined:
         raise Conflict(
             _("This hand-off was declined: propose a new one instead."), code="handoff_declined"
@@ -377,6 +384,15 @@ def update_handoff(
     _event(handoff, by, HandoffEventKind.edited, **_checklist(handoff))
     record(by.parcours_id, by.user, Access.change, "handoff.updated", handoff.receiving_label)
     return True
+
+
+def check_handoff_revision(handoff: Handoff, base_revision: int | None) -> None:
+    """Serialise edits of the plan; with `base_revision`, refuse (StaleVersion) when the
+    hand-off changed since that revision."""
+    lock_parcours(handoff.parcours_id)
+    if base_revision is not None and base_revision != handoff_revision(handoff.id):
+        db.session.refresh(handoff)
+        raise StaleVersion(_("Someone changed this hand-off in the meantime."), handoff)
 
 
 def handoff_of(parcours_id: int, handoff_id: int) -> Handoff:

@@ -44,6 +44,22 @@ class EpisodeSchema(Schema):
     person_agreed = fields.Boolean()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    # An edit sends it back as `base_revision`: a change saved in between is refused.
+    revision = fields.Integer()
+
+
+class EpisodePatchSchema(Schema):
+    """The fields to change (the others keep their values) and the revision the edit started
+    from: without it a 428, and a change saved in between refuses the edit (409)."""
+
+    organisation = fields.String(allow_none=True, validate=_name)
+    kind = fields.Enum(EpisodeKind, by_value=True)
+    label = fields.String(allow_none=True, validate=validate.Length(max=NAME_MAX))
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    referent_member_id = Id(allow_none=True)
+    person_agreed = fields.Boolean()
+    base_revision = Number(required=True)
 
 
 class HandoffInputSchema(Schema):
@@ -70,8 +86,9 @@ class HandoffPatchSchema(Schema):
     status = fields.Enum(HandoffStatus, by_value=True)
     reason = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
     declined_by = fields.Enum(DeclinedBy, by_value=True, allow_none=True)
-    # The `revision` the edit started from (optional): a change saved in between is refused.
-    base_revision = Number(allow_none=True)
+    # The `revision` the edit started from (required: 428 without it): a change saved in
+    # between is refused (409).
+    base_revision = Number(required=True)
 
 
 class HandoffEventSchema(Schema):

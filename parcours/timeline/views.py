@@ -27,6 +27,7 @@ from parcours.timeline.chart import ruptures, timeline_chart
 from parcours.timeline.checks import Flag, FlagKind, compute_flags
 from parcours.timeline.forms import (
     DeclineForm,
+    EditEpisodeForm,
     EditHandoffForm,
     EpisodeForm,
     HandoffForm,
@@ -49,6 +50,7 @@ from parcours.timeline.models import (
     Handoff,
     HandoffStatus,
     episode_changes,
+    episode_revision,
     episodes_of,
     handoff_revision,
     handoffs_of,
@@ -148,7 +150,8 @@ def _episode_form(member: Member, episode: Episode | None = None) -> EpisodeForm
             "referent_member_id": episode.referent_member_id or 0,
             "person_agreed": episode.person_agreed,
         }
-    form = EpisodeForm(data=values)
+        values["base_revision"] = episode_revision(episode.id)
+    form = (EpisodeForm if episode is None else EditEpisodeForm)(data=values)
     choices = [SelectChoice(m.id, m.name) for m in current_members(member.parcours_id)]
     former = episode.referent_member_id if episode is not None else None
     if former and all(choice.value != former for choice in choices):
@@ -170,7 +173,8 @@ _EPISODE_ERRORS = {
 
 
 def _save_episode(member: Member, form: EpisodeForm, episode: Episode | None):
-    """Validate, save and redirect; or None with the errors set on the form."""
+    """Validate, save and redirect; or None with the errors set on the form. An edit based on
+    an old revision raises StaleVersion, the form keeping what was typed."""
     if not form.validate_on_submit():
         return None
     values = {
@@ -186,7 +190,11 @@ def _save_episode(member: Member, form: EpisodeForm, episode: Episode | None):
         if episode is None:
             episode = operations.add_episode(member, **values)
         else:
-            operations.update_episode(member, episode, **values)
+            operations.update_episode(
+                member, episode, **values, base_revision=form.base_revision.data
+            )
+    except StaleVersion:
+        raise
     except DomainError as error:
         place_error(error, form, _EPISODE_ERRORS, default="kind")
         return None
@@ -217,16 +225,24 @@ def edit_episode(parcours_id: int, episode_id: int):
     member = current_member(parcours_id, reading=None if request.method == "POST" else "timeline")
     episode = operations.episode_of(parcours_id, episode_id)
     form = _episode_form(member, episode)
-    if (done := _save_episode(member, form, episode)) is not None:
-        return done
+    conflict = None
+    try:
+        if (done := _save_episode(member, form, episode)) is not None:
+            return done
+    except StaleVersion as error:
+        conflict = error
+        # The next save starts from what was saved in between; the form keeps mine.
+        form.base_revision.raw_data = []
+        form.base_revision.data = episode_revision(episode.id)
     return render_template(
         "timeline/episode_form.html",
         member=member,
         parcours=member.parcours,
         form=form,
         episode=episode,
+        conflict=conflict,
         changes=[(change, _shown_changes(change)) for change in episode_changes(episode.id)],
-    ), 422 if form.is_submitted() else 200
+    ), 409 if conflict else 422 if form.is_submitted() else 200
 
 
 def _shown_changes(change) -> list[tuple[str, str, str]]:

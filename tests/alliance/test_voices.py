@@ -63,7 +63,8 @@ def test_a_voice_edited_in_the_meantime_is_not_overwritten(client, make, sign_in
     members = make.alliance()
     person = members["person"]
     api(person.user).put(
-        f"/api/v1/parcours/{person.parcours_id}/voices/me", json={"matters": "Mes mots à moi"}
+        f"/api/v1/parcours/{person.parcours_id}/voices/me",
+        json={"matters": "Mes mots à moi", "base_number": 0},
     )
     sign_in(members["family"].user)
     response = client.post(
@@ -94,7 +95,8 @@ class TestApi:
         client = api(family.user)
         url = f"/api/v1/parcours/{family.parcours_id}/voices"
         saved = client.put(
-            f"{url}/me", json={"matters": "A", "hopes": "B", "worries": "C", "help_me": "D"}
+            f"{url}/me",
+            json={"matters": "A", "hopes": "B", "worries": "C", "help_me": "D", "base_number": 0},
         )
         assert saved.status_code == 200
         assert saved.json["voice"]["number"] == 1
@@ -108,7 +110,7 @@ class TestApi:
         person = members["person"]
         response = api(members["family"].user).put(
             f"/api/v1/parcours/{person.parcours_id}/voices/me",
-            json={"matters": "Le jardin", "on_behalf_of": person.id},
+            json={"matters": "Le jardin", "on_behalf_of": person.id, "base_number": 0},
         )
         assert response.status_code == 200
         assert response.json["member"]["id"] == person.id
@@ -130,17 +132,26 @@ class TestApi:
         client = api(member.user)
         url = f"/api/v1/parcours/{member.parcours_id}/voices/me"
         for body in ({"matters": 1}, {"matters": "x" * 4001}, {"nope": "x"}, {}):
-            response = client.put(url, json=body)
+            response = client.put(url, json=body | {"base_number": 0})
             assert response.status_code == 422, body
+        for body in ({"matters": "x"}, {"matters": "x", "base_number": None}):
+            response = client.put(url, json=body)
+            assert response.status_code == 428, body
+            assert response.json["error"] == "revision_required"
+            assert "base_number" in response.json["message"]
+        voices = client.get(f"/api/v1/parcours/{member.parcours_id}/voices").json["voices"]
+        assert [v["voice"] for v in voices] == [None]
         stranger = make.parcours()
-        response = client.put(url, json={"matters": "x", "on_behalf_of": stranger.id})
+        response = client.put(
+            url, json={"matters": "x", "on_behalf_of": stranger.id, "base_number": 0}
+        )
         assert response.status_code == 404
 
     def test_family_cannot_write_for_a_professional(self, api, make):
         members = make.alliance()
         response = api(members["family"].user).put(
             f"/api/v1/parcours/{members['family'].parcours_id}/voices/me",
-            json={"matters": "x", "on_behalf_of": members["professional"].id},
+            json={"matters": "x", "on_behalf_of": members["professional"].id, "base_number": 0},
         )
         assert response.status_code == 403
         assert response.json["error"] == "not_your_voice"
@@ -155,7 +166,9 @@ def test_voice_page_query_count_does_not_grow(client, make, sign_in, count_queri
         client.get(url)
     for role in (Role.family, Role.family, Role.professional, Role.person):
         member = make.member(pro, role)
-        api(member.user).put(f"/api/v1/parcours/{pro.parcours_id}/voices/me", json={"matters": "x"})
+        api(member.user).put(
+            f"/api/v1/parcours/{pro.parcours_id}/voices/me", json={"matters": "x", "base_number": 0}
+        )
     with count_queries() as many:
         client.get(url)
     assert many.count == few.count

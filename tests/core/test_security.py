@@ -118,7 +118,8 @@ def test_a_huge_id_is_a_404_not_an_overflow(client, api, make, sign_in):
 def test_a_nul_character_is_refused_with_a_message(client, api, make, sign_in):
     member = make.parcours()
     response = api(member.user).put(
-        f"/api/v1/parcours/{member.parcours_id}/voices/me", json={"matters": "a\x00b"}
+        f"/api/v1/parcours/{member.parcours_id}/voices/me",
+        json={"matters": "a\x00b", "base_number": 0},
     )
     assert response.status_code == 400
     assert response.json["error"] == "nul_character"

@@ -107,8 +107,14 @@ def test_schemas_come_from_marshmallow(document):
     episode_input = schemas["EpisodeInput"]
     assert set(episode_input["required"]) == {"kind", "start_date"}
     assert episode_input["properties"]["label"]["maxLength"] > 0
-    # The PATCH takes any subset of the fields.
-    assert "required" not in schemas["PartialEpisodeInput"]
+    # The PATCH takes any subset of the fields, and the revision the edit started from.
+    assert schemas["EpisodePatch"]["required"] == ["base_revision"]
+    assert schemas["HandoffPatch"]["required"] == ["base_revision"]
+    assert set(schemas["EpisodePatch"]["properties"]) == {
+        *episode_input["properties"],
+        "base_revision",
+    }
+    assert "revision" in schemas["Episode"]["properties"]
     # A parcours as its member sees it: nested schemas, not a hand-written copy.
     parcours = schemas["ParcoursOut"]["properties"]
     assert parcours["me"] == {"$ref": "#/components/schemas/Member"}
@@ -125,6 +131,25 @@ def test_schemas_come_from_marshmallow(document):
     }
     assert set(member["required"]) == set(member["properties"])
     assert member["additionalProperties"] is False
+
+
+def test_every_edit_of_a_shared_record_requires_its_base_revision(document):
+    """Each PATCH of an episode or a hand-off documents the required `base_revision`, its 428
+    and its 409."""
+    edits = {
+        path: operations["patch"]
+        for path, operations in document["paths"].items()
+        if "patch" in operations and ("/episodes/" in path or "/handoffs/" in path)
+    }
+    assert len(edits) == 2
+    edits["voice"] = document["paths"]["/api/v1/parcours/{parcours_id}/voices/me"]["put"]
+    for path, op in edits.items():
+        ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        assert {"base_revision", "base_number"} & set(schema["required"]), path
+        assert op["responses"]["428"] == {"$ref": "#/components/responses/RevisionRequired"}
+        assert op["responses"]["409"] == {"$ref": "#/components/responses/Conflict"}
+    assert "base_revision" in document["components"]["responses"]["RevisionRequired"]["description"]
 
 
 def test_errors_have_the_shape_of_the_error_schema(api, document):

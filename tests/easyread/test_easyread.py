@@ -67,7 +67,7 @@ def test_my_words_changed_meanwhile_are_not_overwritten(client, sign_in, allianc
     person = alliance["person"]
     api(alliance["family"].user).put(
         f"/api/v1/parcours/{person.parcours_id}/voices/me",
-        json={"matters": "Écrit par sa sœur", "on_behalf_of": person.id},
+        json={"matters": "Écrit par sa sœur", "on_behalf_of": person.id, "base_number": 0},
     )
     sign_in(person.user)
     response = client.post(

@@ -9,7 +9,9 @@ from parcours.plans.models import Role
 def test_reads_and_changes_are_logged_and_shown_to_members(client, make, sign_in, api):
     pro = make.parcours()
     family = make.member(pro, Role.family)
-    api(family.user).put(f"/api/v1/parcours/{pro.parcours_id}/voices/me", json={"matters": "x"})
+    api(family.user).put(
+        f"/api/v1/parcours/{pro.parcours_id}/voices/me", json={"matters": "x", "base_number": 0}
+    )
     sign_in(pro.user)
     client.get(f"/parcours/{pro.parcours_id}/objective")
     page = client.get(f"/parcours/{pro.parcours_id}/log")

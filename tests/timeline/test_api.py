@@ -43,14 +43,14 @@ def test_create_list_read_and_patch_episodes(api, make):
     assert episode["display_label"] == "SESSAD Les Mouettes"
     assert (episode["end_date"], episode["referent_member_id"]) == (None, pro.id)
     url = f"{_base(pro)}/episodes/{episode['id']}"
-    patched = client.patch(url, json={"end_date": _day(-10)})
+    patched = client.edit(url, json={"end_date": _day(-10)})
     assert patched.status_code == 200
     assert patched.json["end_date"] == _day(-10)
     assert patched.json["organisation"] == "SESSAD Les Mouettes"  # unchanged
     assert client.get(url).json["end_date"] == _day(-10)
     listed = client.get(_base(pro) + "/episodes").json["episodes"]
     assert [e["id"] for e in listed] == [episode["id"]]
-    reopened = client.patch(url, json={"end_date": None})
+    reopened = client.edit(url, json={"end_date": None})
     assert reopened.json["end_date"] is None
 
 
@@ -121,7 +121,9 @@ def test_an_episode_of_another_plan_is_a_404(api, make, tl):
     episode = tl.episode(other)
     client = api(pro.user)
     assert client.get(f"{_base(pro)}/episodes/{episode.id}").status_code == 404
-    response = client.patch(f"{_base(pro)}/episodes/{episode.id}", json={"end_date": None})
+    response = client.patch(
+        f"{_base(pro)}/episodes/{episode.id}", json={"end_date": None, "base_revision": 0}
+    )
     assert response.status_code == 404
     assert response.json["message"] == "This episode does not exist."
 
@@ -165,13 +167,13 @@ def test_propose_a_handoff_then_answer_it(api, path):
     assert handoff["missing"] == ["objective", "contact"]
     assert [e["kind"] for e in handoff["events"]] == ["proposed"]
     url = f"{_base(path['pro'])}/handoffs/{handoff['id']}"
-    patched = client.patch(url, json={"services_in_contact": True, "status": "accepted"})
+    patched = client.edit(url, json={"services_in_contact": True, "status": "accepted"})
     assert patched.status_code == 200
     assert patched.json["status"] == "accepted"
     assert patched.json["missing"] == ["objective"]
     assert [e["kind"] for e in patched.json["events"]] == ["proposed", "edited", "accepted"]
     assert patched.json["events"][-1]["member"]["id"] == path["person"].id
-    done = client.patch(url, json={"status": "completed"})
+    done = client.edit(url, json={"status": "completed"})
     assert done.json["status"] == "completed"
     assert client.get(url).json["status"] == "completed"
     listed = client.get(_base(path["pro"]) + "/handoffs").json["handoffs"]
@@ -182,15 +184,15 @@ def test_decline_needs_a_reason_and_who_declined(api, path, tl):
     handoff = tl.handoff(path["pro"], path["sessad"], receiving_organisation="ESAT du Val")
     client = api(path["family"].user)
     url = f"{_base(path['pro'])}/handoffs/{handoff.id}"
-    missing = client.patch(url, json={"status": "declined", "declined_by": "person"})
+    missing = client.edit(url, json={"status": "declined", "declined_by": "person"})
     assert missing.status_code == 422
     assert missing.json["error"] == "missing_reason"
-    nobody = client.patch(url, json={"status": "declined", "reason": "Non"})
+    nobody = client.edit(url, json={"status": "declined", "reason": "Non"})
     assert nobody.status_code == 422
     assert nobody.json["error"] == "missing_declined_by"
-    wrong = client.patch(url, json={"status": "declined", "reason": "Non", "declined_by": "x"})
+    wrong = client.edit(url, json={"status": "declined", "reason": "Non", "declined_by": "x"})
     assert wrong.status_code == 422
-    declined = client.patch(
+    declined = client.edit(
         url, json={"status": "declined", "reason": "Pas de place", "declined_by": "service"}
     )
     assert declined.status_code == 200
@@ -218,7 +220,7 @@ def test_transitions_out_of_order_are_a_409(api, path, tl, steps, wanted):
     for step in steps:
         tl.answer(path["pro"], handoff, step)
     body = {"status": wanted, "reason": "Non", "declined_by": "person"}
-    response = api(path["pro"].user).patch(f"{_base(path['pro'])}/handoffs/{handoff.id}", json=body)
+    response = api(path["pro"].user).edit(f"{_base(path['pro'])}/handoffs/{handoff.id}", json=body)
     assert response.status_code == 409
     assert response.json["error"] == "invalid_transition"
     assert "cannot be marked" in response.json["message"]
@@ -228,7 +230,7 @@ def test_a_refused_status_change_keeps_the_checklist_unchanged(api, path, tl):
     handoff = tl.handoff(path["pro"], path["sessad"], to_person_and_family=True)
     client = api(path["pro"].user)
     url = f"{_base(path['pro'])}/handoffs/{handoff.id}"
-    refused = client.patch(url, json={"meaning_note": "Une note", "status": "completed"})
+    refused = client.edit(url, json={"meaning_note": "Une note", "status": "completed"})
     assert refused.status_code == 409
     assert client.get(url).json["meaning_note"] == ""
 
@@ -267,13 +269,13 @@ def test_patching_the_receiving_side(api, path, tl):
     handoff = tl.handoff(path["pro"], path["sessad"], receiving_organisation="IME Les Tilleuls")
     client = api(path["pro"].user)
     url = f"{_base(path['pro'])}/handoffs/{handoff.id}"
-    linked = client.patch(url, json={"to_episode_id": path["ime"].id})
+    linked = client.edit(url, json={"to_episode_id": path["ime"].id})
     assert linked.status_code == 200
     assert (linked.json["to_episode_id"], linked.json["receiving_organisation"]) == (
         path["ime"].id,
         "IME Les Tilleuls",
     )
-    family = client.patch(url, json={"to_person_and_family": True})
+    family = client.edit(url, json={"to_person_and_family": True})
     assert family.json["to_person_and_family"] is True
     assert family.json["to_episode_id"] is None
 
@@ -283,7 +285,7 @@ def test_a_declined_handoff_cannot_be_patched(api, path, tl):
     from parcours.timeline.models import DeclinedBy
 
     tl.answer(path["pro"], handoff, "declined", reason="Non", declined_by=DeclinedBy.person)
-    response = api(path["pro"].user).patch(
+    response = api(path["pro"].user).edit(
         f"{_base(path['pro'])}/handoffs/{handoff.id}", json={"person_involved": True}
     )
     assert response.status_code == 409
@@ -390,3 +392,107 @@ def test_a_stale_base_revision_is_refused_with_the_current_hand_off(api, path, t
     assert second.json["error"] == "stale_version"
     assert second.json["current"]["meaning_note"] == "Ses copains."
     assert api(path["pro"].user).get(url).json["meaning_note"] == "Ses copains."
+
+
+@pytest.mark.parametrize("base_revision", ["missing", None])
+def test_an_edit_without_its_base_revision_is_a_428(api, path, tl, base_revision):
+    handoff = tl.handoff(path["pro"], path["sessad"], receiving_organisation="ESAT du Val")
+    client = api(path["pro"].user)
+    extra = {} if base_revision == "missing" else {"base_revision": base_revision}
+    for url, body in (
+        (f"{_base(path['pro'])}/episodes/{path['sessad'].id}", {"label": "Unité A"}),
+        (f"{_base(path['pro'])}/handoffs/{handoff.id}", {"meaning_note": "Ses copains."}),
+        (f"{_base(path['pro'])}/handoffs/{handoff.id}", {"status": "accepted"}),
+    ):
+        response = client.patch(url, json=body | extra)
+        assert response.status_code == 428, url
+        assert response.json["error"] == "revision_required"
+        assert "base_revision" in response.json["message"]
+    assert client.get(f"{_base(path['pro'])}/episodes/{path['sessad'].id}").json["label"] == ""
+    unchanged = client.get(f"{_base(path['pro'])}/handoffs/{handoff.id}").json
+    assert (unchanged["status"], unchanged["meaning_note"]) == ("proposed", "")
+
+
+def test_the_428_message_is_in_french(api, path):
+    response = api(path["pro"].user).patch(
+        f"{_base(path['pro'])}/episodes/{path['sessad'].id}",
+        json={"label": "Unité A"},
+        headers={"Accept-Language": "fr"},
+    )
+    assert response.status_code == 428
+    assert "Envoyez base_revision" in response.json["message"]
+
+
+def test_a_stale_base_revision_is_refused_with_the_current_episode(api, path):
+    url = f"{_base(path['pro'])}/episodes/{path['sessad'].id}"
+    revision = api(path["pro"].user).get(url).json["revision"]
+    listed = api(path["pro"].user).get(f"{_base(path['pro'])}/episodes").json["episodes"]
+    assert {e["id"]: e["revision"] for e in listed}[path["sessad"].id] == revision
+    first = api(path["family"].user).patch(
+        url, json={"label": "Unité A", "base_revision": revision}
+    )
+    assert first.status_code == 200 and first.json["revision"] > revision
+    second = api(path["pro"].user).patch(url, json={"label": "Unité B", "base_revision": revision})
+    assert second.status_code == 409
+    assert second.json["error"] == "stale_version"
+    assert second.json["current"]["label"] == "Unité A"
+    assert second.json["current"]["revision"] == first.json["revision"]
+    assert api(path["pro"].user).get(url).json["label"] == "Unité A"
+    again = api(path["pro"].user).patch(
+        url, json={"label": "Unité B", "base_revision": second.json["current"]["revision"]}
+    )
+    assert again.status_code == 200 and again.json["label"] == "Unité B"
+
+
+def test_a_stale_base_revision_refuses_a_status_change(api, path, tl):
+    handoff = tl.handoff(path["pro"], path["sessad"], receiving_organisation="ESAT du Val")
+    url = f"{_base(path['pro'])}/handoffs/{handoff.id}"
+    revision = api(path["pro"].user).get(url).json["revision"]
+    edited = api(path["family"].user).patch(
+        url, json={"meaning_note": "Ses copains.", "base_revision": revision}
+    )
+    assert edited.status_code == 200
+    refused = api(path["pro"].user).patch(
+        url, json={"status": "accepted", "base_revision": revision}
+    )
+    assert refused.status_code == 409 and refused.json["error"] == "stale_version"
+    assert api(path["pro"].user).get(url).json["status"] == "proposed"
+
+
+@pytest.mark.committing
+@pytest.mark.parametrize("record", ["episode", "handoff"])
+def test_two_concurrent_edits_from_the_same_base_one_is_refused(api, make, tl, record):
+    """On a real database (the SQLite file, or PostgreSQL with PARCOURS_TEST_DATABASE_URL),
+    two members PATCH the same record from the same revision at once: one 200, one 409."""
+    import threading
+
+    members = make.alliance()
+    pro = members["professional"]
+    episode = tl.episode(pro, "SESSAD Les Mouettes", start=-300)
+    if record == "episode":
+        url = f"{_base(pro)}/episodes/{episode.id}"
+        field = "label"
+    else:
+        handoff = tl.handoff(pro, episode, receiving_organisation="ESAT du Val")
+        url = f"{_base(pro)}/handoffs/{handoff.id}"
+        field = "meaning_note"
+    clients = [api(members["professional"].user), api(members["family"].user)]
+    base = clients[0].get(url).json["revision"]
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def edit(client, text):
+        barrier.wait(timeout=10)
+        statuses.append(client.patch(url, json={field: text, "base_revision": base}).status_code)
+
+    threads = [
+        threading.Thread(target=edit, args=(client, text))
+        for client, text in zip(clients, ("Unité A", "Unité B"), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [200, 409]
+    saved = clients[0].get(url).json
+    assert saved[field] in {"Unité A", "Unité B"} and saved["revision"] != base

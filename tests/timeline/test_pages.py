@@ -274,6 +274,7 @@ def test_edit_an_episode_to_record_its_end(client, sign_in, leo):
     response = client.post(
         url,
         data={
+            "base_revision": revision_in(form.text),
             "kind": "ime",
             "organisation": "IME Les Tilleuls",
             "start_date": _day(-30),
@@ -306,6 +307,7 @@ def test_editing_an_episode_whose_referent_left(client, sign_in, make, tl):
     response = client.post(
         url,
         data={
+            "base_revision": revision_in(form.text),
             "kind": "sessad",
             "organisation": "SESSAD Les Mouettes",
             "start_date": _day(-100),
@@ -314,6 +316,99 @@ def test_editing_an_episode_whose_referent_left(client, sign_in, make, tl):
         },
     )
     assert response.status_code == 302
+
+
+def test_a_stale_episode_form_is_refused_and_keeps_what_was_typed(client, sign_in, leo, app):
+    """No lost update: an edit saved in between is not overwritten by an older form."""
+    url = _url(leo["pro"], f"/episodes/{leo['ime'].id}/edit")
+    other = english_client(app)
+    sign_in(leo["family"].user, on=other)
+    theirs = other.get(url).text
+    sign_in(leo["pro"].user)
+    mine = client.get(url).text
+    data = {"kind": "ime", "organisation": "IME Les Tilleuls", "referent_member_id": "0"}
+    saved = other.post(
+        url,
+        data={
+            **data,
+            "base_revision": revision_in(theirs),
+            "start_date": _day(-30),
+            "end_date": _day(-5),
+            "label": "Unité A",
+        },
+    )
+    assert saved.status_code == 302
+    refused = client.post(
+        url,
+        data={
+            **data,
+            "base_revision": revision_in(mine),
+            "start_date": _day(-31),
+            "label": "Classe des grands",
+        },
+    )
+    assert refused.status_code == 409
+    assert "Someone changed this episode in the meantime." in refused.text
+    assert 'value="Classe des grands"' in refused.text  # what I typed is kept
+    assert f'value="{_day(-31)}"' in refused.text
+    assert "Unité A" in refused.text  # what was saved in between is shown
+    assert revision_in(refused.text) != revision_in(mine)
+    with app.app_context():
+        from parcours.extensions import db
+        from parcours.timeline.models import Episode
+
+        episode = db.session.get(Episode, leo["ime"].id)
+        assert (episode.label, episode.end_date.isoformat()) == ("Unité A", _day(-5))
+    # Saving again from the revision the refusal gave merges.
+    merged = client.post(
+        url,
+        data={
+            **data,
+            "base_revision": revision_in(refused.text),
+            "start_date": _day(-31),
+            "end_date": _day(-5),
+            "label": "Classe des grands",
+        },
+    )
+    assert merged.status_code == 302
+
+
+def test_the_stale_episode_message_is_in_french(app, sign_in, leo):
+    french = app.test_client()
+    sign_in(leo["pro"].user, on=french)
+    url = _url(leo["pro"], f"/episodes/{leo['ime'].id}/edit")
+    data = {
+        "kind": "ime",
+        "organisation": "IME Les Tilleuls",
+        "referent_member_id": "0",
+        "start_date": _day(-30),
+    }
+    base = revision_in(french.get(url).text)
+    assert french.post(url, data={**data, "base_revision": base, "label": "A"}).status_code == 302
+    refused = french.post(url, data={**data, "base_revision": base, "label": "B"})
+    assert refused.status_code == 409
+    assert "modifié entre-temps" in refused.text
+
+
+def test_an_episode_form_without_its_revision_is_refused(client, sign_in, leo, app):
+    sign_in(leo["pro"].user)
+    url = _url(leo["pro"], f"/episodes/{leo['ime'].id}/edit")
+    response = client.post(
+        url,
+        data={
+            "kind": "ime",
+            "organisation": "IME Les Tilleuls",
+            "start_date": _day(-30),
+            "end_date": _day(-1),
+            "referent_member_id": "0",
+        },
+    )
+    assert response.status_code == 422
+    with app.app_context():
+        from parcours.extensions import db
+        from parcours.timeline.models import Episode
+
+        assert db.session.get(Episode, leo["ime"].id).end_date is None
 
 
 def test_huge_ids_in_the_url_are_not_found(client, sign_in, leo):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from parcours.core.models import today
-from parcours.timeline.models import EpisodeKind, handoff_revision
+from parcours.timeline.models import EpisodeKind, episode_revision, handoff_revision
 from tests.helpers import access_log_size
 
 ROLES = ("anonymous", "outsider", "person", "family", "professional")
@@ -28,6 +28,8 @@ def world(make, tl):
     tl.answer(pro, accepted, "accepted")
     with make.app.app_context():
         revision = handoff_revision(proposed.id)
+        accepted_revision = handoff_revision(accepted.id)
+        ended_revision = episode_revision(ended.id)
     return {
         **members,
         "pid": pro.parcours_id,
@@ -36,6 +38,8 @@ def world(make, tl):
         "proposed": proposed.id,
         "accepted": accepted.id,
         "revision": revision,
+        "accepted_revision": accepted_revision,
+        "ended_revision": ended_revision,
         "outsider": None,
     }
 
@@ -47,6 +51,7 @@ EPISODE_FORM = {
     "end_date": _day(-5),
     "referent_member_id": "0",
 }
+EDIT_EPISODE_FORM = EPISODE_FORM | {"base_revision": "{ended_revision}"}
 
 # (name, method, path, form data, success status) for the pages.
 PAGES = [
@@ -55,7 +60,13 @@ PAGES = [
     ("new episode form", "get", "/parcours/{pid}/timeline/episodes/new", None, 200),
     ("add episode", "post", "/parcours/{pid}/timeline/episodes/new", EPISODE_FORM, 302),
     ("edit episode form", "get", "/parcours/{pid}/timeline/episodes/{ended}/edit", None, 200),
-    ("edit episode", "post", "/parcours/{pid}/timeline/episodes/{ended}/edit", EPISODE_FORM, 302),
+    (
+        "edit episode",
+        "post",
+        "/parcours/{pid}/timeline/episodes/{ended}/edit",
+        EDIT_EPISODE_FORM,
+        302,
+    ),
     ("new hand-off form", "get", "/parcours/{pid}/timeline/handoffs/new", None, 200),
     (
         "propose hand-off",
@@ -100,7 +111,13 @@ API = [
         201,
     ),
     ("read episode", "get", "/episodes/{ended}", None, 200),
-    ("patch episode", "patch", "/episodes/{ended}", {"end_date": _day(-21)}, 200),
+    (
+        "patch episode",
+        "patch",
+        "/episodes/{ended}",
+        {"end_date": _day(-21), "base_revision": "{ended_revision}"},
+        200,
+    ),
     ("list hand-offs", "get", "/handoffs", None, 200),
     (
         "propose hand-off",
@@ -110,16 +127,39 @@ API = [
         201,
     ),
     ("read hand-off", "get", "/handoffs/{proposed}", None, 200),
-    ("accept hand-off", "patch", "/handoffs/{proposed}", {"status": "accepted"}, 200),
+    (
+        "accept hand-off",
+        "patch",
+        "/handoffs/{proposed}",
+        {"status": "accepted", "base_revision": "{revision}"},
+        200,
+    ),
     (
         "decline hand-off",
         "patch",
         "/handoffs/{proposed}",
-        {"status": "declined", "reason": "Non", "declined_by": "service"},
+        {
+            "status": "declined",
+            "reason": "Non",
+            "declined_by": "service",
+            "base_revision": "{revision}",
+        },
         200,
     ),
-    ("complete hand-off", "patch", "/handoffs/{accepted}", {"status": "completed"}, 200),
-    ("checklist", "patch", "/handoffs/{proposed}", {"services_in_contact": True}, 200),
+    (
+        "complete hand-off",
+        "patch",
+        "/handoffs/{accepted}",
+        {"status": "completed", "base_revision": "{accepted_revision}"},
+        200,
+    ),
+    (
+        "checklist",
+        "patch",
+        "/handoffs/{proposed}",
+        {"services_in_contact": True, "base_revision": "{revision}"},
+        200,
+    ),
     ("flags", "get", "/flags", None, 200),
     ("flags as of", "get", "/flags?today=2025-01-01", None, 200),
 ]
@@ -137,7 +177,7 @@ def _typed(body: dict | None) -> dict | None:
     """JSON ids are numbers."""
     if body is None:
         return None
-    return {k: int(v) if k.endswith("_id") else v for k, v in body.items()}
+    return {k: int(v) if k.endswith("_id") or k == "base_revision" else v for k, v in body.items()}
 
 
 def _user(role: str, world, make):
