@@ -116,10 +116,10 @@ def build_leo(world: DemoWorld) -> None:
     internal teaching unit, and an objective agreed by all: that Léo develops well."""
     claire = create_parcours(world.users["claire"], person_name="Léo", role=Role.professional)
     world.members[("leo", "claire")] = claire
+    designate_pilot(claire, claire)  # only the pilot invites the legal representative
     sophie = _join(world, "leo", claire, "sophie", Role.family, is_legal_representative=True)
     karim = _join(world, "leo", claire, "karim", Role.family)
     julien = _join(world, "leo", claire, "julien", Role.professional)
-    designate_pilot(claire, claire)
     save_voice(
         sophie,
         sophie,
