@@ -120,7 +120,7 @@ def invite(parcours_id: int):
         )
     except DomainError as error:
         place_error(error, form, {"invalid_email": "email"}, default="role")
-        return _members_page(member, form, 422)
+        return _members_page(member, form, error.status)
     return _members_page(member, InvitationForm(formdata=None), 201, created=(invitation, token))
 
 
@@ -174,7 +174,9 @@ def remove_member(parcours_id: int):
         removed = operations.member_of(parcours_id, form.member_id.data)
         operations.remove_member(member, removed, form.reason.data)
     except DomainError as error:
-        place_error(error, form, {"member_not_found": "member_id"}, default="reason")
+        fields = {"member_not_found": "member_id", "pilot_only": None}
+        if unplaced := place_error(error, form, fields, default="reason"):
+            flash_error(unplaced.message)  # the form is the pilot's: say it above the page
         return _members_page(member, InvitationForm(formdata=None), error.status, removal_form=form)
     flash_success(_("%(name)s is no longer a member of this plan.", name=removed.name))
     return redirect(url_for("plans.members", parcours_id=parcours_id))
