@@ -16,7 +16,7 @@ ROLES = ("person", "family", "professional")
 class Route:
     method: str
     path: str  # placeholders: {p} parcours, {me} own member id, {person} the person's member id,
-    # {inv} a pending invitation, {n} the latest objective version
+    # {inv} a pending invitation, {n} the latest objective version, {other} another member
     data: dict = field(default_factory=dict)
     member_status: int | dict[str, int] = 200
     api: bool = False
@@ -33,6 +33,13 @@ ROUTES = [
     Route("POST", "/parcours/{p}/invitations/{inv}/revoke", member_status=302),
     Route("POST", "/parcours/{p}/pilot", {"member_id": "{me}"}, 302),
     Route("POST", "/parcours/{p}/leave", member_status=302),
+    # Only the pilot removes a member (nobody is the pilot here).
+    Route(
+        "POST",
+        "/parcours/{p}/members/remove",
+        {"remove-member_id": "{other}", "remove-reason": "x"},
+        403,
+    ),
     Route("GET", "/parcours/{p}/settings"),
     Route("POST", "/parcours/{p}/settings", {"tolerance_days": "20"}, 302),
     Route("POST", "/parcours/{p}/settings/close", {"closed_on": "2026-01-01"}, 302),
@@ -55,6 +62,7 @@ ROUTES = [
     Route("GET", "/api/v1/parcours/{p}/members", api=True),
     Route("DELETE", "/api/v1/parcours/{p}/members/me", member_status=204, api=True),
     Route("PUT", "/api/v1/parcours/{p}/pilot", {"member_id": "{me}"}, api=True),
+    Route("DELETE", "/api/v1/parcours/{p}/members/{other}", {"reason": "x"}, 403, api=True),
     Route("POST", "/api/v1/parcours/{p}/invitations", {"role": "family"}, 201, api=True),
     Route("DELETE", "/api/v1/parcours/{p}/invitations/{inv}", member_status=204, api=True),
     Route("GET", "/api/v1/parcours/{p}/voices", api=True),
@@ -137,6 +145,7 @@ GLOBAL_RULES = {
 def world(make, api):
     members = make.alliance()
     pro = members["professional"]
+    other = make.member(pro, Role.professional)
     version = make.version(pro)
     invitation = api(pro.user).post(
         f"/api/v1/parcours/{pro.parcours_id}/invitations", json={"role": "professional"}
@@ -148,6 +157,7 @@ def world(make, api):
             "person": members["person"].id,
             "inv": invitation.json["id"],
             "n": version.number,
+            "other": other.id,
         },
     }
 
@@ -203,6 +213,24 @@ def test_member(route, role, world, client, sign_in, api):
     with logs_a_read(member.parcours_id, route.method == "GET" and expected == 200):
         response = call(api(member.user) if route.api else sign_in(member.user), route, values)
         assert response.status_code == expected, response.text[:500]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_removed_member(route, world, sign_in, api):
+    """A member the pilot removed sees nothing more of the plan, like any non-member."""
+    pro, family = world["members"]["professional"], world["members"]["family"]
+    p = world["values"]["p"]
+    assert (
+        api(pro.user).put(f"/api/v1/parcours/{p}/pilot", json={"member_id": pro.id}).status_code
+        == 200
+    )
+    removed = api(pro.user).delete(
+        f"/api/v1/parcours/{p}/members/{family.id}", json={"reason": "Plus concerné"}
+    )
+    assert removed.status_code == 204
+    values = {**world["values"], "me": family.id}
+    response = call(api(family.user) if route.api else sign_in(family.user), route, values)
+    assert response.status_code == 404
 
 
 def matrix_paths():

@@ -40,6 +40,8 @@ EVENTS: dict[str, object] = {
     "invitation.revoked": _l("withdrew an invitation"),
     "member.joined": _l("joined the plan"),
     "member.left": _l("left the plan"),
+    "member.removed": _l("removed %(detail)s"),
+    "invitation.inviter_gone": _l("is no longer a member: an invitation they created is withdrawn"),
     "member.account_closed": _l("closed their account and left the plan"),
     "invitation.addressee_gone": _l(
         "closed their account: the invitation sent to them is withdrawn"

@@ -11,6 +11,7 @@ from parcours.plans.operations import (
     create_invitation,
     create_parcours,
     designate_pilot,
+    remove_member,
 )
 
 PASSWORD = "parcours-demo-2026"
@@ -116,10 +117,10 @@ def build_leo(world: DemoWorld) -> None:
     internal teaching unit, and an objective agreed by all: that Léo develops well."""
     claire = create_parcours(world.users["claire"], person_name="Léo", role=Role.professional)
     world.members[("leo", "claire")] = claire
+    designate_pilot(claire, claire)  # only the pilot invites the legal representative
     sophie = _join(world, "leo", claire, "sophie", Role.family, is_legal_representative=True)
     karim = _join(world, "leo", claire, "karim", Role.family)
     julien = _join(world, "leo", claire, "julien", Role.professional)
-    designate_pilot(claire, claire)
     save_voice(
         sophie,
         sophie,
@@ -166,6 +167,10 @@ def build_thomas(world: DemoWorld) -> None:
     amina = _join(world, "thomas", claire, "amina", Role.family)
     marc = _join(world, "thomas", claire, "marc", Role.professional)
     designate_pilot(claire, marc)
+    # Invited by mistake, then removed by the pilot (the access log says why).
+    julien = _join(world, "thomas", claire, "julien", Role.professional)
+    remove_member(marc, julien, "Invité par erreur : Julien suit Léo, pas Thomas.")
+    del world.members[("thomas", "julien")]
     save_voice(
         thomas,
         thomas,

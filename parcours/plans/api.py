@@ -22,6 +22,7 @@ from parcours.plans.schemas import (
     ParcoursOutSchema,
     ParcoursPatchSchema,
     PilotSchema,
+    RemovalSchema,
 )
 
 API_LOG_PAGE_SIZE = 200
@@ -77,6 +78,16 @@ def list_members(parcours_id: int):
 def leave(parcours_id: int):
     """Leave the parcours."""
     operations.leave_parcours(current_member(parcours_id))
+    return "", 204
+
+
+@api.delete("/parcours/<int:parcours_id>/members/<int:member_id>")
+@documented(body=RemovalSchema, responses={204: None}, errors=(403, 409))
+def remove_member(parcours_id: int, member_id: int):
+    """The pilot removes a member, with a reason (the pilot hands the role over or leaves)."""
+    member = current_member(parcours_id)
+    data = load(RemovalSchema())
+    operations.remove_member(member, operations.member_of(parcours_id, member_id), **data)
     return "", 204
 
 

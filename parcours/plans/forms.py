@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from parcours.plans.models import Role
+from parcours.plans.operations import REASON_MAX
 
 ROLE_CHOICES = [
     SelectChoice(Role.person.value, _l("The person accompanied (it is my own plan)")),
@@ -57,6 +58,22 @@ class PilotForm(FlaskForm):
         _l("Pilot"),
         coerce=int,
         validators=[DataRequired(_l("Please choose a member."))],
+    )
+
+
+class RemovalForm(FlaskForm):
+    member_id = SelectField(
+        _l("Member to remove"),
+        coerce=int,
+        validators=[DataRequired(_l("Please choose a member."))],
+    )
+    reason = StringField(
+        _l("Why"),
+        description=_l("The reason is kept in the access log, which every member can read."),
+        validators=[
+            DataRequired(_l("Please say why this member is removed.")),
+            Length(max=REASON_MAX),
+        ],
     )
 
 

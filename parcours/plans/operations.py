@@ -1,4 +1,4 @@
-"""Parcours operations: create a parcours, invite, join, leave, designate the pilot."""
+"""Parcours operations: create a parcours, invite, join, leave or remove, designate the pilot."""
 
 import secrets
 from collections.abc import Iterable
@@ -145,6 +145,11 @@ def create_invitation(
         raise Conflict(
             _("This plan already has its person accompanied."), code="person_already_member"
         )
+    if is_legal_representative and role is Role.family and not by.is_pilot:
+        raise Forbidden(
+            _("Only the pilot can invite the person's legal representative."),
+            code="pilot_only",
+        )
     token = secrets.token_urlsafe(24)
     invitation = Invitation(
         parcours_id=by.parcours_id,
@@ -269,6 +274,54 @@ def leave_parcours(member: Member) -> None:
     record(member.parcours_id, member.user, Access.change, "member.left")
     db.session.flush()
     member_left.send(member)
+
+
+REASON_MAX = 120
+
+
+def remove_member(by: Member, removed: Member, reason: str) -> None:
+    """The pilot removes a member, saying why; the removed member no longer sees the plan.
+    The pilot does not remove themselves: they hand the role over, or leave."""
+    reason = " ".join((reason or "").split())
+    if not by.is_pilot:
+        raise Forbidden(_("Only the pilot can remove a member."), code="pilot_only")
+    if removed.parcours_id != by.parcours_id or not removed.is_current:
+        raise NotFound(_("This member is not part of this plan."), code="member_not_found")
+    if removed.id == by.id:
+        raise Conflict(
+            _("You are the pilot: hand the role over to another member, or leave the plan."),
+            code="pilot_cannot_remove_self",
+        )
+    if not reason:
+        raise DomainError(_("Please say why this member is removed."), code="missing_reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(
+            _("The reason takes at most %(n)d characters.", n=REASON_MAX), code="reason_too_long"
+        )
+    lock_parcours(by.parcours_id)
+    removed.left_at = utcnow()
+    record(by.parcours_id, by.user, Access.change, "member.removed", f"{removed.name}: {reason}")
+    db.session.flush()
+    member_left.send(removed)
+
+
+@member_left.connect
+def _revoke_invitations_of(member: Member, **_extra) -> None:
+    """The invitations a member created and that were not used die with their membership
+    (they leave, are removed, or close their account): nobody joins on a former member's
+    word."""
+    now = utcnow()
+    for invitation in db.session.scalars(
+        select(Invitation).where(
+            Invitation.invited_by_id == member.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+    ):
+        invitation.revoked_at = now
+        record(member.parcours_id, member.user, Access.change, "invitation.inviter_gone")
+    db.session.flush()
 
 
 def designate_pilot(by: Member, pilot: Member) -> None:

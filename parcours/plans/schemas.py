@@ -6,7 +6,7 @@ from parcours.core.audit import Access
 from parcours.core.fields import Computed, Id
 from parcours.core.models import NAME_MAX
 from parcours.plans.models import Role
-from parcours.plans.operations import PERSON_NAME_MAX
+from parcours.plans.operations import PERSON_NAME_MAX, REASON_MAX
 
 
 class MemberSchema(Schema):
@@ -74,6 +74,14 @@ class MembershipSchema(Schema):
 
     parcours = fields.Nested(ParcoursSchema)
     me = fields.Nested(MemberSchema)
+
+
+class RemovalSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=REASON_MAX),
+        metadata={"description": "Why the member is removed (kept in the access log)."},
+    )
 
 
 class PilotSchema(Schema):

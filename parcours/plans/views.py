@@ -23,6 +23,7 @@ from parcours.plans.forms import (
     InvitationForm,
     ParcoursForm,
     PilotForm,
+    RemovalForm,
     SettingsForm,
 )
 from parcours.plans.models import Invitation, InvitationState, Role
@@ -66,7 +67,13 @@ def members(parcours_id: int):
     return _members_page(member, form)
 
 
-def _members_page(member, invitation_form, status: int = 200, created=None):
+def _removal_choices(form: RemovalForm, member, members) -> RemovalForm:
+    """The pilot removes any member but themselves."""
+    form.member_id.choices = [SelectChoice(m.id, m.name) for m in members if m.id != member.id]
+    return form
+
+
+def _members_page(member, invitation_form, status: int = 200, created=None, removal_form=None):
     members = operations.current_members(member.parcours_id)
     invitations = db.session.scalars(
         select(Invitation)
@@ -87,6 +94,9 @@ def _members_page(member, invitation_form, status: int = 200, created=None):
         pending=[i for i in invitations if i.state() is InvitationState.pending],
         invitation_form=invitation_form,
         pilot_form=pilot_form,
+        removal_form=_removal_choices(
+            removal_form or RemovalForm(formdata=None, prefix="remove"), member, members
+        ),
         created=created,
         action_form=FlaskForm(),
     )
@@ -110,7 +120,7 @@ def invite(parcours_id: int):
         )
     except DomainError as error:
         place_error(error, form, {"invalid_email": "email"}, default="role")
-        return _members_page(member, form, 422)
+        return _members_page(member, form, error.status)
     return _members_page(member, InvitationForm(formdata=None), 201, created=(invitation, token))
 
 
@@ -147,6 +157,28 @@ def designate_pilot(parcours_id: int):
             flash_success(_("%(name)s is now the pilot.", name=pilot.name))
     else:
         flash_error(_("Please choose a member."))
+    return redirect(url_for("plans.members", parcours_id=parcours_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/members/remove")
+@login_required
+def remove_member(parcours_id: int):
+    """The pilot removes a member, with a reason."""
+    member = current_member(parcours_id)
+    form = _removal_choices(
+        RemovalForm(prefix="remove"), member, operations.current_members(parcours_id)
+    )
+    if not form.validate_on_submit():
+        return _members_page(member, InvitationForm(formdata=None), 422, removal_form=form)
+    try:
+        removed = operations.member_of(parcours_id, form.member_id.data)
+        operations.remove_member(member, removed, form.reason.data)
+    except DomainError as error:
+        fields = {"member_not_found": "member_id", "pilot_only": None}
+        if unplaced := place_error(error, form, fields, default="reason"):
+            flash_error(unplaced.message)  # the form is the pilot's: say it above the page
+        return _members_page(member, InvitationForm(formdata=None), error.status, removal_form=form)
+    flash_success(_("%(name)s is no longer a member of this plan.", name=removed.name))
     return redirect(url_for("plans.members", parcours_id=parcours_id))
 
 

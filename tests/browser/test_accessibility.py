@@ -152,6 +152,9 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     claire.fill("#text", "Un autre texte")
     claire.get_by_role("button", name="Enregistrer cette version").click()
     check(claire, "objective conflict")
+    claire.goto("/parcours/1/members")  # Claire is the pilot: removing without a reason
+    claire.get_by_role("button", name="Retirer ce membre").click()
+    check(claire, "removing a member with errors")
     claire.goto("/caseload?kind=rupture")
     check(claire, "caseload filtered")
     claire.goto("/")

@@ -72,6 +72,7 @@ def seeded(make, api, app):
         "handoff_id": [handoff.id],
         "number": [1, 2],
         "invitation_id": [invitation["id"]],
+        "member_id": [members["family"].id, pilot.id],
         "token": [invitation["token"]],
         "token_id": [other_token],
     }

@@ -72,11 +72,14 @@ class MeansFactory:
             members["family"] = _join(members["professional"], Role.family)
             if person:
                 members["person"] = _join(members["professional"], Role.person)
-            if legal_representative:
-                members["legal_representative"] = _join(
-                    members["professional"], Role.family, is_legal_representative=True
-                )
             members["pilot"] = _join(members["professional"], PRO)
+            if legal_representative:
+                # Only the pilot invites a legal representative.
+                inviter = members[pilot or "professional"]
+                designate_pilot(inviter, inviter)
+                members["legal_representative"] = _join(
+                    inviter, Role.family, is_legal_representative=True
+                )
             if agreed:
                 version = propose_version(
                     members["professional"],
@@ -86,7 +89,7 @@ class MeansFactory:
                 )
                 for member in members.values():
                     approve_version(member, version.number)
-            if pilot:
+            if pilot and not members[pilot].is_pilot:
                 designate_pilot(members[pilot], members[pilot])
             return members
 

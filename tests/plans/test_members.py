@@ -317,3 +317,178 @@ def test_a_platform_admin_cannot_join_or_start_a_plan(app, client, api, make, si
     # The invitation is still there for someone else.
     newcomer = make.user(professional=True)
     assert api(newcomer).post(f"/api/v1/invitations/{token}/accept").status_code == 201
+
+
+def _pilot(api, member):
+    url = f"/api/v1/parcours/{member.parcours_id}/pilot"
+    assert api(member.user).put(url, json={"member_id": member.id}).status_code == 200
+
+
+def _pending_invitation(api, member, **body):
+    response = api(member.user).post(
+        f"/api/v1/parcours/{member.parcours_id}/invitations", json={"role": "family", **body}
+    )
+    assert response.status_code == 201, response.text
+    return response.json
+
+
+def _state(app, invitation_id):
+    with app.app_context():
+        return db.session.get(Invitation, invitation_id).state().value
+
+
+class TestRemoving:
+    def test_the_pilot_removes_a_member_who_then_sees_nothing(self, app, api, make):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        _pilot(api, pro)
+        url = f"/api/v1/parcours/{pro.parcours_id}/members/{family.id}"
+        assert api(pro.user).delete(url, json={"reason": "  Plus   concernée "}).status_code == 204
+        assert api(family.user).get(f"/api/v1/parcours/{pro.parcours_id}").status_code == 404
+        members = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/members").json
+        assert [m["id"] for m in members["members"]] == [pro.id]
+        log = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/access-log").json
+        removal = next(e for e in log["entries"] if e["event"] == "member.removed")
+        assert removal["user"] == pro.user.name
+        assert removal["detail"] == f"{family.user.name}: Plus concernée"
+        assert removal["description"] == f"removed {family.user.name}: Plus concernée"
+        # Removed once: a second removal finds nobody.
+        again = api(pro.user).delete(url, json={"reason": "encore"})
+        assert again.status_code == 404 and again.json["error"] == "member_not_found"
+
+    @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": 3}])
+    def test_a_reason_is_required(self, api, make, body):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        _pilot(api, pro)
+        url = f"/api/v1/parcours/{pro.parcours_id}/members/{family.id}"
+        assert api(pro.user).delete(url, json=body).status_code == 422
+        assert api(pro.user).delete(url, json={"reason": "x" * 121}).status_code == 422
+        assert api(family.user).get(f"/api/v1/parcours/{pro.parcours_id}").status_code == 200
+
+    def test_only_the_pilot_removes(self, api, make):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        other = make.member(pro, Role.professional)
+        url = f"/api/v1/parcours/{pro.parcours_id}/members/{other.id}"
+        # Nobody is the pilot yet: nobody removes.
+        refused = api(pro.user).delete(url, json={"reason": "x"})
+        assert refused.status_code == 403 and refused.json["error"] == "pilot_only"
+        _pilot(api, pro)
+        refused = api(family.user).delete(url, json={"reason": "x"})
+        assert refused.status_code == 403 and refused.json["error"] == "pilot_only"
+        assert api(other.user).get(f"/api/v1/parcours/{pro.parcours_id}").status_code == 200
+
+    def test_unknown_member_and_the_pilot_themselves(self, api, make):
+        pro = make.parcours()
+        make.member(pro, Role.family)
+        stranger = make.parcours()
+        _pilot(api, pro)
+        base = f"/api/v1/parcours/{pro.parcours_id}/members"
+        for member_id in (stranger.id, 999999):
+            unknown = api(pro.user).delete(f"{base}/{member_id}", json={"reason": "x"})
+            assert unknown.status_code == 404 and unknown.json["error"] == "member_not_found"
+        itself = api(pro.user).delete(f"{base}/{pro.id}", json={"reason": "x"})
+        assert itself.status_code == 409 and itself.json["error"] == "pilot_cannot_remove_self"
+
+    def test_remove_from_the_members_page(self, client, make, sign_in, api):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        _pilot(api, pro)
+        sign_in(pro.user)
+        page = client.get(f"/parcours/{pro.parcours_id}/members")
+        assert "Remove a member" in page.text
+        url = f"/parcours/{pro.parcours_id}/members/remove"
+        missing = client.post(url, data={"remove-member_id": family.id, "remove-reason": ""})
+        assert missing.status_code == 422
+        assert "Please say why this member is removed." in missing.text
+        done = client.post(
+            url,
+            data={"remove-member_id": family.id, "remove-reason": "A quitté la famille"},
+            follow_redirects=True,
+        )
+        assert f"{family.user.name} is no longer a member of this plan." in done.text
+        log = client.get(f"/parcours/{pro.parcours_id}/log")
+        assert f"removed {family.user.name}: A quitté la famille" in log.text
+
+    def test_the_form_is_for_the_pilot_only(self, client, make, sign_in, api):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        _pilot(api, pro)
+        sign_in(family.user)
+        page = client.get(f"/parcours/{pro.parcours_id}/members")
+        assert "Remove a member" not in page.text
+        refused = client.post(
+            f"/parcours/{pro.parcours_id}/members/remove",
+            data={"remove-member_id": pro.id, "remove-reason": "x"},
+        )
+        assert refused.status_code == 403
+        assert "Only the pilot can remove a member." in refused.text
+
+
+class TestInvitationsOfFormerMembers:
+    def test_leaving_withdraws_ones_pending_invitations(self, app, api, make):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        mine = _pending_invitation(api, family)
+        theirs = _pending_invitation(api, pro)
+        assert (
+            api(family.user).delete(f"/api/v1/parcours/{pro.parcours_id}/members/me").status_code
+            == 204
+        )
+        assert _state(app, mine["id"]) == "revoked"
+        assert _state(app, theirs["id"]) == "pending"
+        refused = api(make.user()).post(f"/api/v1/invitations/{mine['token']}/accept")
+        assert refused.status_code == 409 and refused.json["error"] == "invitation_revoked"
+        log = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/access-log").json
+        assert "invitation.inviter_gone" in [e["event"] for e in log["entries"]]
+
+    def test_removal_withdraws_the_removed_members_pending_invitations(self, app, api, make):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        mine = _pending_invitation(api, family)
+        used = _pending_invitation(api, family)
+        assert (
+            api(make.user()).post(f"/api/v1/invitations/{used['token']}/accept").status_code == 201
+        )
+        _pilot(api, pro)
+        url = f"/api/v1/parcours/{pro.parcours_id}/members/{family.id}"
+        assert api(pro.user).delete(url, json={"reason": "x"}).status_code == 204
+        assert _state(app, mine["id"]) == "revoked"
+        assert _state(app, used["id"]) == "accepted"
+
+
+class TestLegalRepresentative:
+    def test_only_the_pilot_invites_a_legal_representative(self, api, make):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        url = f"/api/v1/parcours/{pro.parcours_id}/invitations"
+        body = {"role": "family", "is_legal_representative": True}
+        for member in (pro, family):  # no pilot yet
+            refused = api(member.user).post(url, json=body)
+            assert refused.status_code == 403 and refused.json["error"] == "pilot_only"
+        _pilot(api, pro)
+        refused = api(family.user).post(url, json=body)
+        assert refused.status_code == 403 and refused.json["error"] == "pilot_only"
+        # Anyone still invites family members who are not the legal representative.
+        assert api(family.user).post(url, json={"role": "family"}).status_code == 201
+        invitation = api(pro.user).post(url, json=body)
+        assert invitation.status_code == 201
+        joined = api(make.user()).post(f"/api/v1/invitations/{invitation.json['token']}/accept")
+        assert joined.json["me"]["is_legal_representative"] is True
+
+    def test_the_checkbox_is_for_the_pilot(self, client, make, sign_in, api):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        _pilot(api, pro)
+        sign_in(family.user)
+        page = client.get(f"/parcours/{pro.parcours_id}/members")
+        assert "is_legal_representative" not in page.text
+        refused = client.post(
+            f"/parcours/{pro.parcours_id}/invitations",
+            data={"role": "family", "is_legal_representative": "y"},
+        )
+        assert refused.status_code == 403
+        assert "Only the pilot can invite the person&#39;s legal representative." in refused.text
+        sign_in(pro.user)
+        assert "is_legal_representative" in client.get(f"/parcours/{pro.parcours_id}/members").text
