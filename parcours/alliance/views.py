@@ -1,6 +1,6 @@
 """Pages: the voices side by side, the objective, its editing, history and approval."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -47,7 +47,7 @@ def voices(parcours_id: int):
 @login_required
 def edit_voice(parcours_id: int, member_id: int):
     """Write one's own point of view, or the person's on their behalf."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "voices")
+    member = current_member(parcours_id, reading="voices")
     subject = member_of(parcours_id, member_id)
     current = voice_of(subject)
     form = VoiceForm(obj=current, base_number=current.number if current else 0)
@@ -109,7 +109,7 @@ def objective(parcours_id: int):
 @login_required
 def edit_objective(parcours_id: int):
     """Propose a new version of the objective, based on the latest one."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "objective")
+    member = current_member(parcours_id, reading="objective")
     members = current_members(parcours_id)
     state = load_objective(parcours_id, members)
     form = ObjectiveForm(obj=state.latest, base_number=state.latest.number if state.latest else 0)

@@ -88,7 +88,7 @@ def voice(parcours_id: int):
 @login_required
 def answer(parcours_id: int, question: str):
     """One question of my words, on its own screen."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "voices")
+    member = current_member(parcours_id, reading="voices")
     current = voice_of(member)
     form = AnswerForm(answer=getattr(current, question, "") if current else "")
     conflict = None
@@ -152,7 +152,7 @@ def approve(parcours_id: int, number: int):
 @login_required
 def not_yet(parcours_id: int, number: int):
     """I don't agree yet: say what is missing (if I want to)."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "objective")
+    member = current_member(parcours_id, reading="objective")
     form = AnswerForm()
     if form.validate_on_submit():
         try:
@@ -188,7 +188,7 @@ def means(parcours_id: int):
 def idea(parcours_id: int, means_id: int):
     """One idea: what it is, what was decided and by whom, what the others think, and my
     answer with three big buttons."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "means")
+    member = current_member(parcours_id, reading="means")
     proposal = means_of(parcours_id, means_id)
     form = AnswerForm()
     if form.validate_on_submit():

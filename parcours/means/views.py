@@ -76,7 +76,7 @@ def index(parcours_id: int):
 @login_required
 def propose(parcours_id: int):
     """Propose a means; refused, with a link to the objective, until the objective is agreed."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "means")
+    member = current_member(parcours_id, reading="means")
     members = current_members(parcours_id)
     form = ProposeForm()
     form.on_behalf_of.choices = _on_behalf_choices(
@@ -389,7 +389,7 @@ def reviews(parcours_id: int):
 @login_required
 def new_review(parcours_id: int):
     """Record a review of the objective's indicators: assessments, views, what to change."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "reviews")
+    member = current_member(parcours_id, reading="reviews")
     version = version_in_force(parcours_id)
     if version is None:
         refusal = operations.ObjectiveNotAgreed()

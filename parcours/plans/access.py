@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from parcours.core.audit import record_reads
 from parcours.core.errors import NotFound
 from parcours.core.security_log import record_security_event
+from parcours.core.transactions import READ_ONLY_METHODS
 from parcours.extensions import db
 from parcours.plans.models import Member
 
@@ -25,8 +27,9 @@ def current_member(
 ) -> Member:
     """The signed-in user's membership of the parcours, or a 404 that reveals nothing.
 
-    With `reading`, the read (and its `detail`, e.g. a file's name) is written to the
-    parcours' access log, once the page is ready (even if the request's change is refused).
+    With `reading`, a GET's read (and its `detail`, e.g. a file's name) is written to the
+    parcours' access log, once the page is ready (even if the request fails). A form's POST
+    logs no read: its operation logs the change.
     """
     member = db.session.scalar(
         select(Member).where(
@@ -37,8 +40,7 @@ def current_member(
     )
     if member is None:
         raise not_found()
-    if reading:
-        record_reads([parcours_id], current_user, reading, detail)
+    _log_read(parcours_id, reading, detail)
     return member
 
 
@@ -61,6 +63,10 @@ def current_member_among(
     )
     if member is None:
         raise not_found()
-    if reading:
-        record_reads([parcours_id], current_user, reading, detail)
+    _log_read(parcours_id, reading, detail)
     return member
+
+
+def _log_read(parcours_id: int, reading: str | None, detail: str | None) -> None:
+    if reading and request.method in READ_ONLY_METHODS:
+        record_reads([parcours_id], current_user, reading, detail)

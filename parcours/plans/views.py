@@ -268,7 +268,7 @@ def accept(token: str):
 @login_required
 def settings(parcours_id: int):
     """The rupture tolerance, and closing or reopening the plan."""
-    member = current_member(parcours_id, reading="settings" if request.method == "GET" else None)
+    member = current_member(parcours_id, reading="settings")
     form = SettingsForm(obj=member.parcours)
     if form.validate_on_submit():
         try:

@@ -206,7 +206,7 @@ def _save_episode(member: Member, form: EpisodeForm, episode: Episode | None):
 @login_required
 def new_episode(parcours_id: int):
     """Record a service accompanying the person, or a pause they chose."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "timeline")
+    member = current_member(parcours_id, reading="timeline")
     form = _episode_form(member)
     if (done := _save_episode(member, form, None)) is not None:
         return done
@@ -222,7 +222,7 @@ def new_episode(parcours_id: int):
 @login_required
 def edit_episode(parcours_id: int, episode_id: int):
     """Correct an episode or record its end."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "timeline")
+    member = current_member(parcours_id, reading="timeline")
     episode = operations.episode_of(parcours_id, episode_id)
     form = _episode_form(member, episode)
     conflict = None
@@ -331,7 +331,7 @@ def _handoff_form_page(member, form, handoff=None, status=200, conflict=None):
 @login_required
 def new_handoff(parcours_id: int):
     """Propose a hand-off, with what is known of the relais de sens."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "timeline")
+    member = current_member(parcours_id, reading="timeline")
     episodes = episodes_of(parcours_id)
     if not episodes:
         flash_error(_("Record the episode the hand-off starts from first."))
@@ -421,7 +421,7 @@ def handoff(parcours_id: int, handoff_id: int):
 @login_required
 def edit_handoff(parcours_id: int, handoff_id: int):
     """Change who takes over, or the relais-de-sens checklist."""
-    member = current_member(parcours_id, reading=None if request.method == "POST" else "timeline")
+    member = current_member(parcours_id, reading="timeline")
     handoff = operations.handoff_of(parcours_id, handoff_id)
     if handoff.status is HandoffStatus.declined:
         flash_error(_("This hand-off was declined: propose a new one instead."))
