@@ -1,5 +1,5 @@
 """Flask commands: `users create`, `demo`, `timeline refresh`, `backup`, `restore`,
-`retention purge`."""
+`audit verify`, `retention purge`."""
 
 import os
 from datetime import timedelta
@@ -14,6 +14,7 @@ from sqlalchemy import func, inspect, select
 
 from parcours.accounts.models import User
 from parcours.accounts.operations import create_user as create
+from parcours.core.audit import purge_ended_logs, verify_chains
 from parcours.core.backup import BackupError, backup, restore
 from parcours.core.errors import DomainError
 from parcours.core.models import today, utcnow
@@ -25,6 +26,7 @@ from parcours.timeline.snapshots import refresh_snapshots, stale_parcours
 users = AppGroup("users", help="Manage user accounts.")
 timeline = AppGroup("timeline", help="The timeline of hand-offs.")
 retention = AppGroup("retention", help="Keep the logs no longer than the retention period.")
+audit = AppGroup("audit", help="The access log of the plans.")
 
 # Where `users create` reads the password from, for scripts; otherwise it asks (never on the
 # command line, where the shell's history and `ps` would show it).
@@ -147,17 +149,44 @@ def restore_command(file: Path, yes: bool):
     help="Keep this many days (default: PARCOURS_LOG_RETENTION_DAYS, 365).",
 )
 def purge(days: int | None):
-    """Delete the security log entries older than the retention period."""
+    """Delete the security log entries older than the retention period, and the access logs
+    of the plans deleted before it (run it daily)."""
     kept = days or current_app.config["LOG_RETENTION_DAYS"]
-    deleted = purge_security_log(utcnow() - timedelta(days=kept))
+    before = utcnow() - timedelta(days=kept)
+    security = purge_security_log(before)
+    access = purge_ended_logs(before)
     db.session.commit()
-    entries = "entry" if deleted == 1 else "entries"
-    click.echo(f"{deleted} security log {entries} older than {kept} days deleted.")
+    click.echo(f"{_entries(security)} of the security log older than {kept} days deleted.")
+    click.echo(
+        f"{_entries(access)} of the access logs of plans deleted over {kept} days ago deleted."
+    )
+
+
+def _entries(count: int) -> str:
+    return f"{count} entry" if count == 1 else f"{count} entries"
+
+
+@audit.command("verify")
+def verify():
+    """Check every link of every plan's access log; name the first broken one (exit status 1)."""
+    result = verify_chains()
+    plans = "plan" if result.plans == 1 else "plans"
+    if result.broken is not None:
+        click.echo(f"Broken link in the access log of {result.broken}.", err=True)
+        click.echo(
+            f"Verified before it: {_entries(result.entries)} in {result.plans} {plans}.", err=True
+        )
+        raise SystemExit(1)
+    click.echo(
+        f"The access log holds: {_entries(result.entries)} in {result.plans} {plans},"
+        " every link verified."
+    )
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(retention)
+    app.cli.add_command(audit)
     app.cli.add_command(timeline)
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)

@@ -79,7 +79,7 @@ def save_voice(
         **texts,
     )
     _insert_version(voice, stale, lambda: voice_of(subject))
-    record(author.parcours_id, author.user, Access.change, "voice.saved", subject.name)
+    record(author.parcours_id, author.user, Access.change, "voice.saved", subject=subject.user)
     return voice
 
 

@@ -1,14 +1,49 @@
-"""The access log: who read or changed what in a parcours, and when."""
+"""The access log: who read or changed what in a parcours, and when. No one can rewrite it
+unseen.
+
+Each plan's entries form a chain: an entry holds its number in the plan's log (`seq`), the
+hash of the entry before (`previous_hash`) and its own hash, computed over what it says
+(`link_hash`). Changing, removing or inserting an entry breaks the chain from there on;
+`verify_chains` (the command `flask --app wsgi audit verify`) names the first broken link.
+The plan's last link is kept in `access_log_heads`, so that cutting the end of a log is seen
+too. Appending locks the plan's head row (a transaction waits for another writing the same
+plan's log), so that two requests never chain onto the same entry.
+
+An entry names no one in words: the member it is about is `subject_id` (shown by their name
+as it is today, "a former member" once their account is closed), and a detail is a number, a
+date, a file name or a removal's reason. The detail's hash is salted (`detail_salt`): erasing
+a detail that held a name (written by an earlier version) drops the salt and keeps the
+digest, so the chain still verifies and the digest alone cannot be matched to a name.
+
+The log outlives a deleted plan (the entries have no foreign key to `parcours`): its head
+then records when the plan ended, and `purge_ended_logs` deletes it once the retention period
+is over (`flask --app wsgi retention purge`).
+"""
 
 import enum
-from datetime import datetime
+import hashlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parcours.core.models import EnumType, UTCDateTime, utcnow
-from parcours.core.names import shown_name
+from parcours.core.names import FORMER_MEMBER_MARK, shown_name
 from parcours.core.signals import parcours_changed
 from parcours.core.transactions import after_response
 from parcours.extensions import db
@@ -40,7 +75,7 @@ EVENTS: dict[str, object] = {
     "invitation.revoked": _l("withdrew an invitation"),
     "member.joined": _l("joined the plan"),
     "member.left": _l("left the plan"),
-    "member.removed": _l("removed %(detail)s"),
+    "member.removed": _l("removed %(subject)s (reason: %(detail)s)"),
     "invitation.inviter_gone": _l("is no longer a member: an invitation they created is withdrawn"),
     "member.account_closed": _l("closed their account and left the plan"),
     "invitation.addressee_gone": _l(
@@ -54,10 +89,12 @@ EVENTS: dict[str, object] = {
     "settings.tolerance": _l("set the rupture tolerance to %(detail)s days"),
     "settings.closed": _l("closed the plan on %(detail)s"),
     "settings.reopened": _l("reopened the plan"),
+    "parcours.deleted": _l("closed their account as the last member: the plan is deleted"),
 }
 
 
-# The events whose detail is a member's name (erased when that member closes their account).
+# The events of an earlier version whose detail was a member's name in words: erased when that
+# member closes their account (today's entries name the member by `subject_id` instead).
 NAME_EVENTS = {
     "pilot.designated",
     "voice.saved",
@@ -68,20 +105,32 @@ NAME_EVENTS = {
 
 
 class AccessLogEntry(db.Model):
-    """One read or change of a parcours by one user. Append-only."""
+    """One read or change of a parcours by one user. Append-only, chained per plan."""
 
     __tablename__ = "access_log_entries"
-    __table_args__ = (Index("ix_access_log_entries_parcours_time", "parcours_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_access_log_entries_parcours_time", "parcours_id", "created_at"),
+        UniqueConstraint("parcours_id", "seq", name="uq_access_log_entries_parcours_seq"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    # No foreign key: the log of a deleted plan is kept for the retention period.
+    parcours_id: Mapped[int] = mapped_column()
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     access: Mapped[Access] = mapped_column(EnumType(Access))
     event: Mapped[str] = mapped_column(String(40))
+    # The member the entry is about (whose point of view, who became pilot, who was removed).
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     detail: Mapped[str | None] = mapped_column(String(200))
+    detail_salt: Mapped[str | None] = mapped_column(String(32))
+    detail_digest: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seq: Mapped[int] = mapped_column()
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
-    user = relationship("User", lazy="raise")
+    user = relationship("User", lazy="raise", foreign_keys=[user_id])
+    subject = relationship("User", lazy="joined", foreign_keys=[subject_id])
 
     @property
     def shown_detail(self) -> str | None:
@@ -89,41 +138,296 @@ class AccessLogEntry(db.Model):
         return shown_name(self.detail)
 
     @property
+    def subject_name(self) -> str | None:
+        """The name of the member the entry is about, as it is today."""
+        return self.subject.name if self.subject is not None else None
+
+    @property
     def description(self) -> str:
+        """What the entry says. In a label, `%(subject)s` is the member it is about and
+        `%(detail)s` its detail, or that member's name when it has no other."""
         label = EVENTS.get(self.event)
         if label is None:
             return self.event
-        return str(label) % {"detail": self.shown_detail or ""}
+        detail = self.shown_detail or self.subject_name or ""
+        return str(label) % {"detail": detail, "subject": self.subject_name or ""}
 
 
-def record(parcours_id: int, user, access: Access, event: str, detail: str | None = None):
-    """Add an entry to the session (the request's commit writes it). A change tells the
-    packages that keep something derived from the parcours (`parcours_changed`)."""
-    entry = AccessLogEntry(
-        parcours_id=parcours_id,
-        user_id=user.id,
-        access=access,
-        event=event,
-        detail=detail[:200] if detail else None,
+class AccessLogHead(db.Model):
+    """The last link of a plan's log; when the plan was deleted, if it was (no foreign key:
+    the head outlives the plan with its log)."""
+
+    __tablename__ = "access_log_heads"
+
+    parcours_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column()
+    hash: Mapped[str] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+# The chain -------------------------------------------------------------------------------
+# Never change these two functions: every log written so far was chained with them
+# (migration 0009 holds a copy, which chained the entries written before it).
+
+
+def detail_digest(detail: str | None, salt: str | None) -> str:
+    """The salted hash of an entry's detail ("" when there is none)."""
+    if detail is None:
+        return ""
+    return hashlib.sha256(f"{salt}\x1f{detail}".encode()).hexdigest()
+
+
+def link_hash(row: dict) -> str:
+    """The hash of one entry: what it says, its place in the chain and the hash before it."""
+    at = row["created_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    fields = (
+        row["previous_hash"],
+        str(row["parcours_id"]),
+        str(row["seq"]),
+        str(row["user_id"]),
+        row["access"].value,
+        row["event"],
+        "" if row["subject_id"] is None else str(row["subject_id"]),
+        row["detail_digest"],
+        at,
     )
-    db.session.add(entry)
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
+def _entry(parcours_id: int, user, access: Access, event: str, detail, subject) -> dict:
+    detail = detail[:200] if detail else None
+    salt = secrets.token_hex(16) if detail is not None else None
+    return {
+        "parcours_id": parcours_id,
+        "user_id": user.id,
+        "access": access,
+        "event": event,
+        "subject_id": subject.id if subject is not None else None,
+        "detail": detail,
+        "detail_salt": salt,
+        "detail_digest": detail_digest(detail, salt),
+        # Stored to the microsecond on both databases, so the hash reads back the same.
+        "created_at": utcnow(),
+    }
+
+
+def _append(rows: list[dict]) -> None:
+    """Chain the rows onto their plans' logs and insert them: three statements however many
+    plans, the heads locked in the order of their plans (no two writers wait on each other
+    in a circle)."""
+    ids = sorted({row["parcours_id"] for row in rows})
+    heads = {
+        head.parcours_id: [head.seq, head.hash]
+        for head in db.session.execute(
+            select(AccessLogHead.parcours_id, AccessLogHead.seq, AccessLogHead.hash)
+            .where(AccessLogHead.parcours_id.in_(ids))
+            .order_by(AccessLogHead.parcours_id)
+            .with_for_update()
+        )
+    }
+    new = [pid for pid in ids if pid not in heads]
+    for row in rows:
+        head = heads.setdefault(row["parcours_id"], [0, ""])
+        row["seq"] = head[0] + 1
+        row["previous_hash"] = head[1]
+        row["hash"] = link_hash(row)
+        head[0], head[1] = row["seq"], row["hash"]
+    db.session.execute(AccessLogEntry.__table__.insert(), rows)
+    if new:
+        db.session.execute(
+            AccessLogHead.__table__.insert(),
+            [{"parcours_id": pid, "seq": heads[pid][0], "hash": heads[pid][1]} for pid in new],
+        )
+    moved = [
+        {"pid": pid, "seq": seq, "hash": h} for pid, (seq, h) in heads.items() if pid not in new
+    ]
+    if moved:
+        table = AccessLogHead.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.parcours_id == bindparam("pid"))
+            .values(seq=bindparam("seq"), hash=bindparam("hash")),
+            moved,
+        )
+
+
+def record(
+    parcours_id: int, user, access: Access, event: str, detail: str | None = None, *, subject=None
+) -> None:
+    """Write an entry now, in the request's transaction (its commit keeps it, a rollback takes
+    it back with the rest). A change tells the packages that keep something derived from the
+    parcours (`parcours_changed`). `subject` is the user the entry is about."""
+    _append([_entry(parcours_id, user, access, event, detail, subject)])
     if access is Access.change:
         parcours_changed.send(parcours_id)
-    return entry
 
 
 def record_reads(parcours_ids: list[int], user, event: str, detail: str | None = None) -> None:
-    """One read entry per parcours shown together on one page (a single INSERT), written once
-    the page is ready (core/transactions.py)."""
-    rows = [
-        {
-            "parcours_id": pid,
-            "user_id": user.id,
-            "access": Access.read,
-            "event": event,
-            "detail": detail[:200] if detail else None,
-        }
-        for pid in dict.fromkeys(parcours_ids)
-    ]
-    if rows:
-        after_response(lambda: db.session.execute(AccessLogEntry.__table__.insert(), rows))
+    """One read entry per parcours shown together on one page, written once the page is ready
+    (core/transactions.py)."""
+    ids = list(dict.fromkeys(parcours_ids))
+    if ids:
+        after_response(
+            lambda: _append([_entry(pid, user, Access.read, event, detail, None) for pid in ids])
+        )
+
+
+def end_logs(parcours_ids: list[int], user) -> None:
+    """The plans are being deleted: their logs say so and are kept for the retention period."""
+    if not parcours_ids:
+        return
+    _append(
+        [_entry(pid, user, Access.change, "parcours.deleted", None, None) for pid in parcours_ids]
+    )
+    db.session.execute(
+        update(AccessLogHead)
+        .where(AccessLogHead.parcours_id.in_(parcours_ids))
+        .values(ended_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def erase_written_name(parcours_ids: list[int], name: str) -> None:
+    """Where an earlier version wrote a member's name as an entry's detail, put the mark that
+    reads "a former member" and drop the salt: the digest stays, the chain still verifies."""
+    if not parcours_ids or not name:
+        return
+    db.session.execute(
+        update(AccessLogEntry)
+        .where(
+            AccessLogEntry.parcours_id.in_(parcours_ids),
+            AccessLogEntry.event.in_(NAME_EVENTS),
+            AccessLogEntry.detail == name[:200],
+        )
+        .values(detail=FORMER_MEMBER_MARK, detail_salt=None),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def purge_ended_logs(before: datetime) -> int:
+    """Delete the logs of the plans deleted before `before` (the retention period); how many
+    entries. The caller commits (the `retention purge` command)."""
+    ended = select(AccessLogHead.parcours_id).where(AccessLogHead.ended_at < before)
+    deleted = db.session.execute(
+        delete(AccessLogEntry).where(AccessLogEntry.parcours_id.in_(ended))
+    ).rowcount
+    db.session.execute(delete(AccessLogHead).where(AccessLogHead.ended_at < before))
+    return deleted
+
+
+# Verifying -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """Where a plan's log stops verifying, and why."""
+
+    parcours_id: int
+    seq: int | None  # the entry's number in the plan's log (None: the log itself)
+    entry_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"plan {self.parcours_id}"
+        if self.seq is not None:
+            where += f", entry {self.seq} (id {self.entry_id})"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class Verification:
+    plans: int = 0
+    entries: int = 0
+    broken: BrokenLink | None = None
+
+
+_COLUMNS = (
+    "id",
+    "parcours_id",
+    "seq",
+    "user_id",
+    "access",
+    "event",
+    "subject_id",
+    "detail",
+    "detail_salt",
+    "detail_digest",
+    "created_at",
+    "previous_hash",
+    "hash",
+)
+
+
+def _entries() -> Iterator[dict]:
+    table = AccessLogEntry.__table__
+    query = (
+        select(*(AccessLogEntry.__mapper__.columns[c] for c in _COLUMNS))
+        .order_by(table.c.parcours_id, table.c.seq)
+        .execution_options(yield_per=2000)
+    )
+    result = db.session.execute(query)
+    try:
+        for row in result:
+            yield row._asdict()
+    finally:
+        result.close()  # a verification that stops early ends the server-side cursor
+
+
+def _check_entry(row: dict, expected_seq: int, previous_hash: str) -> str | None:
+    if row["seq"] != expected_seq:
+        return f"entry {expected_seq} is missing before it"
+    if row["previous_hash"] != previous_hash:
+        return "it does not hold the hash of the entry before it"
+    if row["detail_salt"] is not None:
+        if detail_digest(row["detail"], row["detail_salt"]) != row["detail_digest"]:
+            return "its detail was changed after it was written"
+    elif row["detail"] not in (None, FORMER_MEMBER_MARK):
+        return "its detail was changed after it was written"
+    elif row["detail"] is None and row["detail_digest"] != "":
+        return "its detail was removed after it was written"
+    if link_hash(row) != row["hash"]:
+        return "the entry was changed after it was written"
+    return None
+
+
+def _verify_chain(
+    parcours_id: int, rows: Iterator[dict], head: tuple | None, result: Verification
+) -> BrokenLink | None:
+    """Check one plan's entries, in order, then its head."""
+    seq, previous = 0, ""
+    for row in rows:
+        if reason := _check_entry(row, seq + 1, previous):
+            return BrokenLink(parcours_id, row["seq"], row["id"], reason)
+        result.entries += 1
+        seq, previous = seq + 1, row["hash"]
+    if head is None:
+        return BrokenLink(parcours_id, None, None, "its log has no head (its last link is unknown)")
+    if head != (seq, previous):
+        return BrokenLink(parcours_id, None, None, f"its log was cut after entry {seq}")
+    return None
+
+
+def verify_chains() -> Verification:
+    """Walk every plan's log in order and check each link and each head; stop at the first
+    broken link (in the order of the plans)."""
+    result = Verification()
+    heads = {
+        pid: (seq, h)
+        for pid, seq, h in db.session.execute(
+            select(AccessLogHead.parcours_id, AccessLogHead.seq, AccessLogHead.hash)
+        )
+    }
+    seen: set[int] = set()
+    entries = _entries()
+    try:
+        for pid, rows in groupby(entries, key=itemgetter("parcours_id")):
+            seen.add(pid)
+            result.plans += 1
+            if broken := _verify_chain(pid, rows, heads.get(pid), result):
+                result.broken = broken
+                return result
+    finally:
+        entries.close()
+    if emptied := sorted(set(heads) - seen):
+        result.broken = BrokenLink(emptied[0], None, None, "every entry of its log was removed")
+    return result

@@ -200,7 +200,9 @@ def take_stance(
     if subject.id == author.id:
         record(author.parcours_id, author.user, Access.change, "stance.taken", means.title)
     else:
-        record(author.parcours_id, author.user, Access.change, "stance.on_behalf", subject.name)
+        record(
+            author.parcours_id, author.user, Access.change, "stance.on_behalf", subject=subject.user
+        )
     return stance
 
 
@@ -364,7 +366,9 @@ def add_commitment(
     )
     db.session.add(commitment)
     db.session.flush()
-    record(author.parcours_id, author.user, Access.change, "commitment.created", member.name)
+    record(
+        author.parcours_id, author.user, Access.change, "commitment.created", subject=member.user
+    )
     return commitment
 
 
@@ -387,7 +391,9 @@ def keep_commitment(by: Member, commitment: Commitment) -> Commitment:
     commitment.kept_at = utcnow()
     commitment.kept_by = by
     db.session.flush()
-    record(by.parcours_id, by.user, Access.change, "commitment.kept", commitment.member.name)
+    record(
+        by.parcours_id, by.user, Access.change, "commitment.kept", subject=commitment.member.user
+    )
     return commitment
 
 

@@ -300,7 +300,7 @@ def remove_member(by: Member, removed: Member, reason: str) -> None:
         )
     lock_parcours(by.parcours_id)
     removed.left_at = utcnow()
-    record(by.parcours_id, by.user, Access.change, "member.removed", f"{removed.name}: {reason}")
+    record(by.parcours_id, by.user, Access.change, "member.removed", reason, subject=removed.user)
     db.session.flush()
     member_left.send(removed)
 
@@ -342,7 +342,7 @@ def designate_pilot(by: Member, pilot: Member) -> None:
         db.session.flush()
     pilot.is_pilot = True
     db.session.flush()
-    record(by.parcours_id, by.user, Access.change, "pilot.designated", pilot.name)
+    record(by.parcours_id, by.user, Access.change, "pilot.designated", subject=pilot.user)
 
 
 def pilot_of(parcours_id: int) -> Member | None:

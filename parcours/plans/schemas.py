@@ -93,6 +93,11 @@ class AccessLogEntrySchema(Schema):
     user = Computed(lambda e: e.user.name, "string")
     access = fields.Enum(Access, by_value=True)
     event = fields.String()
+    subject = fields.String(
+        attribute="subject_name",
+        allow_none=True,
+        metadata={"description": "The member the entry is about, by their name today."},
+    )
     detail = fields.String(attribute="shown_detail", allow_none=True)
     description = fields.String()
 

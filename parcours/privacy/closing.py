@@ -5,16 +5,20 @@ What happens, and why:
   on it: versions, approvals, stances, decisions), attributed to "a former member"
   (`User.name` says so once `closed_at` is set).
 - The account's personal data is erased: identifiers, name (also where it was written down as
-  text: access log details, episode referents in the corrections' history), organisation,
-  function, language,
+  text, in every plan they were ever part of: access log details written by an earlier
+  version, episode referents in the corrections' history), organisation, function, language,
   easy-read choice, and the organisation and function of each membership (they would name
   the person again); the password hash becomes unusable; login sessions and API tokens stop
-  working; the pending invitations sent to their e-mail address are withdrawn. The former
-  e-mail address or login name can sign up again, as a new account.
+  working; the pending invitations sent to their e-mail address are withdrawn, and every
+  invitation sent to it forgets the address. A plan named by the person's full name (the
+  default when they created it) keeps only its initial. The access log names members by
+  their account, so it reads "a former member" from then on. The former e-mail address or
+  login name can sign up again, as a new account.
 - Each membership ends (`left_at`), as when leaving a parcours. Like leaving, a pilot hands
   the role over first where other members remain: closing is refused until they have.
 - Where the user is the last current member, nobody could ever see the parcours again (only
-  members see a parcours): it is deleted with its content rather than kept for nobody. The
+  members see a parcours): it is deleted with its content rather than kept for nobody, but
+  for its access log, kept for the retention period (then `retention purge`). The
   confirmation page lists these plans before the user confirms.
 - The person accompanied closes their account like anyone else: the plan about them goes on
   with their family and professionals (it stays named as it was, by the first name or
@@ -30,13 +34,13 @@ from sqlalchemy import delete, func, select, update
 
 from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
 from parcours.accounts.operations import end_sessions_and_tokens, remove_two_step
-from parcours.core.audit import NAME_EVENTS, Access, AccessLogEntry, record
+from parcours.core.audit import Access, end_logs, erase_written_name, record
 from parcours.core.errors import Conflict, DomainError, Forbidden
 from parcours.core.models import utcnow
 from parcours.core.names import FORMER_MEMBER_MARK
 from parcours.core.signals import member_left
 from parcours.extensions import db
-from parcours.plans.models import Invitation, Member, Parcours
+from parcours.plans.models import Invitation, Member, Parcours, Role
 from parcours.plans.operations import lock_parcours
 from parcours.timeline.models import Episode, EpisodeChange
 
@@ -140,13 +144,17 @@ def close_account(user: User, password: str) -> ClosingPlan:
             invitation.revoked_at = now
             if invitation.parcours_id not in deleted_ids:
                 record(invitation.parcours_id, user, Access.change, "invitation.addressee_gone")
-    _erase_written_name(user, [m.parcours_id for m in plan.left])
+    _erase_written_name(user)
+    _erase_plan_names(user)
+    _erase_invitation_addresses(user)
     _erase(user)
     db.session.flush()
     for member in plan.left:
         member_left.send(member)
     if deleted_ids:
-        # The database cascades to everything the parcours holds.
+        # Their logs are kept for the retention period; the database cascades to everything
+        # else the parcours holds.
+        end_logs(sorted(deleted_ids), user)
         db.session.execute(
             delete(Parcours).where(Parcours.id.in_(deleted_ids)),
             execution_options={"synchronize_session": False},
@@ -157,22 +165,17 @@ def close_account(user: User, password: str) -> ClosingPlan:
     return plan
 
 
-def _erase_written_name(user: User, parcours_ids: list[int]) -> None:
-    """Where the user's name was written down as text (access log details, episode
-    referents in the corrections' history), put the mark that reads "a former member"."""
+def _erase_written_name(user: User) -> None:
+    """Where the user's name was written down as text (access log details written by an
+    earlier version, episode referents in the corrections' history), in every plan they were
+    ever part of, put the mark that reads "a former member"."""
     name = user.stored_name
-    if not parcours_ids or not name:
+    if not name:
         return
-    db.session.execute(
-        update(AccessLogEntry)
-        .where(
-            AccessLogEntry.parcours_id.in_(parcours_ids),
-            AccessLogEntry.event.in_(NAME_EVENTS),
-            AccessLogEntry.detail == name[:200],
-        )
-        .values(detail=FORMER_MEMBER_MARK),
-        execution_options={"synchronize_session": False},
+    parcours_ids = list(
+        db.session.scalars(select(Member.parcours_id).where(Member.user_id == user.id).distinct())
     )
+    erase_written_name(parcours_ids, name)
     changes = db.session.scalars(
         select(EpisodeChange)
         .join(Episode, Episode.id == EpisodeChange.episode_id)
@@ -184,6 +187,41 @@ def _erase_written_name(user: User, parcours_ids: list[int]) -> None:
             values = dict(change.changes)
             values["referent"] = [FORMER_MEMBER_MARK if v == name else v for v in referent]
             change.changes = values
+
+
+def shortened(name: str) -> str:
+    """What replaces a plan's name when it is the closing person's full name: its initial."""
+    return f"{name.strip()[:1].upper()}."
+
+
+def _erase_plan_names(user: User) -> None:
+    """A plan named after the person accompanied by their full name (a plan they created
+    themselves is named so by default) keeps only its initial once their account is closed."""
+    name = user.stored_name
+    if not name:
+        return
+    db.session.execute(
+        update(Parcours)
+        .where(
+            Parcours.person_name == name,
+            Parcours.id.in_(
+                select(Member.parcours_id).where(
+                    Member.user_id == user.id, Member.role == Role.person
+                )
+            ),
+        )
+        .values(person_name=shortened(name)),
+        execution_options={"synchronize_session": "fetch"},
+    )
+
+
+def _erase_invitation_addresses(user: User) -> None:
+    """The invitations sent to the user's e-mail address, pending or accepted, forget it."""
+    if user.email:
+        db.session.execute(
+            update(Invitation).where(Invitation.email == user.email).values(email=None),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def _erase(user: User) -> None:

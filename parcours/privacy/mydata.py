@@ -274,6 +274,7 @@ class AccessLogSchema(Schema):
     by_you = fields.Boolean()
     access = fields.String()
     event = fields.String()
+    subject = fields.String(allow_none=True)
     detail = fields.String(allow_none=True)
     description = fields.String()
 
@@ -378,6 +379,7 @@ USER_COLUMNS = {
     ("recovery_codes", "user_id"),
     ("security_events", "user_id"),  # the security log's entries about the account
     ("access_log_entries", "user_id"),  # the access log (with the rest of the periods)
+    ("access_log_entries", "subject_id"),  # it names members only while they are members
 }
 
 
@@ -422,6 +424,7 @@ def _access_log(user: User) -> list[dict]:
             "by_you": entry.user_id == user.id,
             "access": entry.access.value,
             "event": entry.event,
+            "subject": entry.subject_name,
             "detail": entry.shown_detail,
             "description": entry.description,
         }

@@ -5,6 +5,7 @@ leaves the database at the backup's schema revision. On SQLite and on PostgreSQL
 The tests use databases of their own (tests/core/conftest.py), hence `committing`: db.session
 must be their apps' own, not the suite's rolled-back one."""
 
+import secrets
 import sqlite3
 import threading
 from contextlib import closing
@@ -15,7 +16,14 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, insert, inspect, select, text
 
 from parcours.accounts.models import LoginSession, User
-from parcours.core.audit import Access, AccessLogEntry
+from parcours.core.audit import (
+    Access,
+    AccessLogEntry,
+    AccessLogHead,
+    detail_digest,
+    link_hash,
+    verify_chains,
+)
 from parcours.core.backup import backup, restore
 from parcours.core.integrity import foreign_key_violations, row_counts
 from parcours.core.models import utcnow
@@ -62,16 +70,30 @@ class Writer(threading.Thread):
                     person_name=f"Writer {number}", tolerance_days=30, created_at=utcnow()
                 )
             ).inserted_primary_key[0]
+            # The plan's first log entry, chained as the app chains it.
+            salt = secrets.token_hex(16)
+            row = {
+                "parcours_id": parcours,
+                "user_id": self.user_id,
+                "access": Access.change,
+                "event": "parcours.created",
+                "subject_id": None,
+                "detail": f"writer {number}",
+                "detail_salt": salt,
+                "detail_digest": detail_digest(f"writer {number}", salt),
+                "created_at": utcnow(),
+                "seq": 1,
+                "previous_hash": "",
+            }
+            row["hash"] = link_hash(row)
             entry = connection.execute(
-                insert(AccessLogEntry.__table__).values(
-                    parcours_id=parcours,
-                    user_id=self.user_id,
-                    access=Access.change,
-                    event="parcours.created",
-                    detail=f"writer {number}",
-                    created_at=utcnow(),
-                )
+                insert(AccessLogEntry.__table__).values(**row)
             ).inserted_primary_key[0]
+            connection.execute(
+                insert(AccessLogHead.__table__).values(
+                    parcours_id=parcours, seq=1, hash=row["hash"]
+                )
+            )
             session = connection.execute(
                 insert(LoginSession.__table__).values(
                     key=f"writer-{number}",
@@ -116,7 +138,7 @@ def check_restored_access_log(
 ) -> None:
     """The restored access log is the original's as it stood when the backup began: every entry
     written before it, with the same id and the same content, and no entry the original never
-    held. (Once the log carries a hash chain, verify the restored chain here too.)"""
+    held. (The test then verifies the restored chain.)"""
     missing = sorted(before_backup.keys() - restored.keys())
     assert not missing, f"{len(missing)} entries written before the backup are missing: {missing}"
     altered = sorted(i for i, row in restored.items() if original_now.get(i) != row)
@@ -168,8 +190,9 @@ def test_a_backup_taken_while_the_app_writes_restores_every_committed_row(
         log_now = access_log_rows(connection)
         revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
-    restored = create_engine(scratch_database("backup_restored"))
-    try:
+    target = scratch_app("backup_restored")
+    with target.app_context():
+        restored = db.engine
         assert restore(restored, file) == revision
         with restored.connect() as connection:
             counts = row_counts(connection)
@@ -186,8 +209,10 @@ def test_a_backup_taken_while_the_app_writes_restores_every_committed_row(
         for parcours_id, entry, session in writer.done():
             assert (parcours_id in parcours) == (entry in log) == (session in sessions)
         check_restored_access_log(log_before, log_now, log)
-    finally:
-        restored.dispose()
+        # The restored log still verifies, link by link, up to each plan's head.
+        verified = verify_chains()
+        assert verified.broken is None, str(verified.broken)
+        assert verified.entries == len(log)
 
 
 @pytest.mark.committing

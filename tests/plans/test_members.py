@@ -350,8 +350,8 @@ class TestRemoving:
         log = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/access-log").json
         removal = next(e for e in log["entries"] if e["event"] == "member.removed")
         assert removal["user"] == pro.user.name
-        assert removal["detail"] == f"{family.user.name}: Plus concernée"
-        assert removal["description"] == f"removed {family.user.name}: Plus concernée"
+        assert (removal["subject"], removal["detail"]) == (family.user.name, "Plus concernée")
+        assert removal["description"] == f"removed {family.user.name} (reason: Plus concernée)"
         # Removed once: a second removal finds nobody.
         again = api(pro.user).delete(url, json={"reason": "encore"})
         assert again.status_code == 404 and again.json["error"] == "member_not_found"
@@ -409,7 +409,7 @@ class TestRemoving:
         )
         assert f"{family.user.name} is no longer a member of this plan." in done.text
         log = client.get(f"/parcours/{pro.parcours_id}/log")
-        assert f"removed {family.user.name}: A quitté la famille" in log.text
+        assert f"removed {family.user.name} (reason: A quitté la famille)" in log.text
 
     def test_the_form_is_for_the_pilot_only(self, client, make, sign_in, api):
         pro = make.parcours()

@@ -6,10 +6,16 @@ from sqlalchemy import select
 
 from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
 from parcours.alliance.models import Voice
+from parcours.core.audit import Access, AccessLogEntry, record, verify_chains
 from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Invitation, Member, Parcours, Role
-from parcours.plans.operations import create_invitation
+from parcours.plans.operations import (
+    accept_invitation,
+    create_invitation,
+    designate_pilot,
+    leave_parcours,
+)
 from parcours.timeline.models import Episode, EpisodeKind
 from parcours.timeline.operations import update_episode
 from tests.factories import PASSWORD
@@ -266,3 +272,89 @@ def test_the_name_written_in_an_episode_s_history_is_erased(app, client, sign_in
     assert close(closing).status_code == 302
     text = client.get(page).text
     assert name not in text and "a former member" in text
+
+
+def test_no_name_stays_in_the_logs_of_plans_left_earlier_nor_after_a_rename(
+    app, client, sign_in, make
+):
+    """A member named in the log of a plan they left earlier, under a name they changed
+    since: once their account is closed, no log anywhere shows either name."""
+    pro = make.parcours()
+    family = make.member(pro, Role.family)
+    old_name = family.user.name
+
+    def designate_then_leave():
+        designate_pilot(db.session.get(Member, pro.id), db.session.get(Member, family.id))
+        designate_pilot(db.session.get(Member, family.id), db.session.get(Member, pro.id))
+        leave_parcours(db.session.get(Member, family.id))
+        db.session.get(User, family.user.id).name = "Nouveau Nom"
+        # An entry as an earlier version wrote it: the name in words.
+        record(
+            pro.parcours_id,
+            db.session.get(User, pro.user.id),
+            Access.change,
+            "voice.saved",
+            "Nouveau Nom",
+        )
+
+    make._run(designate_then_leave)
+    sign_in(family.user)
+    assert close(client).status_code == 302
+    sign_in(pro.user)
+    log = client.get(f"/parcours/{pro.parcours_id}/log").text
+    assert old_name not in log and "Nouveau Nom" not in log
+    assert "designated a former member as pilot" in log
+    assert "wrote the point of view of a former member" in log
+    with app.app_context():
+        assert verify_chains().broken is None
+
+
+def test_every_invitation_sent_to_the_address_forgets_it(app, client, sign_in, make):
+    pro = make.parcours()
+    invited = make.user(email="invitee@example.org")
+
+    def invite():
+        _, token = create_invitation(
+            db.session.get(Member, pro.id), role=Role.family, email="invitee@example.org"
+        )
+        return token
+
+    token = make._run(invite)
+    make._run(invite)
+    make._run(lambda: accept_invitation(token, db.session.get(User, invited.id)))
+    sign_in(invited)
+    assert close(client).status_code == 302
+    with app.app_context():
+        emails = db.session.scalars(
+            select(Invitation.email).where(Invitation.parcours_id == pro.parcours_id)
+        ).all()
+        assert len(emails) == 2 and set(emails) == {None}
+
+
+def test_a_plan_named_after_the_person_keeps_only_the_initial(app, client, sign_in, make):
+    person = make.user(name="Thomas Durand")
+    own = make.parcours(person, role=Role.person, person_name="")
+    make.member(own, Role.family)
+    chosen = make.parcours(person, role=Role.person, person_name="Tom")
+    make.member(chosen, Role.family)
+    with app.app_context():
+        assert db.session.get(Parcours, own.parcours_id).person_name == "Thomas Durand"
+    sign_in(person)
+    assert close(client).status_code == 302
+    with app.app_context():
+        assert db.session.get(Parcours, own.parcours_id).person_name == "T."
+        assert db.session.get(Parcours, chosen.parcours_id).person_name == "Tom"
+
+
+def test_a_deleted_plan_s_log_is_kept_with_its_end(app, client, sign_in, make):
+    alone = make.parcours()
+    sign_in(alone.user)
+    assert close(client).status_code == 302
+    with app.app_context():
+        events = db.session.scalars(
+            select(AccessLogEntry.event)
+            .where(AccessLogEntry.parcours_id == alone.parcours_id)
+            .order_by(AccessLogEntry.seq)
+        ).all()
+        assert events[0] == "parcours.created" and events[-1] == "parcours.deleted"
+        assert verify_chains().broken is None
