@@ -194,12 +194,12 @@ def link_hash(row: dict) -> str:
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
-def _entry(parcours_id: int, user, access: Access, event: str, detail, subject) -> dict:
+def _entry(parcours_id: int, user_id: int, access: Access, event: str, detail, subject) -> dict:
     detail = detail[:200] if detail else None
     salt = secrets.token_hex(16) if detail is not None else None
     return {
         "parcours_id": parcours_id,
-        "user_id": user.id,
+        "user_id": user_id,
         "access": access,
         "event": event,
         "subject_id": subject.id if subject is not None else None,
@@ -257,7 +257,7 @@ def record(
     """Write an entry now, in the request's transaction (its commit keeps it, a rollback takes
     it back with the rest). A change tells the packages that keep something derived from the
     parcours (`parcours_changed`). `subject` is the user the entry is about."""
-    _append([_entry(parcours_id, user, access, event, detail, subject)])
+    _append([_entry(parcours_id, user.id, access, event, detail, subject)])
     if access is Access.change:
         parcours_changed.send(parcours_id)
 
@@ -265,11 +265,14 @@ def record(
 def record_reads(parcours_ids: list[int], user, event: str, detail: str | None = None) -> None:
     """One read entry per parcours shown together on one page, written once the page is ready
     (core/transactions.py)."""
-    ids = list(dict.fromkeys(parcours_ids))
-    if ids:
-        after_response(
-            lambda: _append([_entry(pid, user, Access.read, event, detail, None) for pid in ids])
-        )
+    # Built now: once the request's changes are committed, its objects are expired (reading
+    # `user.id` then would query the account again).
+    rows = [
+        _entry(pid, user.id, Access.read, event, detail, None)
+        for pid in dict.fromkeys(parcours_ids)
+    ]
+    if rows:
+        after_response(lambda: _append(rows))
 
 
 def end_logs(parcours_ids: list[int], user) -> None:
@@ -277,7 +280,10 @@ def end_logs(parcours_ids: list[int], user) -> None:
     if not parcours_ids:
         return
     _append(
-        [_entry(pid, user, Access.change, "parcours.deleted", None, None) for pid in parcours_ids]
+        [
+            _entry(pid, user.id, Access.change, "parcours.deleted", None, None)
+            for pid in parcours_ids
+        ]
     )
     db.session.execute(
         update(AccessLogHead)

@@ -133,10 +133,10 @@ def test_the_retention_command_purges_it(app):
         db.session.commit()
     runner = app.test_cli_runner()
     kept = runner.invoke(args=["retention", "purge"])
-    assert kept.exit_code == 0 and "0 security log entries" in kept.output
+    assert kept.exit_code == 0 and "0 entries of the security log" in kept.output
     result = runner.invoke(args=["retention", "purge", "--days", "30"])
     assert result.exit_code == 0, result.output
-    assert "1 security log entry older than 30 days deleted." in result.output
+    assert "1 entry of the security log older than 30 days deleted." in result.output
 
 
 def test_a_successful_sign_in_is_not_logged(app, make):
