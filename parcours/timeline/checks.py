@@ -79,6 +79,16 @@ class AdoptedMeansData:
 
 
 @dataclass(frozen=True)
+class ObjectedMeansData:
+    """A means adopted while members opposed it, who were not among those heard."""
+
+    means_id: int
+    title: str
+    decided_on: date
+    objectors: tuple[str, ...]  # their names, as the reader sees them
+
+
+@dataclass(frozen=True)
 class CommitmentData:
     """An action a member committed to do by a given day."""
 
@@ -106,6 +116,7 @@ class TimelineInput:
     handoffs: tuple[HandoffData, ...] = ()
     adopted_without_person: tuple[AdoptedMeansData, ...] = ()
     commitments: tuple[CommitmentData, ...] = ()
+    adopted_over_objection: tuple[ObjectedMeansData, ...] = ()
 
     @property
     def horizon(self) -> date:
@@ -129,6 +140,7 @@ class FlagKind(enum.StrEnum):
     HANDOFF_UNANSWERED = "handoff_unanswered"
     MISSING_RELAIS_DE_SENS = "missing_relais_de_sens"
     DECISION_WITHOUT_PERSON = "decision_without_person"
+    DECISION_OVER_OBJECTION = "decision_over_objection"
     COMMITMENT_OVERDUE = "commitment_overdue"
 
 
@@ -153,6 +165,7 @@ SEVERITY = {
     FlagKind.MISSING_RELAIS_DE_SENS: Severity.MEDIUM,
     FlagKind.HANDOFF_UNANSWERED: Severity.MEDIUM,
     FlagKind.DECISION_WITHOUT_PERSON: Severity.MEDIUM,
+    FlagKind.DECISION_OVER_OBJECTION: Severity.MEDIUM,
     FlagKind.COMMITMENT_OVERDUE: Severity.LOW,
 }
 
@@ -375,7 +388,8 @@ def _handoff_flags(
 
 
 def _decision_flags(data: TimelineInput) -> Iterator[Flag]:
-    """One flag per means adopted with no stance from the person."""
+    """One flag per means adopted with no stance from the person, and one per means adopted
+    over the objection of members who were not heard (an alliance, not a coalition)."""
     kind = FlagKind.DECISION_WITHOUT_PERSON
     for means in data.adopted_without_person:
         yield Flag(
@@ -385,6 +399,20 @@ def _decision_flags(data: TimelineInput) -> Iterator[Flag]:
             means.decided_on,
             means_id=means.means_id,
             params={"title": means.title, "decided_on": means.decided_on},
+        )
+    kind = FlagKind.DECISION_OVER_OBJECTION
+    for means in data.adopted_over_objection:
+        yield Flag(
+            kind,
+            SEVERITY[kind],
+            means.decided_on,
+            means.decided_on,
+            means_id=means.means_id,
+            params={
+                "title": means.title,
+                "decided_on": means.decided_on,
+                "objectors": means.objectors,
+            },
         )
 
 

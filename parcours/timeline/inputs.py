@@ -270,6 +270,7 @@ def _assemble(
             episodes=tuple(episodes),
             handoffs=tuple(handoffs),
             adopted_without_person=means.adopted_without_person if means else (),
+            adopted_over_objection=means.adopted_over_objection if means else (),
             commitments=means.commitments if means else (),
         ),
         current_services=tuple(

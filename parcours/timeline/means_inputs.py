@@ -1,17 +1,27 @@
-"""What the timeline checks need from the means: adoptions without the person, commitments."""
+"""What the timeline checks need from the means: adoptions without the person or over an
+objection not heard, commitments."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
 from parcours.core.models import local_date
 from parcours.core.names import former_member_name
 from parcours.extensions import db
-from parcours.means.models import Commitment, Decision, Means, MeansStatus, Stance
+from parcours.means.models import (
+    Commitment,
+    Decision,
+    Means,
+    MeansStatus,
+    Stance,
+    StanceValue,
+    decision_participants,
+)
 from parcours.plans.models import Member, Role
-from parcours.timeline.checks import AdoptedMeansData, CommitmentData
+from parcours.timeline.checks import AdoptedMeansData, CommitmentData, ObjectedMeansData
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,7 @@ class MeansFlagInputs:
 
     adopted_without_person: tuple[AdoptedMeansData, ...] = ()
     commitments: tuple[CommitmentData, ...] = ()
+    adopted_over_objection: tuple[ObjectedMeansData, ...] = ()
 
 
 # Built once (every page of a plan asks them): the parcours ids are bound when executed.
@@ -43,16 +54,64 @@ _PERSON_STANCE = (
 _LAST_DECISION = (
     select(func.max(Decision.id)).where(Decision.means_id == Means.id).correlate(Means)
 ).scalar_subquery()
-ADOPTED_WITHOUT_PERSON = (
-    select(Means.id, Means.parcours_id, Means.title, Decision.created_at)
-    .join(Decision, Decision.id == _LAST_DECISION)
+# An objection not heard: a member's latest stance on the means when it was adopted is
+# "oppose", they were a member then and are still, and the decision does not list them
+# among those who took part.
+_Objection = aliased(Stance)
+_Objector = aliased(Member)
+_Objecting = aliased(User)
+_LATEST_STANCE = (
+    select(func.max(Stance.id))
     .where(
-        Means.parcours_id.in_(_IDS),
-        Means.status == MeansStatus.adopted,
-        _PERSON.is_not(None),
-        ~_PERSON_STANCE,
+        Stance.means_id == _Objection.means_id,
+        Stance.member_id == _Objection.member_id,
+        Stance.created_at <= Decision.created_at,
     )
-    .order_by(Means.id)
+    .correlate(_Objection, Decision)
+    .scalar_subquery()
+)
+_HEARD = (
+    select(decision_participants.c.member_id)
+    .where(
+        decision_participants.c.decision_id == Decision.id,
+        decision_participants.c.member_id == _Objection.member_id,
+    )
+    .correlate(Decision, _Objection)
+    .exists()
+)
+# One row per adopted means and objector (one row with no objector when there is none): the
+# adoptions without the person and over an objection in one query.
+ADOPTED = (
+    select(
+        Means.id,
+        Means.parcours_id,
+        Means.title,
+        Decision.created_at,
+        and_(_PERSON.is_not(None), ~_PERSON_STANCE).label("without_person"),
+        _Objecting.name,
+        _Objecting.closed_at,
+    )
+    .join(Decision, Decision.id == _LAST_DECISION)
+    .outerjoin(
+        _Objection,
+        and_(
+            _Objection.means_id == Means.id,
+            _Objection.id == _LATEST_STANCE,
+            _Objection.value == StanceValue.oppose,
+            ~_HEARD,
+        ),
+    )
+    .outerjoin(
+        _Objector,
+        and_(
+            _Objector.id == _Objection.member_id,
+            _Objector.joined_at <= Decision.created_at,
+            _Objector.left_at.is_(None),
+        ),
+    )
+    .outerjoin(_Objecting, _Objecting.id == _Objector.user_id)
+    .where(Means.parcours_id.in_(_IDS), Means.status == MeansStatus.adopted)
+    .order_by(Means.id, _Objector.id)
 )
 COMMITMENTS = (
     select(
@@ -73,8 +132,9 @@ COMMITMENTS = (
 
 
 def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]:
-    """For each parcours: the adopted means with no stance from its current person member, and
-    every commitment (kept or not). Two queries, whatever the number of parcours.
+    """For each parcours: the adopted means with no stance from its current person member,
+    those adopted over the objection of current members who were not heard, and every
+    commitment (kept or not). Two queries, whatever the number of parcours.
 
     A parcours with no person member raises no `decision_without_person`: adoption then rested
     on the legal representative's stance, as the rule allows.
@@ -83,10 +143,23 @@ def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]
     if not ids:
         return {}
     adopted: dict[int, list[AdoptedMeansData]] = {pid: [] for pid in ids}
-    for means_id, parcours_id, title, decided_at in db.session.execute(
-        ADOPTED_WITHOUT_PERSON, {"ids": ids}
-    ):
-        adopted[parcours_id].append(AdoptedMeansData(means_id, title, local_date(decided_at)))
+    objected: dict[int, dict[int, tuple]] = {pid: {} for pid in ids}
+    rows = db.session.execute(ADOPTED, {"ids": ids})
+    for means_id, parcours_id, title, decided_at, without_person, name, closed_at in rows:
+        decided_on = local_date(decided_at)
+        if without_person and not any(a.means_id == means_id for a in adopted[parcours_id]):
+            adopted[parcours_id].append(AdoptedMeansData(means_id, title, decided_on))
+        if name is not None:
+            shown = former_member_name() if closed_at is not None else name
+            entry = objected[parcours_id].setdefault(means_id, (title, decided_on, []))
+            entry[2].append(shown)
+    over_objection = {
+        pid: tuple(
+            ObjectedMeansData(means_id, title, decided_on, tuple(names))
+            for means_id, (title, decided_on, names) in by_means.items()
+        )
+        for pid, by_means in objected.items()
+    }
 
     commitments: dict[int, list[CommitmentData]] = {pid: [] for pid in ids}
     rows = db.session.execute(COMMITMENTS, {"ids": ids})
@@ -96,4 +169,7 @@ def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]
         commitments[parcours_id].append(
             CommitmentData(commitment_id, action, name, due_on, kept_at is not None, member_id)
         )
-    return {pid: MeansFlagInputs(tuple(adopted[pid]), tuple(commitments[pid])) for pid in ids}
+    return {
+        pid: MeansFlagInputs(tuple(adopted[pid]), tuple(commitments[pid]), over_objection[pid])
+        for pid in ids
+    }

@@ -36,6 +36,7 @@ KIND_LABELS = {
     FlagKind.HANDOFF_UNANSWERED: lazy_gettext("Hand-off unanswered"),
     FlagKind.MISSING_RELAIS_DE_SENS: lazy_gettext("Missing relais de sens"),
     FlagKind.DECISION_WITHOUT_PERSON: lazy_gettext("Decision without the person"),
+    FlagKind.DECISION_OVER_OBJECTION: lazy_gettext("Decision over an objection"),
     FlagKind.COMMITMENT_OVERDUE: lazy_gettext("Commitment overdue"),
 }
 
@@ -50,6 +51,11 @@ SEVERITY_LABELS = {
 def _day(value: date) -> str:
     """A date written out for the current locale, e.g. "3 March 2025"."""
     return format_date(value, format="long")
+
+
+def _names(names: tuple[str, ...]) -> str:
+    """Names joined as the reader's language joins them ("Sophie et Marc")."""
+    return format_list(list(names), locale=get_locale() or "en")
 
 
 def _missing_list(missing: tuple[str, ...]) -> str:
@@ -126,6 +132,15 @@ def describe(flag: Flag, person_name: str) -> str:
                 date=_day(params["decided_on"]),
                 name=person_name,
             )
+        case FlagKind.DECISION_OVER_OBJECTION:
+            return ngettext(
+                '"%(title)s" was adopted on %(date)s without hearing %(names)s, who opposed it.',
+                '"%(title)s" was adopted on %(date)s without hearing %(names)s, who opposed it.',
+                len(params["objectors"]),
+                title=params["title"],
+                date=_day(params["decided_on"]),
+                names=_names(params["objectors"]),
+            )
         case FlagKind.COMMITMENT_OVERDUE:
             return ngettext(
                 '"%(action)s" (%(member)s) was due on %(date)s: %(days)d day overdue.',
@@ -157,6 +172,8 @@ def next_step(flag: Flag) -> str:
             return _relais_step(flag)
         case FlagKind.DECISION_WITHOUT_PERSON:
             return gettext("Ask the person for their view on this decision and record it.")
+        case FlagKind.DECISION_OVER_OBJECTION:
+            return gettext("Hear the members who opposed it, then confirm or revisit the decision.")
         case FlagKind.COMMITMENT_OVERDUE:
             return gettext(
                 "Check with %(member)s: mark the commitment kept or set a new date.",

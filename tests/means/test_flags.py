@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 from parcours.core.models import today
-from parcours.plans.models import Role
+from parcours.extensions import db
+from parcours.plans.models import Member, Role
+from parcours.plans.operations import leave_parcours
 from parcours.timeline.checks import FlagKind, TimelineInput, compute_flags
 from parcours.timeline.means_inputs import MeansFlagInputs, means_flag_inputs
 
@@ -137,3 +139,40 @@ def test_a_constant_number_of_queries_whatever_the_number_of_parcours(app, mk, c
         return counter.count
 
     assert queries(one) == queries(many)
+
+
+def _objected(mk, members, participants):
+    """A means the family member opposes, adopted with the given participants."""
+    means = mk.means(members["professional"], "Unité d'enseignement de l'IME")
+    for key, member in members.items():
+        mk.stance(member, means, "oppose" if key == "family" else "support")
+    mk.decide(
+        members["pilot"],
+        means,
+        participant_ids=[members[key].id for key in participants] if participants else None,
+    )
+    return means
+
+
+def test_adopted_over_an_objection_not_heard(app, mk):
+    members = mk.alliance()
+    pid = members["family"].parcours_id
+    others = [key for key in members if key != "family"]
+    means = _objected(mk, members, others)
+    # A later change of mind does not clear what the decision did.
+    mk.stance(members["family"], means, "support")
+    [objected] = inputs(app, pid)[pid].adopted_over_objection
+    assert (objected.means_id, objected.objectors) == (means.id, (members["family"].user.name,))
+    data = TimelineInput("Léo", today(), adopted_over_objection=(objected,))
+    assert [f.kind for f in compute_flags(data)] == [FlagKind.DECISION_OVER_OBJECTION]
+
+
+def test_an_objection_heard_or_of_a_former_member_raises_nothing(app, mk, make):
+    members = mk.alliance()
+    pid = members["family"].parcours_id
+    _objected(mk, members, None)  # the default participants: everyone who gave a stance
+    assert inputs(app, pid)[pid].adopted_over_objection == ()
+    others = [key for key in members if key != "family"]
+    _objected(mk, members, others)
+    make._run(lambda: leave_parcours(db.session.get(Member, members["family"].id)))
+    assert inputs(app, pid)[pid].adopted_over_objection == ()

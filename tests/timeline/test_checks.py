@@ -21,6 +21,7 @@ from parcours.timeline.checks import (
     Flag,
     FlagKind,
     HandoffData,
+    ObjectedMeansData,
     Severity,
     TimelineInput,
     compute_flags,
@@ -428,6 +429,38 @@ def test_each_means_adopted_without_the_person_is_flagged():
     assert flags[0].params["title"] == "Adapted transport"
 
 
+def test_each_means_adopted_over_an_objection_not_heard_is_flagged(babel_app: Flask):
+    data = timeline(
+        date(2025, 6, 1),
+        ep(1, date(2025, 1, 1), None),
+        adopted_over_objection=(ObjectedMeansData(12, "IME", date(2025, 4, 1), ("Sophie",)),),
+    )
+    [flag] = compute_flags(data)
+    assert (flag.kind, flag.severity, flag.means_id, flag.start) == (
+        FlagKind.DECISION_OVER_OBJECTION,
+        Severity.MEDIUM,
+        12,
+        date(2025, 4, 1),
+    )
+    with babel_app.app_context(), force_locale("en"):
+        sentence = describe(flag, "Léa")
+    assert sentence == '"IME" was adopted on April 1, 2025 without hearing Sophie, who opposed it.'
+    with babel_app.app_context(), force_locale("fr"):
+        plural = describe(
+            compute_flags(
+                timeline(
+                    date(2025, 6, 1),
+                    ep(1, date(2025, 1, 1), None),
+                    adopted_over_objection=(
+                        ObjectedMeansData(12, "IME", date(2025, 4, 1), ("Sophie", "Marc")),
+                    ),
+                )
+            )[0],
+            "Léa",
+        )
+    assert "sans entendre Sophie et Marc, qui s'y opposaient" in plural
+
+
 def test_commitment_overdue_only_when_not_kept_and_due_before_the_horizon():
     today = date(2025, 3, 11)
     data = timeline(
@@ -675,6 +708,9 @@ def every_kind_of_flag() -> list[Flag]:
             handoff(1, 1, to_id=2, status="proposed", proposed_on=date(2025, 1, 15), note=False),
         ),
         adopted_without_person=(AdoptedMeansData(10, "Respite", date(2025, 1, 15)),),
+        adopted_over_objection=(
+            ObjectedMeansData(11, "IME", date(2025, 1, 20), ("Sophie", "Marc")),
+        ),
         commitments=(CommitmentData(1, "Call the MDPH", "Samia", date(2025, 1, 2), kept=False),),
     )
     flags = compute_flags(data)
