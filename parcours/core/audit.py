@@ -211,20 +211,30 @@ def _entry(parcours_id: int, user_id: int, access: Access, event: str, detail, s
     }
 
 
+# Built once (every page appends): the plans' ids and the new heads are bound.
+_HEADS = (
+    select(
+        AccessLogHead.__table__.c.parcours_id,
+        AccessLogHead.__table__.c.seq,
+        AccessLogHead.__table__.c.hash,
+    )
+    .where(AccessLogHead.__table__.c.parcours_id.in_(bindparam("ids", expanding=True)))
+    .order_by(AccessLogHead.__table__.c.parcours_id)
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    update(AccessLogHead.__table__)
+    .where(AccessLogHead.__table__.c.parcours_id == bindparam("pid"))
+    .values(seq=bindparam("seq"), hash=bindparam("hash"))
+)
+
+
 def _append(rows: list[dict]) -> None:
     """Chain the rows onto their plans' logs and insert them: three statements however many
     plans, the heads locked in the order of their plans (no two writers wait on each other
     in a circle)."""
     ids = sorted({row["parcours_id"] for row in rows})
-    heads = {
-        head.parcours_id: [head.seq, head.hash]
-        for head in db.session.execute(
-            select(AccessLogHead.parcours_id, AccessLogHead.seq, AccessLogHead.hash)
-            .where(AccessLogHead.parcours_id.in_(ids))
-            .order_by(AccessLogHead.parcours_id)
-            .with_for_update()
-        )
-    }
+    heads = {pid: [seq, h] for pid, seq, h in db.session.execute(_HEADS, {"ids": ids})}
     new = [pid for pid in ids if pid not in heads]
     for row in rows:
         head = heads.setdefault(row["parcours_id"], [0, ""])
@@ -242,13 +252,7 @@ def _append(rows: list[dict]) -> None:
         {"pid": pid, "seq": seq, "hash": h} for pid, (seq, h) in heads.items() if pid not in new
     ]
     if moved:
-        table = AccessLogHead.__table__
-        db.session.execute(
-            update(table)
-            .where(table.c.parcours_id == bindparam("pid"))
-            .values(seq=bindparam("seq"), hash=bindparam("hash")),
-            moved,
-        )
+        db.session.execute(_MOVE_HEAD, moved)
 
 
 def record(
