@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from parcours.core.audit import Access
-from parcours.core.fields import Computed, Id
+from parcours.core.fields import Computed, Id, Number
 from parcours.core.models import NAME_MAX
 from parcours.plans.models import Role
 from parcours.plans.operations import PERSON_NAME_MAX, REASON_MAX
@@ -35,6 +35,15 @@ class ParcoursOutSchema(ParcoursSchema):
 
     me = fields.Nested(MemberSchema)
     pilot = fields.Nested(MemberSchema, allow_none=True)
+    revision = fields.Integer(
+        metadata={"description": "The settings' revision: send it back as `base_revision`."}
+    )
+    pilot_revision = fields.Integer(
+        metadata={
+            "description": "The pilot designation's revision: send it back as `base_revision` "
+            "when designating the pilot."
+        }
+    )
 
 
 class MemberListSchema(Schema):
@@ -49,6 +58,10 @@ class ParcoursCreateSchema(Schema):
 
 
 class ParcoursPatchSchema(Schema):
+    base_revision = Number(
+        required=True,
+        metadata={"description": "The parcours' `revision` the edit starts from."},
+    )
     tolerance_days = fields.Integer(validate=validate.Range(min=1, max=365))
     closed_on = fields.Date(allow_none=True)
 
@@ -85,6 +98,10 @@ class RemovalSchema(Schema):
 
 
 class PilotSchema(Schema):
+    base_revision = Number(
+        required=True,
+        metadata={"description": "The parcours' `pilot_revision` the choice starts from."},
+    )
     member_id = Id(required=True)
 
 
