@@ -30,11 +30,16 @@ class ParcoursSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
-class ParcoursOutSchema(ParcoursSchema):
+class ParcoursSeenSchema(ParcoursSchema):
     """A parcours as its member sees it: with their own membership and the pilot."""
 
     me = fields.Nested(MemberSchema)
     pilot = fields.Nested(MemberSchema, allow_none=True)
+
+
+class ParcoursOutSchema(ParcoursSeenSchema):
+    """One parcours, with the revisions an edit of its settings or pilot sends back."""
+
     revision = fields.Integer(
         metadata={"description": "The settings' revision: send it back as `base_revision`."}
     )
