@@ -149,6 +149,14 @@ def api(app, make):
             revision = self.get(url).json["revision"]
             return self.patch(url, json={"base_revision": revision, **json})
 
+        def designate_pilot(self, parcours_id, member_id):
+            """PUT the pilot from the current designation (read first), as a client does."""
+            url = f"/api/v1/parcours/{parcours_id}"
+            revision = self.get(url).json["pilot_revision"]
+            return self.put(
+                f"{url}/pilot", json={"member_id": member_id, "base_revision": revision}
+            )
+
     def _api(user=None):
         return ApiClient(make.api_token(user) if user is not None else None)
 

@@ -31,7 +31,7 @@ ROUTES = [
     Route("GET", "/parcours/{p}/members"),
     Route("POST", "/parcours/{p}/invitations", {"role": "family"}, 201),
     Route("POST", "/parcours/{p}/invitations/{inv}/revoke", member_status=302),
-    Route("POST", "/parcours/{p}/pilot", {"member_id": "{me}"}, 302),
+    Route("POST", "/parcours/{p}/pilot", {"member_id": "{me}", "base_revision": "0"}, 302),
     Route("POST", "/parcours/{p}/leave", member_status=302),
     # Only the pilot removes a member (nobody is the pilot here).
     Route(
@@ -41,9 +41,14 @@ ROUTES = [
         403,
     ),
     Route("GET", "/parcours/{p}/settings"),
-    Route("POST", "/parcours/{p}/settings", {"tolerance_days": "20"}, 302),
-    Route("POST", "/parcours/{p}/settings/close", {"closed_on": "2026-01-01"}, 302),
-    Route("POST", "/parcours/{p}/settings/reopen", member_status=302),
+    Route("POST", "/parcours/{p}/settings", {"tolerance_days": "20", "base_revision": "0"}, 302),
+    Route(
+        "POST",
+        "/parcours/{p}/settings/close",
+        {"closed_on": "2026-01-01", "base_revision": "0"},
+        302,
+    ),
+    Route("POST", "/parcours/{p}/settings/reopen", {"base_revision": "0"}, member_status=302),
     Route("GET", "/parcours/{p}/log"),
     Route("GET", "/parcours/{p}/voices"),
     Route("GET", "/parcours/{p}/voices/{me}/edit"),
@@ -58,10 +63,10 @@ ROUTES = [
     Route("POST", "/parcours/{p}/objective/versions/{n}/disagreement", {"comment": "x"}, 302),
     # API
     Route("GET", "/api/v1/parcours/{p}", api=True),
-    Route("PATCH", "/api/v1/parcours/{p}", {"tolerance_days": 20}, api=True),
+    Route("PATCH", "/api/v1/parcours/{p}", {"tolerance_days": 20, "base_revision": 0}, api=True),
     Route("GET", "/api/v1/parcours/{p}/members", api=True),
     Route("DELETE", "/api/v1/parcours/{p}/members/me", member_status=204, api=True),
-    Route("PUT", "/api/v1/parcours/{p}/pilot", {"member_id": "{me}"}, api=True),
+    Route("PUT", "/api/v1/parcours/{p}/pilot", {"member_id": "{me}", "base_revision": 0}, api=True),
     Route("DELETE", "/api/v1/parcours/{p}/members/{other}", {"reason": "x"}, 403, api=True),
     Route("POST", "/api/v1/parcours/{p}/invitations", {"role": "family"}, 201, api=True),
     Route("DELETE", "/api/v1/parcours/{p}/invitations/{inv}", member_status=204, api=True),
@@ -220,10 +225,7 @@ def test_removed_member(route, world, sign_in, api):
     """A member the pilot removed sees nothing more of the plan, like any non-member."""
     pro, family = world["members"]["professional"], world["members"]["family"]
     p = world["values"]["p"]
-    assert (
-        api(pro.user).put(f"/api/v1/parcours/{p}/pilot", json={"member_id": pro.id}).status_code
-        == 200
-    )
+    assert api(pro.user).designate_pilot(p, pro.id).status_code == 200
     removed = api(pro.user).delete(
         f"/api/v1/parcours/{p}/members/{family.id}", json={"reason": "Plus concerné"}
     )

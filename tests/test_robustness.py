@@ -135,6 +135,7 @@ FORM_FIELDS = [
     "worries",
     "help_me",
     "base_number",
+    "base_revision",
     "text",
     "perimeter_in",
     "perimeter_out",

@@ -94,11 +94,12 @@ def list_versions(parcours_id: int):
 
 
 @api.post("/parcours/<int:parcours_id>/objective/versions")
-@documented(body=VersionInputSchema, responses={201: VersionSchema}, errors=(409,))
+@documented(body=VersionInputSchema, responses={201: VersionSchema}, errors=(409, 428))
 def create_version(parcours_id: int):
-    """A new version, based on `base_version`; 409 with the current one if it is not the latest."""
+    """A new version, based on `base_version` (required: 428 without it); 409 with the
+    current one if it is not the latest."""
     member = current_member(parcours_id)
-    data = load(VersionInputSchema())
+    data = load_edit(VersionInputSchema(), base="base_version")
     on_behalf_of = data.pop("on_behalf_of")
     base_number = data.pop("base_version")
     try:

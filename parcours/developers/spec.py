@@ -35,9 +35,10 @@ parcours gets a 404 for everything in it, as if it did not exist.
 Every error is a JSON object: `{"error": "<code>", "message": "<text>"}`, with `fields` (the
 messages of each invalid field) on a 422 and, on a 409 for an edit based on an old version,
 `current` (the version saved in between). Every edit of a shared record sends its base:
-`base_revision` (the `revision` the episode or hand-off had when the edit started), or
-`base_number` for a voice: without it the answer is a 428 `revision_required`, and when someone
-saved a change in between a 409 `stale_version`.
+`base_revision` (the `revision` the episode, hand-off, commitment or parcours settings had when
+the edit started; the parcours' `pilot_revision` to designate the pilot), `base_number` for a
+voice, `base_version` for a new version of the objective: without it the answer is a 428
+`revision_required`, and when someone saved a change in between a 409 `stale_version`.
 Messages follow the `Accept-Language` header (French or English).
 """
 
@@ -61,7 +62,8 @@ ERRORS = {
     422: ("Invalid", "Some fields are missing or invalid (`fields` says which) or a rule refused."),
     428: (
         "RevisionRequired",
-        "An edit of a shared record must send `base_revision`, the `revision` it started from "
+        "An edit of a shared record must send its base (`base_revision`, the `revision` it "
+        "started from; `base_number` or `base_version` where the record is numbered) "
         "(`revision_required`).",
     ),
     429: (

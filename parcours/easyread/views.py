@@ -238,10 +238,14 @@ def commitments(parcours_id: int):
 @bp.post("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/done")
 @login_required
 def done(parcours_id: int, commitment_id: int):
-    """I did it."""
+    """I did it. The page's revision of the commitment comes along: done by someone else in
+    between, it says so."""
     member = current_member(parcours_id)
+    base_revision = request.form.get("base_revision", type=int)
     perform(
-        lambda: keep_commitment(member, commitment_of(parcours_id, commitment_id)),
+        lambda: keep_commitment(
+            member, commitment_of(parcours_id, commitment_id), base_revision=base_revision
+        ),
         _("Well done! It is marked as done."),
     )
     return redirect(url_for("easyread.commitments", parcours_id=parcours_id))

@@ -3,8 +3,9 @@
 from flask_login import current_user
 
 from parcours.alliance.models import version_in_force
-from parcours.core.api import Merged, api, documented, load
+from parcours.core.api import Merged, api, documented, error, load, load_edit
 from parcours.core.audit import record_reads
+from parcours.core.errors import StaleVersion
 from parcours.means import operations
 from parcours.means.models import (
     negotiation_table,
@@ -154,13 +155,18 @@ def create_commitment(parcours_id: int):
 
 
 @api.patch("/parcours/<int:parcours_id>/commitments/<int:commitment_id>")
-@documented(body=CommitmentPatchSchema, responses={200: CommitmentSchema}, errors=(403, 409))
+@documented(body=CommitmentPatchSchema, responses={200: CommitmentSchema}, errors=(403, 409, 428))
 def patch_commitment(parcours_id: int, commitment_id: int):
-    """Mark a commitment kept: `{"status": "kept"}` (the member who committed, or the pilot)."""
+    """Mark a commitment kept: `{"status": "kept"}` (the member who committed, or the pilot).
+    `base_revision` (the commitment's `revision` when the edit started) is required: 409
+    `stale_version` when it changed in between, with `current`."""
     member = current_member(parcours_id)
     commitment = operations.commitment_of(parcours_id, commitment_id)
-    load(CommitmentPatchSchema())
-    operations.keep_commitment(member, commitment)
+    data = load_edit(CommitmentPatchSchema())
+    try:
+        operations.keep_commitment(member, commitment, base_revision=data["base_revision"])
+    except StaleVersion as exc:
+        return error(exc.code, exc.message, 409, current=CommitmentSchema().dump(exc.current))
     return CommitmentSchema().dump(commitment)
 
 

@@ -242,6 +242,12 @@ class Commitment(CreatedAtMixin, db.Model):
     def is_kept(self) -> bool:
         return self.kept_at is not None
 
+    @property
+    def revision(self) -> int:
+        """A commitment changes once, when it is marked kept (0 before, 1 after): an edit
+        carries the revision it started from, so that one made in between is not redone."""
+        return 1 if self.kept_at is not None else 0
+
     def is_overdue(self, on: date | None = None) -> bool:
         """Past its due day and not kept."""
         return self.kept_at is None and self.due_on < (on or today())

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from parcours.alliance.models import ObjectiveVersion, version_in_force
 from parcours.core.audit import Access, record
-from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
+from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
 from parcours.core.models import NAME_MAX, TEXT_MAX, today, utcnow
 from parcours.extensions import db
 from parcours.means.models import (
@@ -372,8 +372,12 @@ def add_commitment(
     return commitment
 
 
-def keep_commitment(by: Member, commitment: Commitment) -> Commitment:
-    """Mark a commitment kept: by the member who committed, or by the pilot."""
+def keep_commitment(
+    by: Member, commitment: Commitment, base_revision: int | None = None
+) -> Commitment:
+    """Mark a commitment kept: by the member who committed, or by the pilot. With
+    `base_revision` (the revision the edit started from), a change saved in between refuses
+    the edit (StaleVersion)."""
     if commitment.parcours_id != by.parcours_id:
         raise NotFound(_("This commitment does not exist."), code="commitment_not_found")
     if not commitment.can_mark_kept(by):
@@ -386,6 +390,8 @@ def keep_commitment(by: Member, commitment: Commitment) -> Commitment:
         )
     lock_parcours(by.parcours_id)
     db.session.refresh(commitment, ["kept_at"])  # a second click may have kept it meanwhile
+    if base_revision is not None and base_revision != commitment.revision:
+        raise StaleVersion(_("Someone marked this commitment kept in the meantime."), commitment)
     if commitment.is_kept:
         raise Conflict(_("This commitment is already marked kept."), code="already_kept")
     commitment.kept_at = utcnow()

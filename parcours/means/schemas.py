@@ -52,6 +52,8 @@ class CommitmentInputSchema(Schema):
 
 class CommitmentPatchSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["kept"]))
+    # The `revision` the edit started from (required: 428 without it).
+    base_revision = Number(required=True)
 
 
 class AssessmentInputSchema(Schema):
@@ -111,6 +113,8 @@ class CommitmentSchema(Schema):
     )
     overdue = Computed(lambda c: c.is_overdue(today()), "boolean")
     kept_at = fields.AwareDateTime(allow_none=True)
+    # An edit sends it back as `base_revision`: 0 before it is kept, 1 after.
+    revision = fields.Integer()
     kept_late = fields.Boolean()
     kept_by = fields.Nested(MemberSchema, allow_none=True)
     created_by = fields.Nested(MemberSchema)

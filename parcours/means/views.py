@@ -331,9 +331,11 @@ def keep_commitment(parcours_id: int, commitment_id: int):
         return redirect(target)
     commitment = operations.commitment_of(parcours_id, commitment_id)
     try:
-        operations.keep_commitment(member, commitment)
+        base_revision = request.form.get("base_revision", type=int)
+        operations.keep_commitment(member, commitment, base_revision=base_revision)
     except Conflict as error:
-        # Already kept (a second click, say): nothing to undo, say so on the page.
+        # Already kept (a second click, or by someone else since the page was shown): nothing
+        # to undo, say so on the page.
         flash_error(error.message)
         return redirect(target)
     flash_success(_("The commitment is marked kept. Thank you."))

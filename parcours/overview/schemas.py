@@ -3,10 +3,10 @@
 from marshmallow import Schema, fields
 
 from parcours.overview.summary import ObjectiveStatus
-from parcours.plans.schemas import ParcoursOutSchema
+from parcours.plans.schemas import ParcoursSeenSchema
 
 
-class ParcoursSummarySchema(ParcoursOutSchema):
+class ParcoursSummarySchema(ParcoursSeenSchema):
     member_count = fields.Integer()
     objective = fields.Enum(ObjectiveStatus, by_value=True)
 

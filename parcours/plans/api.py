@@ -4,8 +4,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from parcours.core.api import Merged, api, documented, load
+from parcours.core.api import Merged, api, documented, error, load, load_edit
 from parcours.core.audit import AccessLogEntry
+from parcours.core.errors import StaleVersion
 from parcours.core.navigation import external_url, id_parameter
 from parcours.extensions import db
 from parcours.plans import operations
@@ -29,8 +30,17 @@ API_LOG_PAGE_SIZE = 200
 
 
 def _parcours_out(member):
-    pilot = operations.pilot_of(member.parcours_id)
-    return ParcoursOutSchema().dump(Merged(member.parcours, me=member, pilot=pilot))
+    """A parcours with its revisions, the ones an edit sends back as its base."""
+    pid = member.parcours_id
+    return ParcoursOutSchema().dump(
+        Merged(
+            member.parcours,
+            me=member,
+            pilot=operations.pilot_of(pid),
+            revision=operations.settings_revision(pid),
+            pilot_revision=operations.pilot_revision(pid),
+        )
+    )
 
 
 @api.post("/parcours")
@@ -50,11 +60,17 @@ def get_parcours(parcours_id: int):
 
 
 @api.patch("/parcours/<int:parcours_id>")
-@documented(body=ParcoursPatchSchema, responses={200: ParcoursOutSchema})
+@documented(body=ParcoursPatchSchema, responses={200: ParcoursOutSchema}, errors=(409, 428))
 def patch_parcours(parcours_id: int):
-    """Change the tolerance, close the parcours (a date) or reopen it (null)."""
+    """Change the tolerance, close the parcours (a date) or reopen it (null). `base_revision`
+    (the parcours' `revision` when the edit started) is required: 409 `stale_version` when
+    the settings changed in between, with `current`."""
     member = current_member(parcours_id)
-    data = load(ParcoursPatchSchema())
+    data = load_edit(ParcoursPatchSchema())
+    try:
+        operations.check_settings_revision(member, data["base_revision"])
+    except StaleVersion as exc:
+        return error(exc.code, exc.message, 409, current=_parcours_out(member))
     if "tolerance_days" in data:
         operations.set_tolerance(member, data["tolerance_days"])
     if "closed_on" in data:
@@ -92,13 +108,19 @@ def remove_member(parcours_id: int, member_id: int):
 
 
 @api.put("/parcours/<int:parcours_id>/pilot")
-@documented(body=PilotSchema, responses={200: MemberSchema}, errors=(403,))
+@documented(body=PilotSchema, responses={200: MemberSchema}, errors=(403, 409, 428))
 def designate_pilot(parcours_id: int):
-    """Designate the pilot (or hand the role over, when one is the pilot)."""
+    """Designate the pilot (or hand the role over, when one is the pilot). `base_revision`
+    (the parcours' `pilot_revision` when the choice was made) is required: 409
+    `stale_version` when another designation happened in between, with the parcours as
+    `current`."""
     member = current_member(parcours_id)
-    data = load(PilotSchema())
+    data = load_edit(PilotSchema())
     pilot = operations.member_of(parcours_id, data["member_id"])
-    operations.designate_pilot(member, pilot)
+    try:
+        operations.designate_pilot(member, pilot, base_revision=data["base_revision"])
+    except StaleVersion as exc:
+        return error(exc.code, exc.message, 409, current=_parcours_out(member))
     return MemberSchema().dump(pilot)
 
 

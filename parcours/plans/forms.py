@@ -12,7 +12,8 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from parcours.plans.models import Role
 from parcours.plans.operations import REASON_MAX
@@ -53,7 +54,13 @@ class InvitationForm(FlaskForm):
     )
 
 
+def _base_revision() -> IntegerField:
+    # The revision the edit started from: a change saved in between refuses the save.
+    return IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
 class PilotForm(FlaskForm):
+    base_revision = _base_revision()
     member_id = SelectField(
         _l("Pilot"),
         coerce=int,
@@ -78,6 +85,7 @@ class RemovalForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
+    base_revision = _base_revision()
     tolerance_days = IntegerField(
         _l("Days without a service before a rupture is flagged"),
         validators=[
@@ -87,7 +95,12 @@ class SettingsForm(FlaskForm):
     )
 
 
+class ReopenForm(FlaskForm):
+    base_revision = _base_revision()
+
+
 class CloseForm(FlaskForm):
+    base_revision = _base_revision()
     closed_on = DateField(
         _l("Closing date"),
         description=_l("After this date, the timeline raises no rupture."),

@@ -7,12 +7,12 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from parcours.accounts.models import User, hash_secret
 from parcours.accounts.operations import check_email, get_or_create_organisation
-from parcours.core.audit import Access, record
-from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
+from parcours.core.audit import Access, AccessLogEntry, record
+from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
 from parcours.core.models import utcnow
 from parcours.core.signals import member_left
 from parcours.extensions import db
@@ -324,11 +324,53 @@ def _revoke_invitations_of(member: Member, **_extra) -> None:
     db.session.flush()
 
 
-def designate_pilot(by: Member, pilot: Member) -> None:
-    """Make a member the pilot. Once there is one, only the pilot can hand the role over."""
+def _log_revision(parcours_id: int, *events: str) -> int:
+    """How far the plan's log goes for some events (its latest such entry, 0 before any): an
+    edit carries the revision it started from, so that a change saved in between is not
+    overwritten."""
+    return db.session.scalar(
+        select(func.coalesce(func.max(AccessLogEntry.id), 0)).where(
+            AccessLogEntry.parcours_id == parcours_id, AccessLogEntry.event.in_(events)
+        )
+    )
+
+
+SETTINGS_EVENTS = ("settings.tolerance", "settings.closed", "settings.reopened")
+
+
+def settings_revision(parcours_id: int) -> int:
+    """The revision of the plan's settings (tolerance, closing): its latest settings change."""
+    return _log_revision(parcours_id, *SETTINGS_EVENTS)
+
+
+def pilot_revision(parcours_id: int) -> int:
+    """The revision of the pilot designation: its latest designation."""
+    return _log_revision(parcours_id, "pilot.designated")
+
+
+def check_settings_revision(by: Member, base_revision: int | None) -> None:
+    """Serialise edits of the plan; with `base_revision`, refuse (StaleVersion, with the
+    parcours) when the settings changed since that revision."""
+    lock_parcours(by.parcours_id)
+    if base_revision is not None and base_revision != settings_revision(by.parcours_id):
+        db.session.refresh(by.parcours)
+        raise StaleVersion(
+            _("Someone changed the settings of this plan in the meantime."), by.parcours
+        )
+
+
+def designate_pilot(by: Member, pilot: Member, base_revision: int | None = None) -> None:
+    """Make a member the pilot. Once there is one, only the pilot can hand the role over.
+    With `base_revision` (the designation the choice started from), a designation saved in
+    between refuses this one."""
     if pilot.parcours_id != by.parcours_id or not pilot.is_current:
         raise NotFound(_("This member is not part of this plan."), code="member_not_found")
     lock_parcours(by.parcours_id)
+    if base_revision is not None and base_revision != pilot_revision(by.parcours_id):
+        raise StaleVersion(
+            _("Someone designated the pilot in the meantime. Check who it is, then choose again."),
+            pilot_of(by.parcours_id),
+        )
     current = db.session.scalar(
         select(Member).where(Member.parcours_id == by.parcours_id, Member.is_pilot.is_(True))
     )
@@ -351,8 +393,10 @@ def pilot_of(parcours_id: int) -> Member | None:
     )
 
 
-def set_tolerance(by: Member, tolerance_days: int) -> None:
-    """How many days without a service the timeline tolerates before flagging a rupture."""
+def set_tolerance(by: Member, tolerance_days: int, base_revision: int | None = None) -> None:
+    """How many days without a service the timeline tolerates before flagging a rupture.
+    With `base_revision`, settings changed in between refuse the edit (StaleVersion)."""
+    check_settings_revision(by, base_revision)
     if not 1 <= tolerance_days <= 365:
         raise DomainError(
             _("The tolerance is a number of days between 1 and 365."), code="invalid_tolerance"
@@ -361,14 +405,16 @@ def set_tolerance(by: Member, tolerance_days: int) -> None:
     record(by.parcours_id, by.user, Access.change, "settings.tolerance", str(tolerance_days))
 
 
-def close_parcours(by: Member, closed_on: date) -> None:
+def close_parcours(by: Member, closed_on: date, base_revision: int | None = None) -> None:
     """Close the parcours on a date: no rupture is raised after it."""
+    check_settings_revision(by, base_revision)
     by.parcours.closed_on = closed_on
     record(by.parcours_id, by.user, Access.change, "settings.closed", closed_on.isoformat())
 
 
-def reopen_parcours(by: Member) -> None:
+def reopen_parcours(by: Member, base_revision: int | None = None) -> None:
     """Reopen a closed parcours."""
+    check_settings_revision(by, base_revision)
     by.parcours.closed_on = None
     record(by.parcours_id, by.user, Access.change, "settings.reopened")
 

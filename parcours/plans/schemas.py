@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from parcours.core.audit import Access
-from parcours.core.fields import Computed, Id
+from parcours.core.fields import Computed, Id, Number
 from parcours.core.models import NAME_MAX
 from parcours.plans.models import Role
 from parcours.plans.operations import PERSON_NAME_MAX, REASON_MAX
@@ -30,11 +30,25 @@ class ParcoursSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
-class ParcoursOutSchema(ParcoursSchema):
+class ParcoursSeenSchema(ParcoursSchema):
     """A parcours as its member sees it: with their own membership and the pilot."""
 
     me = fields.Nested(MemberSchema)
     pilot = fields.Nested(MemberSchema, allow_none=True)
+
+
+class ParcoursOutSchema(ParcoursSeenSchema):
+    """One parcours, with the revisions an edit of its settings or pilot sends back."""
+
+    revision = fields.Integer(
+        metadata={"description": "The settings' revision: send it back as `base_revision`."}
+    )
+    pilot_revision = fields.Integer(
+        metadata={
+            "description": "The pilot designation's revision: send it back as `base_revision` "
+            "when designating the pilot."
+        }
+    )
 
 
 class MemberListSchema(Schema):
@@ -49,6 +63,10 @@ class ParcoursCreateSchema(Schema):
 
 
 class ParcoursPatchSchema(Schema):
+    base_revision = Number(
+        required=True,
+        metadata={"description": "The parcours' `revision` the edit starts from."},
+    )
     tolerance_days = fields.Integer(validate=validate.Range(min=1, max=365))
     closed_on = fields.Date(allow_none=True)
 
@@ -85,6 +103,10 @@ class RemovalSchema(Schema):
 
 
 class PilotSchema(Schema):
+    base_revision = Number(
+        required=True,
+        metadata={"description": "The parcours' `pilot_revision` the choice starts from."},
+    )
     member_id = Id(required=True)
 
 

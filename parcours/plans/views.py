@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from parcours.accounts.forms import SignupForm
 from parcours.accounts.views import create_account
 from parcours.core.audit import AccessLogEntry
-from parcours.core.errors import DomainError
+from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.navigation import external_url, page_number
 from parcours.core.views import flash_error, flash_success, perform, place_error, qr_code
 from parcours.extensions import db
@@ -24,6 +24,7 @@ from parcours.plans.forms import (
     ParcoursForm,
     PilotForm,
     RemovalForm,
+    ReopenForm,
     SettingsForm,
 )
 from parcours.plans.models import Invitation, InvitationState, Role
@@ -80,7 +81,9 @@ def _members_page(member, invitation_form, status: int = 200, created=None, remo
         .where(Invitation.parcours_id == member.parcours_id)
         .order_by(Invitation.created_at.desc())
     ).all()
-    pilot_form = PilotForm()
+    pilot_form = PilotForm(
+        formdata=None, base_revision=operations.pilot_revision(member.parcours_id)
+    )
     pilot_form.member_id.choices = [SelectChoice(m.id, m.name) for m in members]
     pilot = next((m for m in members if m.is_pilot), None)
     if pilot is not None:
@@ -150,7 +153,7 @@ def designate_pilot(parcours_id: int):
     if form.validate_on_submit():
         try:
             pilot = operations.member_of(parcours_id, form.member_id.data)
-            operations.designate_pilot(member, pilot)
+            operations.designate_pilot(member, pilot, base_revision=form.base_revision.data)
         except DomainError as error:
             flash_error(error.message)
         else:
@@ -269,28 +272,45 @@ def accept(token: str):
 def settings(parcours_id: int):
     """The rupture tolerance, and closing or reopening the plan."""
     member = current_member(parcours_id, reading="settings")
-    form = SettingsForm(obj=member.parcours)
+    form = SettingsForm(
+        obj=member.parcours, base_revision=operations.settings_revision(parcours_id)
+    )
+    conflict = None
     if form.validate_on_submit():
         try:
-            operations.set_tolerance(member, form.tolerance_days.data)
+            operations.set_tolerance(
+                member, form.tolerance_days.data, base_revision=form.base_revision.data
+            )
+        except StaleVersion as error:
+            conflict = error
         except DomainError as error:
             place_error(error, form, {}, default="tolerance_days")
         else:
             flash_success(_("The settings are saved."))
             return redirect(url_for("plans.settings", parcours_id=parcours_id))
     status = 422 if form.is_submitted() else 200
-    return _settings_page(member, form, CloseForm(formdata=None), status)
+    return _settings_page(member, form=form, conflict=conflict, status=status)
 
 
-def _settings_page(member, form, close_form, status: int = 200):
+def _settings_page(member, form=None, close_form=None, conflict=None, status: int = 200):
+    """The settings page. After a conflict (StaleVersion), the forms keep what was typed and
+    the next save starts from the settings saved in between."""
+    revision = operations.settings_revision(member.parcours_id)
+    form = form or SettingsForm(formdata=None, obj=member.parcours, base_revision=revision)
+    close_form = close_form or CloseForm(formdata=None, base_revision=revision)
+    if conflict is not None:
+        for submitted in (form, close_form):
+            submitted.base_revision.raw_data = []
+            submitted.base_revision.data = revision
     return render_template(
         "plans/settings.html",
         member=member,
         parcours=member.parcours,
         form=form,
         close_form=close_form,
-        action_form=FlaskForm(),
-    ), status
+        action_form=ReopenForm(formdata=None, base_revision=revision),
+        conflict=conflict,
+    ), 409 if conflict else status
 
 
 @bp.post("/parcours/<int:parcours_id>/settings/close")
@@ -300,8 +320,13 @@ def close(parcours_id: int):
     member = current_member(parcours_id)
     close_form = CloseForm()
     if not close_form.validate_on_submit():
-        return _settings_page(member, SettingsForm(obj=member.parcours), close_form, 422)
-    operations.close_parcours(member, close_form.closed_on.data)
+        return _settings_page(member, close_form=close_form, status=422)
+    try:
+        operations.close_parcours(
+            member, close_form.closed_on.data, base_revision=close_form.base_revision.data
+        )
+    except StaleVersion as error:
+        return _settings_page(member, close_form=close_form, conflict=error)
     flash_success(_("The plan is closed."))
     return redirect(url_for("plans.settings", parcours_id=parcours_id))
 
@@ -311,8 +336,12 @@ def close(parcours_id: int):
 def reopen(parcours_id: int):
     """Reopen a closed plan."""
     member = current_member(parcours_id)
-    if FlaskForm().validate_on_submit():
-        operations.reopen_parcours(member)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            operations.reopen_parcours(member, base_revision=form.base_revision.data)
+        except StaleVersion as error:
+            return _settings_page(member, conflict=error)
         flash_success(_("The plan is open again."))
     return redirect(url_for("plans.settings", parcours_id=parcours_id))
 

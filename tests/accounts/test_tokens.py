@@ -68,7 +68,11 @@ def test_a_read_only_token_reads_but_changes_nothing(app, make):
     assert client.get("/api/v1/parcours", headers=bearer(secret)).status_code == 200
     for method, url, body in [
         ("post", "/api/v1/parcours", {"role": "family", "person_name": "Léa"}),
-        ("patch", f"/api/v1/parcours/{member.parcours_id}", {"tolerance_days": 20}),
+        (
+            "patch",
+            f"/api/v1/parcours/{member.parcours_id}",
+            {"tolerance_days": 20, "base_revision": 0},
+        ),
         ("put", f"/api/v1/parcours/{member.parcours_id}/voices/me", {"matters": "x"}),
         ("delete", "/api/v1/tokens/1", None),
     ]:

@@ -187,7 +187,6 @@ def test_two_members_saving_at_once_one_is_refused(app):
         {"base_version": 0},
         {"text": "", "base_version": 0},
         {"text": "x", "base_version": "0"},
-        {"text": "x"},
         {"text": "x" * 4001, "base_version": 0},
         {"text": "x", "base_version": 0, "indicators": ["a"]},
         {"text": "x", "base_version": -1},
@@ -198,6 +197,14 @@ def test_bad_versions_are_refused(api, make, body):
     response = api(member.user).post(f"{objective_url(member)}/versions", json=body)
     assert response.status_code == 422
     assert response.json["message"]
+
+
+@pytest.mark.parametrize("body", [{"text": "x"}, {"text": "x", "base_version": None}])
+def test_a_version_without_its_base_is_428(api, make, body):
+    member = make.parcours()
+    response = api(member.user).post(f"{objective_url(member)}/versions", json=body)
+    assert response.status_code == 428
+    assert response.json["error"] == "revision_required"
 
 
 def test_approval_rules(api, make):

@@ -40,8 +40,7 @@ def _plan_with_a_log(api, make) -> Member:
     client = api(pro.user)
     for _ in range(3):
         assert client.get(f"/api/v1/parcours/{pro.parcours_id}").status_code == 200
-    pilot = {"member_id": family.id}
-    assert client.put(f"/api/v1/parcours/{pro.parcours_id}/pilot", json=pilot).status_code < 300
+    assert client.designate_pilot(pro.parcours_id, family.id).status_code < 300
     return pro
 
 

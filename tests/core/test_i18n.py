@@ -81,7 +81,8 @@ def test_dates_are_in_the_user_s_locale(app, make, sign_in, locale, expected):
     member = make.parcours()
     client = sign_in(member.user, on=app.test_client())
     client.set_cookie("lang", locale, domain="parcours.test")
-    client.post(f"/parcours/{member.parcours_id}/settings/close", data={"closed_on": "2026-02-01"})
+    data = {"closed_on": "2026-02-01", "base_revision": "0"}
+    client.post(f"/parcours/{member.parcours_id}/settings/close", data=data)
     assert expected in client.get(f"/parcours/{member.parcours_id}").text
 
 

@@ -1,6 +1,7 @@
 """One commit per request: a refused action leaves nothing behind, reads are logged once the
 page is ready, and a page reads and renders without SQLite's write lock."""
 
+import re
 import sqlite3
 import threading
 import time
@@ -164,15 +165,12 @@ def test_pdf_downloads_and_writes_run_side_by_side(app):
             answers.append((url, client.get(url).status_code))
 
     def write(client):
+        url = f"/parcours/{pid}/settings"
         for days in range(20, 26):
-            answers.append(
-                (
-                    "settings",
-                    client.post(
-                        f"/parcours/{pid}/settings", data={"tolerance_days": days}
-                    ).status_code,
-                )
-            )
+            page = client.get(url).text
+            base = re.search(r'name="base_revision" type="hidden" value="(\d+)"', page)[1]
+            data = {"tolerance_days": days, "base_revision": base}
+            answers.append(("settings", client.post(url, data=data).status_code))
 
     threads = [
         threading.Thread(target=download, args=(clients[0], f"/parcours/{pid}/plan.pdf")),

@@ -133,8 +133,26 @@ def test_my_commitments_and_i_did_it(client, sign_in, mk):
     sign_in(person.user)
     url = f"/easy/parcours/{person.parcours_id}/commitments"
     assert "Visiter l'appartement" in unescape(client.get(url).text)
-    done = client.post(f"{url}/{commitment.id}/done", follow_redirects=True)
+    assert 'name="base_revision" value="0"' in client.get(url).text
+    data = {"base_revision": "0"}
+    done = client.post(f"{url}/{commitment.id}/done", data=data, follow_redirects=True)
     assert "Well done!" in done.text and "Done." in done.text
+
+
+def test_i_did_it_after_someone_else_marked_it_says_so(client, sign_in, mk, api):
+    members = mk.alliance()
+    person = members["person"]
+    adopted = mk.adopted(members)
+    commitment = mk.commitment(members["pilot"], adopted, person, "Visiter l'appartement")
+    pilot_url = f"/api/v1/parcours/{person.parcours_id}/commitments/{commitment.id}"
+    kept = api(members["pilot"].user).patch(pilot_url, json={"status": "kept", "base_revision": 0})
+    assert kept.status_code == 200
+    sign_in(person.user)
+    url = f"/easy/parcours/{person.parcours_id}/commitments"
+    response = client.post(
+        f"{url}/{commitment.id}/done", data={"base_revision": "0"}, follow_redirects=True
+    )
+    assert "Someone marked this commitment kept in the meantime." in response.text
 
 
 def test_the_circle_names_everyone_and_the_pilot(client, sign_in, alliance):

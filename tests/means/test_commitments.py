@@ -198,7 +198,8 @@ class TestOverdue:
         commitment = mk.commitment(family, means, family)
         mk.set_due(commitment, today() - timedelta(days=2))
         response = api(family.user).patch(
-            f"{commitments_url(family)}/{commitment.id}", json={"status": "kept"}
+            f"{commitments_url(family)}/{commitment.id}",
+            json={"status": "kept", "base_revision": 0},
         )
         assert response.status_code == 200
         assert response.json["status"] == "kept"
@@ -233,7 +234,8 @@ class TestKeeping:
         means = mk.adopted(members)
         commitment = mk.commitment(members["family"], means, members["family"])
         response = api(members["pilot"].user).patch(
-            f"{commitments_url(members['pilot'])}/{commitment.id}", json={"status": "kept"}
+            f"{commitments_url(members['pilot'])}/{commitment.id}",
+            json={"status": "kept", "base_revision": 0},
         )
         assert response.status_code == 200
         assert response.json["kept_by"]["id"] == members["pilot"].id
@@ -247,7 +249,8 @@ class TestKeeping:
         means = mk.adopted(members)
         commitment = mk.commitment(members["family"], means, members["family"])
         response = api(members[role].user).patch(
-            f"{commitments_url(members[role])}/{commitment.id}", json={"status": "kept"}
+            f"{commitments_url(members[role])}/{commitment.id}",
+            json={"status": "kept", "base_revision": 0},
         )
         assert response.status_code == 403
         assert response.json["error"] == "not_your_commitment"
@@ -275,10 +278,47 @@ class TestKeeping:
         means = mk.adopted(members)
         commitment = mk.commitment(members["family"], means, members["family"])
         url = f"{commitments_url(members['family'])}/{commitment.id}"
-        assert api(members["family"].user).patch(url, json={"status": "kept"}).status_code == 200
-        again = api(members["family"].user).patch(url, json={"status": "kept"})
+        assert (
+            api(members["family"].user)
+            .patch(url, json={"status": "kept", "base_revision": 0})
+            .status_code
+            == 200
+        )
+        client = api(members["family"].user)
+        again = client.patch(url, json={"status": "kept", "base_revision": 1})
         assert again.status_code == 409
         assert again.json["error"] == "already_kept"
+
+    def test_without_its_base_revision_is_428(self, api, mk):
+        members = mk.alliance()
+        means = mk.adopted(members)
+        commitment = mk.commitment(members["family"], means, members["family"])
+        url = f"{commitments_url(members['family'])}/{commitment.id}"
+        refused = api(members["family"].user).patch(url, json={"status": "kept"})
+        assert refused.status_code == 428
+        assert refused.json["error"] == "revision_required"
+        listed = api(members["family"].user).get(commitments_url(members["family"])).json
+        assert [c["revision"] for c in listed["commitments"]] == [0]
+
+    def test_kept_in_between_is_stale_with_the_current_commitment(self, api, mk, client, sign_in):
+        members = mk.alliance()
+        means = mk.adopted(members)
+        commitment = mk.commitment(members["family"], means, members["family"])
+        url = f"{commitments_url(members['family'])}/{commitment.id}"
+        listed = api(members["family"].user).get(commitments_url(members["family"])).json
+        base = listed["commitments"][0]["revision"]
+        sign_in(members["pilot"].user)
+        kept = {"status": "kept", "base_revision": base}
+        assert api(members["pilot"].user).patch(url, json=kept).status_code == 200
+        refused = api(members["family"].user).patch(url, json=kept)
+        assert refused.status_code == 409
+        assert refused.json["error"] == "stale_version"
+        assert refused.json["current"]["status"] == "kept"
+        assert refused.json["current"]["revision"] == 1
+        # The page's button from before says so too.
+        form = f"/parcours/{members['pilot'].parcours_id}/commitments/{commitment.id}/kept"
+        response = client.post(form, data={"base_revision": "0"}, follow_redirects=True)
+        assert "Someone marked this commitment kept in the meantime." in response.text
 
     @pytest.mark.parametrize("payload", [{}, {"status": "done"}, {"status": None}, {"kept": True}])
     def test_bad_patches(self, api, mk, payload):
@@ -286,7 +326,8 @@ class TestKeeping:
         means = mk.adopted(members)
         commitment = mk.commitment(members["family"], means, members["family"])
         response = api(members["family"].user).patch(
-            f"{commitments_url(members['family'])}/{commitment.id}", json=payload
+            f"{commitments_url(members['family'])}/{commitment.id}",
+            json={"base_revision": 0, **payload},
         )
         assert response.status_code == 422
 
@@ -296,7 +337,8 @@ class TestKeeping:
         means = mk.adopted(other)
         commitment = mk.commitment(other["family"], means, other["family"])
         response = api(members["family"].user).patch(
-            f"{commitments_url(members['family'])}/{commitment.id}", json={"status": "kept"}
+            f"{commitments_url(members['family'])}/{commitment.id}",
+            json={"status": "kept", "base_revision": 0},
         )
         assert response.status_code == 404
         sign_in(members["family"].user)
@@ -326,7 +368,9 @@ def test_trust_counts_per_member(api, client, sign_in, mk):
     overdue = mk.commitment(pilot, means, pilot, "Déposer la demande")
     mk.commitment(pilot, means, family, "Visiter la classe")
     mk.set_due(overdue, today() - timedelta(days=5))
-    api(pilot.user).patch(f"{commitments_url(pilot)}/{kept.id}", json={"status": "kept"})
+    api(pilot.user).patch(
+        f"{commitments_url(pilot)}/{kept.id}", json={"status": "kept", "base_revision": 0}
+    )
 
     out = api(family.user).get(commitments_url(family)).json
     counts = {row["member"]["id"]: row for row in out["members"]}

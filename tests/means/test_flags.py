@@ -87,7 +87,7 @@ def test_every_commitment_kept_or_not(app, api, mk):
     mk.set_due(late, today() - timedelta(days=4))
     api(members["pilot"].user).patch(
         f"/api/v1/parcours/{members['pilot'].parcours_id}/commitments/{kept.id}",
-        json={"status": "kept"},
+        json={"status": "kept", "base_revision": 0},
     )
     pid = members["family"].parcours_id
     commitments = {c.id: c for c in inputs(app, pid)[pid].commitments}

@@ -135,7 +135,7 @@ ROUTES = [
         "api keep",
         "patch",
         "/api/v1/parcours/{pid}/commitments/{commitment}",
-        {"status": "kept"},
+        {"status": "kept", "base_revision": 0},
         only=("family", "pilot"),
         api=True,
     ),

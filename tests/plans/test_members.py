@@ -184,19 +184,22 @@ class TestPilot:
         pro = make.parcours()
         family = make.member(pro, Role.family)
         other = make.member(pro, Role.professional)
-        url = f"/api/v1/parcours/{pro.parcours_id}/pilot"
-        assert api(family.user).put(url, json={"member_id": pro.id}).status_code == 200
-        refused = api(family.user).put(url, json={"member_id": family.id})
+        pid = pro.parcours_id
+        assert api(family.user).designate_pilot(pid, pro.id).status_code == 200
+        refused = api(family.user).designate_pilot(pid, family.id)
         assert refused.status_code == 403
         assert refused.json["error"] == "not_pilot"
-        assert api(pro.user).put(url, json={"member_id": other.id}).status_code == 200
+        assert api(pro.user).designate_pilot(pid, other.id).status_code == 200
         members = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/members").json["members"]
         assert [m["id"] for m in members if m["is_pilot"]] == [other.id]
 
     def test_pilot_is_shown_on_the_page(self, client, make, sign_in):
         pro = make.parcours()
         sign_in(pro.user)
-        client.post(f"/parcours/{pro.parcours_id}/pilot", data={"member_id": pro.id})
+        page = client.get(f"/parcours/{pro.parcours_id}/members").text
+        base = re.search(r'name="base_revision" type="hidden" value="(\d+)"', page)[1]
+        data = {"member_id": pro.id, "base_revision": base}
+        client.post(f"/parcours/{pro.parcours_id}/pilot", data=data)
         page = client.get(f"/parcours/{pro.parcours_id}/members")
         assert f"The pilot is {pro.user.name}." in page.text
 
@@ -204,8 +207,37 @@ class TestPilot:
         pro = make.parcours()
         stranger = make.parcours()
         url = f"/api/v1/parcours/{pro.parcours_id}/pilot"
-        assert api(pro.user).put(url, json={"member_id": stranger.id}).status_code == 404
-        assert api(pro.user).put(url, json={"member_id": "x"}).status_code == 422
+        assert api(pro.user).designate_pilot(pro.parcours_id, stranger.id).status_code == 404
+        body = {"member_id": "x", "base_revision": 0}
+        assert api(pro.user).put(url, json=body).status_code == 422
+
+    def test_a_designation_requires_its_base_revision(self, api, make):
+        pro = make.parcours()
+        url = f"/api/v1/parcours/{pro.parcours_id}/pilot"
+        refused = api(pro.user).put(url, json={"member_id": pro.id})
+        assert refused.status_code == 428
+        assert refused.json["error"] == "revision_required"
+
+    def test_a_designation_made_in_between_refuses_mine(self, api, make, client, sign_in):
+        pro = make.parcours()
+        family = make.member(pro, Role.family)
+        pid = pro.parcours_id
+        url = f"/api/v1/parcours/{pid}/pilot"
+        base = api(pro.user).get(f"/api/v1/parcours/{pid}").json["pilot_revision"]
+        sign_in(family.user)
+        page = client.get(f"/parcours/{pid}/members").text
+        form_base = re.search(r'name="base_revision" type="hidden" value="(\d+)"', page)[1]
+        saved = api(pro.user).put(url, json={"member_id": pro.id, "base_revision": base})
+        assert saved.status_code == 200
+        refused = api(family.user).put(url, json={"member_id": family.id, "base_revision": base})
+        assert refused.status_code == 409
+        assert refused.json["error"] == "stale_version"
+        assert refused.json["current"]["pilot"]["id"] == pro.id
+        # The same from the page: a clear message, and the pilot stays who was designated.
+        data = {"member_id": family.id, "base_revision": form_base}
+        response = client.post(f"/parcours/{pid}/pilot", data=data, follow_redirects=True)
+        assert "Someone designated the pilot in the meantime." in response.text
+        assert f"The pilot is {pro.user.name}." in response.text
 
 
 class TestLeaving:
@@ -220,7 +252,7 @@ class TestLeaving:
     def test_the_pilot_hands_over_first(self, api, make):
         pro = make.parcours()
         make.member(pro, Role.family)
-        api(pro.user).put(f"/api/v1/parcours/{pro.parcours_id}/pilot", json={"member_id": pro.id})
+        api(pro.user).designate_pilot(pro.parcours_id, pro.id)
         refused = api(pro.user).delete(f"/api/v1/parcours/{pro.parcours_id}/members/me")
         assert refused.status_code == 409
         assert refused.json["error"] == "pilot_must_hand_over"
@@ -320,8 +352,7 @@ def test_a_platform_admin_cannot_join_or_start_a_plan(app, client, api, make, si
 
 
 def _pilot(api, member):
-    url = f"/api/v1/parcours/{member.parcours_id}/pilot"
-    assert api(member.user).put(url, json={"member_id": member.id}).status_code == 200
+    assert api(member.user).designate_pilot(member.parcours_id, member.id).status_code == 200
 
 
 def _pending_invitation(api, member, **body):

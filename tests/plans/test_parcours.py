@@ -1,8 +1,11 @@
 """Creating a parcours, seeing only one's own, settings."""
 
+import re
+
 import pytest
 
-from parcours.plans.models import Role
+from parcours.extensions import db
+from parcours.plans.models import Parcours, Role
 
 
 def test_create_a_parcours_and_become_its_first_member(client, make, sign_in):
@@ -76,28 +79,63 @@ def test_home_query_count_does_not_grow_with_parcours(client, make, sign_in, cou
     assert many.count == few.count
 
 
+def _form_base(client, url) -> str:
+    """The base revision the settings page hands its forms."""
+    return re.search(r'name="base_revision" type="hidden" value="(\d+)"', client.get(url).text)[1]
+
+
 def test_settings_change_the_tolerance(client, make, sign_in):
     member = make.parcours()
     sign_in(member.user)
     url = f"/parcours/{member.parcours_id}/settings"
-    response = client.post(url, data={"tolerance_days": "30"}, follow_redirects=True)
+    data = {"tolerance_days": "30", "base_revision": _form_base(client, url)}
+    response = client.post(url, data=data, follow_redirects=True)
     assert "The settings are saved." in response.text
     assert 'value="30"' in response.text
-    assert client.post(url, data={"tolerance_days": "0"}).status_code == 422
-    assert client.post(url, data={"tolerance_days": "abc"}).status_code == 422
+    for bad in ("0", "abc"):
+        data = {"tolerance_days": bad, "base_revision": _form_base(client, url)}
+        assert client.post(url, data=data).status_code == 422
 
 
 def test_close_and_reopen_the_parcours(client, make, sign_in):
     member = make.parcours()
     sign_in(member.user)
     url = f"/parcours/{member.parcours_id}/settings"
-    response = client.post(f"{url}/close", data={"closed_on": "2026-01-31"}, follow_redirects=True)
+    data = {"closed_on": "2026-01-31", "base_revision": _form_base(client, url)}
+    response = client.post(f"{url}/close", data=data, follow_redirects=True)
     assert "The plan is closed" in response.text
     overview = client.get(f"/parcours/{member.parcours_id}")
     assert "This plan was closed on" in overview.text
-    response = client.post(f"{url}/reopen", follow_redirects=True)
+    data = {"base_revision": _form_base(client, url)}
+    response = client.post(f"{url}/reopen", data=data, follow_redirects=True)
     assert "The plan is open again." in response.text
-    assert client.post(f"{url}/close", data={"closed_on": "31/01"}).status_code == 422
+    data = {"closed_on": "31/01", "base_revision": _form_base(client, url)}
+    assert client.post(f"{url}/close", data=data).status_code == 422
+
+
+def test_a_stale_settings_form_is_refused_and_keeps_what_was_typed(client, make, sign_in):
+    member = make.parcours()
+    sign_in(member.user)
+    url = f"/parcours/{member.parcours_id}/settings"
+    base = _form_base(client, url)
+    saved = client.post(url, data={"tolerance_days": "30", "base_revision": base})
+    assert saved.status_code == 302
+    refused = client.post(url, data={"tolerance_days": "45", "base_revision": base})
+    assert refused.status_code == 409
+    assert "Someone changed the settings of this plan in the meantime." in refused.text
+    assert 'value="45"' in refused.text  # what I typed
+    assert "<dd>30</dd>" in refused.text  # what was saved in between
+    assert db.session.get(Parcours, member.parcours_id).tolerance_days == 30
+    # The form now starts from the settings saved in between: saving again works.
+    again = re.search(r'name="base_revision" type="hidden" value="(\d+)"', refused.text)[1]
+    assert again != base
+    retry = client.post(url, data={"tolerance_days": "45", "base_revision": again})
+    assert retry.status_code == 302
+    # Closing and reopening from an old page are refused too.
+    closing = client.post(f"{url}/close", data={"closed_on": "2026-01-31", "base_revision": base})
+    assert closing.status_code == 409 and 'value="2026-01-31"' in closing.text
+    assert client.post(f"{url}/reopen", data={"base_revision": base}).status_code == 409
+    assert db.session.get(Parcours, member.parcours_id).closed_on is None
 
 
 class TestApi:
@@ -143,12 +181,71 @@ class TestApi:
         member = make.parcours()
         client = api(member.user)
         url = f"/api/v1/parcours/{member.parcours_id}"
-        assert client.patch(url, json={"tolerance_days": 30}).json["tolerance_days"] == 30
-        assert client.patch(url, json={"closed_on": "2026-02-01"}).json["closed_on"] == "2026-02-01"
-        assert client.patch(url, json={"closed_on": None}).json["closed_on"] is None
+        assert client.edit(url, {"tolerance_days": 30}).json["tolerance_days"] == 30
+        assert client.edit(url, {"closed_on": "2026-02-01"}).json["closed_on"] == "2026-02-01"
+        assert client.edit(url, {"closed_on": None}).json["closed_on"] is None
         for bad in ({"tolerance_days": 0}, {"tolerance_days": "x"}, {"closed_on": "1 feb"}):
-            response = client.patch(url, json=bad)
+            response = client.edit(url, bad)
             assert response.status_code == 422, bad
+        assert client.edit(url, {"base_revision": -1}).status_code == 422
+
+    def test_patch_requires_the_base_revision(self, api, make):
+        member = make.parcours()
+        client = api(member.user)
+        url = f"/api/v1/parcours/{member.parcours_id}"
+        refused = client.patch(url, json={"tolerance_days": 30})
+        assert refused.status_code == 428
+        assert refused.json["error"] == "revision_required"
+        assert client.get(url).json["tolerance_days"] == 14
+
+    def test_a_stale_patch_is_refused_with_the_current_settings(self, api, make):
+        member = make.parcours()
+        client = api(member.user)
+        url = f"/api/v1/parcours/{member.parcours_id}"
+        base = client.get(url).json["revision"]
+        saved = client.patch(url, json={"tolerance_days": 30, "base_revision": base})
+        assert saved.status_code == 200 and saved.json["revision"] != base
+        refused = client.patch(url, json={"closed_on": "2026-02-01", "base_revision": base})
+        assert refused.status_code == 409
+        assert refused.json["error"] == "stale_version"
+        assert refused.json["current"]["tolerance_days"] == 30
+        assert refused.json["current"]["closed_on"] is None
+        assert refused.json["current"]["revision"] == saved.json["revision"]
+        assert client.get(url).json["closed_on"] is None
+
+
+@pytest.mark.committing
+def test_concurrent_settings_edits_from_the_same_base_one_is_refused(api, make):
+    """On a real database, two members PATCH the settings from the same revision at once,
+    20 times: each time one 200 and one 409."""
+    import threading
+
+    pro = make.parcours()
+    family = make.member(pro, Role.family)
+    clients = [api(pro.user), api(family.user)]
+    url = f"/api/v1/parcours/{pro.parcours_id}"
+    for round_ in range(20):
+        base = clients[0].get(url).json["revision"]
+        barrier = threading.Barrier(2)
+        statuses = []
+
+        def edit(client, days, base=base, barrier=barrier, statuses=statuses):
+            barrier.wait(timeout=10)
+            body = {"tolerance_days": days, "base_revision": base}
+            statuses.append(client.patch(url, json=body).status_code)
+
+        days = (20 + round_, 60 + round_)
+        threads = [
+            threading.Thread(target=edit, args=(client, d))
+            for client, d in zip(clients, days, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(statuses) == [200, 409], round_
+        saved = clients[0].get(url).json
+        assert saved["tolerance_days"] in days and saved["revision"] != base
 
 
 def test_the_overview_shows_the_path_the_means_and_my_commitments(client, make, sign_in, app):
