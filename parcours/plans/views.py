@@ -272,9 +272,7 @@ def accept(token: str):
 def settings(parcours_id: int):
     """The rupture tolerance, and closing or reopening the plan."""
     member = current_member(parcours_id, reading="settings")
-    form = SettingsForm(
-        obj=member.parcours, base_revision=operations.settings_revision(parcours_id)
-    )
+    form = SettingsForm(obj=member.parcours)
     conflict = None
     if form.validate_on_submit():
         try:
@@ -296,12 +294,13 @@ def _settings_page(member, form=None, close_form=None, conflict=None, status: in
     """The settings page. After a conflict (StaleVersion), the forms keep what was typed and
     the next save starts from the settings saved in between."""
     revision = operations.settings_revision(member.parcours_id)
-    form = form or SettingsForm(formdata=None, obj=member.parcours, base_revision=revision)
-    close_form = close_form or CloseForm(formdata=None, base_revision=revision)
-    if conflict is not None:
-        for submitted in (form, close_form):
-            submitted.base_revision.raw_data = []
-            submitted.base_revision.data = revision
+    form = form or SettingsForm(formdata=None, obj=member.parcours)
+    close_form = close_form or CloseForm(formdata=None)
+    for shown in (form, close_form):
+        # A form shown anew, or after a conflict, starts from the settings as saved now.
+        if conflict is not None or shown.base_revision.data is None:
+            shown.base_revision.raw_data = []
+            shown.base_revision.data = revision
     return render_template(
         "plans/settings.html",
         member=member,
