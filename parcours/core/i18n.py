@@ -1,9 +1,11 @@
 """Languages: French by default, English available; the choice is remembered."""
 
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
-from flask_babel import Babel, Domain, get_locale
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import Babel, Domain, force_locale, format_date, get_locale
 from flask_login import current_user
 
 LANGUAGE_COOKIE = "lang"
@@ -40,19 +42,21 @@ def language_context() -> dict:
 
 class PageDomain(Domain):
     """Flask-Babel's domain, with the catalogue of the request's language looked up once per
-    request: a page asks for it for every sentence it writes, in Python and in templates.
-    `force_locale` sets another locale object, so a document in another language gets its
-    own."""
+    request: a page asks for it for every sentence it writes, in Python and in templates, and
+    Flask-Babel's own lookup goes through several context proxies each time. The catalogue is
+    kept beside the locale in Flask-Babel's per-request namespace (`g._flask_babel`), so
+    `force_locale`, which sets another locale object there, gets its own."""
 
     def get_translations(self):
-        if not has_app_context():
+        try:
+            babel_ctx = g._flask_babel
+        except (AttributeError, RuntimeError):  # not asked yet, or outside an app context
             return super().get_translations()
-        locale = get_locale()
-        kept = g.get("parcours_translations")
-        if kept is not None and kept[0] is locale:
+        kept = getattr(babel_ctx, "parcours_translations", None)
+        if kept is not None and kept[0] is getattr(babel_ctx, "babel_locale", None):
             return kept[1]
         translations = super().get_translations()
-        g.parcours_translations = (locale, translations)
+        babel_ctx.parcours_translations = (get_locale(), translations)
         return translations
 
 
@@ -62,6 +66,20 @@ PAGE_DOMAIN = PageDomain()
 def page_translations():
     """The current request's catalogue (see PageDomain)."""
     return PAGE_DOMAIN.get_translations()
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(value: date, format: str | None, locale) -> str:
+    with force_locale(str(locale)):
+        return format_date(value, format)
+
+
+def format_day(value, format: str | None = None) -> str:
+    """Flask-Babel's `format_date`, remembered for plain dates (a date written in a language
+    does not change; a datetime depends on the reader's time zone and is not remembered)."""
+    if type(value) is not date or not has_request_context():
+        return format_date(value, format)
+    return _formatted_day(value, format, get_locale())
 
 
 def init_i18n(app: Flask, babel: Babel, packages: tuple[str, ...]) -> None:
@@ -75,4 +93,8 @@ def init_i18n(app: Flask, babel: Babel, packages: tuple[str, ...]) -> None:
         pgettext=lambda c, s: page_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
     )
+    # `_` straight to the installed gettext (Jinja's own `_` looks `gettext` up by name on
+    # every call, and a page says a hundred sentences).
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"]
+    app.jinja_env.filters["dateformat"] = format_day
     app.context_processor(language_context)
