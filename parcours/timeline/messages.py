@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from babel.lists import format_list
-from flask_babel import format_date, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import get_locale, gettext, lazy_gettext, ngettext
 
+from parcours.core.i18n import format_day
 from parcours.timeline.checks import Flag, FlagKind, Severity
 
 # Short phrases for the elements of a relais de sens, keyed like Flag.missing.
@@ -50,7 +51,7 @@ SEVERITY_LABELS = {
 
 def _day(value: date) -> str:
     """A date written out for the current locale, e.g. "3 March 2025"."""
-    return format_date(value, format="long")
+    return format_day(value, format="long")
 
 
 def _names(names: tuple[str, ...]) -> str:

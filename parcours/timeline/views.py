@@ -4,7 +4,6 @@ import math
 from datetime import date
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -14,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from parcours.alliance.models import Approval, version_in_force
 from parcours.core.audit import record_reads
 from parcours.core.errors import DomainError, StaleVersion
+from parcours.core.i18n import format_day
 from parcours.core.models import today
 from parcours.core.names import shown_name
 from parcours.core.navigation import id_parameter, page_number
@@ -254,7 +254,7 @@ def _shown_changes(change) -> list[tuple[str, str, str]]:
         if name == "kind":
             return str(EpisodeKind(value).label)
         if name.endswith("_date"):
-            return format_date(date.fromisoformat(value), "medium")
+            return format_day(date.fromisoformat(value), "medium")
         return shown_name(value)
 
     return [
@@ -270,8 +270,8 @@ def _episode_choices(episodes: list[Episode]) -> list[SelectChoice]:
             _(
                 "%(label)s (%(start)s to %(end)s)",
                 label=e.display_label,
-                start=format_date(e.start_date, "short"),
-                end=format_date(e.end_date, "short") if e.end_date else "…",
+                start=format_day(e.start_date, "short"),
+                end=format_day(e.end_date, "short") if e.end_date else "…",
             ),
         )
         for e in episodes
