@@ -17,6 +17,7 @@ from parcours.accounts.operations import create_user as create
 from parcours.core.audit import purge_ended_logs, verify_chains
 from parcours.core.backup import BackupError, backup, restore
 from parcours.core.errors import DomainError
+from parcours.core.idempotency import purge_once_requests
 from parcours.core.models import today, utcnow
 from parcours.core.security_log import purge_security_log
 from parcours.demo import load_demo
@@ -149,17 +150,20 @@ def restore_command(file: Path, yes: bool):
     help="Keep this many days (default: PARCOURS_LOG_RETENTION_DAYS, 365).",
 )
 def purge(days: int | None):
-    """Delete the security log entries older than the retention period, and the access logs
-    of the plans deleted before it (run it daily)."""
+    """Delete the security log entries older than the retention period, the access logs of
+    the plans deleted before it, and the requests remembered over 24 hours ago (run it
+    daily)."""
     kept = days or current_app.config["LOG_RETENTION_DAYS"]
     before = utcnow() - timedelta(days=kept)
     security = purge_security_log(before)
     access = purge_ended_logs(before)
+    once = purge_once_requests()
     db.session.commit()
     click.echo(f"{_entries(security)} of the security log older than {kept} days deleted.")
     click.echo(
         f"{_entries(access)} of the access logs of plans deleted over {kept} days ago deleted."
     )
+    click.echo(f"{once} request(s) remembered over 24 hours ago forgotten.")
 
 
 def _entries(count: int) -> str:

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from parcours.core.idempotency import OnceField
 from parcours.core.models import TEXT_MAX
 
 too_long = _l("At most %(n)d characters.", n=TEXT_MAX)
@@ -28,6 +29,7 @@ class VoiceForm(FlaskForm):
 
 
 class ObjectiveForm(FlaskForm):
+    once = OnceField()
     text = _text(
         _l("The shared objective"),
         _l("What we all want for the person, in a sentence or two."),
@@ -46,6 +48,7 @@ class ObjectiveForm(FlaskForm):
 
 
 class DisagreementForm(FlaskForm):
+    once = OnceField()
     comment = TextAreaField(
         _l("What is missing for you? (optional)"),
         validators=[Optional(), Length(max=TEXT_MAX, message=too_long)],

@@ -35,6 +35,7 @@ from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from parcours.core.errors import BadInput, DomainError, RevisionRequired
+from parcours.core.idempotency import Refusal, api_key, replay_or_reserve
 from parcours.core.security_log import record_security_event
 from parcours.core.transactions import READ_ONLY_METHODS
 from parcours.extensions import csrf
@@ -169,6 +170,19 @@ def authenticate():
     g._login_user = token.user
     g.api_token = token
     return None
+
+
+@api.before_request
+def once_only():
+    """A POST sent again with the same `Idempotency-Key` gets the first answer (see
+    core/idempotency.py)."""
+    if request.method != "POST" or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    key = api_key()
+    outcome = replay_or_reserve(key) if isinstance(key, str) else key
+    if isinstance(outcome, Refusal):
+        return error(outcome.code, str(outcome.message), outcome.status)
+    return outcome
 
 
 def _body() -> dict:

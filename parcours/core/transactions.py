@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, g, has_request_context, request
 
+from parcours.core.idempotency import init_idempotency, keep_answer
 from parcours.extensions import db
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,6 +57,7 @@ def finish_request(response: Response) -> Response:
     if response.status_code >= 400 or g.pop("parcours_refused", False):
         db.session.rollback()
     else:
+        keep_answer(response)
         db.session.commit()
     writes = g.pop("parcours_later", [])
     if writes:
@@ -67,4 +69,5 @@ def finish_request(response: Response) -> Response:
 
 
 def init_transactions(app: Flask) -> None:
+    init_idempotency(app)
     app.after_request(finish_request)

@@ -40,7 +40,22 @@ the edit started; the parcours' `pilot_revision` to designate the pilot), `base_
 voice, `base_version` for a new version of the objective: without it the answer is a 428
 `revision_required`, and when someone saved a change in between a 409 `stale_version`.
 Messages follow the `Accept-Language` header (French or English).
+
+Every POST may carry an `Idempotency-Key` header (1 to 255 visible characters of your choice,
+one per thing you mean to make): sent again with the same key within 24 hours, the request
+gets the first answer again (with `Idempotent-Replayed: true`) and makes nothing new, so a
+client may safely retry after a lost answer. The same key with another body is refused (422
+`idempotency_key_reused`); while the first request is still running, a repeat gets a 409
+`idempotency_key_in_use`. An error keeps nothing: the same key can be tried again.
 """
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Send the request again with the same key: the first answer, nothing new.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+}
 
 # The errors every route may answer, by status: (component name, description).
 ERRORS = {
@@ -116,7 +131,7 @@ def _content(value) -> dict:
     return {"application/json": {"schema": value}}
 
 
-def _responses(doc: ApiDoc, public: bool, has_path_parameters: bool) -> dict:
+def _responses(doc: ApiDoc, public: bool, has_path_parameters: bool, once: bool) -> dict:
     responses = {}
     for status, value in doc.responses.items():
         description = value.description if isinstance(value, Content) else ""
@@ -131,6 +146,8 @@ def _responses(doc: ApiDoc, public: bool, has_path_parameters: bool) -> dict:
         errors.add(404)
     if doc.body is not None:
         errors |= {413, 422}
+    if once:
+        errors |= {409, 422}
     for status in sorted(errors):
         responses[str(status)] = ERRORS[status][0]
     return responses
@@ -140,17 +157,20 @@ def operation(endpoint: str, view, method: str, path_parameters: list[dict]) -> 
     doc: ApiDoc = view.api_doc
     public = endpoint in PUBLIC_ENDPOINTS
     summary, description = summary_and_description(view)
+    once = method == "POST" and not public
     op = {
         "operationId": endpoint.removeprefix("api."),
         "tags": [tag_of(view)[0]],
         "summary": summary,
         "parameters": list(path_parameters),
-        "responses": _responses(doc, public, bool(path_parameters)),
+        "responses": _responses(doc, public, bool(path_parameters), once),
     }
     if description != f"{summary}.":
         op["description"] = description
     if doc.query is not None:
         op["parameters"].append({"in": "query", "schema": doc.query})
+    if once:
+        op["parameters"].append(IDEMPOTENCY_KEY)
     if doc.body is not None:
         op["requestBody"] = {"content": {"application/json": {"schema": doc.body}}}
     if public:

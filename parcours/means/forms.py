@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from parcours.core.idempotency import OnceField
 from parcours.core.models import NAME_MAX, TEXT_MAX
 from parcours.means.models import (
     ACTION_MAX,
@@ -49,6 +50,7 @@ OUTCOME_CHOICES = [
 
 
 class ProposeForm(FlaskForm):
+    once = OnceField()
     title = StringField(
         _l("Title"),
         description=_l("In a few words, e.g. “Ordinary class with a support worker (AESH)”."),
@@ -118,6 +120,7 @@ class DecisionForm(FlaskForm):
 
 
 class CommitmentForm(FlaskForm):
+    once = OnceField()
     member_id = SelectField(
         _l("Who commits"),
         coerce=int,
@@ -134,6 +137,7 @@ class CommitmentForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
+    once = OnceField()
     held_on = DateField(
         _l("Date of the review"),
         validators=[DataRequired(_l("Please give the date of the review."))],
@@ -171,6 +175,7 @@ def review_form(indicators: list[str], **kwargs) -> ReviewForm:
 
 
 class ReviewCommentForm(FlaskForm):
+    once = OnceField()
     view = TextAreaField(
         _l("Your view of how it is going"),
         validators=[DataRequired(_l("Please write your view.")), _too_long(TEXT_MAX)],

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from parcours.core.idempotency import OnceField
 from parcours.plans.models import Role
 from parcours.plans.operations import REASON_MAX
 
@@ -26,6 +27,7 @@ ROLE_CHOICES = [
 
 
 class ParcoursForm(FlaskForm):
+    once = OnceField()
     person_name = StringField(
         _l("First name or pseudonym of the person accompanied"),
         description=_l("A first name or a pseudonym is enough. No surname, no date of birth."),

@@ -36,6 +36,7 @@ from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
 from parcours.accounts.operations import end_sessions_and_tokens, remove_two_step
 from parcours.core.audit import Access, end_logs, erase_written_name, record
 from parcours.core.errors import Conflict, DomainError, Forbidden
+from parcours.core.idempotency import forget_once_requests
 from parcours.core.models import utcnow
 from parcours.core.names import FORMER_MEMBER_MARK
 from parcours.core.signals import member_left
@@ -241,3 +242,4 @@ def _erase(user: User) -> None:
     user.password_hash = CLOSED_PASSWORD_HASH
     end_sessions_and_tokens(user)
     remove_two_step(user)
+    forget_once_requests(user.id)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from parcours.accounts.models import ApiToken, LoginSession, RecoveryCode, User
 from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion, Voice
 from parcours.core.audit import AccessLogEntry, record_reads
+from parcours.core.idempotency import OnceRequest
 from parcours.core.models import utcnow
 from parcours.core.names import former_member_name
 from parcours.core.security_log import SecurityEvent
@@ -90,6 +91,15 @@ class RecoveryCodeSchema(Schema):
 
     created_at = fields.AwareDateTime()
     used_at = fields.AwareDateTime(allow_none=True)
+
+
+class OnceRequestSchema(Schema):
+    """A request remembered for 24 hours so that sending it again makes nothing twice: when,
+    and the answer's status (never the answer itself, which the account was given)."""
+
+    at = fields.AwareDateTime(attribute="created_at")
+    status = fields.Integer(allow_none=True)
+    location = fields.String(allow_none=True)
 
 
 class SecurityEventSchema(Schema):
@@ -378,6 +388,7 @@ USER_COLUMNS = {
     ("api_tokens", "user_id"),
     ("recovery_codes", "user_id"),
     ("security_events", "user_id"),  # the security log's entries about the account
+    ("once_requests", "user_id"),  # the requests remembered for a day (core/idempotency.py)
     ("access_log_entries", "user_id"),  # the access log (with the rest of the periods)
     ("access_log_entries", "subject_id"),  # it names members only while they are members
 }
@@ -484,6 +495,11 @@ def my_data(user: User, *, now: datetime | None = None) -> dict:
                 select(SecurityEvent)
                 .where(SecurityEvent.user_id == user.id)
                 .order_by(SecurityEvent.id)
+            )
+        ),
+        "requests_sent_once": OnceRequestSchema(many=True).dump(
+            db.session.scalars(
+                select(OnceRequest).where(OnceRequest.user_id == user.id).order_by(OnceRequest.id)
             )
         ),
         "memberships": MembershipSchema(many=True).dump(memberships),

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from parcours.core.idempotency import OnceField
 from parcours.core.models import NAME_MAX, TEXT_MAX
 from parcours.timeline.models import DeclinedBy, EpisodeKind
 
@@ -28,6 +29,7 @@ RECEIVER_CHOICES = [
 
 
 class EpisodeForm(FlaskForm):
+    once = OnceField()
     kind = SelectField(
         _l("Kind of service"),
         choices=[SelectChoice(kind.value, kind.label) for kind in EpisodeKind],
@@ -67,6 +69,8 @@ class EditEpisodeForm(EpisodeForm):
 
 class HandoffForm(FlaskForm):
     """Who takes over, and the relais de sens (the objective is checked by itself)."""
+
+    once = OnceField()
 
     receiver = RadioField(
         _l("Who takes over"),

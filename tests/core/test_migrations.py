@@ -164,6 +164,15 @@ def _populate_the_rest() -> None:
                 created_at=NOW,
             )
         _insert(connection, "attempts", action="sign_in", address="127.0.0.1", created_at=NOW)
+        _insert(
+            connection,
+            "once_requests",
+            user_id=user,
+            key="api:demo",
+            fingerprint="0" * 64,
+            status=201,
+            created_at=NOW,
+        )
         version, member = connection.execute(
             text("SELECT id, author_id FROM objective_versions ORDER BY id DESC")
         ).first()

@@ -85,8 +85,11 @@ def test_operations_come_from_the_declarations_and_docstrings(document):
     assert create["responses"]["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Episode"
     }
-    assert set(create["responses"]) == {"201", "400", "401", "404", "413", "422"}
-    assert [p["name"] for p in create["parameters"]] == ["parcours_id"]
+    # 409 and 422 also for a repeated Idempotency-Key (still running, another body).
+    assert set(create["responses"]) == {"201", "400", "401", "404", "409", "413", "422"}
+    assert [p["name"] for p in create["parameters"]] == ["parcours_id", "Idempotency-Key"]
+    assert create["parameters"][1]["in"] == "header"
+    assert not create["parameters"][1]["required"]
 
     patch = document["paths"]["/api/v1/parcours/{parcours_id}/handoffs/{handoff_id}"]["patch"]
     assert {"403", "409"} - set(patch["responses"]) == {"403"}
@@ -94,6 +97,7 @@ def test_operations_come_from_the_declarations_and_docstrings(document):
 
     token = document["paths"]["/api/v1/tokens"]["post"]
     assert token["security"] == []
+    assert "Idempotency-Key" not in [p["name"] for p in token.get("parameters", [])]
     assert {"401", "429"} <= set(token["responses"])
 
     caseload = document["paths"]["/api/v1/caseload"]["get"]
