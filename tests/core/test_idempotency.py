@@ -162,8 +162,11 @@ def test_a_form_sent_twice_makes_one_episode_and_says_so(app, make, sign_in, cli
     page = client.get(url, headers={"Accept-Language": "en"}).text
     hidden = _form(page)
     assert hidden.get("once"), "the episode form carries a one-time token"
-    data = hidden | {"organisation": "SESSAD Les Mouettes", "kind": "sessad",
-                     "start_date": "2025-01-06"}
+    data = hidden | {
+        "organisation": "SESSAD Les Mouettes",
+        "kind": "sessad",
+        "start_date": "2025-01-06",
+    }
     first = client.post(url, data=data)
     assert first.status_code in (302, 303)
     again = client.post(url, data=data, follow_redirects=True)
