@@ -208,13 +208,16 @@ def _replayed(previous: OnceRequest) -> Response:
 def keep_answer(response: Response) -> None:
     """The request succeeded: its placeholder keeps the answer, to be committed with its
     change. Bodies are kept for the API only; a page's form is answered by a redirect (to the
-    page that shows what it made), and going there again is its answer."""
+    page that shows what it made), or by a page that says what it created (201, its
+    `Location` the page to go to when it is sent again): going there is the second answer."""
     once = g.pop("parcours_once", None)
     if once is None or inspect(once).was_deleted or inspect(once).detached:
         return  # none, or forgotten meanwhile (the account closed)
-    if once.key.startswith("form:") and not 300 <= response.status_code < 400:
-        # A page that answers a form with itself showed its errors: nothing was made, and the
-        # same values may be sent again.
+    if once.key.startswith("form:") and not (
+        300 <= response.status_code < 400 or response.status_code == 201
+    ):
+        # A page that answers a form with itself (but to say what it created, 201) showed its
+        # errors: nothing was made, and the same values may be sent again.
         db.session.delete(once)
         return
     once.status = response.status_code

@@ -41,6 +41,7 @@ class ParcoursForm(FlaskForm):
 
 
 class InvitationForm(FlaskForm):
+    once = OnceField()
     role = RadioField(
         _l("Their place in the plan"),
         choices=ROLE_CHOICES,

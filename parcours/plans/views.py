@@ -124,7 +124,11 @@ def invite(parcours_id: int):
     except DomainError as error:
         place_error(error, form, {"invalid_email": "email"}, default="role")
         return _members_page(member, form, error.status)
-    return _members_page(member, InvitationForm(formdata=None), 201, created=(invitation, token))
+    page, status = _members_page(
+        member, InvitationForm(formdata=None), 201, created=(invitation, token)
+    )
+    # The page shows the link once; sent again (a reload), the form goes to the members page.
+    return page, status, {"Location": url_for("plans.members", parcours_id=parcours_id)}
 
 
 @bp.post("/parcours/<int:parcours_id>/invitations/<int:invitation_id>/revoke")

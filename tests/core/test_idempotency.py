@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from parcours.core.idempotency import OnceRequest, purge_once_requests
 from parcours.core.models import utcnow
 from parcours.extensions import db
+from parcours.plans.models import Invitation
 from parcours.timeline.models import Episode
 
 EPISODE = {"organisation": "SESSAD Les Mouettes", "kind": "sessad", "start_date": "2025-01-06"}
@@ -190,3 +191,23 @@ def test_a_form_with_errors_can_be_sent_again_with_the_same_token(app, make, sig
     fixed = client.post(url, data=data | {"organisation": "SESSAD"})
     assert fixed.status_code in (302, 303)
     assert _episodes(app, pro.parcours_id) == 1
+
+
+def test_reloading_the_invitation_page_makes_no_second_invitation(app, make, sign_in, client):
+    pro = make.parcours()
+    sign_in(pro.user)
+    members = f"/parcours/{pro.parcours_id}/members"
+    data = _form(client.get(members).text) | {"role": "family"}
+    url = f"/parcours/{pro.parcours_id}/invitations"
+    first = client.post(url, data=data)
+    assert first.status_code == 201
+    reload = client.post(url, data=data)
+    assert reload.status_code == 303
+    assert reload.headers["Location"].endswith(members)
+    with app.app_context():
+        count = db.session.scalar(
+            select(func.count())
+            .select_from(Invitation)
+            .where(Invitation.parcours_id == pro.parcours_id)
+        )
+    assert count == 1
