@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from parcours.accounts.operations import PASSWORD_MIN
+from parcours.core.idempotency import OnceField
 from parcours.core.models import NAME_MAX
 
 
@@ -140,6 +141,7 @@ class PasswordForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
+    once = OnceField()
     name = StringField(
         _l("Name"),
         validators=[DataRequired(_l("Please give the organisation's name.")), Length(max=NAME_MAX)],

@@ -21,6 +21,7 @@ def _text(label, description=None, required=False):
 
 
 class VoiceForm(FlaskForm):
+    once = OnceField()
     matters = _text(_l("What matters to me"))
     hopes = _text(_l("What I hope for"))
     worries = _text(_l("What worries me"))

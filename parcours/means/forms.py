@@ -80,6 +80,7 @@ class ProposeForm(FlaskForm):
 
 
 class StanceForm(FlaskForm):
+    once = OnceField()
     value = RadioField(
         _l("Your stance"),
         choices=STANCE_CHOICES,
@@ -97,6 +98,7 @@ class StanceForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
+    once = OnceField()
     outcome = RadioField(
         _l("Decision"),
         choices=OUTCOME_CHOICES,

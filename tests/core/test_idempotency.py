@@ -13,6 +13,7 @@ from parcours.core.models import utcnow
 from parcours.extensions import db
 from parcours.plans.models import Invitation
 from parcours.timeline.models import Episode
+from tests.timeline.conftest import TimelineFactory
 
 EPISODE = {"organisation": "SESSAD Les Mouettes", "kind": "sessad", "start_date": "2025-01-06"}
 
@@ -211,3 +212,29 @@ def test_reloading_the_invitation_page_makes_no_second_invitation(app, make, sig
             .where(Invitation.parcours_id == pro.parcours_id)
         )
     assert count == 1
+
+
+def test_every_form_that_creates_something_carries_a_one_time_token(app, make, sign_in, client):
+    members = make.alliance()
+    make.agreed_objective(members)  # the means come after the objective
+    pro = members["professional"]
+    TimelineFactory(app).episode(pro, start=-30)  # a hand-off leaves an episode
+    sign_in(pro.user)
+    p = pro.parcours_id
+    pages = [
+        "/parcours/new",
+        f"/parcours/{p}/members",
+        f"/parcours/{p}/voices/{pro.id}/edit",
+        f"/parcours/{p}/objective/edit",
+        f"/parcours/{p}/means/new",
+        f"/parcours/{p}/reviews/new",
+        f"/parcours/{p}/timeline/episodes/new",
+        f"/parcours/{p}/timeline/handoffs/new",
+    ]
+    missing = []
+    for url in pages:
+        page = client.get(url)
+        assert page.status_code == 200, url
+        if 'name="once"' not in page.text:
+            missing.append(url)
+    assert not missing, f"forms without a one-time token: {missing}"
