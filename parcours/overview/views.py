@@ -61,7 +61,8 @@ def parcours(parcours_id: int):
             c for c in timeline.input.commitments if c.member_id == member.id and not c.kept
         ],
         today=today(),
-        closing=pending_closing(parcours_id),
-        answers_closing=can_answer_closing(member),
+        # Waiting for the person's (or legal representative's) answer: shown to them only
+        # (the others see it on the settings page and the timeline).
+        closing=pending_closing(parcours_id) if can_answer_closing(member) else None,
         closing_form=FlaskForm(),
     )
