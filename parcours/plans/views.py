@@ -346,6 +346,7 @@ def _settings_page(
         not_pilot=_refusal(member),
         closing=operations.pending_closing(pid),
         answerers=operations.closing_answerers(pid),
+        answers_closing=operations.can_answer_closing(member),
     ), 409 if conflict else status
 
 

@@ -224,6 +224,9 @@ class TestClosing:
         }
         client.post(f"{settings}/close", data=data)
         sign_in(representative.user)
+        settings_page = client.get(settings).text
+        assert "Give your answer on the plan" in settings_page
+        assert "Withdraw the request" not in settings_page
         page = client.get(f"/parcours/{pilot.parcours_id}")
         assert "Closing the plan: your answer" in page.text
         request_id = re.search(r'name="request_id" value="(\d+)"', page.text)[1]
