@@ -7,7 +7,12 @@ from parcours.accounts.operations import create_user, issue_api_token, start_log
 from parcours.alliance.operations import approve_version, propose_version
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
-from parcours.plans.operations import accept_invitation, create_invitation, create_parcours
+from parcours.plans.operations import (
+    accept_invitation,
+    create_invitation,
+    create_parcours,
+    designate_pilot,
+)
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -84,6 +89,16 @@ class Factory:
                 db.session.get(Member, inviter.id), role=role, **invitation
             )
             return accept_invitation(token, db.session.get(User, user.id))
+
+        return self._run(build)
+
+    def pilot(self, member: Member) -> Member:
+        """Make the member the pilot of their parcours (returned)."""
+
+        def build():
+            pilot = db.session.get(Member, member.id)
+            designate_pilot(pilot, pilot)
+            return pilot
 
         return self._run(build)
 

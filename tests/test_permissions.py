@@ -41,14 +41,30 @@ ROUTES = [
         403,
     ),
     Route("GET", "/parcours/{p}/settings"),
-    Route("POST", "/parcours/{p}/settings", {"tolerance_days": "20", "base_revision": "0"}, 302),
+    # The rules of the plan are the pilot's: with nobody the pilot here, nobody changes them.
+    Route(
+        "POST",
+        "/parcours/{p}/settings",
+        {"tolerance_days": "20", "reason": "x", "base_revision": "0"},
+        403,
+    ),
     Route(
         "POST",
         "/parcours/{p}/settings/close",
-        {"closed_on": "2026-01-01", "base_revision": "0"},
-        302,
+        {"closed_on": "2026-01-01", "closing_reason": "x", "base_revision": "0"},
+        403,
     ),
-    Route("POST", "/parcours/{p}/settings/reopen", {"base_revision": "0"}, member_status=302),
+    Route(
+        "POST", "/parcours/{p}/settings/reopen", {"reopen_reason": "x", "base_revision": "0"}, 403
+    ),
+    Route("POST", "/parcours/{p}/settings/closing/withdraw", member_status=403),
+    # Only the person (or a legal representative) answers a request to close (none waits).
+    Route(
+        "POST",
+        "/parcours/{p}/closing/answer",
+        {"request_id": "1", "answer": "yes"},
+        {"person": 302, "family": 403, "professional": 403},
+    ),
     Route("GET", "/parcours/{p}/log"),
     Route("GET", "/parcours/{p}/voices"),
     Route("GET", "/parcours/{p}/voices/{me}/edit"),
@@ -63,7 +79,21 @@ ROUTES = [
     Route("POST", "/parcours/{p}/objective/versions/{n}/disagreement", {"comment": "x"}, 302),
     # API
     Route("GET", "/api/v1/parcours/{p}", api=True),
-    Route("PATCH", "/api/v1/parcours/{p}", {"tolerance_days": 20, "base_revision": 0}, api=True),
+    Route(
+        "PATCH",
+        "/api/v1/parcours/{p}",
+        {"tolerance_days": 20, "reason": "x", "base_revision": 0},
+        403,
+        api=True,
+    ),
+    Route(
+        "POST",
+        "/api/v1/parcours/{p}/closing/confirmation",
+        {"request_id": 1, "confirmed": True},
+        {"person": 409, "family": 403, "professional": 403},
+        api=True,
+    ),
+    Route("DELETE", "/api/v1/parcours/{p}/closing", member_status=403, api=True),
     Route("GET", "/api/v1/parcours/{p}/members", api=True),
     Route("DELETE", "/api/v1/parcours/{p}/members/me", member_status=204, api=True),
     Route("PUT", "/api/v1/parcours/{p}/pilot", {"member_id": "{me}", "base_revision": 0}, api=True),

@@ -89,6 +89,16 @@ EVENTS: dict[str, object] = {
     "settings.tolerance": _l("set the rupture tolerance to %(detail)s days"),
     "settings.closed": _l("closed the plan on %(detail)s"),
     "settings.reopened": _l("reopened the plan"),
+    # The rules of the plan, with the pilot's reason (parcours/plans/operations.py).
+    "rules.tolerance": _l("changed the rupture tolerance (in days): %(detail)s"),
+    "rules.close_requested": _l("asked to close the plan on %(detail)s"),
+    "rules.close_confirmed": _l("agreed to close the plan on %(detail)s"),
+    "rules.close_refused": _l("refused to close the plan"),
+    "rules.close_withdrawn": _l("withdrew the request to close the plan"),
+    "rules.closed_unconfirmed": _l(
+        "closed the plan on %(detail)s (no person or legal representative could confirm)"
+    ),
+    "rules.reopened": _l("reopened the plan: %(detail)s"),
     "parcours.deleted": _l("closed their account as the last member: the plan is deleted"),
 }
 

@@ -40,6 +40,12 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class PilotOnly(Forbidden):
+    """Only the plan's pilot may do this (change the rules of the plan, remove a member)."""
+
+    code = "pilot_only"
+
+
 class Conflict(DomainError):
     """The action clashes with the current state (a newer version, a rule not yet met)."""
 

@@ -12,6 +12,7 @@ from parcours.plans.operations import (
     create_parcours,
     designate_pilot,
     remove_member,
+    set_tolerance,
 )
 
 PASSWORD = "parcours-demo-2026"
@@ -157,6 +158,13 @@ def build_leo(world: DemoWorld) -> None:
     )
     for member in (sophie, karim, claire, julien):
         approve_version(member, version.number)
+    # The pilot changes a rule of the plan, saying why: the timeline shows it.
+    set_tolerance(
+        claire,
+        21,
+        "Deux semaines de vacances scolaires sans service, ce n'est pas une rupture ; "
+        "trois semaines, il faut s'en inquiéter.",
+    )
 
 
 def build_thomas(world: DemoWorld) -> None:

@@ -23,7 +23,13 @@ from parcours.means.models import (
 from parcours.means.operations import commitment_of, keep_commitment, means_of, take_stance
 from parcours.overview.summary import summaries_for
 from parcours.plans.access import current_member, current_member_among
-from parcours.plans.operations import current_members, current_of, members_ever
+from parcours.plans.operations import (
+    can_answer_closing,
+    current_members,
+    current_of,
+    members_ever,
+    pending_closing,
+)
 
 bp = Blueprint("easyread", __name__, url_prefix="/easy")
 
@@ -64,7 +70,13 @@ def home():
 def plan(parcours_id: int):
     """The menu of a plan: my words, our goal, the ideas, my commitments, my circle."""
     member = current_member(parcours_id, reading="parcours")
-    return render_template("easyread/plan.html", member=member, parcours=member.parcours)
+    return render_template(
+        "easyread/plan.html",
+        member=member,
+        parcours=member.parcours,
+        closing=pending_closing(parcours_id) if can_answer_closing(member) else None,
+        form=FlaskForm(),
+    )
 
 
 @bp.get("/parcours/<int:parcours_id>/voice")

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from parcours.alliance.objective import load_objective
 from parcours.core.models import today
@@ -9,7 +10,7 @@ from parcours.means.models import means_by_status
 from parcours.overview.summary import summaries_for
 from parcours.plans.access import current_member_among
 from parcours.plans.easy_read import easy_read_on
-from parcours.plans.operations import current_members
+from parcours.plans.operations import can_answer_closing, current_members, pending_closing
 from parcours.timeline.checks import compute_flags
 from parcours.timeline.inputs import NO_APPROVERS, approvers_among, load_timelines
 from parcours.timeline.messages import KIND_LABELS, describe
@@ -60,4 +61,8 @@ def parcours(parcours_id: int):
             c for c in timeline.input.commitments if c.member_id == member.id and not c.kept
         ],
         today=today(),
+        # Waiting for the person's (or legal representative's) answer: shown to them only
+        # (the others see it on the settings page and the timeline).
+        closing=pending_closing(parcours_id) if can_answer_closing(member) else None,
+        closing_form=FlaskForm(),
     )

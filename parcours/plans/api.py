@@ -14,6 +14,7 @@ from parcours.plans.access import current_member
 from parcours.plans.schemas import (
     AccessLogQuerySchema,
     AccessLogSchema,
+    ClosingAnswerSchema,
     InvitationCreateSchema,
     InvitationSchema,
     MemberListSchema,
@@ -39,6 +40,8 @@ def _parcours_out(member):
             pilot=operations.pilot_of(pid),
             revision=operations.settings_revision(pid),
             pilot_revision=operations.pilot_revision(pid),
+            closing=operations.pending_closing(pid),
+            settings_changes=operations.settings_changes(pid),
         )
     )
 
@@ -60,24 +63,57 @@ def get_parcours(parcours_id: int):
 
 
 @api.patch("/parcours/<int:parcours_id>")
-@documented(body=ParcoursPatchSchema, responses={200: ParcoursOutSchema}, errors=(409, 428))
+@documented(body=ParcoursPatchSchema, responses={200: ParcoursOutSchema}, errors=(403, 409, 428))
 def patch_parcours(parcours_id: int):
-    """Change the tolerance, close the parcours (a date) or reopen it (null). `base_revision`
-    (the parcours' `revision` when the edit started) is required: 409 `stale_version` when
-    the settings changed in between, with `current`."""
+    """The pilot changes the tolerance, asks to close the parcours (a date) or reopens it
+    (null), with a `reason`; anyone else gets 403 `pilot_only` (also while no pilot is
+    designated). A closing waits for the person's or their legal representative's answer
+    (`closing`), unless the plan has neither. `base_revision` (the parcours' `revision` when
+    the edit started) is required: 409 `stale_version` when the settings changed in between,
+    with `current`."""
     member = current_member(parcours_id)
     data = load_edit(ParcoursPatchSchema())
+    operations.check_pilot(member)
     try:
         operations.check_settings_revision(member, data["base_revision"])
     except StaleVersion as exc:
         return error(exc.code, exc.message, 409, current=_parcours_out(member))
+    reason = data.get("reason")
     if "tolerance_days" in data:
-        operations.set_tolerance(member, data["tolerance_days"])
+        operations.set_tolerance(member, data["tolerance_days"], reason)
     if "closed_on" in data:
         if data["closed_on"] is None:
-            operations.reopen_parcours(member)
+            operations.reopen_parcours(member, reason)
         else:
-            operations.close_parcours(member, data["closed_on"])
+            operations.close_parcours(member, data["closed_on"], reason)
+    return _parcours_out(member)
+
+
+@api.post("/parcours/<int:parcours_id>/closing/confirmation")
+@documented(body=ClosingAnswerSchema, responses={200: ParcoursOutSchema}, errors=(403, 409))
+def answer_closing(parcours_id: int):
+    """The person, or their legal representative, answers the pilot's request to close the
+    plan: `confirmed` true closes it on the date asked, false keeps it open (with an optional
+    `reason`). Anyone else gets 403 `not_the_person`; 409 `no_closing_pending` when no request
+    waits, `stale_version` when `request_id` is not the request waiting."""
+    member = current_member(parcours_id)
+    data = load(ClosingAnswerSchema())
+    try:
+        operations.answer_closing(
+            member, data["confirmed"], request_id=data["request_id"], reason=data["reason"]
+        )
+    except StaleVersion as exc:
+        return error(exc.code, exc.message, 409, current=_parcours_out(member))
+    return _parcours_out(member)
+
+
+@api.delete("/parcours/<int:parcours_id>/closing")
+@documented(responses={200: ParcoursOutSchema}, errors=(403, 409))
+def withdraw_closing(parcours_id: int):
+    """The pilot withdraws their request to close the plan before it is answered (403
+    `pilot_only` to anyone else, 409 `no_closing_pending` when none waits)."""
+    member = current_member(parcours_id)
+    operations.withdraw_closing(member)
     return _parcours_out(member)
 
 

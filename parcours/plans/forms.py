@@ -10,12 +10,14 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from parcours.core.idempotency import OnceField
+from parcours.core.models import TEXT_MAX
 from parcours.plans.models import Role
 from parcours.plans.operations import REASON_MAX
 
@@ -87,6 +89,15 @@ class RemovalForm(FlaskForm):
     )
 
 
+def _settings_reason() -> TextAreaField:
+    # The pilot says why they change a rule of the plan: every member reads it on the timeline.
+    return TextAreaField(
+        _l("Why"),
+        description=_l("Every member reads the reason on the timeline."),
+        validators=[DataRequired(_l("Please say why.")), Length(max=TEXT_MAX)],
+    )
+
+
 class SettingsForm(FlaskForm):
     base_revision = _base_revision()
     tolerance_days = IntegerField(
@@ -96,10 +107,12 @@ class SettingsForm(FlaskForm):
             NumberRange(1, 365, _l("Between 1 and 365 days.")),
         ],
     )
+    reason = _settings_reason()
 
 
 class ReopenForm(FlaskForm):
     base_revision = _base_revision()
+    reopen_reason = _settings_reason()  # named apart: the page shows several reasons
 
 
 class CloseForm(FlaskForm):
@@ -108,4 +121,15 @@ class CloseForm(FlaskForm):
         _l("Closing date"),
         description=_l("After this date, the timeline raises no rupture."),
         validators=[DataRequired(_l("Please give a date, for example 2026-01-31."))],
+    )
+    closing_reason = _settings_reason()  # named apart: the page shows several reasons
+
+
+class ClosingAnswerForm(FlaskForm):
+    """The person's (or legal representative's) answer to a request to close the plan: the
+    button pressed (`answer`: yes or no) says it."""
+
+    request_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    reason = TextAreaField(
+        _l("Why not (if you want to say)"), validators=[Optional(), Length(max=TEXT_MAX)]
     )

@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, Index, String, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parcours.accounts.models import Organisation, User
@@ -147,3 +147,49 @@ class Invitation(CreatedAtMixin, db.Model):
         if self.expires_at <= (now or utcnow()):
             return InvitationState.expired
         return InvitationState.pending
+
+
+class SettingsChangeKind(enum.Enum):
+    tolerance = "tolerance"  # the pilot changed the rupture tolerance (old and new days)
+    close_requested = "close_requested"  # the pilot asked to close the plan on a date
+    close_confirmed = "close_confirmed"  # the person (or legal representative) agreed: closed
+    close_refused = "close_refused"  # the person (or legal representative) refused: still open
+    close_withdrawn = "close_withdrawn"  # the pilot withdrew their request
+    # Closed at once: the plan had no person or legal representative to confirm (or it was
+    # closed before confirmations were asked).
+    closed_unconfirmed = "closed_unconfirmed"
+    reopened = "reopened"  # the pilot reopened a closed plan
+
+
+# The kinds that settle a closing request.
+CLOSING_ANSWERS = (
+    SettingsChangeKind.close_confirmed,
+    SettingsChangeKind.close_refused,
+    SettingsChangeKind.close_withdrawn,
+)
+
+
+class SettingsChange(CreatedAtMixin, db.Model):
+    """A change of the rules of the plan (tolerance, closing, reopening), append-only: who,
+    when, from what to what, and why. The timeline shows them as events."""
+
+    __tablename__ = "settings_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(
+        ForeignKey("parcours.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[SettingsChangeKind] = mapped_column(EnumType(SettingsChangeKind))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    # The tolerance in days, or the closing date (ISO), before and after; None when moot.
+    old_value: Mapped[str | None] = mapped_column(String(20))
+    new_value: Mapped[str | None] = mapped_column(String(20))
+    # Why (required of the pilot; optional when the person refuses; None before reasons were
+    # asked).
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    member: Mapped[Member] = relationship(lazy="joined")
+
+    @property
+    def closing_date(self) -> date | None:
+        return date.fromisoformat(self.new_value) if self.new_value else None

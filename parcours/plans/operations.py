@@ -1,4 +1,5 @@
-"""Parcours operations: create a parcours, invite, join, leave or remove, designate the pilot."""
+"""Parcours operations: create a parcours, invite, join, leave or remove, designate the pilot,
+change the rules of the plan."""
 
 import secrets
 from collections.abc import Iterable
@@ -12,11 +13,27 @@ from sqlalchemy import bindparam, func, select
 from parcours.accounts.models import User, hash_secret
 from parcours.accounts.operations import check_email, get_or_create_organisation
 from parcours.core.audit import Access, AccessLogEntry, record
-from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
-from parcours.core.models import utcnow
+from parcours.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PilotOnly,
+    StaleVersion,
+)
+from parcours.core.models import TEXT_MAX, utcnow
 from parcours.core.signals import member_left
 from parcours.extensions import db
-from parcours.plans.models import Invitation, InvitationState, Member, Parcours, Role
+from parcours.plans.models import (
+    CLOSING_ANSWERS,
+    Invitation,
+    InvitationState,
+    Member,
+    Parcours,
+    Role,
+    SettingsChange,
+    SettingsChangeKind,
+)
 
 PERSON_NAME_MAX = 60
 
@@ -335,12 +352,14 @@ def _log_revision(parcours_id: int, *events: str) -> int:
     )
 
 
-SETTINGS_EVENTS = ("settings.tolerance", "settings.closed", "settings.reopened")
-
-
 def settings_revision(parcours_id: int) -> int:
-    """The revision of the plan's settings (tolerance, closing): its latest settings change."""
-    return _log_revision(parcours_id, *SETTINGS_EVENTS)
+    """The revision of the plan's rules (tolerance, closing): its latest settings change (0
+    before any)."""
+    return db.session.scalar(
+        select(func.coalesce(func.max(SettingsChange.id), 0)).where(
+            SettingsChange.parcours_id == parcours_id
+        )
+    )
 
 
 def pilot_revision(parcours_id: int) -> int:
@@ -393,30 +412,249 @@ def pilot_of(parcours_id: int) -> Member | None:
     )
 
 
-def set_tolerance(by: Member, tolerance_days: int, base_revision: int | None = None) -> None:
-    """How many days without a service the timeline tolerates before flagging a rupture.
-    With `base_revision`, settings changed in between refuse the edit (StaleVersion)."""
+# The rules of the plan ----------------------------------------------------------------
+#
+# Changing the tolerance, closing and reopening the plan are the pilot's, with a reason. While
+# no pilot is designated, nobody changes them (403 `pilot_only`, "designate a pilot first").
+# Closing also needs the person's (or their legal representative's) confirmation: the pilot's
+# request makes the closing pending until one of them agrees (the plan closes on the requested
+# date) or refuses (it stays open); the pilot may withdraw it. When the plan has no current
+# person nor legal representative, nobody could confirm: the closing takes effect at once and
+# the timeline says so. A pilot who is the person (or the legal representative) confirms by
+# asking.
+
+CLOSING_KINDS = (
+    SettingsChangeKind.close_requested,
+    *CLOSING_ANSWERS,
+    SettingsChangeKind.closed_unconfirmed,
+    SettingsChangeKind.reopened,
+)
+
+
+def check_pilot(by: Member) -> None:
+    """Only the pilot changes the rules of the plan; without a pilot, nobody does."""
+    if by.is_pilot:
+        return
+    pilot = pilot_of(by.parcours_id)
+    if pilot is None:
+        raise PilotOnly(
+            _(
+                "Designate a pilot first: only the pilot changes the rules of the plan (the "
+                "tolerance, closing and reopening)."
+            )
+        )
+    raise PilotOnly(
+        _(
+            "Only the pilot (%(name)s) changes the rules of the plan: the tolerance, closing "
+            "and reopening.",
+            name=pilot.name,
+        )
+    )
+
+
+def settings_reason(reason: str | None, *, required: bool = True) -> str | None:
+    """A reason, trimmed; required of the pilot, at most TEXT_MAX characters."""
+    reason = (reason or "").strip()
+    if not reason:
+        if not required:
+            return None
+        raise DomainError(_("Please say why."), code="missing_reason")
+    if len(reason) > TEXT_MAX:
+        raise DomainError(
+            _("The reason takes at most %(n)d characters.", n=TEXT_MAX), code="reason_too_long"
+        )
+    return reason
+
+
+def settings_changes(parcours_id: int) -> list[SettingsChange]:
+    """Every change of the rules of the plan, oldest first."""
+    return list(
+        db.session.scalars(
+            select(SettingsChange)
+            .where(SettingsChange.parcours_id == parcours_id)
+            .order_by(SettingsChange.id)
+        ).unique()
+    )
+
+
+def pending_closing(parcours_id: int) -> SettingsChange | None:
+    """The pilot's request to close the plan, while nobody has answered it."""
+    latest = db.session.scalars(
+        select(SettingsChange)
+        .where(
+            SettingsChange.parcours_id == parcours_id,
+            SettingsChange.kind.in_(CLOSING_KINDS),
+        )
+        .order_by(SettingsChange.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.kind is SettingsChangeKind.close_requested:
+        return latest
+    return None
+
+
+def can_answer_closing(member: Member) -> bool:
+    """The person, or their legal representative, answers a request to close the plan."""
+    return member.is_current and (member.is_person or member.is_legal_representative)
+
+
+def closing_answerers(parcours_id: int) -> list[Member]:
+    """Who may confirm the closing of the plan: the person, their legal representatives."""
+    return [m for m in current_members(parcours_id) if can_answer_closing(m)]
+
+
+def _changed(
+    by: Member,
+    kind: SettingsChangeKind,
+    old: str | None = None,
+    new: str | None = None,
+    reason: str | None = None,
+) -> SettingsChange:
+    change = SettingsChange(
+        parcours_id=by.parcours_id,
+        kind=kind,
+        member=by,
+        old_value=old,
+        new_value=new,
+        reason=reason,
+    )
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def _check_rules_edit(by: Member, base_revision: int | None) -> None:
+    check_pilot(by)
     check_settings_revision(by, base_revision)
+
+
+def set_tolerance(
+    by: Member, tolerance_days: int, reason: str | None, base_revision: int | None = None
+) -> SettingsChange | None:
+    """How many days without a service the timeline tolerates before flagging a rupture: the
+    pilot's, with a reason. With `base_revision`, settings changed in between refuse the edit
+    (StaleVersion). The same tolerance again changes nothing."""
+    _check_rules_edit(by, base_revision)
     if not 1 <= tolerance_days <= 365:
         raise DomainError(
             _("The tolerance is a number of days between 1 and 365."), code="invalid_tolerance"
         )
+    reason = settings_reason(reason)
+    old = by.parcours.tolerance_days
+    if old == tolerance_days:
+        return None
     by.parcours.tolerance_days = tolerance_days
-    record(by.parcours_id, by.user, Access.change, "settings.tolerance", str(tolerance_days))
+    change = _changed(by, SettingsChangeKind.tolerance, str(old), str(tolerance_days), reason)
+    record(
+        by.parcours_id,
+        by.user,
+        Access.change,
+        "rules.tolerance",
+        f"{old} → {tolerance_days} — {reason}",
+    )
+    return change
 
 
-def close_parcours(by: Member, closed_on: date, base_revision: int | None = None) -> None:
-    """Close the parcours on a date: no rupture is raised after it."""
-    check_settings_revision(by, base_revision)
+def _close(by: Member, kind: SettingsChangeKind, closed_on: date, reason=None) -> SettingsChange:
     by.parcours.closed_on = closed_on
-    record(by.parcours_id, by.user, Access.change, "settings.closed", closed_on.isoformat())
+    change = _changed(by, kind, None, closed_on.isoformat(), reason)
+    record(by.parcours_id, by.user, Access.change, f"rules.{kind.value}", closed_on.isoformat())
+    return change
 
 
-def reopen_parcours(by: Member, base_revision: int | None = None) -> None:
-    """Reopen a closed parcours."""
-    check_settings_revision(by, base_revision)
+def close_parcours(
+    by: Member, closed_on: date, reason: str | None, base_revision: int | None = None
+) -> SettingsChange:
+    """The pilot asks to close the parcours on a date (no rupture is raised after it), with a
+    reason. It closes once the person or their legal representative confirms; at once when
+    the plan has none, or when the pilot is one of them. Returns the latest change."""
+    _check_rules_edit(by, base_revision)
+    reason = settings_reason(reason)
+    if by.parcours.closed_on is not None:
+        raise Conflict(_("This plan is already closed."), code="already_closed")
+    if pending_closing(by.parcours_id) is not None:
+        raise Conflict(
+            _("A request to close this plan is already waiting for an answer."),
+            code="closing_pending",
+        )
+    iso = closed_on.isoformat()
+    if not closing_answerers(by.parcours_id):
+        return _close(by, SettingsChangeKind.closed_unconfirmed, closed_on, reason)
+    request = _changed(by, SettingsChangeKind.close_requested, None, iso, reason)
+    record(by.parcours_id, by.user, Access.change, "rules.close_requested", f"{iso} — {reason}")
+    if can_answer_closing(by):
+        return _close(by, SettingsChangeKind.close_confirmed, closed_on)
+    return request
+
+
+def answer_closing(
+    by: Member, confirmed: bool, request_id: int | None = None, reason: str | None = None
+) -> SettingsChange:
+    """The person (or their legal representative) agrees to close the plan — it closes on the
+    date asked — or refuses, maybe saying why: it stays open. `request_id` is the request
+    they answer: another one in its place refuses the answer (StaleVersion)."""
+    lock_parcours(by.parcours_id)
+    pending = pending_closing(by.parcours_id)
+    if not can_answer_closing(by):
+        raise Forbidden(
+            _(
+                "Only %(name)s or their legal representative can answer a request to close "
+                "the plan.",
+                name=by.parcours.person_name,
+            ),
+            code="not_the_person",
+        )
+    if pending is None:
+        raise Conflict(
+            _("No request to close this plan is waiting for an answer."),
+            code="no_closing_pending",
+        )
+    if request_id is not None and request_id != pending.id:
+        raise StaleVersion(
+            _("The request to close the plan changed in the meantime. Read it again."),
+            by.parcours,
+        )
+    if confirmed:
+        return _close(by, SettingsChangeKind.close_confirmed, pending.closing_date)
+    change = _changed(
+        by,
+        SettingsChangeKind.close_refused,
+        None,
+        pending.new_value,
+        settings_reason(reason, required=False),
+    )
+    record(by.parcours_id, by.user, Access.change, "rules.close_refused")
+    return change
+
+
+def withdraw_closing(by: Member) -> SettingsChange:
+    """The pilot withdraws their request to close the plan, before it is answered."""
+    check_pilot(by)
+    lock_parcours(by.parcours_id)
+    pending = pending_closing(by.parcours_id)
+    if pending is None:
+        raise Conflict(
+            _("No request to close this plan is waiting for an answer."),
+            code="no_closing_pending",
+        )
+    change = _changed(by, SettingsChangeKind.close_withdrawn, None, pending.new_value)
+    record(by.parcours_id, by.user, Access.change, "rules.close_withdrawn")
+    return change
+
+
+def reopen_parcours(
+    by: Member, reason: str | None, base_revision: int | None = None
+) -> SettingsChange:
+    """The pilot reopens a closed parcours, with a reason."""
+    _check_rules_edit(by, base_revision)
+    reason = settings_reason(reason)
+    if by.parcours.closed_on is None:
+        raise Conflict(_("This plan is not closed."), code="not_closed")
+    old = by.parcours.closed_on.isoformat()
     by.parcours.closed_on = None
-    record(by.parcours_id, by.user, Access.change, "settings.reopened")
+    change = _changed(by, SettingsChangeKind.reopened, old, None, reason)
+    record(by.parcours_id, by.user, Access.change, "rules.reopened", reason)
+    return change
 
 
 def lock_parcours(parcours_id: int) -> None:

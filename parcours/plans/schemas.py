@@ -4,8 +4,8 @@ from marshmallow import Schema, fields, validate
 
 from parcours.core.audit import Access
 from parcours.core.fields import Computed, Id, Number
-from parcours.core.models import NAME_MAX
-from parcours.plans.models import Role
+from parcours.core.models import NAME_MAX, TEXT_MAX
+from parcours.plans.models import Role, SettingsChangeKind
 from parcours.plans.operations import PERSON_NAME_MAX, REASON_MAX
 
 
@@ -37,8 +37,50 @@ class ParcoursSeenSchema(ParcoursSchema):
     pilot = fields.Nested(MemberSchema, allow_none=True)
 
 
+class SettingsChangeSchema(Schema):
+    """A change of the rules of the plan: the tolerance (days), a closing (its date), a
+    reopening, a request to close and its answer."""
+
+    id = fields.Integer()
+    kind = fields.Enum(SettingsChangeKind, by_value=True)
+    at = fields.AwareDateTime(attribute="created_at")
+    member_id = fields.Integer(metadata={"description": "Who made the change (a member)."})
+    by = Computed(lambda c: c.member.name, "string")
+    old_value = fields.String(
+        allow_none=True,
+        metadata={"description": "The tolerance before (days), or the closing date reopened."},
+    )
+    new_value = fields.String(
+        allow_none=True,
+        metadata={"description": "The tolerance after (days), or the closing date asked."},
+    )
+    reason = fields.String(
+        allow_none=True,
+        metadata={"description": "Why (none for a confirmation, or before reasons were asked)."},
+    )
+
+
+class ClosingSchema(Schema):
+    """The pilot's request to close the plan, waiting for the person's (or their legal
+    representative's) answer."""
+
+    id = fields.Integer(metadata={"description": "Send it back as `request_id` to answer."})
+    closed_on = fields.Date(attribute="closing_date")
+    reason = fields.String()
+    requested_by = Computed(lambda c: c.member.name, "string")
+    requested_at = fields.AwareDateTime(attribute="created_at")
+
+
 class ParcoursOutSchema(ParcoursSeenSchema):
-    """One parcours, with the revisions an edit of its settings or pilot sends back."""
+    """One parcours, with the revisions an edit of its settings or pilot sends back, the
+    request to close it waiting for an answer, and the history of its rules."""
+
+    closing = fields.Nested(
+        ClosingSchema,
+        allow_none=True,
+        metadata={"description": "The pending request to close the plan, or null."},
+    )
+    settings_changes = fields.List(fields.Nested(SettingsChangeSchema))
 
     revision = fields.Integer(
         metadata={"description": "The settings' revision: send it back as `base_revision`."}
@@ -68,7 +110,31 @@ class ParcoursPatchSchema(Schema):
         metadata={"description": "The parcours' `revision` the edit starts from."},
     )
     tolerance_days = fields.Integer(validate=validate.Range(min=1, max=365))
-    closed_on = fields.Date(allow_none=True)
+    closed_on = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "A date asks to close the plan (it closes once the person or their "
+            "legal representative confirms); null reopens it."
+        },
+    )
+    reason = fields.String(
+        validate=validate.Length(max=TEXT_MAX),
+        metadata={"description": "Why: required with `tolerance_days` or `closed_on`."},
+    )
+
+
+class ClosingAnswerSchema(Schema):
+    request_id = Id(
+        required=True,
+        metadata={"description": "The `closing.id` of the request answered."},
+    )
+    confirmed = fields.Boolean(required=True)
+    reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=TEXT_MAX),
+        metadata={"description": "Why not (optional, when refusing)."},
+    )
 
 
 class InvitationCreateSchema(Schema):

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from parcours.accounts.forms import SignupForm
 from parcours.accounts.views import create_account
 from parcours.core.audit import AccessLogEntry
-from parcours.core.errors import DomainError, StaleVersion
+from parcours.core.errors import Conflict, DomainError, PilotOnly, StaleVersion
 from parcours.core.navigation import external_url, page_number
 from parcours.core.views import flash_error, flash_success, perform, place_error, qr_code
 from parcours.extensions import db
@@ -20,6 +20,7 @@ from parcours.plans.access import current_member
 from parcours.plans.easy_read import easy_read_context, forget_easy_read_default
 from parcours.plans.forms import (
     CloseForm,
+    ClosingAnswerForm,
     InvitationForm,
     ParcoursForm,
     PilotForm,
@@ -27,7 +28,7 @@ from parcours.plans.forms import (
     ReopenForm,
     SettingsForm,
 )
-from parcours.plans.models import Invitation, InvitationState, Role
+from parcours.plans.models import Invitation, InvitationState, Role, SettingsChangeKind
 
 bp = Blueprint("plans", __name__)
 bp.app_context_processor(easy_read_context)
@@ -274,79 +275,195 @@ def accept(token: str):
 @bp.route("/parcours/<int:parcours_id>/settings", methods=["GET", "POST"])
 @login_required
 def settings(parcours_id: int):
-    """The rupture tolerance, and closing or reopening the plan."""
+    """The rules of the plan: the rupture tolerance, closing or reopening it (the pilot's)."""
     member = current_member(parcours_id, reading="settings")
     form = SettingsForm(obj=member.parcours)
     conflict = None
     if form.validate_on_submit():
         try:
-            operations.set_tolerance(
-                member, form.tolerance_days.data, base_revision=form.base_revision.data
+            changed = operations.set_tolerance(
+                member,
+                form.tolerance_days.data,
+                form.reason.data,
+                base_revision=form.base_revision.data,
             )
         except StaleVersion as error:
             conflict = error
+        except PilotOnly as error:
+            return _settings_page(member, form=form, refusal=error)
         except DomainError as error:
-            place_error(error, form, {}, default="tolerance_days")
+            place_error(error, form, _reason_fields("reason"), default="tolerance_days")
         else:
-            flash_success(_("The settings are saved."))
+            flash_success(
+                _("The tolerance is changed.") if changed else _("The tolerance is unchanged.")
+            )
             return redirect(url_for("plans.settings", parcours_id=parcours_id))
+    elif form.is_submitted() and not member.is_pilot:
+        return _settings_page(member, form=form, refusal=_refusal(member))
     status = 422 if form.is_submitted() else 200
     return _settings_page(member, form=form, conflict=conflict, status=status)
 
 
-def _settings_page(member, form=None, close_form=None, conflict=None, status: int = 200):
-    """The settings page. After a conflict (StaleVersion), the forms keep what was typed and
-    the next save starts from the settings saved in between."""
-    revision = operations.settings_revision(member.parcours_id)
+def _refusal(member) -> PilotOnly | None:
+    """Why this member may not change the rules of the plan (None for the pilot)."""
+    try:
+        operations.check_pilot(member)
+    except PilotOnly as error:
+        return error
+    return None
+
+
+def _settings_page(
+    member,
+    form=None,
+    close_form=None,
+    reopen_form=None,
+    conflict=None,
+    refusal=None,
+    status: int = 200,
+):
+    """The settings page: the pilot's forms, or to anyone else the rules as they are and who
+    changes them. After a conflict (StaleVersion), the forms keep what was typed and the next
+    save starts from the settings saved in between."""
+    pid = member.parcours_id
+    revision = operations.settings_revision(pid)
     form = form or SettingsForm(formdata=None, obj=member.parcours)
     close_form = close_form or CloseForm(formdata=None)
-    for shown in (form, close_form):
+    reopen_form = reopen_form or ReopenForm(formdata=None)
+    for shown in (form, close_form, reopen_form):
         # A form shown anew, or after a conflict, starts from the settings as saved now.
         if conflict is not None or shown.base_revision.data is None:
             shown.base_revision.raw_data = []
             shown.base_revision.data = revision
+    if refusal is not None:
+        status = refusal.status
     return render_template(
         "plans/settings.html",
         member=member,
         parcours=member.parcours,
         form=form,
         close_form=close_form,
-        action_form=ReopenForm(formdata=None, base_revision=revision),
+        reopen_form=reopen_form,
+        action_form=FlaskForm(),
         conflict=conflict,
+        refusal=refusal,
+        not_pilot=_refusal(member),
+        closing=operations.pending_closing(pid),
+        answerers=operations.closing_answerers(pid),
+        answers_closing=operations.can_answer_closing(member),
     ), 409 if conflict else status
+
+
+def _reason_fields(name: str) -> dict[str, str]:
+    """The reason's errors go on the form's reason field."""
+    return {"missing_reason": name, "reason_too_long": name}
 
 
 @bp.post("/parcours/<int:parcours_id>/settings/close")
 @login_required
 def close(parcours_id: int):
-    """Close the plan on a date."""
+    """The pilot asks to close the plan on a date, with a reason."""
     member = current_member(parcours_id)
     close_form = CloseForm()
     if not close_form.validate_on_submit():
-        return _settings_page(member, close_form=close_form, status=422)
+        refusal = None if member.is_pilot else _refusal(member)
+        return _settings_page(member, close_form=close_form, refusal=refusal, status=422)
     try:
-        operations.close_parcours(
-            member, close_form.closed_on.data, base_revision=close_form.base_revision.data
+        change = operations.close_parcours(
+            member,
+            close_form.closed_on.data,
+            close_form.closing_reason.data,
+            base_revision=close_form.base_revision.data,
         )
     except StaleVersion as error:
         return _settings_page(member, close_form=close_form, conflict=error)
-    flash_success(_("The plan is closed."))
+    except PilotOnly as error:
+        return _settings_page(member, close_form=close_form, refusal=error)
+    except DomainError as error:
+        if unplaced := place_error(error, close_form, _reason_fields("closing_reason")):
+            flash_error(unplaced.message)
+        return _settings_page(member, close_form=close_form, status=error.status)
+    if change.kind is SettingsChangeKind.close_requested:
+        flash_success(
+            _(
+                "Your request is sent: the plan closes once %(name)s (or their legal "
+                "representative) agrees.",
+                name=member.parcours.person_name,
+            )
+        )
+    else:
+        flash_success(_("The plan is closed."))
     return redirect(url_for("plans.settings", parcours_id=parcours_id))
 
 
 @bp.post("/parcours/<int:parcours_id>/settings/reopen")
 @login_required
 def reopen(parcours_id: int):
-    """Reopen a closed plan."""
+    """The pilot reopens a closed plan, with a reason."""
     member = current_member(parcours_id)
     form = ReopenForm()
-    if form.validate_on_submit():
-        try:
-            operations.reopen_parcours(member, base_revision=form.base_revision.data)
-        except StaleVersion as error:
-            return _settings_page(member, conflict=error)
-        flash_success(_("The plan is open again."))
+    if not form.validate_on_submit():
+        refusal = None if member.is_pilot else _refusal(member)
+        return _settings_page(member, reopen_form=form, refusal=refusal, status=422)
+    try:
+        operations.reopen_parcours(
+            member, form.reopen_reason.data, base_revision=form.base_revision.data
+        )
+    except StaleVersion as error:
+        return _settings_page(member, reopen_form=form, conflict=error)
+    except PilotOnly as error:
+        return _settings_page(member, reopen_form=form, refusal=error)
+    except DomainError as error:
+        if unplaced := place_error(error, form, _reason_fields("reopen_reason")):
+            flash_error(unplaced.message)
+        return _settings_page(member, reopen_form=form, status=error.status)
+    flash_success(_("The plan is open again."))
     return redirect(url_for("plans.settings", parcours_id=parcours_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/settings/closing/withdraw")
+@login_required
+def withdraw_closing(parcours_id: int):
+    """The pilot withdraws their request to close the plan."""
+    member = current_member(parcours_id)
+    if not FlaskForm().validate_on_submit():
+        return redirect(url_for("plans.settings", parcours_id=parcours_id))
+    try:
+        operations.withdraw_closing(member)
+    except PilotOnly as error:
+        return _settings_page(member, refusal=error)
+    except DomainError as error:
+        flash_error(error.message)
+    else:
+        flash_success(_("Your request to close the plan is withdrawn."))
+    return redirect(url_for("plans.settings", parcours_id=parcours_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/closing/answer")
+@login_required
+def answer_closing(parcours_id: int):
+    """The person (or their legal representative) agrees to close the plan, or refuses; back
+    to the page they answered on (the plan's page, or its easy-read page)."""
+    member = current_member(parcours_id)
+    form = ClosingAnswerForm()
+    easy = request.form.get("from") == "easy"
+    back = url_for("easyread.plan" if easy else "overview.parcours", parcours_id=parcours_id)
+    answer = request.form.get("answer")
+    if not form.validate_on_submit() or answer not in {"yes", "no"}:
+        flash_error(_("Please answer yes or no."))
+        return redirect(back)
+    try:
+        operations.answer_closing(
+            member, answer == "yes", request_id=form.request_id.data, reason=form.reason.data
+        )
+    except (Conflict, StaleVersion) as error:
+        flash_error(error.message)
+        return redirect(back)
+    if answer == "yes":
+        flash_success(_("Thank you. The plan is closed."))
+    else:
+        flash_success(_("Thank you. The plan stays open."))
+    return redirect(back)
 
 
 @bp.get("/parcours/<int:parcours_id>/log")

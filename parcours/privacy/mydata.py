@@ -34,7 +34,7 @@ from parcours.means.models import (
     Stance,
     decision_participants,
 )
-from parcours.plans.models import Invitation, Member
+from parcours.plans.models import Invitation, Member, SettingsChange
 from parcours.timeline.models import Episode, EpisodeChange, Handoff, HandoffEvent
 
 FORMAT = "parcours-my-data"
@@ -264,6 +264,16 @@ class HandoffEventSchema(_Row):
     meaning_note = fields.String(allow_none=True)
 
 
+class SettingsChangeSchema(_Row):
+    """A change of the rules of a plan the user made or answered, with their reason."""
+
+    kind = fields.Function(lambda c: c.kind.value)
+    member_id = fields.Integer()
+    old_value = fields.String(allow_none=True)
+    new_value = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
 class InvitationSchema(_Row):
     """An invitation the user made or accepted (never its token, nor the address it was sent
     to: that is someone else's, or already in the account)."""
@@ -379,6 +389,7 @@ SECTIONS = (
     Section("handoffs", Handoff, ("created_by_id",), HandoffSchema),
     Section("handoff_events", HandoffEvent, ("member_id",), HandoffEventSchema),
     Section("invitations", Invitation, ("invited_by_id", "accepted_by_id"), InvitationSchema),
+    Section("settings_changes", SettingsChange, ("member_id",), SettingsChangeSchema),
 )
 
 # The columns pointing at a user, read outside the sections above.

@@ -21,7 +21,7 @@ from parcours.core.views import flash_error, flash_success, place_error
 from parcours.extensions import db
 from parcours.plans.access import current_member, current_member_among
 from parcours.plans.models import Member, Role
-from parcours.plans.operations import current_members, members_ever
+from parcours.plans.operations import current_members, members_ever, settings_changes
 from parcours.timeline import operations
 from parcours.timeline.chart import ruptures, timeline_chart
 from parcours.timeline.checks import Flag, FlagKind, compute_flags
@@ -100,6 +100,7 @@ def index(parcours_id: int):
         ],
         referents={m.id: m for m in members},
         relais_phrases=_relais_phrases(),
+        rule_changes=settings_changes(parcours_id),
         **LABELS,
     )
 

@@ -3,6 +3,7 @@
 
 import re
 import time
+from datetime import date
 from urllib.parse import urlsplit
 
 import pyotp
@@ -116,7 +117,7 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     from parcours.accounts.operations import create_user
     from parcours.extensions import db
     from parcours.plans.models import Role
-    from parcours.plans.operations import create_invitation
+    from parcours.plans.operations import close_parcours, create_invitation, withdraw_closing
     from tests.browser.test_journeys import demo_member
 
     with live_server["app"].app_context():
@@ -157,6 +158,25 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     check(claire, "removing a member with errors")
     claire.goto("/caseload?kind=rupture")
     check(claire, "caseload filtered")
+    claire.goto("/parcours/1/settings")  # Claire is the pilot: a change without a reason
+    claire.locator("form[action$='/settings'] button[type=submit]").click()
+    check(claire, "settings with errors")
+    # A request to close Léo's plan waits for Sophie, his legal representative (withdrawn
+    # after: the other tests see the demo as it is).
+    with live_server["app"].app_context():
+        close_parcours(
+            demo_member("claire@demo.parcours.test", "Léo"), date(2030, 6, 30), "Déménagement"
+        )
+        db.session.commit()
+    claire.goto("/parcours/1/settings")
+    check(claire, "settings with a pending closing")
+    sophie = new_page(login="sophie@demo.parcours.test")
+    for path in ("/parcours/1", "/easy/parcours/1"):
+        sophie.goto(path)
+        check(sophie, f"{path} with a closing to answer")
+    with live_server["app"].app_context():
+        withdraw_closing(demo_member("claire@demo.parcours.test", "Léo"))
+        db.session.commit()
     claire.goto("/")
     claire.get_by_role("button", name="Pages faciles à lire (FALC)").click()
     for path in (

@@ -78,10 +78,10 @@ def test_the_language_switch_never_redirects_elsewhere(app):
     ("locale", "expected"), [("fr", "1 février 2026"), ("en", "February 1, 2026")]
 )
 def test_dates_are_in_the_user_s_locale(app, make, sign_in, locale, expected):
-    member = make.parcours()
+    member = make.pilot(make.parcours())
     client = sign_in(member.user, on=app.test_client())
     client.set_cookie("lang", locale, domain="parcours.test")
-    data = {"closed_on": "2026-02-01", "base_revision": "0"}
+    data = {"closed_on": "2026-02-01", "closing_reason": "Fin", "base_revision": "0"}
     client.post(f"/parcours/{member.parcours_id}/settings/close", data=data)
     assert expected in client.get(f"/parcours/{member.parcours_id}").text
 

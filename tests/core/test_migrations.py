@@ -361,3 +361,69 @@ def test_0008_gives_the_sessions_and_tokens_already_there_an_end(scratch_app):
         assert abs(token.expires_at - utcnow() - timedelta(days=30)) < timedelta(minutes=5)
         assert db.session.scalar(db.select(db.func.count()).select_from(ApiToken)) == 1
         db.session.rollback()
+
+
+@pytest.mark.committing  # db.session must be the scratch app's own, not the suite's
+def test_0011_turns_the_logged_settings_changes_into_rows(scratch_app):
+    from parcours.plans.models import SettingsChange, SettingsChangeKind
+    from parcours.plans.operations import pending_closing, settings_revision
+
+    app = scratch_app("settings_changes")
+    with app.app_context(), app.test_request_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0008")
+        with db.engine.begin() as connection:
+            user = _insert(
+                connection,
+                "users",
+                email="pilot@migrations.test",
+                name="Claire",
+                password_hash="!unusable",
+                is_professional=False,
+                is_admin=False,
+                active=True,
+                created_at=NOW,
+            )
+            parcours = _insert(
+                connection, "parcours", person_name="Léo", tolerance_days=30, created_at=NOW
+            )
+            member = _insert(
+                connection,
+                "members",
+                parcours_id=parcours,
+                user_id=user,
+                role="family",
+                is_pilot=False,
+                is_legal_representative=False,
+                joined_at=NOW,
+            )
+            for minutes, event, detail in (
+                (1, "settings.tolerance", "21"),
+                (2, "settings.tolerance", "30"),
+                (3, "settings.closed", "2026-01-31"),
+                (4, "settings.reopened", None),
+                (5, "voice.saved", None),
+            ):
+                _insert(
+                    connection,
+                    "access_log_entries",
+                    parcours_id=parcours,
+                    user_id=user,
+                    access="change",
+                    event=event,
+                    detail=detail,
+                    created_at=NOW + timedelta(minutes=minutes),
+                )
+        upgrade(directory=directory, revision="0011")
+        changes = db.session.scalars(db.select(SettingsChange).order_by(SettingsChange.id)).all()
+        assert [(c.kind, c.old_value, c.new_value, c.reason) for c in changes] == [
+            (SettingsChangeKind.tolerance, "14", "21", None),
+            (SettingsChangeKind.tolerance, "21", "30", None),
+            (SettingsChangeKind.closed_unconfirmed, None, "2026-01-31", None),
+            (SettingsChangeKind.reopened, "2026-01-31", None, None),
+        ]
+        assert {c.member_id for c in changes} == {member}
+        assert changes[0].created_at == (NOW + timedelta(minutes=1)).replace(tzinfo=UTC)
+        assert settings_revision(parcours) == changes[-1].id
+        assert pending_closing(parcours) is None
+        db.session.rollback()

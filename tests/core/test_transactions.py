@@ -148,6 +148,7 @@ def test_pdf_downloads_and_writes_run_side_by_side(app):
     download renders before any transaction that writes."""
     make = Factory(app)
     pro, _pages_unused = _pages(make)
+    make.pilot(pro)  # the settings are the pilot's
     pid = pro.parcours_id
     answers = []
 
@@ -169,7 +170,7 @@ def test_pdf_downloads_and_writes_run_side_by_side(app):
         for days in range(20, 26):
             page = client.get(url).text
             base = re.search(r'name="base_revision" type="hidden" value="(\d+)"', page)[1]
-            data = {"tolerance_days": days, "base_revision": base}
+            data = {"tolerance_days": days, "reason": "r", "base_revision": base}
             answers.append(("settings", client.post(url, data=data).status_code))
 
     threads = [

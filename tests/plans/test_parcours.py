@@ -85,42 +85,47 @@ def _form_base(client, url) -> str:
 
 
 def test_settings_change_the_tolerance(client, make, sign_in):
-    member = make.parcours()
+    member = make.pilot(make.parcours())
     sign_in(member.user)
     url = f"/parcours/{member.parcours_id}/settings"
-    data = {"tolerance_days": "30", "base_revision": _form_base(client, url)}
+    data = {"tolerance_days": "30", "reason": "Vacances", "base_revision": _form_base(client, url)}
     response = client.post(url, data=data, follow_redirects=True)
-    assert "The settings are saved." in response.text
+    assert "The tolerance is changed." in response.text
     assert 'value="30"' in response.text
     for bad in ("0", "abc"):
-        data = {"tolerance_days": bad, "base_revision": _form_base(client, url)}
+        data = {"tolerance_days": bad, "reason": "x", "base_revision": _form_base(client, url)}
         assert client.post(url, data=data).status_code == 422
 
 
 def test_close_and_reopen_the_parcours(client, make, sign_in):
-    member = make.parcours()
+    """With nobody to confirm (no person, no legal representative), closing is immediate."""
+    member = make.pilot(make.parcours())
     sign_in(member.user)
     url = f"/parcours/{member.parcours_id}/settings"
-    data = {"closed_on": "2026-01-31", "base_revision": _form_base(client, url)}
+    data = {
+        "closed_on": "2026-01-31",
+        "closing_reason": "Fin de l'accompagnement",
+        "base_revision": _form_base(client, url),
+    }
     response = client.post(f"{url}/close", data=data, follow_redirects=True)
     assert "The plan is closed" in response.text
     overview = client.get(f"/parcours/{member.parcours_id}")
     assert "This plan was closed on" in overview.text
-    data = {"base_revision": _form_base(client, url)}
+    data = {"reopen_reason": "Nouvelle orientation", "base_revision": _form_base(client, url)}
     response = client.post(f"{url}/reopen", data=data, follow_redirects=True)
     assert "The plan is open again." in response.text
-    data = {"closed_on": "31/01", "base_revision": _form_base(client, url)}
+    data = {"closed_on": "31/01", "closing_reason": "x", "base_revision": _form_base(client, url)}
     assert client.post(f"{url}/close", data=data).status_code == 422
 
 
 def test_a_stale_settings_form_is_refused_and_keeps_what_was_typed(client, make, sign_in):
-    member = make.parcours()
+    member = make.pilot(make.parcours())
     sign_in(member.user)
     url = f"/parcours/{member.parcours_id}/settings"
     base = _form_base(client, url)
-    saved = client.post(url, data={"tolerance_days": "30", "base_revision": base})
+    saved = client.post(url, data={"tolerance_days": "30", "reason": "a", "base_revision": base})
     assert saved.status_code == 302
-    refused = client.post(url, data={"tolerance_days": "45", "base_revision": base})
+    refused = client.post(url, data={"tolerance_days": "45", "reason": "b", "base_revision": base})
     assert refused.status_code == 409
     assert "Someone changed the settings of this plan in the meantime." in refused.text
     assert 'value="45"' in refused.text  # what I typed
@@ -129,12 +134,16 @@ def test_a_stale_settings_form_is_refused_and_keeps_what_was_typed(client, make,
     # The form now starts from the settings saved in between: saving again works.
     again = re.search(r'name="base_revision" type="hidden" value="(\d+)"', refused.text)[1]
     assert again != base
-    retry = client.post(url, data={"tolerance_days": "45", "base_revision": again})
+    retry = client.post(url, data={"tolerance_days": "45", "reason": "b", "base_revision": again})
     assert retry.status_code == 302
     # Closing and reopening from an old page are refused too.
-    closing = client.post(f"{url}/close", data={"closed_on": "2026-01-31", "base_revision": base})
+    closing = client.post(
+        f"{url}/close",
+        data={"closed_on": "2026-01-31", "closing_reason": "c", "base_revision": base},
+    )
     assert closing.status_code == 409 and 'value="2026-01-31"' in closing.text
-    assert client.post(f"{url}/reopen", data={"base_revision": base}).status_code == 409
+    reopening = client.post(f"{url}/reopen", data={"reopen_reason": "d", "base_revision": base})
+    assert reopening.status_code == 409
     assert db.session.get(Parcours, member.parcours_id).closed_on is None
 
 
@@ -178,12 +187,14 @@ class TestApi:
         assert response.json["message"]
 
     def test_patch_tolerance_close_reopen(self, api, make):
-        member = make.parcours()
+        member = make.pilot(make.parcours())
         client = api(member.user)
         url = f"/api/v1/parcours/{member.parcours_id}"
-        assert client.edit(url, {"tolerance_days": 30}).json["tolerance_days"] == 30
-        assert client.edit(url, {"closed_on": "2026-02-01"}).json["closed_on"] == "2026-02-01"
-        assert client.edit(url, {"closed_on": None}).json["closed_on"] is None
+        why = {"reason": "Parce que"}
+        assert client.edit(url, {"tolerance_days": 30, **why}).json["tolerance_days"] == 30
+        closed = client.edit(url, {"closed_on": "2026-02-01", **why})
+        assert closed.json["closed_on"] == "2026-02-01"
+        assert client.edit(url, {"closed_on": None, **why}).json["closed_on"] is None
         for bad in ({"tolerance_days": 0}, {"tolerance_days": "x"}, {"closed_on": "1 feb"}):
             response = client.edit(url, bad)
             assert response.status_code == 422, bad
@@ -199,13 +210,15 @@ class TestApi:
         assert client.get(url).json["tolerance_days"] == 14
 
     def test_a_stale_patch_is_refused_with_the_current_settings(self, api, make):
-        member = make.parcours()
+        member = make.pilot(make.parcours())
         client = api(member.user)
         url = f"/api/v1/parcours/{member.parcours_id}"
         base = client.get(url).json["revision"]
-        saved = client.patch(url, json={"tolerance_days": 30, "base_revision": base})
+        body = {"tolerance_days": 30, "reason": "a", "base_revision": base}
+        saved = client.patch(url, json=body)
         assert saved.status_code == 200 and saved.json["revision"] != base
-        refused = client.patch(url, json={"closed_on": "2026-02-01", "base_revision": base})
+        body = {"closed_on": "2026-02-01", "reason": "b", "base_revision": base}
+        refused = client.patch(url, json=body)
         assert refused.status_code == 409
         assert refused.json["error"] == "stale_version"
         assert refused.json["current"]["tolerance_days"] == 30
@@ -216,13 +229,12 @@ class TestApi:
 
 @pytest.mark.committing
 def test_concurrent_settings_edits_from_the_same_base_one_is_refused(api, make):
-    """On a real database, two members PATCH the settings from the same revision at once,
-    20 times: each time one 200 and one 409."""
+    """On a real database, the pilot PATCHes the settings from two clients (say, two tabs)
+    from the same revision at once, 20 times: each time one 200 and one 409."""
     import threading
 
-    pro = make.parcours()
-    family = make.member(pro, Role.family)
-    clients = [api(pro.user), api(family.user)]
+    pro = make.pilot(make.parcours())
+    clients = [api(pro.user), api(pro.user)]
     url = f"/api/v1/parcours/{pro.parcours_id}"
     for round_ in range(20):
         base = clients[0].get(url).json["revision"]
@@ -231,7 +243,7 @@ def test_concurrent_settings_edits_from_the_same_base_one_is_refused(api, make):
 
         def edit(client, days, base=base, barrier=barrier, statuses=statuses):
             barrier.wait(timeout=10)
-            body = {"tolerance_days": days, "base_revision": base}
+            body = {"tolerance_days": days, "reason": "r", "base_revision": base}
             statuses.append(client.patch(url, json=body).status_code)
 
         days = (20 + round_, 60 + round_)

@@ -11,7 +11,7 @@ from parcours.extensions import db
 from parcours.means.models import Commitment, Review
 from parcours.means.operations import add_review_comment, keep_commitment
 from parcours.plans.models import Member, Role
-from parcours.plans.operations import create_invitation
+from parcours.plans.operations import create_invitation, set_tolerance
 from parcours.timeline.models import Episode, EpisodeKind
 from parcours.timeline.operations import update_episode
 from tests.means.factories import MeansFactory
@@ -67,6 +67,7 @@ def rich_plan(make, app) -> dict:
             end_date=today() - timedelta(days=5),
             label="MINE-episode",
         )
+        set_tolerance(_m(me), 30, "MINE-settings-change")
 
     make._run(acts)
     return members | {"me": me, "commitment": commitment, "means": means}

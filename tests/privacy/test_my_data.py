@@ -56,6 +56,7 @@ def test_the_download_holds_a_text_of_each_kind_and_not_the_others_texts(
         "MINE-review-view",
         "MINE-episode",
         "MINE-handoff",
+        "MINE-settings-change",
     ):
         assert mine in text, mine
     assert "OTHERS-voice" not in text
