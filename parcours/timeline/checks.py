@@ -194,9 +194,32 @@ class Flag:
         # Read-only view, so a frozen flag cannot be changed through its params.
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
+    @property
+    def key(self) -> str:
+        """What the flag is about, stable from one day to the next (an API client, and an
+        answer to the flag, refer to it by this): its kind and the record it is raised on,
+        e.g. "missing_relais_de_sens-h12". A rupture is named by the episode it follows, so
+        an ongoing rupture keeps its key once it has ended."""
+        if self.kind in (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE):
+            return f"rupture-e{self.episode_ids[0]}"
+        if self.handoff_id is not None:
+            return f"{self.kind.value}-h{self.handoff_id}"
+        if self.means_id is not None:
+            return f"{self.kind.value}-m{self.means_id}"
+        if self.commitment_id is not None:
+            return f"{self.kind.value}-c{self.commitment_id}"
+        return f"{self.kind.value}-e{self.episode_ids[0]}"
+
+    @property
+    def is_past(self) -> bool:
+        """A rupture that has ended: a fact of the history, to learn from, below anything
+        still open."""
+        return self.kind is FlagKind.RUPTURE
+
 
 def compute_flags(data: TimelineInput) -> list[Flag]:
-    """Return every flag raised by the timeline, most severe first."""
+    """Return every flag raised by the timeline: the open ones first, most severe first, then
+    the past ruptures."""
     episodes_by_id = {episode.id: episode for episode in data.episodes}
     flags = [
         *_rupture_flags(data),
@@ -210,8 +233,10 @@ def compute_flags(data: TimelineInput) -> list[Flag]:
 
 
 def _sort_key(flag: Flag) -> tuple:
-    """Severity (highest first), start, kind, then ids so the order is fully determined."""
+    """What is still open before what is past, then severity (highest first), start, kind,
+    then ids so the order is fully determined."""
     return (
+        flag.is_past,
         -flag.severity,
         flag.start is None,
         flag.start or date.min,

@@ -127,7 +127,18 @@ class HandoffSchema(Schema):
 
 
 class FlagSchema(Schema):
+    key = Computed(
+        lambda f: f.key,
+        "string",
+        description="What the flag is about, stable from one day to the next, e.g. "
+        "`rupture-e3` (the rupture after episode 3), `missing_relais_de_sens-h12`.",
+    )
     kind = fields.Enum(FlagKind, by_value=True)
+    past = Computed(
+        lambda f: f.is_past,
+        "boolean",
+        description="A rupture that has ended: listed after every open flag.",
+    )
     severity = Computed(lambda f: f.severity.label, "string", enum=SEVERITIES)
     start = fields.Date(allow_none=True)
     end = fields.Date(allow_none=True)

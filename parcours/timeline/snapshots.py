@@ -223,7 +223,10 @@ def _compute(
         result = _Computed(
             parcours_id=pid,
             counts=counts,
-            highest_severity=max((int(flag.severity) for flag in flags), default=0),
+            # A past rupture is history: it does not make the plan urgent.
+            highest_severity=max(
+                (int(flag.severity) for flag in flags if not flag.is_past), default=0
+            ),
             ongoing_rupture=FlagKind.ONGOING_RUPTURE.value in counts,
             current_services=list(timeline.current_services),
             last_handoff_on=timeline.last_handoff_on,

@@ -306,6 +306,8 @@ def test_the_flags_of_a_parcours(api, path, tl):
     assert flag["severity"] == "medium"
     assert flag["missing"] == ["objective", "person", "meaning_note", "contact"]
     assert flag["handoff_id"] and flag["episode_id"] == path["sessad"].id
+    assert flag["key"] == f"missing_relais_de_sens-h{flag['handoff_id']}"
+    assert flag["past"] is False
     assert flag["start"] == flag["end"] == _day(-10)
     assert flag["message"].startswith("The hand-off from SESSAD Les Mouettes to IME Les")
     assert flag["next_step"] == "Invite IME Les Tilleuls to approve the objective in force."
@@ -333,6 +335,7 @@ def test_an_ongoing_rupture_has_no_end(api, make, tl):
         "critical",
         None,
     )
+    assert ongoing["key"] == f"rupture-e{ongoing['episode_id']}" and ongoing["past"] is False
     assert ongoing["start"] == _day(-29) and ongoing["days"] == 30
 
 

@@ -498,7 +498,7 @@ def test_commitment_overdue_counts_to_the_closing_date():
 # --- Sorting -------------------------------------------------------------------------------
 
 
-def test_flags_sorted_by_severity_then_start_then_kind():
+def test_open_flags_sorted_by_severity_then_start_then_kind_and_past_ruptures_last():
     data = timeline(
         date(2025, 6, 1),
         ep(1, date(2025, 1, 1), date(2025, 1, 31)),
@@ -510,11 +510,50 @@ def test_flags_sorted_by_severity_then_start_then_kind():
     flags = compute_flags(data)
     assert [(f.severity, f.start, f.kind) for f in flags] == [
         (Severity.CRITICAL, date(2025, 4, 1), FlagKind.ONGOING_RUPTURE),
-        (Severity.HIGH, date(2025, 2, 1), FlagKind.RUPTURE),
         (Severity.HIGH, date(2025, 3, 31), FlagKind.MISSING_HANDOFF),
         (Severity.MEDIUM, date(2025, 1, 15), FlagKind.MISSING_RELAIS_DE_SENS),
         (Severity.MEDIUM, date(2025, 1, 15), FlagKind.DECISION_WITHOUT_PERSON),
         (Severity.LOW, date(2025, 1, 2), FlagKind.COMMITMENT_OVERDUE),
+        # The rupture of February has ended: history, below anything still open.
+        (Severity.HIGH, date(2025, 2, 1), FlagKind.RUPTURE),
+    ]
+    assert [f.is_past for f in flags] == [False] * 5 + [True]
+
+
+def test_every_flag_has_a_key_naming_what_it_is_about():
+    data = timeline(
+        date(2025, 6, 1),
+        ep(1, date(2025, 1, 1), date(2025, 1, 31)),
+        ep(2, date(2025, 3, 1), date(2025, 3, 31)),
+        handoffs=(handoff(1, 1, to_id=2, proposed_on=date(2025, 1, 15), note=False),),
+        adopted_without_person=(AdoptedMeansData(10, "Respite", date(2025, 1, 15)),),
+        commitments=(CommitmentData(7, "Call", "Samia", date(2025, 1, 2), kept=False),),
+    )
+    assert {f.key for f in compute_flags(data)} == {
+        "rupture-e2",  # ongoing, after episode 2
+        "rupture-e1",
+        "missing_handoff-e2",
+        "missing_relais_de_sens-h1",
+        "decision_without_person-m10",
+        "commitment_overdue-c7",
+    }
+
+
+def test_an_ongoing_rupture_keeps_its_key_once_it_has_ended():
+    ongoing = compute_flags(timeline(date(2025, 6, 1), ep(1, date(2025, 1, 1), date(2025, 1, 31))))
+    ended = compute_flags(
+        timeline(
+            date(2025, 6, 1),
+            ep(1, date(2025, 1, 1), date(2025, 1, 31)),
+            ep(2, date(2025, 5, 1), None),
+        )
+    )
+    ruptures = [
+        f for f in ongoing + ended if f.kind in (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE)
+    ]
+    assert [(f.kind, f.key) for f in ruptures] == [
+        (FlagKind.ONGOING_RUPTURE, "rupture-e1"),
+        (FlagKind.RUPTURE, "rupture-e1"),
     ]
 
 

@@ -21,7 +21,7 @@ def test_the_demo_tells_the_story(app, client, sign_in):
         leo = world.member("leo", "claire").parcours_id
         thomas = world.member("thomas", "claire").parcours_id
         flags = flags_for([leo, thomas])
-        rupture, relais = flags[leo]
+        relais, rupture = flags[leo]  # the rupture has ended: listed last
         assert rupture.kind is FlagKind.RUPTURE
         assert 85 <= rupture.days <= 95  # about three months on a waiting list
         assert relais.kind is FlagKind.MISSING_RELAIS_DE_SENS

@@ -448,3 +448,18 @@ def test_a_declined_handoff_lacks_nothing_in_the_api_the_page_and_the_csv(
     assert "Missing:" not in page.text  # no badge on the chart's arrow
     csv = client.get(f"/parcours/{pro.parcours_id}/export/timeline.csv").text
     assert "not needed: declined" in csv
+
+
+def test_a_past_rupture_does_not_make_a_plan_urgent(app, make, tl):
+    user = make.user(professional=True)
+    past = make.parcours(user, person_name="Chloé")
+    first = tl.episode(past, start=-100, end=-60)
+    second = tl.episode(past, "IME", start=-30)
+    tl.handoff(past, first, to_episode=second, proposed_on=-61)
+    open_ = make.parcours(user, person_name="Zoé")
+    tl.episode(open_, start=-100, end=-40)  # a rupture still going on
+    entries = _caseload(app, user)
+    assert [e.person_name for e in entries] == ["Zoé", "Chloé"]
+    chloe = entries[1]
+    assert chloe.count(FlagKind.RUPTURE) == 1  # still counted, and found by its kind
+    assert chloe.highest_severity is not Severity.HIGH  # but not what makes a plan urgent
