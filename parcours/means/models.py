@@ -527,16 +527,3 @@ def review_detail(parcours_id: int, review_id: int) -> Review | None:
         .where(Review.id == review_id, Review.parcours_id == parcours_id)
         .options(selectinload(Review.assessments), selectinload(Review.views))
     )
-
-
-def means_by_status(parcours_id: int) -> list[tuple[MeansStatus, int]]:
-    """How many proposals of the parcours are open, adopted, set aside, to revisit (in that
-    order, leaving out the statuses no proposal has)."""
-    counts = dict(
-        db.session.execute(
-            select(Means.status, func.count())
-            .where(Means.parcours_id == parcours_id)
-            .group_by(Means.status)
-        ).all()
-    )
-    return [(status, counts[status]) for status in MeansStatus if status in counts]

@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 
 from parcours.alliance.objective import load_objective
 from parcours.core.models import today
-from parcours.means.models import means_by_status
 from parcours.overview.summary import summaries_for
 from parcours.plans.access import current_member_among
 from parcours.plans.easy_read import easy_read_on
@@ -56,7 +55,7 @@ def parcours(parcours_id: int):
             (flag, KIND_LABELS[flag.kind], describe(flag, member.parcours.person_name))
             for flag in flags
         ],
-        means_by_status=means_by_status(parcours_id),
+        means_by_status=timeline.means_by_status,
         my_commitments=[
             c for c in timeline.input.commitments if c.member_id == member.id and not c.kept
         ],

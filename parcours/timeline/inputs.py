@@ -47,6 +47,8 @@ class ParcoursTimeline:
     current_services: tuple[str, ...]
     # The day the latest hand-off not declined was made.
     last_handoff_on: date | None
+    # How many proposals each status holds (read with the means the checks need).
+    means_by_status: tuple = ()
 
     def handoff(self, handoff_id: int) -> HandoffData:
         """One hand-off as the checks see it: its relais de sens and what it lacks."""
@@ -279,6 +281,7 @@ def _assemble(
             if not e.is_pause and e.start <= on and (e.end is None or e.end >= on)
         ),
         last_handoff_on=max(made, default=None),
+        means_by_status=means.by_status if means else (),
     )
 
 

@@ -1,6 +1,8 @@
 """What the timeline checks need from the means: adoptions without the person or over an
-objection not heard, commitments."""
+objection not heard, commitments; and, read with them, how many proposals each status
+holds (the plan's overview shows it)."""
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +33,9 @@ class MeansFlagInputs:
     adopted_without_person: tuple[AdoptedMeansData, ...] = ()
     commitments: tuple[CommitmentData, ...] = ()
     adopted_over_objection: tuple[ObjectedMeansData, ...] = ()
+    # How many proposals are open, adopted, set aside, to revisit (in that order, leaving out
+    # the statuses no proposal has).
+    by_status: tuple[tuple[MeansStatus, int], ...] = ()
 
 
 # Built once (every page of a plan asks them): the parcours ids are bound when executed.
@@ -79,22 +84,25 @@ _HEARD = (
     .correlate(Decision, _Objection)
     .exists()
 )
-# One row per adopted means and objector (one row with no objector when there is none): the
-# adoptions without the person and over an objection in one query.
-ADOPTED = (
+# One row per means, and per objector of an adopted one (one row with no objector when there
+# is none): the adoptions without the person and over an objection, and the statuses, in one
+# query.
+MEANS = (
     select(
         Means.id,
         Means.parcours_id,
         Means.title,
+        Means.status,
         Decision.created_at,
         and_(_PERSON.is_not(None), ~_PERSON_STANCE).label("without_person"),
         _Objecting.name,
         _Objecting.closed_at,
     )
-    .join(Decision, Decision.id == _LAST_DECISION)
+    .outerjoin(Decision, and_(Means.status == MeansStatus.adopted, Decision.id == _LAST_DECISION))
     .outerjoin(
         _Objection,
         and_(
+            Decision.id.is_not(None),
             _Objection.means_id == Means.id,
             _Objection.id == _LATEST_STANCE,
             _Objection.value == StanceValue.oppose,
@@ -110,7 +118,7 @@ ADOPTED = (
         ),
     )
     .outerjoin(_Objecting, _Objecting.id == _Objector.user_id)
-    .where(Means.parcours_id.in_(_IDS), Means.status == MeansStatus.adopted)
+    .where(Means.parcours_id.in_(_IDS))
     .order_by(Means.id, _Objector.id)
 )
 COMMITMENTS = (
@@ -133,8 +141,9 @@ COMMITMENTS = (
 
 def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]:
     """For each parcours: the adopted means with no stance from its current person member,
-    those adopted over the objection of current members who were not heard, and every
-    commitment (kept or not). Two queries, whatever the number of parcours.
+    those adopted over the objection of current members who were not heard, every
+    commitment (kept or not), and how many means each status holds. Two queries, whatever
+    the number of parcours.
 
     A parcours with no person member raises no `decision_without_person`: adoption then rested
     on the legal representative's stance, as the rule allows.
@@ -144,8 +153,12 @@ def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]
         return {}
     adopted: dict[int, list[AdoptedMeansData]] = {pid: [] for pid in ids}
     objected: dict[int, dict[int, tuple]] = {pid: {} for pid in ids}
-    rows = db.session.execute(ADOPTED, {"ids": ids})
-    for means_id, parcours_id, title, decided_at, without_person, name, closed_at in rows:
+    statuses: dict[int, dict[int, MeansStatus]] = {pid: {} for pid in ids}
+    rows = db.session.execute(MEANS, {"ids": ids})
+    for means_id, parcours_id, title, status, decided_at, without_person, name, closed_at in rows:
+        statuses[parcours_id][means_id] = status
+        if decided_at is None:
+            continue  # not adopted
         decided_on = local_date(decided_at)
         if without_person and not any(a.means_id == means_id for a in adopted[parcours_id]):
             adopted[parcours_id].append(AdoptedMeansData(means_id, title, decided_on))
@@ -170,6 +183,16 @@ def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]
             CommitmentData(commitment_id, action, name, due_on, kept_at is not None, member_id)
         )
     return {
-        pid: MeansFlagInputs(tuple(adopted[pid]), tuple(commitments[pid]), over_objection[pid])
+        pid: MeansFlagInputs(
+            tuple(adopted[pid]),
+            tuple(commitments[pid]),
+            over_objection[pid],
+            _counted(statuses[pid].values()),
+        )
         for pid in ids
     }
+
+
+def _counted(statuses) -> tuple[tuple[MeansStatus, int], ...]:
+    counts = Counter(statuses)
+    return tuple((status, counts[status]) for status in MeansStatus if counts[status])
