@@ -15,6 +15,7 @@ from parcours.demo.people import DemoWorld
 from parcours.timeline.models import EpisodeKind
 from parcours.timeline.operations import (
     accept_handoff,
+    acknowledge_flag,
     add_episode,
     complete_handoff,
     propose_handoff,
@@ -71,6 +72,13 @@ def build_leo(world: DemoWorld) -> None:
     accept_handoff(julien, handoff)
     complete_handoff(julien, handoff)
     _date_history(handoff, 160, 95, 31)
+    # The three months without a service are over: Claire answers that check, it stays.
+    acknowledge_flag(
+        claire,
+        f"rupture-e{sessad.id}",
+        "Les trois mois d'attente sont derrière nous. Nous en reparlons avec les parents à la "
+        "prochaine réunion, pour préparer la suite plus tôt.",
+    )
 
 
 MEANING_NOTE_THOMAS = (

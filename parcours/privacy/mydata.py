@@ -35,7 +35,13 @@ from parcours.means.models import (
     decision_participants,
 )
 from parcours.plans.models import Invitation, Member, SettingsChange
-from parcours.timeline.models import Episode, EpisodeChange, Handoff, HandoffEvent
+from parcours.timeline.models import (
+    Episode,
+    EpisodeChange,
+    FlagAcknowledgement,
+    Handoff,
+    HandoffEvent,
+)
 
 FORMAT = "parcours-my-data"
 FORMAT_VERSION = 1
@@ -264,6 +270,14 @@ class HandoffEventSchema(_Row):
     meaning_note = fields.String(allow_none=True)
 
 
+class FlagAcknowledgementSchema(_Row):
+    """An answer the user gave to a flag of the timeline, with their note."""
+
+    key = fields.String()
+    member_id = fields.Integer()
+    note = fields.String()
+
+
 class SettingsChangeSchema(_Row):
     """A change of the rules of a plan the user made or answered, with their reason."""
 
@@ -390,6 +404,9 @@ SECTIONS = (
     Section("handoff_events", HandoffEvent, ("member_id",), HandoffEventSchema),
     Section("invitations", Invitation, ("invited_by_id", "accepted_by_id"), InvitationSchema),
     Section("settings_changes", SettingsChange, ("member_id",), SettingsChangeSchema),
+    Section(
+        "flag_acknowledgements", FlagAcknowledgement, ("member_id",), FlagAcknowledgementSchema
+    ),
 )
 
 # The columns pointing at a user, read outside the sections above.

@@ -21,6 +21,7 @@ from parcours.timeline.models import (
     handoffs_of,
 )
 from parcours.timeline.schemas import (
+    AcknowledgementInputSchema,
     CaseloadQuerySchema,
     CaseloadSchema,
     EpisodeInputSchema,
@@ -28,6 +29,7 @@ from parcours.timeline.schemas import (
     EpisodePatchSchema,
     EpisodeSchema,
     FlagListSchema,
+    FlagOutSchema,
     FlagsQuerySchema,
     HandoffInputSchema,
     HandoffListSchema,
@@ -193,8 +195,25 @@ def list_flags(parcours_id: int):
     on = as_of(request.args.get("today"))
     flags = flags_for([parcours_id], on)[parcours_id]
     name = member.parcours.person_name
-    rows = [Merged(flag, message=describe(flag, name), next_step=next_step(flag)) for flag in flags]
+    close = not member.is_professional
+    rows = [
+        Merged(flag, message=describe(flag, name), next_step=next_step(flag, close))
+        for flag in flags
+    ]
     return FlagListSchema().dump({"today": on, "flags": rows})
+
+
+@api.post("/parcours/<int:parcours_id>/flags/<key>/acknowledgement")
+@documented(body=AcknowledgementInputSchema, responses={201: FlagOutSchema}, errors=(403, 409))
+def acknowledge_flag(parcours_id: int, key: str):
+    """Answer a flag raised today, with a note saying what is being done (the pilot or a
+    professional member): it stays, answered, and leaves the caseload's urgent order."""
+    member = current_member(parcours_id)
+    data = load(AcknowledgementInputSchema())
+    flag = operations.acknowledge_flag(member, key, data["note"])
+    name = member.parcours.person_name
+    out = Merged(flag, message=describe(flag, name), next_step=next_step(flag, False))
+    return FlagOutSchema().dump(out), 201
 
 
 @api.get("/caseload")

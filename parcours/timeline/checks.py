@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import enum
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import MappingProxyType
 
@@ -105,6 +105,15 @@ class CommitmentData:
 
 
 @dataclass(frozen=True)
+class AcknowledgementData:
+    """A member's answer to a flag: who (as the reader sees them), on which day, and the note."""
+
+    by: str
+    on: date
+    note: str
+
+
+@dataclass(frozen=True)
 class TimelineInput:
     """Everything the checks need about one parcours."""
 
@@ -117,6 +126,8 @@ class TimelineInput:
     adopted_without_person: tuple[AdoptedMeansData, ...] = ()
     commitments: tuple[CommitmentData, ...] = ()
     adopted_over_objection: tuple[ObjectedMeansData, ...] = ()
+    # The answers given to flags, by flag key (a flag no longer raised keeps none).
+    acknowledgements: Mapping[str, AcknowledgementData] = field(default_factory=dict)
 
     @property
     def horizon(self) -> date:
@@ -189,6 +200,8 @@ class Flag:
     missing: tuple[str, ...] = ()
     days: int | None = None
     params: Mapping[str, Param] = field(default_factory=dict, compare=False)
+    # A member's answer: the flag stays, answered (it sorts after the open ones).
+    acknowledged: AcknowledgementData | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # Read-only view, so a frozen flag cannot be changed through its params.
@@ -211,6 +224,11 @@ class Flag:
         return f"{self.kind.value}-e{self.episode_ids[0]}"
 
     @property
+    def is_open(self) -> bool:
+        """Still waiting for someone: neither answered nor past."""
+        return self.acknowledged is None and not self.is_past
+
+    @property
     def is_past(self) -> bool:
         """A rupture that has ended: a fact of the history, to learn from, below anything
         still open."""
@@ -219,7 +237,7 @@ class Flag:
 
 def compute_flags(data: TimelineInput) -> list[Flag]:
     """Return every flag raised by the timeline: the open ones first, most severe first, then
-    the past ruptures."""
+    the past ruptures, then the answered ones (`data.acknowledgements`)."""
     episodes_by_id = {episode.id: episode for episode in data.episodes}
     flags = [
         *_rupture_flags(data),
@@ -228,15 +246,23 @@ def compute_flags(data: TimelineInput) -> list[Flag]:
         *_decision_flags(data),
         *_commitment_flags(data),
     ]
+    if data.acknowledgements:
+        flags = [
+            replace(flag, acknowledged=answer)
+            if (answer := data.acknowledgements.get(flag.key))
+            else flag
+            for flag in flags
+        ]
     flags.sort(key=_sort_key)
     return flags
 
 
 def _sort_key(flag: Flag) -> tuple:
-    """What is still open before what is past, then severity (highest first), start, kind,
-    then ids so the order is fully determined."""
+    """What is still open first, then the past ruptures not answered, then what was
+    answered; within each, severity (highest first), start, kind, then ids so the order is
+    fully determined."""
     return (
-        flag.is_past,
+        2 if flag.acknowledged is not None else int(flag.is_past),
         -flag.severity,
         flag.start is None,
         flag.start or date.min,

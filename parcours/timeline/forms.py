@@ -118,3 +118,16 @@ class DeclineForm(FlaskForm):
             Length(max=TEXT_MAX, message=too_long),
         ],
     )
+
+
+class AcknowledgementForm(FlaskForm):
+    """The answer to a flag (the page writes the fields itself: one form per flag)."""
+
+    once = OnceField()
+    note = TextAreaField(
+        _l("What is being done about it"),
+        validators=[
+            DataRequired(_l("Please say what is being done about it.")),
+            Length(max=TEXT_MAX, message=too_long),
+        ],
+    )

@@ -11,16 +11,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, null, select, type_coerce, union_all
 
-from parcours.accounts.models import Organisation
+from parcours.accounts.models import Organisation, User
 from parcours.alliance.models import Approval, ObjectiveVersion
 from parcours.core.errors import BadInput, DomainError
-from parcours.core.models import today
+from parcours.core.models import local_date, today
+from parcours.core.names import former_member_name
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
 from parcours.timeline.checks import (
     HANDOFF_DECLINED,
+    AcknowledgementData,
     EpisodeData,
     Flag,
     HandoffData,
@@ -31,6 +33,7 @@ from parcours.timeline.means_inputs import MeansFlagInputs, means_flag_inputs
 from parcours.timeline.models import (
     Episode,
     EpisodeKind,
+    FlagAcknowledgement,
     Handoff,
     check_day,
     display_label,
@@ -111,6 +114,81 @@ EPISODES = (
     .where(Episode.parcours_id.in_(bindparam("ids", expanding=True)))
     .order_by(Episode.start_date, Episode.id)
 )
+ACKNOWLEDGEMENTS = (
+    select(
+        FlagAcknowledgement.parcours_id,
+        FlagAcknowledgement.key,
+        User.name,
+        User.closed_at,
+        FlagAcknowledgement.created_at,
+        FlagAcknowledgement.note,
+    )
+    .join(Member, Member.id == FlagAcknowledgement.member_id)
+    .join(User, User.id == Member.user_id)
+    .where(FlagAcknowledgement.parcours_id.in_(bindparam("ids", expanding=True)))
+)
+
+
+Answers = dict[int, dict[str, AcknowledgementData]]
+
+
+def _answer(name: str, closed_at, created_at, note: str) -> AcknowledgementData:
+    shown = former_member_name() if closed_at is not None else name
+    return AcknowledgementData(shown, local_date(created_at), note)
+
+
+def acknowledgements_of(parcours_ids: Sequence[int]) -> Answers:
+    """The answers given to each parcours' flags, by flag key (one query)."""
+    answers: Answers = {pid: {} for pid in parcours_ids}
+    for pid, key, name, closed_at, created_at, note in db.session.execute(
+        ACKNOWLEDGEMENTS, {"ids": list(parcours_ids)}
+    ):
+        answers.setdefault(pid, {})[key] = _answer(name, closed_at, created_at, note)
+    return answers
+
+
+def _no(column):
+    """NULL, read back as the column's type (a branch of a UNION without this column)."""
+    return type_coerce(null(), column.type)
+
+
+# What the members said that the checks take as input, in one statement: who approved the
+# objective in force (the relais' first element), and the answers given to flags.
+SAID = union_all(
+    APPROVERS.add_columns(
+        _no(FlagAcknowledgement.key),
+        _no(User.name),
+        _no(User.closed_at),
+        _no(FlagAcknowledgement.created_at),
+        _no(FlagAcknowledgement.note),
+    ),
+    select(
+        FlagAcknowledgement.parcours_id,
+        _no(Member.role),
+        _no(Member.organisation_id),
+        *list(ACKNOWLEDGEMENTS.selected_columns)[1:],
+    )
+    .join(Member, Member.id == FlagAcknowledgement.member_id)
+    .join(User, User.id == Member.user_id)
+    .where(FlagAcknowledgement.parcours_id.in_(bindparam("ids", expanding=True))),
+)
+
+
+def approvers_and_answers(
+    parcours_ids: Sequence[int],
+) -> tuple[dict[int, ObjectiveApprovers], Answers]:
+    """`objective_approvers` and `acknowledgements_of` together, in one query."""
+    approvals, answers = [], {pid: {} for pid in parcours_ids}
+    for pid, role, organisation_id, key, name, closed_at, created_at, note in db.session.execute(
+        SAID, {"ids": list(parcours_ids)}
+    ):
+        if key is None:
+            approvals.append((pid, role, organisation_id))
+        else:
+            answers.setdefault(pid, {})[key] = _answer(name, closed_at, created_at, note)
+    return _approvers(approvals), answers
+
+
 HANDOFFS = (
     select(
         Handoff.id,
@@ -134,7 +212,10 @@ HANDOFFS = (
 
 def objective_approvers(parcours_ids: Sequence[int]) -> dict[int, ObjectiveApprovers]:
     """For each parcours with an objective in force, who approved it (one query)."""
-    rows = db.session.execute(APPROVERS, {"ids": list(parcours_ids)})
+    return _approvers(db.session.execute(APPROVERS, {"ids": list(parcours_ids)}))
+
+
+def _approvers(rows) -> dict[int, ObjectiveApprovers]:
     organisations: dict[int, set[int]] = defaultdict(set)
     person_or_family: set[int] = set()
     for parcours_id, role, organisation_id in rows:
@@ -193,7 +274,9 @@ def load_timelines(
         episode_info[eid] = (organisation_id, is_pause, name)
 
     if approvers is None:
-        approvers = objective_approvers(ids)
+        approvers, answers = approvers_and_answers(ids)
+    else:
+        answers = acknowledgements_of(ids)
     handoffs: dict[int, list[HandoffData]] = defaultdict(list)
     handoff_rows = db.session.execute(HANDOFFS, {"ids": ids})
     for row in handoff_rows:
@@ -225,7 +308,9 @@ def load_timelines(
 
     means = means_flag_inputs(ids)
     return {
-        row[0]: _assemble(row, episodes[row[0]], handoffs[row[0]], means.get(row[0]), on)
+        row[0]: _assemble(
+            row, episodes[row[0]], handoffs[row[0]], means.get(row[0]), answers[row[0]], on
+        )
         for row in parcours_rows
     }
 
@@ -235,11 +320,17 @@ def timeline_from(
     episodes: Sequence[Episode],
     handoffs: Sequence[Handoff],
     on: date,
-    approvers: ObjectiveApprovers,
+    approvers: ObjectiveApprovers | None = None,
 ) -> ParcoursTimeline:
     """The checks' input of one parcours from the episodes and hand-offs a page has loaded
-    (as objects, with their episodes linked): only the means are read."""
+    (as objects, with their episodes linked): only the means, the answers to its flags and,
+    unless given, who approved its objective are read."""
     row = (parcours.id, parcours.person_name, parcours.tolerance_days, parcours.closed_on)
+    if approvers is None:
+        found, answers = approvers_and_answers([parcours.id])
+        approvers = found.get(parcours.id, NO_APPROVERS)
+    else:
+        answers = acknowledgements_of([parcours.id])
     return _assemble(
         row,
         [
@@ -248,6 +339,7 @@ def timeline_from(
         ],
         [handoff_data(h, approvers) for h in handoffs],
         means_flag_inputs([parcours.id]).get(parcours.id),
+        answers[parcours.id],
         on,
     )
 
@@ -257,6 +349,7 @@ def _assemble(
     episodes: Sequence[EpisodeData],
     handoffs: Sequence[HandoffData],
     means: MeansFlagInputs | None,
+    acknowledgements: dict[str, AcknowledgementData],
     on: date,
 ) -> ParcoursTimeline:
     """One parcours' input to the checks, with the services accompanying the person on `on`
@@ -274,6 +367,7 @@ def _assemble(
             adopted_without_person=means.adopted_without_person if means else (),
             adopted_over_objection=means.adopted_over_objection if means else (),
             commitments=means.commitments if means else (),
+            acknowledgements=acknowledgements,
         ),
         current_services=tuple(
             e.label

@@ -155,8 +155,17 @@ def describe(flag: Flag, person_name: str) -> str:
     raise ValueError(f"unknown flag kind: {flag.kind!r}")
 
 
-def next_step(flag: Flag) -> str:
-    """Return one short sentence saying what to do next about the flag."""
+def next_step(flag: Flag, close_to_person: bool = False) -> str:
+    """Return one short sentence saying what to do next about the flag, written for its
+    reader: the person and their family (`close_to_person`) are not told to "ask the person"
+    about themselves or their own child."""
+    if close_to_person and flag.kind is FlagKind.RUPTURE:
+        return gettext(
+            "If you wish, tell the professionals what happened during this period: they will"
+            " record it."
+        )
+    if close_to_person and flag.kind is FlagKind.DECISION_WITHOUT_PERSON:
+        return gettext("Say what you think of this decision: the page of the means asks it.")
     match flag.kind:
         case FlagKind.RUPTURE:
             return gettext("Ask the person what happened during this period and record it.")

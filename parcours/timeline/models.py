@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    UniqueConstraint,
     func,
     select,
 )
@@ -38,6 +39,7 @@ EVENTS.update(
         "handoff.accepted": _l("recorded that the hand-off to %(detail)s was accepted"),
         "handoff.declined": _l("recorded that the hand-off to %(detail)s was declined"),
         "handoff.completed": _l("recorded that the hand-off to %(detail)s was completed"),
+        "flag.acknowledged": _l("answered the check %(detail)s"),
     }
 )
 
@@ -384,6 +386,30 @@ class TimelineSnapshot(db.Model):
     # Labels of the episodes (not pauses) covering that day.
     current_services: Mapped[list] = mapped_column(JSON, default=list)
     last_handoff_on: Mapped[date | None] = mapped_column(Date)
+    # How many flags a member has answered (they leave the urgent order, see `counts`).
+    answered: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+FLAG_KEY_MAX = 80
+
+
+class FlagAcknowledgement(CreatedAtMixin, db.Model):
+    """A flag answered, never silenced: the pilot or a professional says, in a note, what is
+    being done about it. The flag stays on the timeline and in the API, answered; it leaves
+    the caseload's urgent order. One answer per flag (`key`, see timeline/checks.py)."""
+
+    __tablename__ = "flag_acknowledgements"
+    __table_args__ = (
+        UniqueConstraint("parcours_id", "key", name="uq_flag_acknowledgements_parcours_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(FLAG_KEY_MAX))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    note: Mapped[str] = mapped_column(Text)
+
+    member: Mapped[Member] = relationship()
 
 
 def handoff_revision(handoff_id: int) -> int:

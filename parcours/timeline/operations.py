@@ -4,6 +4,7 @@ Any current member may do all of it: the alliance works at parity, so a parent c
 that school ended as well as a professional can.
 """
 
+from dataclasses import replace
 from datetime import date
 
 from flask_babel import gettext as _
@@ -12,16 +13,19 @@ from sqlalchemy.orm import selectinload
 
 from parcours.accounts.operations import get_or_create_organisation
 from parcours.core.audit import Access, record
-from parcours.core.errors import Conflict, DomainError, NotFound, StaleVersion
-from parcours.core.models import NAME_MAX, TEXT_MAX, today
+from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
+from parcours.core.models import NAME_MAX, TEXT_MAX, local_date, today, utcnow
 from parcours.extensions import db
 from parcours.plans.models import Member
 from parcours.plans.operations import lock_parcours
+from parcours.timeline.checks import AcknowledgementData, Flag, compute_flags
+from parcours.timeline.inputs import load_timelines
 from parcours.timeline.models import (
     DeclinedBy,
     Episode,
     EpisodeChange,
     EpisodeKind,
+    FlagAcknowledgement,
     Handoff,
     HandoffEvent,
     HandoffEventKind,
@@ -493,3 +497,46 @@ def change_status(
         TRANSITIONS[status](by, handoff)
     else:
         raise _refuse_transition(handoff, status)
+
+
+# Answering a flag ---------------------------------------------------------------------
+#
+# A check is answered, never silenced: the pilot or a professional member says what is being
+# done (a note); the flag stays on the timeline and in the API, answered, and leaves the
+# caseload's urgent order. A family member or the person cannot answer a check that protects
+# them; any member sees the answer.
+
+
+def can_acknowledge(member: Member) -> bool:
+    return member.is_current and (member.is_pilot or member.is_professional)
+
+
+def acknowledge_flag(by: Member, key: str, note: str | None, on: date | None = None) -> Flag:
+    """Answer the flag `key` raised today on the plan, with a note; returns it, answered."""
+    if not can_acknowledge(by):
+        raise Forbidden(
+            _("Only the pilot or a professional of the plan answers a check."),
+            code="cannot_acknowledge",
+        )
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("Please say what is being done about it."), code="missing_note")
+    if len(note) > TEXT_MAX:
+        raise DomainError(
+            _("The note can have at most %(n)d characters.", n=TEXT_MAX), code="text_too_long"
+        )
+    lock_parcours(by.parcours_id)
+    timeline = load_timelines([by.parcours_id], on or today())[by.parcours_id]
+    flag = next((f for f in compute_flags(timeline.input) if f.key == key), None)
+    if flag is None:
+        raise NotFound(_("This plan raises no such check today."), code="unknown_flag")
+    if flag.acknowledged is not None:
+        raise Conflict(
+            _("This check was already answered by %(name)s.", name=flag.acknowledged.by),
+            code="already_acknowledged",
+        )
+    db.session.add(FlagAcknowledgement(parcours_id=by.parcours_id, key=key, member=by, note=note))
+    db.session.flush()
+    record(by.parcours_id, by.user, Access.change, "flag.acknowledged", key)
+    answered = AcknowledgementData(by.name, local_date(utcnow()), note)
+    return replace(flag, acknowledged=answered)

@@ -126,6 +126,12 @@ class HandoffSchema(Schema):
     events = fields.List(fields.Nested(HandoffEventSchema))
 
 
+class AcknowledgementSchema(Schema):
+    by = fields.String(metadata={"description": "Who answered, as the reader sees them."})
+    at = fields.Date(attribute="on")
+    note = fields.String()
+
+
 class FlagSchema(Schema):
     key = Computed(
         lambda f: f.key,
@@ -151,6 +157,11 @@ class FlagSchema(Schema):
     means_id = fields.Integer(allow_none=True)
     commitment_id = fields.Integer(allow_none=True)
     missing = fields.List(fields.String())
+    acknowledged = fields.Nested(
+        AcknowledgementSchema,
+        allow_none=True,
+        metadata={"description": "The answer a member gave to the flag (null while open)."},
+    )
 
 
 class CaseloadEntrySchema(Schema):
@@ -170,6 +181,7 @@ class CaseloadEntrySchema(Schema):
     current_services = fields.List(fields.String())
     last_handoff_on = fields.Date(allow_none=True)
     days_since_last_handoff = fields.Integer(allow_none=True)
+    answered = fields.Integer(metadata={"description": "Flags answered (not in `counts`)."})
 
 
 class EpisodeListSchema(Schema):
@@ -185,6 +197,10 @@ class HandoffOutSchema(HandoffSchema):
         metadata={"description": "The four elements of the relais de sens, each present or not."},
     )
     missing = fields.List(fields.String())
+
+
+class AcknowledgementInputSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
 
 
 class HandoffListSchema(Schema):

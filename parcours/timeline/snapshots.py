@@ -37,6 +37,7 @@ COMPUTED = (
     "ongoing_rupture",
     "current_services",
     "last_handoff_on",
+    "answered",
 )
 
 
@@ -113,6 +114,7 @@ class CaseloadEntry:
     current_services: tuple[str, ...]
     last_handoff_on: date | None
     on: date
+    answered: int = 0  # flags a member has answered (not in `counts`)
 
     @property
     def flag_count(self) -> int:
@@ -190,6 +192,7 @@ def caseload(user: User, on: date, kind: FlagKind | None = None) -> list[Caseloa
                 current_services=tuple(snapshot.current_services or ()),
                 last_handoff_on=snapshot.last_handoff_on,
                 on=on,
+                answered=snapshot.answered or 0,
             )
         )
     entries.sort(key=lambda entry: entry.urgency)
@@ -206,6 +209,7 @@ class _Computed:
     ongoing_rupture: bool
     current_services: list[str]
     last_handoff_on: date | None
+    answered: int = 0
 
 
 def _compute(
@@ -217,17 +221,18 @@ def _compute(
     rows = []
     for pid, timeline in load_timelines(parcours_ids, on).items():
         flags = compute_flags(timeline.input)
+        # An answered flag leaves the urgent order (it is counted as answered); a past
+        # rupture is history: counted, it does not make the plan urgent.
         counts: dict[str, int] = {}
         for flag in flags:
-            counts[flag.kind.value] = counts.get(flag.kind.value, 0) + 1
+            if flag.acknowledged is None:
+                counts[flag.kind.value] = counts.get(flag.kind.value, 0) + 1
         result = _Computed(
             parcours_id=pid,
             counts=counts,
-            # A past rupture is history: it does not make the plan urgent.
-            highest_severity=max(
-                (int(flag.severity) for flag in flags if not flag.is_past), default=0
-            ),
+            highest_severity=max((int(f.severity) for f in flags if f.is_open), default=0),
             ongoing_rupture=FlagKind.ONGOING_RUPTURE.value in counts,
+            answered=sum(1 for f in flags if f.acknowledged is not None),
             current_services=list(timeline.current_services),
             last_handoff_on=timeline.last_handoff_on,
         )
@@ -243,6 +248,7 @@ def _compute(
                 "ongoing_rupture": result.ongoing_rupture,
                 "current_services": result.current_services,
                 "last_handoff_on": result.last_handoff_on,
+                "answered": result.answered,
             }
         )
     return computed, rows

@@ -14,10 +14,11 @@ from parcours.alliance.models import Approval, version_in_force
 from parcours.core.audit import record_reads
 from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.i18n import format_day
+from parcours.core.idempotency import new_token
 from parcours.core.models import today
 from parcours.core.names import shown_name
 from parcours.core.navigation import id_parameter, page_number
-from parcours.core.views import flash_error, flash_success, place_error
+from parcours.core.views import flash_error, flash_success, perform, place_error
 from parcours.extensions import db
 from parcours.plans.access import current_member, current_member_among
 from parcours.plans.models import Member, Role
@@ -26,6 +27,7 @@ from parcours.timeline import operations
 from parcours.timeline.chart import ruptures, timeline_chart
 from parcours.timeline.checks import Flag, FlagKind, compute_flags
 from parcours.timeline.forms import (
+    AcknowledgementForm,
     DeclineForm,
     EditEpisodeForm,
     EditHandoffForm,
@@ -79,7 +81,7 @@ def index(parcours_id: int):
     on = as_of(request.args.get("today"))
     episodes = episodes_of(parcours_id)
     handoffs = handoffs_of(parcours_id, episodes, history=False)
-    timeline = timeline_from(member.parcours, episodes, handoffs, on, approvers_of(parcours_id))
+    timeline = timeline_from(member.parcours, episodes, handoffs, on)
     flags = compute_flags(timeline.input)
     person_name = member.parcours.person_name
     return render_template(
@@ -96,13 +98,37 @@ def index(parcours_id: int):
         # aligned with chart.gaps
         gap_titles=[describe(f, person_name) for f in ruptures(flags)],
         flags=[
-            (f, describe(f, person_name), next_step(f), _flag_link(parcours_id, f)) for f in flags
+            (
+                f,
+                describe(f, person_name),
+                next_step(f, not member.is_professional),
+                _flag_link(parcours_id, f),
+            )
+            for f in flags
         ],
+        can_acknowledge=operations.can_acknowledge(member),
+        answer_tokens={f.key: new_token() for f in flags if f.acknowledged is None},
         referents={m.id: m for m in members},
         relais_phrases=_relais_phrases(),
         rule_changes=settings_changes(parcours_id),
         **LABELS,
     )
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/flags/<key>/acknowledgement")
+@login_required
+def acknowledge_flag(parcours_id: int, key: str):
+    """Answer a flag with a note: it stays on the timeline, answered."""
+    member = current_member(parcours_id)
+    form = AcknowledgementForm()
+    if not form.validate_on_submit():
+        flash_error(_("Please say what is being done about it."))
+    else:
+        perform(
+            lambda: operations.acknowledge_flag(member, key, form.note.data),
+            _("The check is answered: it stays on the timeline, with your note."),
+        )
+    return redirect(url_for("timeline.index", parcours_id=parcours_id) + "#flags-heading")
 
 
 def _relais_phrases() -> dict[str, dict[bool, str]]:

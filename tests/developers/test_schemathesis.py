@@ -75,6 +75,8 @@ def seeded(make, api, app):
         "member_id": [members["family"].id, pilot.id],
         "token": [invitation["token"]],
         "token_id": [other_token],
+        # A flag the seeded plan raises (the hand-off's relais de sens lacks elements).
+        "key": [f"missing_relais_de_sens-h{handoff.id}"],
     }
     return token, {name: [*ids, UNKNOWN_ID] for name, ids in values.items()}
 

@@ -12,8 +12,9 @@ from parcours.means.models import Commitment, Review
 from parcours.means.operations import add_review_comment, keep_commitment
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import create_invitation, set_tolerance
+from parcours.timeline.inputs import flags_for
 from parcours.timeline.models import Episode, EpisodeKind
-from parcours.timeline.operations import update_episode
+from parcours.timeline.operations import acknowledge_flag, update_episode
 from tests.means.factories import MeansFactory
 from tests.timeline.conftest import TimelineFactory
 
@@ -68,6 +69,8 @@ def rich_plan(make, app) -> dict:
             label="MINE-episode",
         )
         set_tolerance(_m(me), 30, "MINE-settings-change")
+        [flag, *_] = flags_for([me.parcours_id])[me.parcours_id]
+        acknowledge_flag(_m(me), flag.key, "MINE-acknowledgement")
 
     make._run(acts)
     return members | {"me": me, "commitment": commitment, "means": means}

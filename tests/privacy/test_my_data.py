@@ -42,6 +42,7 @@ def test_the_download_holds_a_text_of_each_kind_and_not_the_others_texts(
             assert record["your_part"], section.key
     text = response.get_data(as_text=True)
     for mine in (
+        "MINE-acknowledgement",
         "MINE-voice",
         "FOR-PERSON-voice",
         "Que Léa se développe bien.",  # the first objective version, written by me

@@ -21,8 +21,10 @@ def test_the_demo_tells_the_story(app, client, sign_in):
         leo = world.member("leo", "claire").parcours_id
         thomas = world.member("thomas", "claire").parcours_id
         flags = flags_for([leo, thomas])
-        relais, rupture = flags[leo]  # the rupture has ended: listed last
+        relais, rupture = flags[leo]  # the rupture has ended, and Claire answered it: last
         assert rupture.kind is FlagKind.RUPTURE
+        assert rupture.acknowledged is not None and rupture.acknowledged.by == "Claire Dubois"
+        assert relais.is_open
         assert 85 <= rupture.days <= 95  # about three months on a waiting list
         assert relais.kind is FlagKind.MISSING_RELAIS_DE_SENS
         assert relais.missing == ("meaning_note",)  # Julien (IME) approved the objective
@@ -32,6 +34,7 @@ def test_the_demo_tells_the_story(app, client, sign_in):
         entries = caseload(claire, today())
         db.session.commit()
         assert [e.person_name for e in entries] == ["Léo", "Thomas"]
+        assert (entries[0].counts, entries[0].answered) == ({"missing_relais_de_sens": 1}, 1)
         assert entries[0].current_services == ("IME Les Tilleuls, unité d'enseignement",)
         assert entries[1].current_services == ("ESAT Les Ateliers du Val, atelier espaces verts",)
         db.session.refresh(claire)  # still usable once the context ends

@@ -98,6 +98,14 @@ PAGES = [
         302,
     ),
     ("complete", "post", "/parcours/{pid}/timeline/handoffs/{accepted}/complete", {}, 302),
+    # A refusal (only the pilot or a professional answers a check) is flashed on the timeline.
+    (
+        "answer a flag",
+        "post",
+        "/parcours/{pid}/timeline/flags/missing_relais_de_sens-h{proposed}/acknowledgement",
+        {"note": "On s'en occupe"},
+        302,
+    ),
 ]
 
 # (name, method, path, JSON body, success status) for the API.
@@ -162,6 +170,13 @@ API = [
     ),
     ("flags", "get", "/flags", None, 200),
     ("flags as of", "get", "/flags?today=2025-01-01", None, 200),
+    (
+        "answer a flag",
+        "post",
+        "/flags/missing_relais_de_sens-h{proposed}/acknowledgement",
+        {"note": "On s'en occupe"},
+        {"person": 403, "family": 403, "professional": 201},
+    ),
 ]
 
 
@@ -227,6 +242,8 @@ def test_api(api, make, world, role, name, method, path, body, success):
         assert response.status_code == 404
         assert response.json["error"] == "not_found"
     else:
+        if isinstance(success, dict):
+            success = success[role]
         assert response.status_code == success, response.json
         if method == "get" and success == 200:
             assert access_log_size(world["pid"]) > logged_before, "no read in the access log"
