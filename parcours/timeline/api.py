@@ -147,11 +147,14 @@ def get_handoff(parcours_id: int, handoff_id: int):
 
 
 @api.patch("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>")
-@documented(body=HandoffPatchSchema, responses={200: HandoffOutSchema}, errors=(409, 428))
+@documented(body=HandoffPatchSchema, responses={200: HandoffOutSchema}, errors=(403, 409, 428))
 def patch_handoff(parcours_id: int, handoff_id: int):
     """Change the receiving side and/or the checklist, then (optionally) the status:
     `{"status": "accepted"}`, `{"status": "declined", "reason": …, "declined_by": …}`,
-    `{"status": "completed"}`. `base_revision` (the hand-off's `revision` when the edit
+    `{"status": "completed"}`. Only a member of the receiving side accepts or declines (the
+    service's refusal); the pilot may record an answer given by phone with
+    `"by_phone": {"name": …}` (who answered); anyone else gets 403 `not_receiving_service`.
+    `base_revision` (the hand-off's `revision` when the edit
     started) is required: 409 `stale_version` when it changed in between, with `current`."""
     member = current_member(parcours_id)
     handoff = operations.handoff_of(parcours_id, handoff_id)
@@ -181,6 +184,7 @@ def patch_handoff(parcours_id: int, handoff_id: int):
             data["status"],
             reason=data.get("reason"),
             declined_by=data.get("declined_by"),
+            by_phone=data["by_phone"]["name"] if data.get("by_phone") else None,
         )
     return _handoff_out(handoff, approvers_of(parcours_id))
 

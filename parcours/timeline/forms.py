@@ -1,4 +1,5 @@
-"""Forms to record an episode, propose and correct a hand-off, and decline one."""
+"""Forms to record an episode, propose and correct a hand-off, decline one, and record an
+answer given by phone."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -113,4 +114,29 @@ class DeclineForm(FlaskForm):
             DataRequired(_l("Please give the reason for declining.")),
             Length(max=TEXT_MAX, message=too_long),
         ],
+    )
+
+
+class PhoneAnswerForm(FlaskForm):
+    """The pilot records an answer the receiving service gave by phone."""
+
+    answered_by = StringField(
+        _l("Who answered on the phone"),
+        description=_l("The name of the professional of the receiving service."),
+        validators=[
+            DataRequired(_l("Please give the name of the person who answered by phone.")),
+            Length(max=NAME_MAX),
+        ],
+    )
+    answer = RadioField(
+        _l("Their answer"),
+        choices=[
+            SelectChoice("accepted", _l("Accepted")),
+            SelectChoice("declined", _l("Declined")),
+        ],
+        validators=[DataRequired(_l("Please give their answer."))],
+    )
+    reason = TextAreaField(
+        _l("Reason (to decline)"),
+        validators=[Optional(), Length(max=TEXT_MAX, message=too_long)],
     )

@@ -255,6 +255,12 @@ class Handoff(CreatedAtMixin, db.Model):
     def has_meaning_note(self) -> bool:
         return bool(self.meaning_note.strip())
 
+    @property
+    def answer_event(self) -> "HandoffEvent | None":
+        """The step that recorded the receiving side's answer (accepted or declined), if any."""
+        answers = (HandoffEventKind.accepted, HandoffEventKind.declined)
+        return next((e for e in reversed(self.events) if e.kind in answers), None)
+
 
 def receiving_label(
     *, to_episode_label: str | None, organisation_name: str | None, person_and_family: bool
@@ -314,7 +320,8 @@ class HandoffEvent(CreatedAtMixin, db.Model):
         ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[HandoffEventKind] = mapped_column(EnumType(HandoffEventKind))
-    # Who recorded it (a decline "by the person" can be recorded by any member).
+    # Who recorded it: the receiving side's member for its answer, or the pilot for an answer
+    # given by phone (a decline "by the person" can be recorded by any member).
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     decline_reason: Mapped[str | None] = mapped_column(Text)
     declined_by: Mapped[DeclinedBy | None] = mapped_column(EnumType(DeclinedBy))
@@ -322,6 +329,9 @@ class HandoffEvent(CreatedAtMixin, db.Model):
     person_involved: Mapped[bool | None] = mapped_column()
     services_in_contact: Mapped[bool | None] = mapped_column()
     meaning_note: Mapped[str | None] = mapped_column(Text)
+    # An answer given by phone: the receiving professional's name as said on the phone; the
+    # pilot who recorded it is `member`.
+    answered_by: Mapped[str | None] = mapped_column(String(NAME_MAX))
 
     handoff: Mapped[Handoff] = relationship(back_populates="events", lazy="raise")
     member: Mapped[Member] = relationship(lazy="joined")

@@ -1,7 +1,9 @@
 """Timeline operations: record and correct episodes, propose hand-offs and answer them.
 
-Any current member may do all of it: the alliance works at parity, so a parent can record
-that school ended as well as a professional can.
+Any current member may record episodes and propose hand-offs: the alliance works at parity,
+so a parent can record that school ended as well as a professional can. A hand-off's answer,
+though, belongs to the receiving side: only its members accept or decline it (the pilot may
+record an answer given by phone, saying so).
 """
 
 from datetime import date
@@ -12,11 +14,11 @@ from sqlalchemy.orm import selectinload
 
 from parcours.accounts.operations import get_or_create_organisation
 from parcours.core.audit import Access, record
-from parcours.core.errors import Conflict, DomainError, NotFound, StaleVersion
+from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
 from parcours.core.models import NAME_MAX, TEXT_MAX, today
 from parcours.extensions import db
-from parcours.plans.models import Member
-from parcours.plans.operations import lock_parcours
+from parcours.plans.models import Member, Role
+from parcours.plans.operations import current_members, lock_parcours
 from parcours.timeline.models import (
     DeclinedBy,
     Episode,
@@ -428,19 +430,82 @@ def _refuse_transition(handoff: Handoff, wanted: HandoffStatus) -> Conflict:
     )
 
 
-def accept_handoff(by: Member, handoff: Handoff) -> None:
-    """Record that the receiving side accepted a proposed hand-off."""
+def receiving_members(handoff: Handoff, members: list[Member]) -> list[Member]:
+    """The current members who speak for the receiving side: those of the receiving
+    organisation, or the person and family when they take over themselves."""
+    if handoff.receives_person_and_family:
+        return [m for m in members if m.is_current and m.role in (Role.person, Role.family)]
+    organisation = handoff.receiving_organisation_in_effect
+    if organisation is None:
+        return []
+    return [m for m in members if m.is_current and m.organisation_id == organisation.id]
+
+
+def may_answer(member: Member, handoff: Handoff, members: list[Member]) -> bool:
+    """Whether `member` answers the hand-off themselves (a member of the receiving side)."""
+    return any(m.id == member.id for m in receiving_members(handoff, members))
+
+
+def _phone_name(by_phone: str | None) -> str | None:
+    """The name of the receiving professional who answered by phone, cleaned (None: not by
+    phone)."""
+    if by_phone is None:
+        return None
+    name = _clean(by_phone, NAME_MAX)
+    if not name:
+        raise DomainError(
+            _("Please give the name of the person who answered by phone."),
+            code="missing_phone_name",
+        )
+    return name
+
+
+def check_answerer(by: Member, handoff: Handoff, by_phone: str | None = None) -> str | None:
+    """Refuse (403 `not_receiving_service`) an answer from anyone but the receiving side; the
+    pilot may record an answer given by phone. Returns the name said on the phone, if any."""
+    name = _phone_name(by_phone)
+    if name is not None:
+        if not by.is_pilot:
+            raise Forbidden(
+                _("Only the pilot records an answer given by phone."),
+                code="not_receiving_service",
+            )
+        return name
+    if not may_answer(by, handoff, current_members(by.parcours_id)):
+        raise Forbidden(
+            _(
+                "Only the receiving service answers this hand-off. The pilot may record an "
+                "answer given by phone."
+            ),
+            code="not_receiving_service",
+        )
+    return None
+
+
+def accept_handoff(by: Member, handoff: Handoff, *, by_phone: str | None = None) -> None:
+    """Record that the receiving side accepted a proposed hand-off: said by a member of the
+    receiving side, or by phone (`by_phone`: who answered) and recorded by the pilot."""
+    answered_by = check_answerer(by, handoff, by_phone)
     _lock(handoff)
     if handoff.status is not HandoffStatus.proposed:
         raise _refuse_transition(handoff, HandoffStatus.accepted)
     handoff.status = HandoffStatus.accepted
-    _event(handoff, by, HandoffEventKind.accepted)
+    _event(handoff, by, HandoffEventKind.accepted, answered_by=answered_by)
     record(by.parcours_id, by.user, Access.change, "handoff.accepted", handoff.receiving_label)
 
 
-def decline_handoff(by: Member, handoff: Handoff, *, reason: str, declined_by: DeclinedBy) -> None:
-    """Record that the receiving service, or the person, declined a proposed hand-off; any
-    member can record it, and the history says who did."""
+def decline_handoff(
+    by: Member,
+    handoff: Handoff,
+    *,
+    reason: str,
+    declined_by: DeclinedBy,
+    by_phone: str | None = None,
+) -> None:
+    """Record that the receiving service, or the person, declined a proposed hand-off. The
+    service's refusal is said by a member of the receiving side, or by phone (`by_phone`) and
+    recorded by the pilot; the person's refusal can be recorded by any member, and the
+    history says who did."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Please give the reason for declining."), code="missing_reason")
@@ -452,13 +517,23 @@ def decline_handoff(by: Member, handoff: Handoff, *, reason: str, declined_by: D
         raise DomainError(
             _("Say who declined: the receiving service or the person."), code="missing_declined_by"
         )
+    answered_by = None
+    if declined_by is DeclinedBy.service or by_phone is not None:
+        answered_by = check_answerer(by, handoff, by_phone)
     _lock(handoff)
     if handoff.status is not HandoffStatus.proposed:
         raise _refuse_transition(handoff, HandoffStatus.declined)
     handoff.status = HandoffStatus.declined
     handoff.decline_reason = reason
     handoff.declined_by = declined_by
-    _event(handoff, by, HandoffEventKind.declined, decline_reason=reason, declined_by=declined_by)
+    _event(
+        handoff,
+        by,
+        HandoffEventKind.declined,
+        decline_reason=reason,
+        declined_by=declined_by,
+        answered_by=answered_by,
+    )
     record(by.parcours_id, by.user, Access.change, "handoff.declined", handoff.receiving_label)
 
 
@@ -485,10 +560,16 @@ def change_status(
     *,
     reason: str | None = None,
     declined_by: DeclinedBy | None = None,
+    by_phone: str | None = None,
 ) -> None:
-    """Move a hand-off to `status`: proposed → accepted or declined, accepted → completed."""
+    """Move a hand-off to `status`: proposed → accepted or declined, accepted → completed
+    (`by_phone`: the pilot records an answer given by phone by this receiving professional)."""
     if status is HandoffStatus.declined:
-        decline_handoff(by, handoff, reason=reason or "", declined_by=declined_by)
+        decline_handoff(
+            by, handoff, reason=reason or "", declined_by=declined_by, by_phone=by_phone
+        )
+    elif status is HandoffStatus.accepted:
+        accept_handoff(by, handoff, by_phone=by_phone)
     elif status in TRANSITIONS:
         TRANSITIONS[status](by, handoff)
     else:

@@ -74,6 +74,12 @@ class HandoffInputSchema(Schema):
     )
 
 
+class ByPhoneSchema(Schema):
+    """An answer given by phone, recorded by the pilot: who answered."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+
+
 class HandoffPatchSchema(Schema):
     """Every field optional: the receiving side, the checklist, and/or a new status."""
 
@@ -86,6 +92,10 @@ class HandoffPatchSchema(Schema):
     status = fields.Enum(HandoffStatus, by_value=True)
     reason = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
     declined_by = fields.Enum(DeclinedBy, by_value=True, allow_none=True)
+    # With `accepted` or `declined`: the pilot records an answer the receiving service gave
+    # by phone (`{"name": "Claire Roy"}`: who answered). Anyone else but a member of the
+    # receiving side gets 403 `not_receiving_service`.
+    by_phone = fields.Nested(ByPhoneSchema)
     # The `revision` the edit started from (required: 428 without it): a change saved in
     # between is refused (409).
     base_revision = Number(required=True)
@@ -100,6 +110,8 @@ class HandoffEventSchema(Schema):
     person_involved = fields.Boolean(allow_none=True)
     services_in_contact = fields.Boolean(allow_none=True)
     meaning_note = fields.String(allow_none=True)
+    # An answer given by phone: who answered (`member` is the pilot who recorded it).
+    answered_by = fields.String(allow_none=True)
 
 
 class HandoffSchema(Schema):

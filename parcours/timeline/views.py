@@ -20,7 +20,7 @@ from parcours.core.navigation import id_parameter, page_number
 from parcours.core.views import flash_error, flash_success, place_error
 from parcours.extensions import db
 from parcours.plans.access import current_member, current_member_among
-from parcours.plans.models import Member, Role
+from parcours.plans.models import Member
 from parcours.plans.operations import current_members, members_ever
 from parcours.timeline import operations
 from parcours.timeline.chart import ruptures, timeline_chart
@@ -32,6 +32,7 @@ from parcours.timeline.forms import (
     EpisodeForm,
     HandoffForm,
     NewHandoffForm,
+    PhoneAnswerForm,
 )
 from parcours.timeline.inputs import approvers_of, as_of, handoff_data, timeline_from
 from parcours.timeline.messages import (
@@ -322,7 +323,11 @@ def _handoff_form_page(member, form, handoff=None, status=200, conflict=None):
         form=form,
         handoff=handoff,
         conflict=conflict,
-        objective=_objective_context(member.parcours_id, handoff) if handoff else None,
+        objective=_objective_context(
+            member.parcours_id, handoff, current_members(member.parcours_id)
+        )
+        if handoff
+        else None,
         **LABELS,
     ), status
 
@@ -364,7 +369,7 @@ def new_handoff(parcours_id: int):
     return _handoff_form_page(member, form, status=422 if form.is_submitted() else 200)
 
 
-def _objective_context(parcours_id: int, handoff: Handoff) -> dict:
+def _objective_context(parcours_id: int, handoff: Handoff, members: list[Member]) -> dict:
     """What the page says about element (1): is there an objective in force, who from the
     receiving side approved it, and who else from that side is a member to ask or invite."""
     organisation = handoff.receiving_organisation_in_effect
@@ -374,15 +379,7 @@ def _objective_context(parcours_id: int, handoff: Handoff) -> dict:
         if in_force
         else ()
     )
-    people = [
-        m
-        for m in current_members(parcours_id)
-        if (
-            m.role in (Role.person, Role.family)
-            if handoff.receives_person_and_family
-            else organisation is not None and m.organisation_id == organisation.id
-        )
-    ]
+    people = operations.receiving_members(handoff, members)
     return {
         "in_force": in_force,
         "passed": handoff_data(handoff, approvers_of(parcours_id)).objective_passed,
@@ -392,15 +389,33 @@ def _objective_context(parcours_id: int, handoff: Handoff) -> dict:
     }
 
 
-def _handoff_page(member: Member, handoff: Handoff, decline_form=None, status: int = 200):
+def _decline_form(may_answer: bool, submitted: bool = False) -> DeclineForm:
+    """The decline form; who is not of the receiving side records only the person's refusal."""
+    form = DeclineForm() if submitted else DeclineForm(formdata=None)
+    if not may_answer:
+        form.declined_by.choices = [SelectChoice(DeclinedBy.person.value, DeclinedBy.person.label)]
+    return form
+
+
+def _handoff_page(
+    member: Member,
+    handoff: Handoff,
+    decline_form=None,
+    status: int = 200,
+    phone_form=None,
+):
+    members = current_members(member.parcours_id)
+    may_answer = operations.may_answer(member, handoff, members)
     return render_template(
         "timeline/handoff.html",
         member=member,
         parcours=member.parcours,
         handoff=handoff,
         relais=handoff_data(handoff, approvers_of(member.parcours_id)).relais,
-        objective=_objective_context(member.parcours_id, handoff),
-        decline_form=decline_form or DeclineForm(formdata=None),
+        objective=_objective_context(member.parcours_id, handoff, members),
+        may_answer=may_answer,
+        decline_form=decline_form or _decline_form(may_answer),
+        phone_form=phone_form or PhoneAnswerForm(formdata=None),
         action_form=FlaskForm(),
         **LABELS,
     ), status
@@ -519,7 +534,9 @@ def decline_handoff(parcours_id: int, handoff_id: int):
     """Record that the receiving service, or the person, declined the hand-off, and why."""
     member = current_member(parcours_id)
     handoff = operations.handoff_of(parcours_id, handoff_id)
-    form = DeclineForm()
+    form = _decline_form(
+        operations.may_answer(member, handoff, current_members(parcours_id)), submitted=True
+    )
     if not form.validate_on_submit():
         return _handoff_page(member, handoff, form, 422)
     try:
@@ -527,9 +544,39 @@ def decline_handoff(parcours_id: int, handoff_id: int):
             member, handoff, reason=form.reason.data, declined_by=DeclinedBy(form.declined_by.data)
         )
     except DomainError as error:
-        place_error(error, form, {}, default="reason")
+        place_error(error, form, {"not_receiving_service": "declined_by"}, default="reason")
         return _handoff_page(member, handoff, form, error.status)
     flash_success(_("The hand-off is recorded as declined."))
+    return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/phone-answer")
+@login_required
+def phone_answer(parcours_id: int, handoff_id: int):
+    """The pilot records the answer the receiving service gave by phone."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    form = PhoneAnswerForm()
+    if not form.validate_on_submit():
+        return _handoff_page(member, handoff, status=422, phone_form=form)
+    try:
+        operations.change_status(
+            member,
+            handoff,
+            HandoffStatus(form.answer.data),
+            reason=form.reason.data,
+            declined_by=DeclinedBy.service,
+            by_phone=form.answered_by.data,
+        )
+    except DomainError as error:
+        place_error(
+            error,
+            form,
+            {"missing_reason": "reason", "text_too_long": "reason"},
+            default="answered_by",
+        )
+        return _handoff_page(member, handoff, status=error.status, phone_form=form)
+    flash_success(_("The answer given by phone is recorded."))
     return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
 
 
