@@ -53,7 +53,7 @@ def rich_plan(make, app) -> dict:
     review = mk.review(me, what_to_change="MINE-review", objective_number=1)
     episode = tl.episode(me, start=-100, end=-10, label="MINE-episode")
     handoff = tl.handoff(me, episode, to_person_and_family=True, meaning_note="MINE-handoff")
-    tl.answer(me, handoff, "accepted")
+    tl.answer(me, handoff, "accepted", by_phone="Thomas")
 
     def acts():
         keep_commitment(_m(me), db.session.get(Commitment, own.id))
