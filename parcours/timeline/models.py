@@ -38,6 +38,15 @@ EVENTS.update(
         "handoff.accepted": _l("recorded that the hand-off to %(detail)s was accepted"),
         "handoff.declined": _l("recorded that the hand-off to %(detail)s was declined"),
         "handoff.completed": _l("recorded that the hand-off to %(detail)s was completed"),
+        "answer_link.created": _l("created an answer link for the hand-off to %(detail)s"),
+        "answer_link.revoked": _l("revoked the answer link for the hand-off to %(detail)s"),
+        # Recorded under the account of the member who created the link (nobody is signed in).
+        "answer_link.opened": _l(
+            "the answer link they created was opened, without an account: %(detail)s"
+        ),
+        "answer_link.answered": _l(
+            "the answer link they created was used to answer, without an account: %(detail)s"
+        ),
     }
 )
 
@@ -210,6 +219,9 @@ class Handoff(CreatedAtMixin, db.Model):
     # The relais de sens, besides the objective passed on (derived from the approvals).
     person_involved: Mapped[bool] = mapped_column(default=False)
     services_in_contact: Mapped[bool] = mapped_column(default=False)
+    # The receiving professional, answering through an answer link, approved the objective in
+    # force then: element (1) holds for this hand-off (a member's approval is an Approval).
+    objective_approved_through_link: Mapped[bool] = mapped_column(default=False)
     # What matters to the person, what worked, what remains open.
     meaning_note: Mapped[str] = mapped_column(Text, default="")
     decline_reason: Mapped[str | None] = mapped_column(Text)
@@ -332,9 +344,43 @@ class HandoffEvent(CreatedAtMixin, db.Model):
     # An answer given by phone: the receiving professional's name as said on the phone; the
     # pilot who recorded it is `member`.
     answered_by: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    # An answer through an answer link: `answered_by` is the name the professional gave, with
+    # their function and organisation and what they said of the objective and the contact;
+    # `member` is who created the link.
+    answer_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handoff_answer_links.id", ondelete="SET NULL")
+    )
+    answer_function: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    answer_organisation: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    approves_objective: Mapped[bool | None] = mapped_column()
+    in_contact: Mapped[bool | None] = mapped_column()
 
     handoff: Mapped[Handoff] = relationship(back_populates="events", lazy="raise")
     member: Mapped[Member] = relationship(lazy="joined")
+
+
+class HandoffAnswerLink(CreatedAtMixin, db.Model):
+    """A single-use link that lets the receiving service answer a hand-off without an account
+    (when none of its professionals is a member). Only the token's digest is kept."""
+
+    __tablename__ = "handoff_answer_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
+    )
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[Member] = relationship(lazy="joined")
+
+    def usable(self, now: datetime | None = None) -> bool:
+        return (
+            self.used_at is None and self.revoked_at is None and self.expires_at > (now or utcnow())
+        )
 
 
 def episodes_of(parcours_id: int) -> list[Episode]:

@@ -6,16 +6,21 @@ though, belongs to the receiving side: only its members accept or decline it (th
 record an answer given by phone, saying so).
 """
 
-from datetime import date
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from parcours.accounts.models import hash_secret
 from parcours.accounts.operations import get_or_create_organisation
+from parcours.alliance.models import ObjectiveVersion, version_in_force
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
-from parcours.core.models import NAME_MAX, TEXT_MAX, today
+from parcours.core.models import NAME_MAX, TEXT_MAX, today, utcnow
 from parcours.extensions import db
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import current_members, lock_parcours
@@ -25,6 +30,7 @@ from parcours.timeline.models import (
     EpisodeChange,
     EpisodeKind,
     Handoff,
+    HandoffAnswerLink,
     HandoffEvent,
     HandoffEventKind,
     HandoffStatus,
@@ -574,3 +580,242 @@ def change_status(
         TRANSITIONS[status](by, handoff)
     else:
         raise _refuse_transition(handoff, status)
+
+
+# --- Answer links: the receiving service answers without an account ----------------------
+
+ANSWER_LINK_LIFETIME = timedelta(days=30)
+
+
+def _may_send(by: Member, handoff: Handoff) -> bool:
+    """The sending side: whoever proposed the hand-off, a current member of the organisation
+    it starts from, or the pilot."""
+    organisation_id = handoff.from_episode.organisation_id if handoff.from_episode else None
+    return (
+        by.is_pilot
+        or by.id == handoff.created_by_id
+        or (organisation_id is not None and by.organisation_id == organisation_id)
+    )
+
+
+def create_answer_link(by: Member, handoff: Handoff) -> tuple[HandoffAnswerLink, str]:
+    """A single-use link (30 days) for the receiving service to answer a proposed hand-off
+    when none of its professionals is a member; any earlier link stops working. The token
+    is returned once: only its digest is kept."""
+    if not _may_send(by, handoff):
+        raise Forbidden(
+            _("Only the sending side or the pilot creates an answer link."),
+            code="not_sending_side",
+        )
+    _lock(handoff)
+    if handoff.status is not HandoffStatus.proposed:
+        raise Conflict(
+            _("This hand-off is already answered: an answer link is no longer needed."),
+            code="handoff_answered",
+        )
+    if handoff.receiving_organisation_in_effect is None:
+        raise Conflict(
+            _("The person and family answer this hand-off themselves, in the plan."),
+            code="no_receiving_service",
+        )
+    if receiving_members(handoff, current_members(handoff.parcours_id)):
+        raise Conflict(
+            _("A member of the receiving service is in the plan: they answer it themselves."),
+            code="receiving_service_in_plan",
+        )
+    _revoke_links(handoff)
+    token = secrets.token_urlsafe(24)
+    link = HandoffAnswerLink(
+        handoff_id=handoff.id,
+        digest=hash_secret(token),
+        created_by=by,
+        expires_at=utcnow() + ANSWER_LINK_LIFETIME,
+    )
+    db.session.add(link)
+    db.session.flush()
+    record(by.parcours_id, by.user, Access.change, "answer_link.created", handoff.receiving_label)
+    return link, token
+
+
+def _revoke_links(handoff: Handoff) -> int:
+    links = db.session.scalars(
+        select(HandoffAnswerLink).where(
+            HandoffAnswerLink.handoff_id == handoff.id,
+            HandoffAnswerLink.used_at.is_(None),
+            HandoffAnswerLink.revoked_at.is_(None),
+        )
+    ).all()
+    for link in links:
+        link.revoked_at = utcnow()
+    db.session.flush()
+    return len(links)
+
+
+def revoke_answer_link(by: Member, handoff: Handoff) -> None:
+    """Stop the hand-off's answer link (404 when it has none that still works)."""
+    if not _may_send(by, handoff):
+        raise Forbidden(
+            _("Only the sending side or the pilot creates an answer link."),
+            code="not_sending_side",
+        )
+    lock_parcours(handoff.parcours_id)
+    if not _revoke_links(handoff):
+        raise NotFound(_("This hand-off has no answer link."), code="answer_link_not_found")
+    record(by.parcours_id, by.user, Access.change, "answer_link.revoked", handoff.receiving_label)
+
+
+def active_answer_link(handoff_id: int) -> HandoffAnswerLink | None:
+    """The hand-off's answer link still waiting to be used, if any."""
+    now = utcnow()
+    return db.session.scalar(
+        select(HandoffAnswerLink).where(
+            HandoffAnswerLink.handoff_id == handoff_id,
+            HandoffAnswerLink.used_at.is_(None),
+            HandoffAnswerLink.revoked_at.is_(None),
+            HandoffAnswerLink.expires_at > now,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AnswerLinkView:
+    """All an answer link shows: what the hand-off carries, nothing else of the plan."""
+
+    link: HandoffAnswerLink
+    handoff: Handoff
+    objective: ObjectiveVersion | None
+    contact: Member
+    expires_at: datetime
+
+    @property
+    def receiving_organisation(self) -> str:
+        organisation = self.handoff.receiving_organisation_in_effect
+        return organisation.name if organisation else ""
+
+
+def _not_found() -> NotFound:
+    # The same answer for an unknown, used, revoked or expired link: no oracle.
+    return NotFound(
+        _(
+            "This answer link does not work: it may have expired, been used or been "
+            "withdrawn. Ask the person who sent it for a new one."
+        ),
+        code="answer_link_not_found",
+    )
+
+
+def open_answer_link(token: str) -> AnswerLinkView:
+    """What an answer link shows, or the same 404 for any link that does not work. (Where a
+    consent check is added, it goes here: every way in opens the link through this.)"""
+    if not token or len(token) > 100:
+        raise _not_found()
+    digest = hash_secret(token)
+    link = db.session.scalar(select(HandoffAnswerLink).where(HandoffAnswerLink.digest == digest))
+    if link is None or not hmac.compare_digest(link.digest, digest) or not link.usable():
+        raise _not_found()
+    handoff = db.session.scalar(
+        select(Handoff)
+        .where(Handoff.id == link.handoff_id)
+        .options(
+            selectinload(Handoff.events),
+            selectinload(Handoff.from_episode),
+            selectinload(Handoff.to_episode),
+        )
+    )
+    if handoff is None or handoff.status is not HandoffStatus.proposed:
+        raise _not_found()
+    return AnswerLinkView(
+        link=link,
+        handoff=handoff,
+        objective=version_in_force(handoff.parcours_id),
+        contact=link.created_by,
+        expires_at=link.expires_at,
+    )
+
+
+def record_link_opened(view: AnswerLinkView) -> None:
+    """The access log says the link was opened (under its creator's account: nobody is
+    signed in), naming the link."""
+    record(
+        view.handoff.parcours_id,
+        view.contact.user,
+        Access.read,
+        "answer_link.opened",
+        _("link %(id)s, hand-off to %(to)s", id=view.link.id, to=view.handoff.receiving_label),
+    )
+
+
+def answer_through_link(
+    token: str,
+    *,
+    status: HandoffStatus,
+    name: str,
+    function: str,
+    organisation: str | None = None,
+    reason: str | None = None,
+    approves_objective: bool = False,
+    in_contact: bool = False,
+) -> AnswerLinkView:
+    """The receiving professional answers through the link: accepted, or declined with a
+    reason; the answer is attributed to the name, function and organisation they give. The
+    link is then used up. Their contact confirmation ticks the checklist's "services in
+    contact", their approval of the objective in force counts as the receiving side's
+    (element 1 of the relais de sens)."""
+    view = open_answer_link(token)
+    handoff, link = view.handoff, view.link
+    name, function = _clean(name, NAME_MAX), _clean(function, NAME_MAX)
+    organisation = _clean(organisation, NAME_MAX) or view.receiving_organisation
+    if not name:
+        raise DomainError(_("Please give your name."), code="missing_name")
+    if not function:
+        raise DomainError(_("Please give your function."), code="missing_function")
+    if status not in (HandoffStatus.accepted, HandoffStatus.declined):
+        raise DomainError(_("Please accept or decline the hand-off."), code="invalid_status")
+    reason = (reason or "").strip()
+    if status is HandoffStatus.declined and not reason:
+        raise DomainError(_("Please give the reason for declining."), code="missing_reason")
+    if len(reason) > TEXT_MAX:
+        raise DomainError(
+            _("A text can have at most %(n)d characters.", n=TEXT_MAX), code="text_too_long"
+        )
+    _lock(handoff)
+    db.session.refresh(link, ["used_at", "revoked_at"])
+    if handoff.status is not HandoffStatus.proposed or not link.usable():
+        raise _not_found()
+    handoff.status = status
+    if status is HandoffStatus.declined:
+        handoff.decline_reason = reason
+        handoff.declined_by = DeclinedBy.service
+    if in_contact:
+        handoff.services_in_contact = True
+    if approves_objective and view.objective is not None:
+        handoff.objective_approved_through_link = True
+    link.used_at = utcnow()
+    _event(
+        handoff,
+        link.created_by,
+        HandoffEventKind(status.value),
+        decline_reason=reason or None,
+        declined_by=DeclinedBy.service if status is HandoffStatus.declined else None,
+        answered_by=name,
+        answer_link_id=link.id,
+        answer_function=function,
+        answer_organisation=organisation,
+        approves_objective=bool(approves_objective),
+        in_contact=bool(in_contact),
+    )
+    record(
+        handoff.parcours_id,
+        link.created_by.user,
+        Access.change,
+        "answer_link.answered",
+        _(
+            "link %(id)s: %(status)s by %(name)s, %(function)s, %(organisation)s",
+            id=link.id,
+            status=status.label,
+            name=name,
+            function=function,
+            organisation=organisation,
+        ),
+    )
+    return view
