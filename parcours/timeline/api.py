@@ -9,18 +9,23 @@ from parcours.core.api import Merged, api, documented, error, load, load_edit
 from parcours.core.audit import record_reads
 from parcours.core.errors import StaleVersion
 from parcours.core.models import today
-from parcours.core.navigation import page_number
+from parcours.core.navigation import external_url, page_number
 from parcours.plans.access import current_member
 from parcours.timeline import operations
 from parcours.timeline.inputs import approvers_of, as_of, flags_for, handoff_data
 from parcours.timeline.messages import describe, next_step
 from parcours.timeline.models import (
+    HandoffStatus,
     episode_revision,
     episode_revisions,
     episodes_of,
     handoffs_of,
 )
 from parcours.timeline.schemas import (
+    AnswerDoneSchema,
+    AnswerInputSchema,
+    AnswerLinkSchema,
+    AnswerLinkViewSchema,
     CaseloadQuerySchema,
     CaseloadSchema,
     EpisodeInputSchema,
@@ -187,6 +192,54 @@ def patch_handoff(parcours_id: int, handoff_id: int):
             by_phone=data["by_phone"]["name"] if data.get("by_phone") else None,
         )
     return _handoff_out(handoff, approvers_of(parcours_id))
+
+
+@api.post("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>/answer-link")
+@documented(responses={201: AnswerLinkSchema}, errors=(403, 409))
+def create_answer_link(parcours_id: int, handoff_id: int):
+    """An answer link for the receiving service when none of its professionals is a member:
+    single-use, valid 30 days, shown once (any earlier link stops working). By the sending
+    side or the pilot (403 `not_sending_side`); 409 `receiving_service_in_plan` when a member
+    of the receiving service answers it themselves, `handoff_answered` once answered,
+    `no_receiving_service` for a hand-off to the person and family."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    link, token = operations.create_answer_link(member, handoff)
+    url = external_url("timeline.answer_page", token=token)
+    return AnswerLinkSchema().dump({"url": url, "expires_at": link.expires_at}), 201
+
+
+@api.delete("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>/answer-link")
+@documented(responses={204: None}, errors=(403,))
+def revoke_answer_link(parcours_id: int, handoff_id: int):
+    """Withdraw the hand-off's answer link (404 `answer_link_not_found` when none works)."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    operations.revoke_answer_link(member, handoff)
+    return "", 204
+
+
+@api.get("/handoff-answers/<token>")
+@documented(responses={200: AnswerLinkViewSchema})
+def get_handoff_answer(token: str):
+    """What an answer link shows, without an account: the objective in force, the meaning
+    note and whom to contact. 404 `answer_link_not_found` for any link that does not work
+    (unknown, expired, used or withdrawn alike)."""
+    view = operations.open_answer_link(token)
+    operations.record_link_opened(view)
+    return AnswerLinkViewSchema().dump(view)
+
+
+@api.post("/handoff-answers/<token>")
+@documented(body=AnswerInputSchema, responses={200: AnswerDoneSchema})
+def post_handoff_answer(token: str):
+    """The receiving professional answers through the link, without an account: `accepted`
+    or `declined` (with a `reason`), with their `name`, `function` (and `organisation`,
+    by default the receiving one), whether they approve the objective and whether the
+    services were in contact. The link is then used up."""
+    data = load(AnswerInputSchema())
+    operations.answer_through_link(token, **(data | {"status": HandoffStatus(data["status"])}))
+    return AnswerDoneSchema().dump({"status": data["status"], "answered_by": data["name"]})
 
 
 @api.get("/parcours/<int:parcours_id>/flags")

@@ -140,3 +140,34 @@ class PhoneAnswerForm(FlaskForm):
         _l("Reason (to decline)"),
         validators=[Optional(), Length(max=TEXT_MAX, message=too_long)],
     )
+
+
+class AnswerForm(FlaskForm):
+    """The receiving professional answers a hand-off through an answer link."""
+
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Please give your name.")), Length(max=NAME_MAX)],
+    )
+    function = StringField(
+        _l("Your function"),
+        description=_l("For example: éducatrice, cheffe de service."),
+        validators=[DataRequired(_l("Please give your function.")), Length(max=NAME_MAX)],
+    )
+    organisation = StringField(
+        _l("Your organisation"), validators=[Optional(), Length(max=NAME_MAX)]
+    )
+    answer = RadioField(
+        _l("Your answer"),
+        choices=[
+            SelectChoice("accepted", _l("We accept to take over")),
+            SelectChoice("declined", _l("We decline")),
+        ],
+        validators=[DataRequired(_l("Please give your answer."))],
+    )
+    reason = TextAreaField(
+        _l("Reason (to decline)"),
+        validators=[Optional(), Length(max=TEXT_MAX, message=too_long)],
+    )
+    approves_objective = BooleanField(_l("I approve the shared objective shown above"))
+    in_contact = BooleanField(_l("Our service has been in contact with the outgoing service"))

@@ -13,10 +13,10 @@ from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance.models import Approval, version_in_force
 from parcours.core.audit import record_reads
-from parcours.core.errors import DomainError, StaleVersion
+from parcours.core.errors import DomainError, NotFound, StaleVersion
 from parcours.core.models import today
 from parcours.core.names import shown_name
-from parcours.core.navigation import id_parameter, page_number
+from parcours.core.navigation import external_url, id_parameter, page_number
 from parcours.core.views import flash_error, flash_success, place_error
 from parcours.extensions import db
 from parcours.plans.access import current_member, current_member_among
@@ -26,6 +26,7 @@ from parcours.timeline import operations
 from parcours.timeline.chart import ruptures, timeline_chart
 from parcours.timeline.checks import Flag, FlagKind, compute_flags
 from parcours.timeline.forms import (
+    AnswerForm,
     DeclineForm,
     EditEpisodeForm,
     EditHandoffForm,
@@ -403,9 +404,11 @@ def _handoff_page(
     decline_form=None,
     status: int = 200,
     phone_form=None,
+    new_link_url: str | None = None,
 ):
     members = current_members(member.parcours_id)
     may_answer = operations.may_answer(member, handoff, members)
+    receivers = operations.receiving_members(handoff, members)
     return render_template(
         "timeline/handoff.html",
         member=member,
@@ -414,6 +417,11 @@ def _handoff_page(
         relais=handoff_data(handoff, approvers_of(member.parcours_id)).relais,
         objective=_objective_context(member.parcours_id, handoff, members),
         may_answer=may_answer,
+        link_possible=handoff.status is HandoffStatus.proposed
+        and not receivers
+        and handoff.receiving_organisation_in_effect is not None,
+        answer_link=operations.active_answer_link(handoff.id),
+        new_link_url=new_link_url,
         decline_form=decline_form or _decline_form(may_answer),
         phone_form=phone_form or PhoneAnswerForm(formdata=None),
         action_form=FlaskForm(),
@@ -578,6 +586,82 @@ def phone_answer(parcours_id: int, handoff_id: int):
         return _handoff_page(member, handoff, status=error.status, phone_form=form)
     flash_success(_("The answer given by phone is recorded."))
     return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/answer-link")
+@login_required
+def create_answer_link(parcours_id: int, handoff_id: int):
+    """Create an answer link for the receiving service; the page shows it this once."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    if not FlaskForm().validate_on_submit():
+        flash_error(_("The form expired. Please try again."))
+        return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+    try:
+        _link, token = operations.create_answer_link(member, handoff)
+    except DomainError as error:
+        flash_error(error.message)
+        return _handoff_page(member, handoff, status=error.status)
+    url = external_url("timeline.answer_page", token=token)
+    return _handoff_page(member, handoff, status=201, new_link_url=url)
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/answer-link/revoke")
+@login_required
+def revoke_answer_link(parcours_id: int, handoff_id: int):
+    """Withdraw the hand-off's answer link."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    if not FlaskForm().validate_on_submit():
+        flash_error(_("The form expired. Please try again."))
+    else:
+        try:
+            operations.revoke_answer_link(member, handoff)
+        except DomainError as error:
+            flash_error(error.message)
+            return _handoff_page(member, handoff, status=error.status)
+        flash_success(_("The answer link is withdrawn."))
+    return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+
+
+@bp.route("/handoff-answers/<token>", methods=["GET", "POST"])
+def answer_page(token: str):
+    """The receiving service answers a hand-off through its link, without an account."""
+    try:
+        view = operations.open_answer_link(token)
+    except NotFound as error:
+        return render_template("timeline/answer_not_found.html", message=error.message), 404
+    form = AnswerForm(data={"organisation": view.receiving_organisation})
+    if form.validate_on_submit():
+        try:
+            operations.answer_through_link(
+                token,
+                status=HandoffStatus(form.answer.data),
+                name=form.name.data,
+                function=form.function.data,
+                organisation=form.organisation.data,
+                reason=form.reason.data,
+                approves_objective=form.approves_objective.data,
+                in_contact=form.in_contact.data,
+            )
+        except NotFound as error:
+            return render_template("timeline/answer_not_found.html", message=error.message), 404
+        except DomainError as error:
+            place_error(
+                error,
+                form,
+                {"missing_name": "name", "missing_function": "function"},
+                default="reason",
+            )
+        else:
+            return render_template(
+                "timeline/answer_thanks.html", view=view, accepted=form.answer.data == "accepted"
+            )
+    else:
+        operations.record_link_opened(view)
+    return render_template("timeline/answer.html", view=view, form=form), (
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.get("/caseload")
