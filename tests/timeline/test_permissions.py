@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 
 from parcours.core.models import today
-from parcours.plans.models import Role
+from parcours.extensions import db
+from parcours.plans.models import Member, Role
+from parcours.timeline import operations
 from parcours.timeline.models import EpisodeKind, episode_revision, handoff_revision
 from tests.helpers import access_log_size
 
@@ -17,6 +19,8 @@ ROLES = ("anonymous", "outsider", "person", "family", "professional", "receiving
 # Only the receiving side answers; the pilot records an answer given by phone.
 RECEIVING_ONLY = {role: 403 for role in ROLES} | {"receiving": 302}
 PILOT_ONLY = {role: 403 for role in ROLES} | {"pilot": 302}
+# The sending side (here the professional who proposed it) or the pilot sends an answer link.
+SENDER = {role: 403 for role in ROLES}
 
 
 def _day(offset: int) -> str:
@@ -37,6 +41,13 @@ def world(make, tl, api):
     accepted = tl.handoff(pro, ended, to_person_and_family=True)
     # A hand-off to the person and family: they answer it.
     tl.answer(members["family"], accepted, "accepted")
+    # A hand-off to a service nobody of which is in the plan: it answers through a link.
+    linkable = tl.handoff(pro, ended, receiving_organisation="Foyer Les Glycines")
+    with make.app.app_context():
+        operations.create_answer_link(
+            db.session.get(Member, pro.id), operations.handoff_of(pro.parcours_id, linkable.id)
+        )
+        db.session.commit()
     with make.app.app_context():
         revision = handoff_revision(proposed.id)
         accepted_revision = handoff_revision(accepted.id)
@@ -48,6 +59,7 @@ def world(make, tl, api):
         "ongoing": ongoing.id,
         "proposed": proposed.id,
         "accepted": accepted.id,
+        "linkable": linkable.id,
         "revision": revision,
         "accepted_revision": accepted_revision,
         "ended_revision": ended_revision,
@@ -122,6 +134,20 @@ PAGES = [
         PILOT_ONLY,
     ),
     ("complete", "post", "/parcours/{pid}/timeline/handoffs/{accepted}/complete", {}, 302),
+    (
+        "create answer link",
+        "post",
+        "/parcours/{pid}/timeline/handoffs/{linkable}/answer-link",
+        {},
+        SENDER | {"professional": 201, "pilot": 201},
+    ),
+    (
+        "withdraw answer link",
+        "post",
+        "/parcours/{pid}/timeline/handoffs/{linkable}/answer-link/revoke",
+        {},
+        SENDER | {"professional": 302, "pilot": 302},
+    ),
 ]
 
 # (name, method, path, JSON body, success status) for the API.
@@ -202,6 +228,20 @@ API = [
         "/handoffs/{proposed}",
         {"services_in_contact": True, "base_revision": "{revision}"},
         200,
+    ),
+    (
+        "create answer link",
+        "post",
+        "/handoffs/{linkable}/answer-link",
+        None,
+        SENDER | {"professional": 201, "pilot": 201},
+    ),
+    (
+        "withdraw answer link",
+        "delete",
+        "/handoffs/{linkable}/answer-link",
+        None,
+        SENDER | {"professional": 204, "pilot": 204},
     ),
     ("flags", "get", "/flags", None, 200),
     ("flags as of", "get", "/flags?today=2025-01-01", None, 200),
