@@ -13,7 +13,7 @@ from parcours.means.operations import add_review_comment, keep_commitment
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import create_invitation
 from parcours.timeline.models import Episode, EpisodeKind
-from parcours.timeline.operations import update_episode
+from parcours.timeline.operations import create_answer_link, handoff_of, update_episode
 from tests.means.factories import MeansFactory
 from tests.timeline.conftest import TimelineFactory
 
@@ -54,6 +54,7 @@ def rich_plan(make, app) -> dict:
     episode = tl.episode(me, start=-100, end=-10, label="MINE-episode")
     handoff = tl.handoff(me, episode, to_person_and_family=True, meaning_note="MINE-handoff")
     tl.answer(me, handoff, "accepted", by_phone="Thomas")
+    linked = tl.handoff(me, episode, receiving_organisation="Foyer Les Glycines")
 
     def acts():
         keep_commitment(_m(me), db.session.get(Commitment, own.id))
@@ -67,6 +68,7 @@ def rich_plan(make, app) -> dict:
             end_date=today() - timedelta(days=5),
             label="MINE-episode",
         )
+        create_answer_link(_m(me), handoff_of(me.parcours_id, linked.id))
 
     make._run(acts)
     return members | {"me": me, "commitment": commitment, "means": means}
