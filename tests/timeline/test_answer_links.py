@@ -178,4 +178,23 @@ def test_the_pages_link_answer_thanks_and_attribution(app, client, sign_in, api,
         assert event.approves_objective and event.in_contact
     gone = visitor.get(f"/handoff-answers/{token}")
     assert gone.status_code == 404
-    assert "This link does not work" in gone.text
+    assert "Ce lien ne fonctionne pas" in gone.text  # French by default, signed out
+
+
+@pytest.mark.parametrize("visitor", ["anonymous", "outsider", "member"])
+def test_the_token_is_the_credential_whoever_opens_it(make, api, client, sign_in, thomas, visitor):
+    """The link works the same for anyone holding it, signed in or not; nothing else of the
+    plan opens with it (the plan's own pages stay closed to a non-member)."""
+    token = _link(api, thomas)
+    user = {
+        "anonymous": None,
+        "outsider": make.user(professional=True),
+        "member": thomas["family"].user,
+    }[visitor]
+    if user is not None:
+        sign_in(user)
+    assert client.get(f"/handoff-answers/{token}").status_code == 200
+    assert api(user).get(f"/api/v1/handoff-answers/{token}").status_code == 200
+    if visitor == "outsider":
+        pid = thomas["claire"].parcours_id
+        assert client.get(f"/parcours/{pid}/timeline").status_code == 404
