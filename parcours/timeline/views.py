@@ -80,7 +80,7 @@ def index(parcours_id: int):
     member = current_member_among(parcours_id, members, reading="timeline")
     on = as_of(request.args.get("today"))
     episodes = episodes_of(parcours_id)
-    handoffs = handoffs_of(parcours_id, episodes, history=False)
+    handoffs = handoffs_of(parcours_id, episodes)
     timeline = timeline_from(member.parcours, episodes, handoffs, on, approvers_of(parcours_id))
     flags = compute_flags(timeline.input)
     person_name = member.parcours.person_name

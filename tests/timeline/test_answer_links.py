@@ -198,3 +198,11 @@ def test_the_token_is_the_credential_whoever_opens_it(make, api, client, sign_in
     if visitor == "outsider":
         pid = thomas["claire"].parcours_id
         assert client.get(f"/parcours/{pid}/timeline").status_code == 404
+
+
+def test_the_timeline_attributes_the_answer(client, sign_in, api, thomas):
+    token = _link(api, thomas)
+    assert api().post(f"/api/v1/handoff-answers/{token}", json=ANSWER).status_code == 200
+    sign_in(thomas["claire"].user)
+    page = client.get(f"/parcours/{thomas['claire'].parcours_id}/timeline")
+    assert "Answered by Mme Roy, éducatrice, Foyer Les Glycines, through the link." in page.text
