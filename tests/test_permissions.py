@@ -126,6 +126,9 @@ ROUTES = [
 
 # Routes that belong to no parcours, each with its own tests.
 GLOBAL_RULES = {
+    # Answer links: the token is the credential, the same for anyone (test_answer_links.py).
+    "/handoff-answers/<token>",
+    "/api/v1/handoff-answers/<token>",
     "/",
     "/login",
     "/logout",

@@ -45,7 +45,13 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)
 
 # Routes that do not need a token (the one that issues it, the API's own description).
-PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
+# The hand-off answer links are opened without an account (the token is the credential).
+PUBLIC_ENDPOINTS = {
+    "api.create_token",
+    "api.openapi",
+    "api.get_handoff_answer",
+    "api.post_handoff_answer",
+}
 # What a read-only token may do besides reading: give itself up.
 READ_ONLY_ALSO = {"api.revoke_token"}
 

@@ -12,12 +12,14 @@ from parcours.alliance.models import latest_version
 from parcours.alliance.operations import approve_version
 from parcours.core.models import today
 from parcours.demo.people import DemoWorld
-from parcours.timeline.models import EpisodeKind
+from parcours.timeline.models import EpisodeKind, HandoffStatus
 from parcours.timeline.operations import (
     accept_handoff,
     acknowledge_flag,
     add_episode,
+    answer_through_link,
     complete_handoff,
+    create_answer_link,
     propose_handoff,
 )
 
@@ -132,3 +134,24 @@ def build_thomas(world: DemoWorld) -> None:
     accept_handoff(marc, handoff)
     complete_handoff(marc, handoff)
     _date_history(handoff, 420, 400, 365)
+    # The IME's evening activities go on at a foyer, which nobody of is in the plan: Claire
+    # sent it an answer link, and its educator answered through it.
+    foyer = propose_handoff(
+        claire,
+        from_episode_id=ime.id,
+        receiving_organisation="Foyer Les Glycines",
+        person_involved=True,
+        meaning_note=MEANING_NOTE_THOMAS,
+        proposed_on=day - timedelta(days=370),
+    )
+    _link, token = create_answer_link(claire, foyer)
+    answer_through_link(
+        token,
+        status=HandoffStatus.accepted,
+        name="Mme Roy",
+        function="éducatrice",
+        organisation="Foyer Les Glycines",
+        approves_objective=True,
+        in_contact=True,
+    )
+    _date_history(foyer, 370, 368)

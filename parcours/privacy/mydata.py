@@ -40,6 +40,7 @@ from parcours.timeline.models import (
     EpisodeChange,
     FlagAcknowledgement,
     Handoff,
+    HandoffAnswerLink,
     HandoffEvent,
 )
 
@@ -255,6 +256,7 @@ class HandoffSchema(_Row):
     meaning_note = fields.String()
     decline_reason = fields.String(allow_none=True)
     declined_by = fields.Function(lambda h: h.declined_by.value if h.declined_by else None)
+    objective_approved_through_link = fields.Boolean()
     created_by_id = fields.Integer()
     updated_at = fields.AwareDateTime()
 
@@ -268,6 +270,22 @@ class HandoffEventSchema(_Row):
     person_involved = fields.Boolean(allow_none=True)
     services_in_contact = fields.Boolean(allow_none=True)
     meaning_note = fields.String(allow_none=True)
+    answered_by = fields.String(allow_none=True)
+    answer_link_id = fields.Integer(allow_none=True)
+    answer_function = fields.String(allow_none=True)
+    answer_organisation = fields.String(allow_none=True)
+    approves_objective = fields.Boolean(allow_none=True)
+    in_contact = fields.Boolean(allow_none=True)
+
+
+class HandoffAnswerLinkSchema(_Row):
+    """An answer link the user created (never its token's digest)."""
+
+    handoff_id = fields.Integer()
+    created_by_id = fields.Integer()
+    expires_at = fields.AwareDateTime()
+    used_at = fields.AwareDateTime(allow_none=True)
+    revoked_at = fields.AwareDateTime(allow_none=True)
 
 
 class FlagAcknowledgementSchema(_Row):
@@ -402,6 +420,7 @@ SECTIONS = (
     Section("episode_changes", EpisodeChange, ("member_id",), EpisodeChangeSchema),
     Section("handoffs", Handoff, ("created_by_id",), HandoffSchema),
     Section("handoff_events", HandoffEvent, ("member_id",), HandoffEventSchema),
+    Section("handoff_answer_links", HandoffAnswerLink, ("created_by_id",), HandoffAnswerLinkSchema),
     Section("invitations", Invitation, ("invited_by_id", "accepted_by_id"), InvitationSchema),
     Section("settings_changes", SettingsChange, ("member_id",), SettingsChangeSchema),
     Section(

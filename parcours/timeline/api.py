@@ -9,12 +9,13 @@ from parcours.core.api import Merged, api, documented, error, load, load_edit
 from parcours.core.audit import record_reads
 from parcours.core.errors import StaleVersion
 from parcours.core.models import today
-from parcours.core.navigation import page_number
+from parcours.core.navigation import external_url, page_number
 from parcours.plans.access import current_member
 from parcours.timeline import operations
 from parcours.timeline.inputs import approvers_of, as_of, flags_for, handoff_data
 from parcours.timeline.messages import describe, next_step
 from parcours.timeline.models import (
+    HandoffStatus,
     episode_revision,
     episode_revisions,
     episodes_of,
@@ -22,6 +23,10 @@ from parcours.timeline.models import (
 )
 from parcours.timeline.schemas import (
     AcknowledgementInputSchema,
+    AnswerDoneSchema,
+    AnswerInputSchema,
+    AnswerLinkSchema,
+    AnswerLinkViewSchema,
     CaseloadQuerySchema,
     CaseloadSchema,
     EpisodeInputSchema,
@@ -149,11 +154,14 @@ def get_handoff(parcours_id: int, handoff_id: int):
 
 
 @api.patch("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>")
-@documented(body=HandoffPatchSchema, responses={200: HandoffOutSchema}, errors=(409, 428))
+@documented(body=HandoffPatchSchema, responses={200: HandoffOutSchema}, errors=(403, 409, 428))
 def patch_handoff(parcours_id: int, handoff_id: int):
     """Change the receiving side and/or the checklist, then (optionally) the status:
     `{"status": "accepted"}`, `{"status": "declined", "reason": …, "declined_by": …}`,
-    `{"status": "completed"}`. `base_revision` (the hand-off's `revision` when the edit
+    `{"status": "completed"}`. Only a member of the receiving side accepts or declines (the
+    service's refusal); the pilot may record an answer given by phone with
+    `"by_phone": {"name": …}` (who answered); anyone else gets 403 `not_receiving_service`.
+    `base_revision` (the hand-off's `revision` when the edit
     started) is required: 409 `stale_version` when it changed in between, with `current`."""
     member = current_member(parcours_id)
     handoff = operations.handoff_of(parcours_id, handoff_id)
@@ -183,8 +191,57 @@ def patch_handoff(parcours_id: int, handoff_id: int):
             data["status"],
             reason=data.get("reason"),
             declined_by=data.get("declined_by"),
+            by_phone=data["by_phone"]["name"] if data.get("by_phone") else None,
         )
     return _handoff_out(handoff, approvers_of(parcours_id))
+
+
+@api.post("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>/answer-link")
+@documented(responses={201: AnswerLinkSchema}, errors=(403, 409))
+def create_answer_link(parcours_id: int, handoff_id: int):
+    """An answer link for the receiving service when none of its professionals is a member:
+    single-use, valid 30 days, shown once (any earlier link stops working). By the sending
+    side or the pilot (403 `not_sending_side`); 409 `receiving_service_in_plan` when a member
+    of the receiving service answers it themselves, `handoff_answered` once answered,
+    `no_receiving_service` for a hand-off to the person and family."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    link, token = operations.create_answer_link(member, handoff)
+    url = external_url("timeline.answer_page", token=token)
+    return AnswerLinkSchema().dump({"url": url, "expires_at": link.expires_at}), 201
+
+
+@api.delete("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>/answer-link")
+@documented(responses={204: None}, errors=(403,))
+def revoke_answer_link(parcours_id: int, handoff_id: int):
+    """Withdraw the hand-off's answer link (404 `answer_link_not_found` when none works)."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    operations.revoke_answer_link(member, handoff)
+    return "", 204
+
+
+@api.get("/handoff-answers/<token>")
+@documented(responses={200: AnswerLinkViewSchema})
+def get_handoff_answer(token: str):
+    """What an answer link shows, without an account: the objective in force, the meaning
+    note and whom to contact. 404 `answer_link_not_found` for any link that does not work
+    (unknown, expired, used or withdrawn alike)."""
+    view = operations.open_answer_link(token)
+    operations.record_link_opened(view)
+    return AnswerLinkViewSchema().dump(view)
+
+
+@api.post("/handoff-answers/<token>")
+@documented(body=AnswerInputSchema, responses={200: AnswerDoneSchema})
+def post_handoff_answer(token: str):
+    """The receiving professional answers through the link, without an account: `accepted`
+    or `declined` (with a `reason`), with their `name`, `function` (and `organisation`,
+    by default the receiving one), whether they approve the objective and whether the
+    services were in contact. The link is then used up."""
+    data = load(AnswerInputSchema())
+    operations.answer_through_link(token, **(data | {"status": HandoffStatus(data["status"])}))
+    return AnswerDoneSchema().dump({"status": data["status"], "answered_by": data["name"]})
 
 
 @api.get("/parcours/<int:parcours_id>/flags")

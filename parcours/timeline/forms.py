@@ -1,4 +1,5 @@
-"""Forms to record an episode, propose and correct a hand-off, and decline one."""
+"""Forms to record an episode, propose and correct a hand-off, decline one, and record an
+answer given by phone."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -131,3 +132,59 @@ class AcknowledgementForm(FlaskForm):
             Length(max=TEXT_MAX, message=too_long),
         ],
     )
+
+
+class PhoneAnswerForm(FlaskForm):
+    """The pilot records an answer the receiving service gave by phone."""
+
+    answered_by = StringField(
+        _l("Who answered on the phone"),
+        description=_l("The name of the professional of the receiving service."),
+        validators=[
+            DataRequired(_l("Please give the name of the person who answered by phone.")),
+            Length(max=NAME_MAX),
+        ],
+    )
+    answer = RadioField(
+        _l("Their answer"),
+        choices=[
+            SelectChoice("accepted", _l("Accepted")),
+            SelectChoice("declined", _l("Declined")),
+        ],
+        validators=[DataRequired(_l("Please give their answer."))],
+    )
+    reason = TextAreaField(
+        _l("Reason (to decline)"),
+        validators=[Optional(), Length(max=TEXT_MAX, message=too_long)],
+    )
+
+
+class AnswerForm(FlaskForm):
+    """The receiving professional answers a hand-off through an answer link."""
+
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Please give your name.")), Length(max=NAME_MAX)],
+    )
+    function = StringField(
+        _l("Your function"),
+        description=_l("For example: éducatrice, cheffe de service."),
+        validators=[DataRequired(_l("Please give your function.")), Length(max=NAME_MAX)],
+    )
+    organisation = StringField(
+        _l("Your organisation"), validators=[Optional(), Length(max=NAME_MAX)]
+    )
+    answer = RadioField(
+        _l("Your answer"),
+        choices=[
+            SelectChoice("accepted", _l("We accept to take over")),
+            SelectChoice("declined", _l("We decline")),
+        ],
+        validators=[DataRequired(_l("Please give your answer."))],
+    )
+    reason = TextAreaField(
+        _l("Reason (to decline)"),
+        validators=[Optional(), Length(max=TEXT_MAX, message=too_long)],
+    )
+    approves_objective = BooleanField(_l("I approve the shared objective shown above"))
+    in_contact = BooleanField(_l("Our service has been in contact with the outgoing service"))

@@ -203,6 +203,7 @@ HANDOFFS = (
         Handoff.person_involved,
         Handoff.services_in_contact,
         (func.length(func.trim(Handoff.meaning_note)) > 0).label("has_note"),
+        Handoff.objective_approved_through_link,
     )
     .outerjoin(Organisation, Organisation.id == Handoff.receiving_organisation_id)
     .where(Handoff.parcours_id.in_(bindparam("ids", expanding=True)))
@@ -284,9 +285,9 @@ def load_timelines(
         to_episode = episode_info.get(to_id) if to_id is not None else None
         person_and_family = bool(to_people) or (to_episode is not None and to_episode[1])
         receiving_organisation = to_episode[0] if to_episode is not None else org_id
-        passed = approvers.get(pid, NO_APPROVERS).passed_to(
-            receiving_organisation, person_and_family
-        )
+        passed = bool(row.objective_approved_through_link) or approvers.get(
+            pid, NO_APPROVERS
+        ).passed_to(receiving_organisation, person_and_family)
         handoffs[pid].append(
             HandoffData(
                 hid,
@@ -397,7 +398,8 @@ def handoff_data(handoff: Handoff, approvers: ObjectiveApprovers) -> HandoffData
         handoff.receiving_label,
         handoff.status.value,
         handoff.proposed_on,
-        objective_passed=approvers.passed_to(
+        objective_passed=handoff.objective_approved_through_link
+        or approvers.passed_to(
             organisation.id if organisation else None, handoff.receives_person_and_family
         ),
         person_involved=handoff.person_involved,

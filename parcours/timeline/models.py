@@ -17,7 +17,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from parcours.accounts.models import Organisation
@@ -40,6 +40,15 @@ EVENTS.update(
         "handoff.declined": _l("recorded that the hand-off to %(detail)s was declined"),
         "handoff.completed": _l("recorded that the hand-off to %(detail)s was completed"),
         "flag.acknowledged": _l("answered the check %(detail)s"),
+        "answer_link.created": _l("created an answer link for the hand-off to %(detail)s"),
+        "answer_link.revoked": _l("revoked the answer link for the hand-off to %(detail)s"),
+        # Recorded under the account of the member who created the link (nobody is signed in).
+        "answer_link.opened": _l(
+            "the answer link they created was opened, without an account: %(detail)s"
+        ),
+        "answer_link.answered": _l(
+            "the answer link they created was used to answer, without an account: %(detail)s"
+        ),
     }
 )
 
@@ -212,6 +221,9 @@ class Handoff(CreatedAtMixin, db.Model):
     # The relais de sens, besides the objective passed on (derived from the approvals).
     person_involved: Mapped[bool] = mapped_column(default=False)
     services_in_contact: Mapped[bool] = mapped_column(default=False)
+    # The receiving professional, answering through an answer link, approved the objective in
+    # force then: element (1) holds for this hand-off (a member's approval is an Approval).
+    objective_approved_through_link: Mapped[bool] = mapped_column(default=False)
     # What matters to the person, what worked, what remains open.
     meaning_note: Mapped[str] = mapped_column(Text, default="")
     decline_reason: Mapped[str | None] = mapped_column(Text)
@@ -256,6 +268,12 @@ class Handoff(CreatedAtMixin, db.Model):
     @property
     def has_meaning_note(self) -> bool:
         return bool(self.meaning_note.strip())
+
+    @property
+    def answer_event(self) -> "HandoffEvent | None":
+        """The step that recorded the receiving side's answer (accepted or declined), if any."""
+        answers = (HandoffEventKind.accepted, HandoffEventKind.declined)
+        return next((e for e in reversed(self.events) if e.kind in answers), None)
 
 
 def receiving_label(
@@ -316,7 +334,8 @@ class HandoffEvent(CreatedAtMixin, db.Model):
         ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[HandoffEventKind] = mapped_column(EnumType(HandoffEventKind))
-    # Who recorded it (a decline "by the person" can be recorded by any member).
+    # Who recorded it: the receiving side's member for its answer, or the pilot for an answer
+    # given by phone (a decline "by the person" can be recorded by any member).
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     decline_reason: Mapped[str | None] = mapped_column(Text)
     declined_by: Mapped[DeclinedBy | None] = mapped_column(EnumType(DeclinedBy))
@@ -324,9 +343,46 @@ class HandoffEvent(CreatedAtMixin, db.Model):
     person_involved: Mapped[bool | None] = mapped_column()
     services_in_contact: Mapped[bool | None] = mapped_column()
     meaning_note: Mapped[str | None] = mapped_column(Text)
+    # An answer given by phone: the receiving professional's name as said on the phone; the
+    # pilot who recorded it is `member`.
+    answered_by: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    # An answer through an answer link: `answered_by` is the name the professional gave, with
+    # their function and organisation and what they said of the objective and the contact;
+    # `member` is who created the link.
+    answer_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handoff_answer_links.id", ondelete="SET NULL")
+    )
+    answer_function: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    answer_organisation: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    approves_objective: Mapped[bool | None] = mapped_column()
+    in_contact: Mapped[bool | None] = mapped_column()
 
     handoff: Mapped[Handoff] = relationship(back_populates="events", lazy="raise")
     member: Mapped[Member] = relationship(lazy="joined")
+
+
+class HandoffAnswerLink(CreatedAtMixin, db.Model):
+    """A single-use link that lets the receiving service answer a hand-off without an account
+    (when none of its professionals is a member). Only the token's digest is kept."""
+
+    __tablename__ = "handoff_answer_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
+    )
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[Member] = relationship(lazy="joined")
+
+    def usable(self, now: datetime | None = None) -> bool:
+        return (
+            self.used_at is None and self.revoked_at is None and self.expires_at > (now or utcnow())
+        )
 
 
 def episodes_of(parcours_id: int) -> list[Episode]:
@@ -341,15 +397,15 @@ def episodes_of(parcours_id: int) -> list[Episode]:
 
 
 def handoffs_of(parcours_id: int, episodes: list[Episode], history: bool = True) -> list[Handoff]:
-    """The hand-offs of a parcours linked to `episodes`, with their history (a second query)
-    unless `history` is False."""
+    """The hand-offs of a parcours linked to `episodes`, with their history (joined: still
+    one query) unless `history` is False."""
     query = (
         select(Handoff)
         .where(Handoff.parcours_id == parcours_id)
         .order_by(Handoff.proposed_on, Handoff.id)
     )
     if history:
-        query = query.options(selectinload(Handoff.events))
+        query = query.options(joinedload(Handoff.events))
     handoffs = list(db.session.scalars(query).unique())
     link_episodes(handoffs, episodes)
     return handoffs

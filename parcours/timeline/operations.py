@@ -1,23 +1,29 @@
 """Timeline operations: record and correct episodes, propose hand-offs and answer them.
 
-Any current member may do all of it: the alliance works at parity, so a parent can record
-that school ended as well as a professional can.
+Any current member may record episodes and propose hand-offs: the alliance works at parity,
+so a parent can record that school ended as well as a professional can. A hand-off's answer,
+though, belongs to the receiving side: only its members accept or decline it (the pilot may
+record an answer given by phone, saying so).
 """
 
-from dataclasses import replace
-from datetime import date
+import hmac
+import secrets
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from parcours.accounts.models import hash_secret
 from parcours.accounts.operations import get_or_create_organisation
+from parcours.alliance.models import ObjectiveVersion, version_in_force
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
 from parcours.core.models import NAME_MAX, TEXT_MAX, local_date, today, utcnow
 from parcours.extensions import db
-from parcours.plans.models import Member
-from parcours.plans.operations import lock_parcours
+from parcours.plans.models import Member, Role
+from parcours.plans.operations import current_members, lock_parcours
 from parcours.timeline.checks import AcknowledgementData, Flag, compute_flags
 from parcours.timeline.inputs import load_timelines
 from parcours.timeline.models import (
@@ -27,6 +33,7 @@ from parcours.timeline.models import (
     EpisodeKind,
     FlagAcknowledgement,
     Handoff,
+    HandoffAnswerLink,
     HandoffEvent,
     HandoffEventKind,
     HandoffStatus,
@@ -432,19 +439,82 @@ def _refuse_transition(handoff: Handoff, wanted: HandoffStatus) -> Conflict:
     )
 
 
-def accept_handoff(by: Member, handoff: Handoff) -> None:
-    """Record that the receiving side accepted a proposed hand-off."""
+def receiving_members(handoff: Handoff, members: list[Member]) -> list[Member]:
+    """The current members who speak for the receiving side: those of the receiving
+    organisation, or the person and family when they take over themselves."""
+    if handoff.receives_person_and_family:
+        return [m for m in members if m.is_current and m.role in (Role.person, Role.family)]
+    organisation = handoff.receiving_organisation_in_effect
+    if organisation is None:
+        return []
+    return [m for m in members if m.is_current and m.organisation_id == organisation.id]
+
+
+def may_answer(member: Member, handoff: Handoff, members: list[Member]) -> bool:
+    """Whether `member` answers the hand-off themselves (a member of the receiving side)."""
+    return any(m.id == member.id for m in receiving_members(handoff, members))
+
+
+def _phone_name(by_phone: str | None) -> str | None:
+    """The name of the receiving professional who answered by phone, cleaned (None: not by
+    phone)."""
+    if by_phone is None:
+        return None
+    name = _clean(by_phone, NAME_MAX)
+    if not name:
+        raise DomainError(
+            _("Please give the name of the person who answered by phone."),
+            code="missing_phone_name",
+        )
+    return name
+
+
+def check_answerer(by: Member, handoff: Handoff, by_phone: str | None = None) -> str | None:
+    """Refuse (403 `not_receiving_service`) an answer from anyone but the receiving side; the
+    pilot may record an answer given by phone. Returns the name said on the phone, if any."""
+    name = _phone_name(by_phone)
+    if name is not None:
+        if not by.is_pilot:
+            raise Forbidden(
+                _("Only the pilot records an answer given by phone."),
+                code="not_receiving_service",
+            )
+        return name
+    if not may_answer(by, handoff, current_members(by.parcours_id)):
+        raise Forbidden(
+            _(
+                "Only the receiving service answers this hand-off. The pilot may record an "
+                "answer given by phone."
+            ),
+            code="not_receiving_service",
+        )
+    return None
+
+
+def accept_handoff(by: Member, handoff: Handoff, *, by_phone: str | None = None) -> None:
+    """Record that the receiving side accepted a proposed hand-off: said by a member of the
+    receiving side, or by phone (`by_phone`: who answered) and recorded by the pilot."""
+    answered_by = check_answerer(by, handoff, by_phone)
     _lock(handoff)
     if handoff.status is not HandoffStatus.proposed:
         raise _refuse_transition(handoff, HandoffStatus.accepted)
     handoff.status = HandoffStatus.accepted
-    _event(handoff, by, HandoffEventKind.accepted)
+    _event(handoff, by, HandoffEventKind.accepted, answered_by=answered_by)
     record(by.parcours_id, by.user, Access.change, "handoff.accepted", handoff.receiving_label)
 
 
-def decline_handoff(by: Member, handoff: Handoff, *, reason: str, declined_by: DeclinedBy) -> None:
-    """Record that the receiving service, or the person, declined a proposed hand-off; any
-    member can record it, and the history says who did."""
+def decline_handoff(
+    by: Member,
+    handoff: Handoff,
+    *,
+    reason: str,
+    declined_by: DeclinedBy,
+    by_phone: str | None = None,
+) -> None:
+    """Record that the receiving service, or the person, declined a proposed hand-off. The
+    service's refusal is said by a member of the receiving side, or by phone (`by_phone`) and
+    recorded by the pilot; the person's refusal can be recorded by any member, and the
+    history says who did."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Please give the reason for declining."), code="missing_reason")
@@ -456,13 +526,23 @@ def decline_handoff(by: Member, handoff: Handoff, *, reason: str, declined_by: D
         raise DomainError(
             _("Say who declined: the receiving service or the person."), code="missing_declined_by"
         )
+    answered_by = None
+    if declined_by is DeclinedBy.service or by_phone is not None:
+        answered_by = check_answerer(by, handoff, by_phone)
     _lock(handoff)
     if handoff.status is not HandoffStatus.proposed:
         raise _refuse_transition(handoff, HandoffStatus.declined)
     handoff.status = HandoffStatus.declined
     handoff.decline_reason = reason
     handoff.declined_by = declined_by
-    _event(handoff, by, HandoffEventKind.declined, decline_reason=reason, declined_by=declined_by)
+    _event(
+        handoff,
+        by,
+        HandoffEventKind.declined,
+        decline_reason=reason,
+        declined_by=declined_by,
+        answered_by=answered_by,
+    )
     record(by.parcours_id, by.user, Access.change, "handoff.declined", handoff.receiving_label)
 
 
@@ -489,10 +569,16 @@ def change_status(
     *,
     reason: str | None = None,
     declined_by: DeclinedBy | None = None,
+    by_phone: str | None = None,
 ) -> None:
-    """Move a hand-off to `status`: proposed → accepted or declined, accepted → completed."""
+    """Move a hand-off to `status`: proposed → accepted or declined, accepted → completed
+    (`by_phone`: the pilot records an answer given by phone by this receiving professional)."""
     if status is HandoffStatus.declined:
-        decline_handoff(by, handoff, reason=reason or "", declined_by=declined_by)
+        decline_handoff(
+            by, handoff, reason=reason or "", declined_by=declined_by, by_phone=by_phone
+        )
+    elif status is HandoffStatus.accepted:
+        accept_handoff(by, handoff, by_phone=by_phone)
     elif status in TRANSITIONS:
         TRANSITIONS[status](by, handoff)
     else:
@@ -540,3 +626,242 @@ def acknowledge_flag(by: Member, key: str, note: str | None, on: date | None = N
     record(by.parcours_id, by.user, Access.change, "flag.acknowledged", key)
     answered = AcknowledgementData(by.name, local_date(utcnow()), note)
     return replace(flag, acknowledged=answered)
+
+
+# --- Answer links: the receiving service answers without an account ----------------------
+
+ANSWER_LINK_LIFETIME = timedelta(days=30)
+
+
+def _may_send(by: Member, handoff: Handoff) -> bool:
+    """The sending side: whoever proposed the hand-off, a current member of the organisation
+    it starts from, or the pilot."""
+    organisation_id = handoff.from_episode.organisation_id if handoff.from_episode else None
+    return (
+        by.is_pilot
+        or by.id == handoff.created_by_id
+        or (organisation_id is not None and by.organisation_id == organisation_id)
+    )
+
+
+def create_answer_link(by: Member, handoff: Handoff) -> tuple[HandoffAnswerLink, str]:
+    """A single-use link (30 days) for the receiving service to answer a proposed hand-off
+    when none of its professionals is a member; any earlier link stops working. The token
+    is returned once: only its digest is kept."""
+    if not _may_send(by, handoff):
+        raise Forbidden(
+            _("Only the sending side or the pilot creates an answer link."),
+            code="not_sending_side",
+        )
+    _lock(handoff)
+    if handoff.status is not HandoffStatus.proposed:
+        raise Conflict(
+            _("This hand-off is already answered: an answer link is no longer needed."),
+            code="handoff_answered",
+        )
+    if handoff.receiving_organisation_in_effect is None:
+        raise Conflict(
+            _("The person and family answer this hand-off themselves, in the plan."),
+            code="no_receiving_service",
+        )
+    if receiving_members(handoff, current_members(handoff.parcours_id)):
+        raise Conflict(
+            _("A member of the receiving service is in the plan: they answer it themselves."),
+            code="receiving_service_in_plan",
+        )
+    _revoke_links(handoff)
+    token = secrets.token_urlsafe(24)
+    link = HandoffAnswerLink(
+        handoff_id=handoff.id,
+        digest=hash_secret(token),
+        created_by=by,
+        expires_at=utcnow() + ANSWER_LINK_LIFETIME,
+    )
+    db.session.add(link)
+    db.session.flush()
+    record(by.parcours_id, by.user, Access.change, "answer_link.created", handoff.receiving_label)
+    return link, token
+
+
+def _revoke_links(handoff: Handoff) -> int:
+    links = db.session.scalars(
+        select(HandoffAnswerLink).where(
+            HandoffAnswerLink.handoff_id == handoff.id,
+            HandoffAnswerLink.used_at.is_(None),
+            HandoffAnswerLink.revoked_at.is_(None),
+        )
+    ).all()
+    for link in links:
+        link.revoked_at = utcnow()
+    db.session.flush()
+    return len(links)
+
+
+def revoke_answer_link(by: Member, handoff: Handoff) -> None:
+    """Stop the hand-off's answer link (404 when it has none that still works)."""
+    if not _may_send(by, handoff):
+        raise Forbidden(
+            _("Only the sending side or the pilot creates an answer link."),
+            code="not_sending_side",
+        )
+    lock_parcours(handoff.parcours_id)
+    if not _revoke_links(handoff):
+        raise NotFound(_("This hand-off has no answer link."), code="answer_link_not_found")
+    record(by.parcours_id, by.user, Access.change, "answer_link.revoked", handoff.receiving_label)
+
+
+def active_answer_link(handoff_id: int) -> HandoffAnswerLink | None:
+    """The hand-off's answer link still waiting to be used, if any."""
+    now = utcnow()
+    return db.session.scalar(
+        select(HandoffAnswerLink).where(
+            HandoffAnswerLink.handoff_id == handoff_id,
+            HandoffAnswerLink.used_at.is_(None),
+            HandoffAnswerLink.revoked_at.is_(None),
+            HandoffAnswerLink.expires_at > now,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AnswerLinkView:
+    """All an answer link shows: what the hand-off carries, nothing else of the plan."""
+
+    link: HandoffAnswerLink
+    handoff: Handoff
+    objective: ObjectiveVersion | None
+    contact: Member
+    expires_at: datetime
+
+    @property
+    def receiving_organisation(self) -> str:
+        organisation = self.handoff.receiving_organisation_in_effect
+        return organisation.name if organisation else ""
+
+
+def _not_found() -> NotFound:
+    # The same answer for an unknown, used, revoked or expired link: no oracle.
+    return NotFound(
+        _(
+            "This answer link does not work: it may have expired, been used or been "
+            "withdrawn. Ask the person who sent it for a new one."
+        ),
+        code="answer_link_not_found",
+    )
+
+
+def open_answer_link(token: str) -> AnswerLinkView:
+    """What an answer link shows, or the same 404 for any link that does not work. (Where a
+    consent check is added, it goes here: every way in opens the link through this.)"""
+    if not token or len(token) > 100:
+        raise _not_found()
+    digest = hash_secret(token)
+    link = db.session.scalar(select(HandoffAnswerLink).where(HandoffAnswerLink.digest == digest))
+    if link is None or not hmac.compare_digest(link.digest, digest) or not link.usable():
+        raise _not_found()
+    handoff = db.session.scalar(
+        select(Handoff)
+        .where(Handoff.id == link.handoff_id)
+        .options(
+            selectinload(Handoff.events),
+            selectinload(Handoff.from_episode),
+            selectinload(Handoff.to_episode),
+        )
+    )
+    if handoff is None or handoff.status is not HandoffStatus.proposed:
+        raise _not_found()
+    return AnswerLinkView(
+        link=link,
+        handoff=handoff,
+        objective=version_in_force(handoff.parcours_id),
+        contact=link.created_by,
+        expires_at=link.expires_at,
+    )
+
+
+def record_link_opened(view: AnswerLinkView) -> None:
+    """The access log says the link was opened (under its creator's account: nobody is
+    signed in), naming the link."""
+    record(
+        view.handoff.parcours_id,
+        view.contact.user,
+        Access.read,
+        "answer_link.opened",
+        _("link %(id)s, hand-off to %(to)s", id=view.link.id, to=view.handoff.receiving_label),
+    )
+
+
+def answer_through_link(
+    token: str,
+    *,
+    status: HandoffStatus,
+    name: str,
+    function: str,
+    organisation: str | None = None,
+    reason: str | None = None,
+    approves_objective: bool = False,
+    in_contact: bool = False,
+) -> AnswerLinkView:
+    """The receiving professional answers through the link: accepted, or declined with a
+    reason; the answer is attributed to the name, function and organisation they give. The
+    link is then used up. Their contact confirmation ticks the checklist's "services in
+    contact", their approval of the objective in force counts as the receiving side's
+    (element 1 of the relais de sens)."""
+    view = open_answer_link(token)
+    handoff, link = view.handoff, view.link
+    name, function = _clean(name, NAME_MAX), _clean(function, NAME_MAX)
+    organisation = _clean(organisation, NAME_MAX) or view.receiving_organisation
+    if not name:
+        raise DomainError(_("Please give your name."), code="missing_name")
+    if not function:
+        raise DomainError(_("Please give your function."), code="missing_function")
+    if status not in (HandoffStatus.accepted, HandoffStatus.declined):
+        raise DomainError(_("Please accept or decline the hand-off."), code="invalid_status")
+    reason = (reason or "").strip()
+    if status is HandoffStatus.declined and not reason:
+        raise DomainError(_("Please give the reason for declining."), code="missing_reason")
+    if len(reason) > TEXT_MAX:
+        raise DomainError(
+            _("A text can have at most %(n)d characters.", n=TEXT_MAX), code="text_too_long"
+        )
+    _lock(handoff)
+    db.session.refresh(link, ["used_at", "revoked_at"])
+    if handoff.status is not HandoffStatus.proposed or not link.usable():
+        raise _not_found()
+    handoff.status = status
+    if status is HandoffStatus.declined:
+        handoff.decline_reason = reason
+        handoff.declined_by = DeclinedBy.service
+    if in_contact:
+        handoff.services_in_contact = True
+    if approves_objective and view.objective is not None:
+        handoff.objective_approved_through_link = True
+    link.used_at = utcnow()
+    _event(
+        handoff,
+        link.created_by,
+        HandoffEventKind(status.value),
+        decline_reason=reason or None,
+        declined_by=DeclinedBy.service if status is HandoffStatus.declined else None,
+        answered_by=name,
+        answer_link_id=link.id,
+        answer_function=function,
+        answer_organisation=organisation,
+        approves_objective=bool(approves_objective),
+        in_contact=bool(in_contact),
+    )
+    record(
+        handoff.parcours_id,
+        link.created_by.user,
+        Access.change,
+        "answer_link.answered",
+        _(
+            "link %(id)s: %(status)s by %(name)s, %(function)s, %(organisation)s",
+            id=link.id,
+            status=status.label,
+            name=name,
+            function=function,
+            organisation=organisation,
+        ),
+    )
+    return view

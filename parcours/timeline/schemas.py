@@ -74,6 +74,12 @@ class HandoffInputSchema(Schema):
     )
 
 
+class ByPhoneSchema(Schema):
+    """An answer given by phone, recorded by the pilot: who answered."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+
+
 class HandoffPatchSchema(Schema):
     """Every field optional: the receiving side, the checklist, and/or a new status."""
 
@@ -86,6 +92,10 @@ class HandoffPatchSchema(Schema):
     status = fields.Enum(HandoffStatus, by_value=True)
     reason = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
     declined_by = fields.Enum(DeclinedBy, by_value=True, allow_none=True)
+    # With `accepted` or `declined`: the pilot records an answer the receiving service gave
+    # by phone (`{"name": "Claire Roy"}`: who answered). Anyone else but a member of the
+    # receiving side gets 403 `not_receiving_service`.
+    by_phone = fields.Nested(ByPhoneSchema)
     # The `revision` the edit started from (required: 428 without it): a change saved in
     # between is refused (409).
     base_revision = Number(required=True)
@@ -100,6 +110,64 @@ class HandoffEventSchema(Schema):
     person_involved = fields.Boolean(allow_none=True)
     services_in_contact = fields.Boolean(allow_none=True)
     meaning_note = fields.String(allow_none=True)
+    # An answer given by phone: who answered (`member` is the pilot who recorded it).
+    answered_by = fields.String(allow_none=True)
+    # An answer through an answer link: the function and organisation the professional gave,
+    # and what they said (`member` is who created the link).
+    through_link = Computed(lambda e: e.answer_link_id is not None, "boolean")
+    answer_function = fields.String(allow_none=True)
+    answer_organisation = fields.String(allow_none=True)
+    approves_objective = fields.Boolean(allow_none=True)
+    in_contact = fields.Boolean(allow_none=True)
+
+
+class AnswerLinkSchema(Schema):
+    """The link to give the receiving service, shown once."""
+
+    url = fields.String()
+    expires_at = fields.AwareDateTime()
+
+
+class AnswerContactSchema(Schema):
+    name = fields.String()
+    organisation = fields.String(allow_none=True)
+
+
+class AnswerLinkViewSchema(Schema):
+    """All an answer link shows of the plan: what the hand-off carries."""
+
+    receiving_organisation = fields.String()
+    objective = Computed(
+        lambda v: v.objective.text if v.objective else None, "string", nullable=True
+    )
+    meaning_note = Computed(lambda v: v.handoff.meaning_note, "string")
+    contact = Computed(
+        lambda v: {
+            "name": v.contact.name,
+            "organisation": v.contact.organisation.name if v.contact.organisation else None,
+        },
+        "object",
+    )
+    expires_at = fields.AwareDateTime()
+
+
+class AnswerInputSchema(Schema):
+    """The receiving professional's answer through the link."""
+
+    status = fields.String(required=True, validate=validate.OneOf(["accepted", "declined"]))
+    reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=TEXT_MAX)
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    function = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    organisation = fields.String(load_default=None, allow_none=True, validate=_name)
+    approves_objective = fields.Boolean(required=True)
+    in_contact = fields.Boolean(required=True)
+
+
+class AnswerDoneSchema(Schema):
+    status = fields.String()
+    answered_by = fields.String()
 
 
 class HandoffSchema(Schema):

@@ -12,28 +12,30 @@ from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance.models import Approval, version_in_force
 from parcours.core.audit import record_reads
-from parcours.core.errors import DomainError, StaleVersion
+from parcours.core.errors import DomainError, NotFound, StaleVersion
 from parcours.core.i18n import format_day
 from parcours.core.idempotency import new_token
 from parcours.core.models import today
 from parcours.core.names import shown_name
-from parcours.core.navigation import id_parameter, page_number
+from parcours.core.navigation import external_url, id_parameter, page_number
 from parcours.core.views import flash_error, flash_success, perform, place_error
 from parcours.extensions import db
 from parcours.plans.access import current_member, current_member_among
-from parcours.plans.models import Member, Role
+from parcours.plans.models import Member
 from parcours.plans.operations import current_members, members_ever, settings_changes
 from parcours.timeline import operations
 from parcours.timeline.chart import ruptures, timeline_chart
 from parcours.timeline.checks import Flag, FlagKind, compute_flags
 from parcours.timeline.forms import (
     AcknowledgementForm,
+    AnswerForm,
     DeclineForm,
     EditEpisodeForm,
     EditHandoffForm,
     EpisodeForm,
     HandoffForm,
     NewHandoffForm,
+    PhoneAnswerForm,
 )
 from parcours.timeline.inputs import approvers_of, as_of, handoff_data, timeline_from
 from parcours.timeline.messages import (
@@ -80,7 +82,7 @@ def index(parcours_id: int):
     member = current_member_among(parcours_id, members, reading="timeline")
     on = as_of(request.args.get("today"))
     episodes = episodes_of(parcours_id)
-    handoffs = handoffs_of(parcours_id, episodes, history=False)
+    handoffs = handoffs_of(parcours_id, episodes)
     timeline = timeline_from(member.parcours, episodes, handoffs, on)
     flags = compute_flags(timeline.input)
     person_name = member.parcours.person_name
@@ -349,7 +351,11 @@ def _handoff_form_page(member, form, handoff=None, status=200, conflict=None):
         form=form,
         handoff=handoff,
         conflict=conflict,
-        objective=_objective_context(member.parcours_id, handoff) if handoff else None,
+        objective=_objective_context(
+            member.parcours_id, handoff, current_members(member.parcours_id)
+        )
+        if handoff
+        else None,
         **LABELS,
     ), status
 
@@ -391,7 +397,7 @@ def new_handoff(parcours_id: int):
     return _handoff_form_page(member, form, status=422 if form.is_submitted() else 200)
 
 
-def _objective_context(parcours_id: int, handoff: Handoff) -> dict:
+def _objective_context(parcours_id: int, handoff: Handoff, members: list[Member]) -> dict:
     """What the page says about element (1): is there an objective in force, who from the
     receiving side approved it, and who else from that side is a member to ask or invite."""
     organisation = handoff.receiving_organisation_in_effect
@@ -401,15 +407,7 @@ def _objective_context(parcours_id: int, handoff: Handoff) -> dict:
         if in_force
         else ()
     )
-    people = [
-        m
-        for m in current_members(parcours_id)
-        if (
-            m.role in (Role.person, Role.family)
-            if handoff.receives_person_and_family
-            else organisation is not None and m.organisation_id == organisation.id
-        )
-    ]
+    people = operations.receiving_members(handoff, members)
     return {
         "in_force": in_force,
         "passed": handoff_data(handoff, approvers_of(parcours_id)).objective_passed,
@@ -419,15 +417,40 @@ def _objective_context(parcours_id: int, handoff: Handoff) -> dict:
     }
 
 
-def _handoff_page(member: Member, handoff: Handoff, decline_form=None, status: int = 200):
+def _decline_form(may_answer: bool, submitted: bool = False) -> DeclineForm:
+    """The decline form; who is not of the receiving side records only the person's refusal."""
+    form = DeclineForm() if submitted else DeclineForm(formdata=None)
+    if not may_answer:
+        form.declined_by.choices = [SelectChoice(DeclinedBy.person.value, DeclinedBy.person.label)]
+    return form
+
+
+def _handoff_page(
+    member: Member,
+    handoff: Handoff,
+    decline_form=None,
+    status: int = 200,
+    phone_form=None,
+    new_link_url: str | None = None,
+):
+    members = current_members(member.parcours_id)
+    may_answer = operations.may_answer(member, handoff, members)
+    receivers = operations.receiving_members(handoff, members)
     return render_template(
         "timeline/handoff.html",
         member=member,
         parcours=member.parcours,
         handoff=handoff,
         relais=handoff_data(handoff, approvers_of(member.parcours_id)).relais,
-        objective=_objective_context(member.parcours_id, handoff),
-        decline_form=decline_form or DeclineForm(formdata=None),
+        objective=_objective_context(member.parcours_id, handoff, members),
+        may_answer=may_answer,
+        link_possible=handoff.status is HandoffStatus.proposed
+        and not receivers
+        and handoff.receiving_organisation_in_effect is not None,
+        answer_link=operations.active_answer_link(handoff.id),
+        new_link_url=new_link_url,
+        decline_form=decline_form or _decline_form(may_answer),
+        phone_form=phone_form or PhoneAnswerForm(formdata=None),
         action_form=FlaskForm(),
         **LABELS,
     ), status
@@ -546,7 +569,9 @@ def decline_handoff(parcours_id: int, handoff_id: int):
     """Record that the receiving service, or the person, declined the hand-off, and why."""
     member = current_member(parcours_id)
     handoff = operations.handoff_of(parcours_id, handoff_id)
-    form = DeclineForm()
+    form = _decline_form(
+        operations.may_answer(member, handoff, current_members(parcours_id)), submitted=True
+    )
     if not form.validate_on_submit():
         return _handoff_page(member, handoff, form, 422)
     try:
@@ -554,10 +579,116 @@ def decline_handoff(parcours_id: int, handoff_id: int):
             member, handoff, reason=form.reason.data, declined_by=DeclinedBy(form.declined_by.data)
         )
     except DomainError as error:
-        place_error(error, form, {}, default="reason")
+        place_error(error, form, {"not_receiving_service": "declined_by"}, default="reason")
         return _handoff_page(member, handoff, form, error.status)
     flash_success(_("The hand-off is recorded as declined."))
     return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/phone-answer")
+@login_required
+def phone_answer(parcours_id: int, handoff_id: int):
+    """The pilot records the answer the receiving service gave by phone."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    form = PhoneAnswerForm()
+    if not form.validate_on_submit():
+        return _handoff_page(member, handoff, status=422, phone_form=form)
+    try:
+        operations.change_status(
+            member,
+            handoff,
+            HandoffStatus(form.answer.data),
+            reason=form.reason.data,
+            declined_by=DeclinedBy.service,
+            by_phone=form.answered_by.data,
+        )
+    except DomainError as error:
+        place_error(
+            error,
+            form,
+            {"missing_reason": "reason", "text_too_long": "reason"},
+            default="answered_by",
+        )
+        return _handoff_page(member, handoff, status=error.status, phone_form=form)
+    flash_success(_("The answer given by phone is recorded."))
+    return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/answer-link")
+@login_required
+def create_answer_link(parcours_id: int, handoff_id: int):
+    """Create an answer link for the receiving service; the page shows it this once."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    if not FlaskForm().validate_on_submit():
+        flash_error(_("The form expired. Please try again."))
+        return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+    try:
+        _link, token = operations.create_answer_link(member, handoff)
+    except DomainError as error:
+        flash_error(error.message)
+        return _handoff_page(member, handoff, status=error.status)
+    url = external_url("timeline.answer_page", token=token)
+    return _handoff_page(member, handoff, status=201, new_link_url=url)
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/answer-link/revoke")
+@login_required
+def revoke_answer_link(parcours_id: int, handoff_id: int):
+    """Withdraw the hand-off's answer link."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    if not FlaskForm().validate_on_submit():
+        flash_error(_("The form expired. Please try again."))
+    else:
+        try:
+            operations.revoke_answer_link(member, handoff)
+        except DomainError as error:
+            flash_error(error.message)
+            return _handoff_page(member, handoff, status=error.status)
+        flash_success(_("The answer link is withdrawn."))
+    return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
+
+
+@bp.route("/handoff-answers/<token>", methods=["GET", "POST"])
+def answer_page(token: str):
+    """The receiving service answers a hand-off through its link, without an account."""
+    try:
+        view = operations.open_answer_link(token)
+    except NotFound as error:
+        return render_template("timeline/answer_not_found.html", message=error.message), 404
+    form = AnswerForm(data={"organisation": view.receiving_organisation})
+    if form.validate_on_submit():
+        try:
+            operations.answer_through_link(
+                token,
+                status=HandoffStatus(form.answer.data),
+                name=form.name.data,
+                function=form.function.data,
+                organisation=form.organisation.data,
+                reason=form.reason.data,
+                approves_objective=form.approves_objective.data,
+                in_contact=form.in_contact.data,
+            )
+        except NotFound as error:
+            return render_template("timeline/answer_not_found.html", message=error.message), 404
+        except DomainError as error:
+            place_error(
+                error,
+                form,
+                {"missing_name": "name", "missing_function": "function"},
+                default="reason",
+            )
+        else:
+            return render_template(
+                "timeline/answer_thanks.html", view=view, accepted=form.answer.data == "accepted"
+            )
+    else:
+        operations.record_link_opened(view)
+    return render_template("timeline/answer.html", view=view, form=form), (
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.get("/caseload")

@@ -118,12 +118,20 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     from parcours.extensions import db
     from parcours.plans.models import Role
     from parcours.plans.operations import close_parcours, create_invitation, withdraw_closing
+    from parcours.timeline.models import episodes_of
+    from parcours.timeline.operations import create_answer_link, propose_handoff
     from tests.browser.test_journeys import demo_member
 
     with live_server["app"].app_context():
-        _invitation, token = create_invitation(
-            demo_member("claire@demo.parcours.test", "Léo"), role=Role.person
+        claire_leo = demo_member("claire@demo.parcours.test", "Léo")
+        _invitation, token = create_invitation(claire_leo, role=Role.person)
+        to_foyer = propose_handoff(
+            claire_leo,
+            from_episode_id=episodes_of(claire_leo.parcours_id)[-1].id,
+            receiving_organisation="Foyer Les Glycines",
+            meaning_note="Ce qui compte pour Léo.",
         )
+        _link, answer_token = create_answer_link(claire_leo, to_foyer)
         db.session.commit()
     failures = {}
 
@@ -135,6 +143,19 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     for path in (f"/invitations/{token}", f"/invitations/{token}/card", "/nowhere", "/developers"):
         visitor.goto(path)
         check(visitor, path)
+    # The answer link: the form, the form with errors, the thank-you page, then the 404.
+    visitor.goto(f"/handoff-answers/{answer_token}")
+    check(visitor, "answer link")
+    visitor.get_by_role("button", name="Envoyer la réponse").click()
+    check(visitor, "answer link with errors")
+    visitor.fill("#name", "Mme Roy")
+    visitor.fill("#function", "éducatrice")
+    visitor.get_by_label("Nous acceptons de prendre le relais").check()
+    visitor.get_by_role("button", name="Envoyer la réponse").click()
+    visitor.get_by_role("heading", name="Merci, votre réponse est enregistrée").wait_for()
+    check(visitor, "answer link thank-you")
+    visitor.goto(f"/handoff-answers/{answer_token}")
+    check(visitor, "answer link used (404)")
     visitor.goto("/signup")
     visitor.get_by_role("button", name="Créer mon compte").click()
     check(visitor, "sign-up with errors")

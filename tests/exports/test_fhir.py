@@ -434,12 +434,14 @@ def plan(make, app):
     sessad = tl.episode(members["professional"], start=-300, end=-100)
     ime = tl.episode(members["professional"], "IME Les Pins", kind=EpisodeKind.ime, start=-90)
     declined = tl.handoff(members["professional"], sessad, receiving_organisation="ESAT")
+    # The receiving services are not in the plan: the pilot records their answers by phone.
     tl.answer(
-        members["professional"],
+        members["pilot"],
         declined,
         "declined",
         reason="Pas de place",
         declined_by=DeclinedBy.service,
+        by_phone="Mme Roy",
     )
     done = tl.handoff(
         members["professional"],
@@ -448,7 +450,7 @@ def plan(make, app):
         person_involved=True,
         meaning_note="Ce qui compte pour Léa : ses copains.",
     )
-    tl.answer(members["professional"], done, "accepted")
+    tl.answer(members["pilot"], done, "accepted", by_phone="Mme Roy")
     tl.answer(members["professional"], done, "completed")
     return {"members": members, "mk": mk, "tl": tl, "sessad": sessad, "adopted": adopted}
 

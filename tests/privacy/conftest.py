@@ -14,7 +14,12 @@ from parcours.plans.models import Member, Role
 from parcours.plans.operations import create_invitation, set_tolerance
 from parcours.timeline.inputs import flags_for
 from parcours.timeline.models import Episode, EpisodeKind
-from parcours.timeline.operations import acknowledge_flag, update_episode
+from parcours.timeline.operations import (
+    acknowledge_flag,
+    create_answer_link,
+    handoff_of,
+    update_episode,
+)
 from tests.means.factories import MeansFactory
 from tests.timeline.conftest import TimelineFactory
 
@@ -54,7 +59,8 @@ def rich_plan(make, app) -> dict:
     review = mk.review(me, what_to_change="MINE-review", objective_number=1)
     episode = tl.episode(me, start=-100, end=-10, label="MINE-episode")
     handoff = tl.handoff(me, episode, to_person_and_family=True, meaning_note="MINE-handoff")
-    tl.answer(me, handoff, "accepted")
+    tl.answer(me, handoff, "accepted", by_phone="Thomas")
+    linked = tl.handoff(me, episode, receiving_organisation="Foyer Les Glycines")
 
     def acts():
         keep_commitment(_m(me), db.session.get(Commitment, own.id))
@@ -71,6 +77,7 @@ def rich_plan(make, app) -> dict:
         set_tolerance(_m(me), 30, "MINE-settings-change")
         [flag, *_] = flags_for([me.parcours_id])[me.parcours_id]
         acknowledge_flag(_m(me), flag.key, "MINE-acknowledgement")
+        create_answer_link(_m(me), handoff_of(me.parcours_id, linked.id))
 
     make._run(acts)
     return members | {"me": me, "commitment": commitment, "means": means}

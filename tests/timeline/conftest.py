@@ -7,6 +7,7 @@ import pytest
 from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member
+from parcours.plans.operations import designate_pilot
 from parcours.timeline import operations
 from parcours.timeline.models import EpisodeKind
 from tests.factories import Factory
@@ -64,6 +65,17 @@ class TimelineFactory:
             operations.change_status(
                 db.session.get(Member, by.id), h, HandoffStatus(status), **fields
             )
+
+        return self._run(build)
+
+    def pilot(self, member: Member) -> Member:
+        """Make `member` the pilot of their plan (none so far): they may then record an answer
+        given by phone (`answer(..., by_phone="Mme Roy")`)."""
+
+        def build():
+            me = db.session.get(Member, member.id)
+            designate_pilot(me, me)
+            return me
 
         return self._run(build)
 

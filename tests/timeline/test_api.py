@@ -138,7 +138,11 @@ def path(make, tl):
     make.agreed_objective(members)
     sessad = tl.episode(pro, "SESSAD Les Mouettes", start=-300, end=-5)
     ime = tl.episode(pro, "IME Les Tilleuls", kind=EpisodeKind.ime, start=-4)
-    return {**members, "pro": pro, "sessad": sessad, "ime": ime}
+    # Julien works at the IME: he answers the hand-offs to it.
+    julien = make.member(
+        pro, Role.professional, user=make.user(professional=True, organisation="IME Les Tilleuls")
+    )
+    return {**members, "pro": pro, "sessad": sessad, "ime": ime, "julien": julien}
 
 
 def test_propose_a_handoff_then_answer_it(api, path):
@@ -167,12 +171,21 @@ def test_propose_a_handoff_then_answer_it(api, path):
     assert handoff["missing"] == ["objective", "contact"]
     assert [e["kind"] for e in handoff["events"]] == ["proposed"]
     url = f"{_base(path['pro'])}/handoffs/{handoff['id']}"
-    patched = client.edit(url, json={"services_in_contact": True, "status": "accepted"})
+    # Only the receiving service answers: the person's acceptance is refused, edit included.
+    refused = client.edit(url, json={"services_in_contact": True, "status": "accepted"})
+    assert refused.status_code == 403
+    assert refused.json["error"] == "not_receiving_service"
+    assert client.get(url).json["services_in_contact"] is False
+    patched = client.edit(url, json={"services_in_contact": True})
     assert patched.status_code == 200
+    accepted = api(path["julien"].user).edit(url, json={"status": "accepted"})
+    assert accepted.status_code == 200
+    patched = accepted
     assert patched.json["status"] == "accepted"
     assert patched.json["missing"] == ["objective"]
     assert [e["kind"] for e in patched.json["events"]] == ["proposed", "edited", "accepted"]
-    assert patched.json["events"][-1]["member"]["id"] == path["person"].id
+    assert patched.json["events"][-1]["member"]["id"] == path["julien"].id
+    assert patched.json["events"][-1]["answered_by"] is None
     done = client.edit(url, json={"status": "completed"})
     assert done.json["status"] == "completed"
     assert client.get(url).json["status"] == "completed"
@@ -181,7 +194,7 @@ def test_propose_a_handoff_then_answer_it(api, path):
 
 
 def test_decline_needs_a_reason_and_who_declined(api, path, tl):
-    handoff = tl.handoff(path["pro"], path["sessad"], receiving_organisation="ESAT du Val")
+    handoff = tl.handoff(path["pro"], path["sessad"], receiving_organisation="IME Les Tilleuls")
     client = api(path["family"].user)
     url = f"{_base(path['pro'])}/handoffs/{handoff.id}"
     missing = client.edit(url, json={"status": "declined", "declined_by": "person"})
@@ -192,9 +205,12 @@ def test_decline_needs_a_reason_and_who_declined(api, path, tl):
     assert nobody.json["error"] == "missing_declined_by"
     wrong = client.edit(url, json={"status": "declined", "reason": "Non", "declined_by": "x"})
     assert wrong.status_code == 422
-    declined = client.edit(
-        url, json={"status": "declined", "reason": "Pas de place", "declined_by": "service"}
-    )
+    body = {"status": "declined", "reason": "Pas de place", "declined_by": "service"}
+    not_theirs = client.edit(url, json=body)
+    assert not_theirs.status_code == 403
+    assert not_theirs.json["error"] == "not_receiving_service"
+    client = api(path["julien"].user)
+    declined = client.edit(url, json=body)
     assert declined.status_code == 200
     body = declined.json
     assert (body["status"], body["declined_by"], body["decline_reason"]) == (
@@ -202,7 +218,33 @@ def test_decline_needs_a_reason_and_who_declined(api, path, tl):
         "service",
         "Pas de place",
     )
-    assert body["events"][-1]["member"]["id"] == path["family"].id
+    assert body["events"][-1]["member"]["id"] == path["julien"].id
+
+
+@pytest.mark.parametrize("status", ["accepted", "declined"])
+def test_the_pilot_records_an_answer_given_by_phone(api, path, tl, status):
+    handoff = tl.handoff(path["pro"], path["sessad"], receiving_organisation="ESAT du Val")
+    url = f"{_base(path['pro'])}/handoffs/{handoff.id}"
+    body = {"status": status, "reason": "Plus de place", "declined_by": "service"}
+    by_phone = body | {"by_phone": {"name": "Mme Roy"}}
+    # Nobody of the ESAT is a member: the sender cannot answer for it, even "by phone".
+    for refused in (body, by_phone):
+        response = api(path["pro"].user).edit(url, json=refused)
+        assert response.status_code == 403
+        assert response.json["error"] == "not_receiving_service"
+    assert (
+        api(path["pro"].user)
+        .designate_pilot(path["pro"].parcours_id, path["family"].id)
+        .status_code
+        == 200
+    )
+    empty = api(path["family"].user).edit(url, json=body | {"by_phone": {"name": ""}})
+    assert empty.status_code == 422
+    answered = api(path["family"].user).edit(url, json=by_phone)
+    assert answered.status_code == 200, answered.json
+    assert answered.json["status"] == status
+    event = answered.json["events"][-1]
+    assert (event["member"]["id"], event["answered_by"]) == (path["family"].id, "Mme Roy")
 
 
 @pytest.mark.parametrize(
@@ -217,10 +259,13 @@ def test_decline_needs_a_reason_and_who_declined(api, path, tl):
 )
 def test_transitions_out_of_order_are_a_409(api, path, tl, steps, wanted):
     handoff = tl.handoff(path["pro"], path["sessad"], to_person_and_family=True)
+    # A hand-off to the person and family: they answer it.
     for step in steps:
-        tl.answer(path["pro"], handoff, step)
+        tl.answer(path["family"], handoff, step)
     body = {"status": wanted, "reason": "Non", "declined_by": "person"}
-    response = api(path["pro"].user).edit(f"{_base(path['pro'])}/handoffs/{handoff.id}", json=body)
+    response = api(path["family"].user).edit(
+        f"{_base(path['pro'])}/handoffs/{handoff.id}", json=body
+    )
     assert response.status_code == 409
     assert response.json["error"] == "invalid_transition"
     assert "cannot be marked" in response.json["message"]

@@ -435,7 +435,16 @@ def test_a_declined_handoff_lacks_nothing_in_the_api_the_page_and_the_csv(
     pro = make.parcours()
     first = tl.episode(pro, start=-100, end=-10)
     handoff = tl.handoff(pro, first, receiving_organisation="ESAT du Val", proposed_on=-20)
-    tl.answer(pro, handoff, "declined", reason="Plus de place", declined_by=DeclinedBy.service)
+    # Nobody of the ESAT is in the plan: its refusal came by phone, recorded by the pilot.
+    tl.pilot(pro)
+    tl.answer(
+        pro,
+        handoff,
+        "declined",
+        reason="Plus de place",
+        declined_by=DeclinedBy.service,
+        by_phone="Mme Roy",
+    )
     url = f"/api/v1/parcours/{pro.parcours_id}/handoffs/{handoff.id}"
     assert api(pro.user).get(url).json["missing"] == []
     listed = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/handoffs").json

@@ -13,7 +13,7 @@ from parcours.core.errors import Conflict, DomainError, NotFound
 from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member, Role
-from parcours.plans.operations import leave_parcours
+from parcours.plans.operations import designate_pilot, leave_parcours
 from parcours.timeline import operations
 from parcours.timeline.models import (
     DeclinedBy,
@@ -315,19 +315,98 @@ def _change(by: Member, handoff: Handoff, status: HandoffStatus) -> None:
 @pytest.mark.parametrize("wanted", list(HandoffStatus))
 def test_status_transitions(make, ctx, current, wanted):
     pro = make.parcours()
+    # A hand-off to the person and family: they answer it themselves.
+    family = make.member(pro, Role.family)
     handoff = _propose(pro, _add(pro), to_person_and_family=True)
     for step in PATHS[current]:
-        _change(pro, handoff, step)
+        _change(family, handoff, step)
     if (current, wanted) in ALLOWED:
-        _change(pro, handoff, wanted)
+        _change(family, handoff, wanted)
         assert handoff.status is wanted
         assert handoff.events[-1].kind.value == wanted.value
     else:
         with pytest.raises(Conflict) as refused:
-            _change(pro, handoff, wanted)
+            _change(family, handoff, wanted)
         assert refused.value.status == 409
         assert f"This hand-off is {current.value}" in refused.value.message
         assert handoff.status is current
+
+
+# --- Who answers a hand-off ----------------------------------------------------------------
+
+
+def _to_the_ime(make):
+    """A hand-off from the SESSAD to an organisation with a member in the plan (Julien, of the
+    IME), proposed by the SESSAD's professional, and a pilot of a third service."""
+    sender = make.parcours()
+    julien = make.member(
+        sender,
+        Role.professional,
+        user=make.user(professional=True, organisation="IME Les Tilleuls"),
+    )
+    pilot = make.member(sender, Role.professional)
+    designate_pilot(_member(sender), _member(pilot))
+    handoff = _propose(sender, _add(sender), receiving_organisation="IME Les Tilleuls")
+    return sender, julien, pilot, handoff
+
+
+@pytest.mark.parametrize("status", [HandoffStatus.accepted, HandoffStatus.declined])
+def test_only_the_receiving_service_answers(make, ctx, status):
+    sender, julien, pilot, handoff = _to_the_ime(make)
+    family = make.member(sender, Role.family)
+    for other in (sender, pilot, family):
+        with pytest.raises(DomainError) as refused:
+            _change(other, handoff, status)
+        assert (refused.value.code, refused.value.status) == ("not_receiving_service", 403)
+        assert "Only the receiving service answers" in refused.value.message
+        assert handoff.status is HandoffStatus.proposed
+    _change(julien, handoff, status)
+    assert handoff.status is status
+    answer = handoff.answer_event
+    assert (answer.member.id, answer.answered_by) == (julien.id, None)
+
+
+def test_the_pilot_records_an_answer_given_by_phone(make, ctx):
+    sender, _julien, pilot, handoff = _to_the_ime(make)
+    with pytest.raises(DomainError) as refused:
+        operations.accept_handoff(_member(sender), handoff, by_phone="Julien")
+    assert (refused.value.code, refused.value.status) == ("not_receiving_service", 403)
+    with pytest.raises(DomainError) as refused:
+        operations.accept_handoff(_member(pilot), handoff, by_phone="   ")
+    assert refused.value.code == "missing_phone_name"
+    operations.accept_handoff(_member(pilot), handoff, by_phone="  Claire   Roy ")
+    answer = handoff.answer_event
+    assert (answer.member.id, answer.answered_by) == (pilot.id, "Claire Roy")
+    assert _log(sender.parcours_id)[-1] == ("handoff.accepted", "IME Les Tilleuls")
+
+
+def test_the_pilot_records_a_refusal_given_by_phone(make, ctx):
+    _sender, _julien, pilot, handoff = _to_the_ime(make)
+    operations.decline_handoff(
+        _member(pilot),
+        handoff,
+        reason="Plus de place",
+        declined_by=DeclinedBy.service,
+        by_phone="Claire Roy",
+    )
+    assert handoff.status is HandoffStatus.declined
+    assert handoff.answer_event.answered_by == "Claire Roy"
+
+
+def test_a_refusal_by_the_person_is_recorded_by_any_member(make, ctx):
+    sender, _julien, _pilot, handoff = _to_the_ime(make)
+    operations.decline_handoff(
+        _member(sender), handoff, reason="Je ne veux pas", declined_by=DeclinedBy.person
+    )
+    assert handoff.declined_by is DeclinedBy.person
+
+
+def test_without_a_receiving_member_nobody_but_the_pilot_by_phone_answers(make, ctx):
+    pro = make.parcours()
+    handoff = _propose(pro, _add(pro), receiving_organisation="ESAT Les Ateliers du Val")
+    with pytest.raises(DomainError) as refused:
+        operations.accept_handoff(_member(pro), handoff)
+    assert refused.value.code == "not_receiving_service"
 
 
 def test_declining_needs_a_reason_and_who_declined(make, ctx):
@@ -430,8 +509,9 @@ def test_the_receiving_side_can_be_linked_to_an_episode_recorded_later(make, ctx
 
 def test_a_completed_handoff_can_still_be_corrected(make, ctx):
     pro = make.parcours()
+    family = make.member(pro, Role.family)
     handoff = _propose(pro, _add(pro), to_person_and_family=True)
-    operations.accept_handoff(_member(pro), handoff)
+    operations.accept_handoff(_member(family), handoff)
     operations.complete_handoff(_member(pro), handoff)
     assert _edit(pro, handoff, person_involved=True)
     assert handoff.status is HandoffStatus.completed

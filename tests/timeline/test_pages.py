@@ -126,6 +126,8 @@ def test_the_page_query_count_does_not_grow_with_the_episodes(
     def build(n: int) -> Member:
         pro = make.parcours()
         make.agreed_objective({"professional": pro})
+        # The services are not in the plan: the pilot records their answers given by phone.
+        tl.pilot(pro)
         previous = None
         for index in range(n):
             start = -20 * n + 20 * index
@@ -139,7 +141,7 @@ def test_the_page_query_count_does_not_grow_with_the_episodes(
             )
             if previous is not None:
                 handoff = tl.handoff(pro, previous, to_episode=episode, meaning_note="Note")
-                tl.answer(pro, handoff, "accepted")
+                tl.answer(pro, handoff, "accepted", by_phone="Mme Roy")
             previous = episode
         return pro
 
@@ -476,12 +478,28 @@ def test_the_handoff_page_names_who_to_ask_or_who_approved(client, sign_in, make
     assert pid
 
 
-def test_answer_a_handoff_accept_then_complete(client, sign_in, leo):
-    sign_in(leo["family"].user)
+def test_answer_a_handoff_accept_then_complete(client, sign_in, make, leo):
     base = _url(leo["pro"], f"/handoffs/{leo['handoff'].id}")
+    # The sender and the family are not of the IME: no button, and a refusal if they try.
+    sign_in(leo["family"].user)
+    page = client.get(base)
+    assert "Waiting for the receiving service" in page.text
+    assert "Accept the hand-off" not in page.text
+    assert "Record an answer given by phone" not in page.text
+    refused = client.post(base + "/accept")
+    assert refused.status_code == 403
+    assert "Only the receiving service answers this hand-off." in refused.text
+    julien = make.member(
+        leo["pro"],
+        Role.professional,
+        user=make.user("Julien", professional=True, organisation="IME Les Tilleuls"),
+    )
+    sign_in(julien.user)
+    assert "Accept the hand-off" in client.get(base).text
     page = client.post(base + "/accept", follow_redirects=True)
     assert "The hand-off is accepted." in page.text
-    assert "recorded that it was accepted." in page.text
+    assert "Julien recorded that it was accepted." in page.text
+    assert "Answered by Julien." in page.text
     assert "Record that it is completed" in page.text
     page = client.post(base + "/complete", follow_redirects=True)
     assert "The hand-off is completed." in page.text
@@ -597,8 +615,44 @@ def test_no_handoff_before_an_episode_is_recorded(client, sign_in, make):
     assert "Add an episode" in response.text
 
 
+def test_the_pilot_records_an_answer_given_by_phone(client, sign_in, tl, leo):
+    base = _url(leo["pro"], f"/handoffs/{leo['handoff'].id}")
+    sign_in(leo["pro"].user)
+    assert "Record an answer given by phone" not in client.get(base).text
+    refused = client.post(
+        base + "/phone-answer", data={"answered_by": "Mme Roy", "answer": "accepted"}
+    )
+    assert refused.status_code == 403
+    tl.pilot(leo["pro"])
+    assert "Record an answer given by phone" in client.get(base).text
+    no_reason = client.post(
+        base + "/phone-answer", data={"answered_by": "Mme Roy", "answer": "declined"}
+    )
+    assert no_reason.status_code == 422
+    assert "Please give the reason for declining." in no_reason.text
+    no_name = client.post(base + "/phone-answer", data={"answered_by": " ", "answer": "accepted"})
+    assert no_name.status_code == 422
+    page = client.post(
+        base + "/phone-answer",
+        data={"answered_by": "Mme Roy", "answer": "accepted"},
+        follow_redirects=True,
+    )
+    assert "The answer given by phone is recorded." in page.text
+    name = leo["pro"].user.name
+    assert f"Answered by phone to Mme Roy, recorded by {name}." in page.text
+    assert f"Accepted: answered by phone to Mme Roy, recorded by {name}." in page.text
+
+
 def test_a_declined_handoff_cannot_be_edited(client, sign_in, tl, leo):
-    tl.answer(leo["pro"], leo["handoff"], "declined", reason="Non", declined_by=DeclinedBy.service)
+    tl.pilot(leo["pro"])
+    tl.answer(
+        leo["pro"],
+        leo["handoff"],
+        "declined",
+        reason="Non",
+        declined_by=DeclinedBy.service,
+        by_phone="Mme Roy",
+    )
     sign_in(leo["pro"].user)
     response = client.get(
         _url(leo["pro"], f"/handoffs/{leo['handoff'].id}/edit"), follow_redirects=True

@@ -1,16 +1,26 @@
 """Who may do what: every timeline route (pages and API) x anonymous, a signed-in non-member,
-and each role of member. Any current member may record episodes and hand-offs and answer
-them: the alliance works at parity."""
+and each role of member. Any current member may record episodes and hand-offs (the alliance
+works at parity); a hand-off's answer belongs to the receiving side ("receiving": a professional
+of the receiving organisation; the person and family for a hand-off to them), and the pilot may
+record an answer given by phone."""
 
 from datetime import timedelta
 
 import pytest
 
 from parcours.core.models import today
+from parcours.extensions import db
+from parcours.plans.models import Member, Role
+from parcours.timeline import operations
 from parcours.timeline.models import EpisodeKind, episode_revision, handoff_revision
 from tests.helpers import access_log_size
 
-ROLES = ("anonymous", "outsider", "person", "family", "professional")
+ROLES = ("anonymous", "outsider", "person", "family", "professional", "receiving", "pilot")
+# Only the receiving side answers; the pilot records an answer given by phone.
+RECEIVING_ONLY = {role: 403 for role in ROLES} | {"receiving": 302}
+PILOT_ONLY = {role: 403 for role in ROLES} | {"pilot": 302}
+# The sending side (here the professional who proposed it) or the pilot sends an answer link.
+SENDER = {role: 403 for role in ROLES}
 
 
 def _day(offset: int) -> str:
@@ -18,14 +28,26 @@ def _day(offset: int) -> str:
 
 
 @pytest.fixture
-def world(make, tl):
+def world(make, tl, api):
     members = make.alliance()
     pro = members["professional"]
+    receiving_user = make.user(professional=True, organisation="IME Les Tilleuls")
+    members["receiving"] = make.member(pro, Role.professional, user=receiving_user)
+    members["pilot"] = make.member(pro, Role.professional)
+    assert api(pro.user).designate_pilot(pro.parcours_id, members["pilot"].id).status_code == 200
     ended = tl.episode(pro, "SESSAD Les Mouettes", start=-300, end=-20)
     ongoing = tl.episode(pro, "IME Les Tilleuls", kind=EpisodeKind.ime, start=-19)
     proposed = tl.handoff(pro, ended, to_episode=ongoing)
     accepted = tl.handoff(pro, ended, to_person_and_family=True)
-    tl.answer(pro, accepted, "accepted")
+    # A hand-off to the person and family: they answer it.
+    tl.answer(members["family"], accepted, "accepted")
+    # A hand-off to a service nobody of which is in the plan: it answers through a link.
+    linkable = tl.handoff(pro, ended, receiving_organisation="Foyer Les Glycines")
+    with make.app.app_context():
+        operations.create_answer_link(
+            db.session.get(Member, pro.id), operations.handoff_of(pro.parcours_id, linkable.id)
+        )
+        db.session.commit()
     with make.app.app_context():
         revision = handoff_revision(proposed.id)
         accepted_revision = handoff_revision(accepted.id)
@@ -37,6 +59,7 @@ def world(make, tl):
         "ongoing": ongoing.id,
         "proposed": proposed.id,
         "accepted": accepted.id,
+        "linkable": linkable.id,
         "revision": revision,
         "accepted_revision": accepted_revision,
         "ended_revision": ended_revision,
@@ -89,13 +112,26 @@ PAGES = [
         },
         302,
     ),
-    ("accept", "post", "/parcours/{pid}/timeline/handoffs/{proposed}/accept", {}, 302),
+    (
+        "accept",
+        "post",
+        "/parcours/{pid}/timeline/handoffs/{proposed}/accept",
+        {},
+        RECEIVING_ONLY,
+    ),
     (
         "decline",
         "post",
         "/parcours/{pid}/timeline/handoffs/{proposed}/decline",
         {"declined_by": "person", "reason": "Non"},
         302,
+    ),
+    (
+        "phone answer",
+        "post",
+        "/parcours/{pid}/timeline/handoffs/{proposed}/phone-answer",
+        {"answered_by": "Claire Roy", "answer": "accepted"},
+        PILOT_ONLY,
     ),
     ("complete", "post", "/parcours/{pid}/timeline/handoffs/{accepted}/complete", {}, 302),
     # A refusal (only the pilot or a professional answers a check) is flashed on the timeline.
@@ -105,6 +141,20 @@ PAGES = [
         "/parcours/{pid}/timeline/flags/missing_relais_de_sens-h{proposed}/acknowledgement",
         {"note": "On s'en occupe"},
         302,
+    ),
+    (
+        "create answer link",
+        "post",
+        "/parcours/{pid}/timeline/handoffs/{linkable}/answer-link",
+        {},
+        SENDER | {"professional": 201, "pilot": 201},
+    ),
+    (
+        "withdraw answer link",
+        "post",
+        "/parcours/{pid}/timeline/handoffs/{linkable}/answer-link/revoke",
+        {},
+        SENDER | {"professional": 302, "pilot": 302},
     ),
 ]
 
@@ -140,7 +190,14 @@ API = [
         "patch",
         "/handoffs/{proposed}",
         {"status": "accepted", "base_revision": "{revision}"},
-        200,
+        {role: 403 for role in ROLES} | {"receiving": 200},
+    ),
+    (
+        "accept hand-off by phone",
+        "patch",
+        "/handoffs/{proposed}",
+        {"status": "accepted", "by_phone": {"name": "Claire Roy"}, "base_revision": "{revision}"},
+        {role: 403 for role in ROLES} | {"pilot": 200},
     ),
     (
         "decline hand-off",
@@ -150,6 +207,18 @@ API = [
             "status": "declined",
             "reason": "Non",
             "declined_by": "service",
+            "base_revision": "{revision}",
+        },
+        {role: 403 for role in ROLES} | {"receiving": 200},
+    ),
+    (
+        "decline hand-off for the person",
+        "patch",
+        "/handoffs/{proposed}",
+        {
+            "status": "declined",
+            "reason": "Non",
+            "declined_by": "person",
             "base_revision": "{revision}",
         },
         200,
@@ -168,6 +237,20 @@ API = [
         {"services_in_contact": True, "base_revision": "{revision}"},
         200,
     ),
+    (
+        "create answer link",
+        "post",
+        "/handoffs/{linkable}/answer-link",
+        None,
+        SENDER | {"professional": 201, "pilot": 201},
+    ),
+    (
+        "withdraw answer link",
+        "delete",
+        "/handoffs/{linkable}/answer-link",
+        None,
+        SENDER | {"professional": 204, "pilot": 204},
+    ),
     ("flags", "get", "/flags", None, 200),
     ("flags as of", "get", "/flags?today=2025-01-01", None, 200),
     (
@@ -175,7 +258,7 @@ API = [
         "post",
         "/flags/missing_relais_de_sens-h{proposed}/acknowledgement",
         {"note": "On s'en occupe"},
-        {"person": 403, "family": 403, "professional": 201},
+        {"person": 403, "family": 403, "professional": 201, "receiving": 201, "pilot": 201},
     ),
 ]
 
@@ -220,6 +303,8 @@ def test_pages(client, sign_in, make, world, role, name, method, path, data, suc
         assert response.status_code == 404
         assert "Léa" not in response.text
     else:
+        if isinstance(success, dict):
+            success = success[role]
         assert response.status_code == success, response.text
         if method == "get" and success == 200 and "{pid}" in path:
             assert access_log_size(world["pid"]) > logged_before, "no read in the access log"
