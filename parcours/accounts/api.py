@@ -1,13 +1,13 @@
 """API: bearer tokens and the signed-in user."""
 
 from flask import g
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from parcours.accounts import operations, throttling
 from parcours.accounts.schemas import TokenInfoSchema, TokenRequestSchema, TokenSchema, UserSchema
 from parcours.core.api import Merged, api, bearer_tokens, documented, error, load
 from parcours.core.errors import Forbidden
+from parcours.core.i18n import gettext as _
 
 
 def two_step_missing() -> Forbidden:

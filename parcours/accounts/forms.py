@@ -1,12 +1,12 @@
 """Sign-up, sign-in and profile forms."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from parcours.accounts.operations import PASSWORD_MIN
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import NAME_MAX
 

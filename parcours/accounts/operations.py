@@ -4,7 +4,6 @@ import re
 from datetime import datetime, timedelta
 
 from flask import current_app, session
-from flask_babel import gettext as _
 from flask_login import login_user
 from sqlalchemy import bindparam, delete, func, select, update
 from zxcvbn import zxcvbn
@@ -26,6 +25,7 @@ from parcours.accounts.models import (
     verify_password,
 )
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
+from parcours.core.i18n import gettext as _
 from parcours.core.models import NAME_MAX, utcnow
 from parcours.core.security_log import record_security_event
 from parcours.core.signals import organisation_renamed, signup_for_existing_account

@@ -14,7 +14,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_url, logout_user
 from flask_wtf import FlaskForm
@@ -34,6 +33,7 @@ from parcours.accounts.forms import (
 from parcours.accounts.models import Organisation, User, identifier_key
 from parcours.core.errors import DomainError, TooManyAttempts
 from parcours.core.i18n import LANGUAGE_COOKIE
+from parcours.core.i18n import gettext as _
 from parcours.core.models import utcnow
 from parcours.core.navigation import is_safe_target, next_target, page_number
 from parcours.core.security_log import EVENTS, SecurityEvent, record_security_event

@@ -1,10 +1,10 @@
 """Forms to write a voice and a version of the objective."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import TEXT_MAX
 

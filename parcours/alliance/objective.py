@@ -2,8 +2,6 @@
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from parcours.alliance.agreement import Agreement, agreement_for
 from parcours.alliance.models import (
     Approval,
@@ -13,6 +11,7 @@ from parcours.alliance.models import (
     objective_versions,
     open_disagreements,
 )
+from parcours.core.i18n import gettext as _
 from parcours.plans.models import Member
 
 

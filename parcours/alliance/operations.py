@@ -1,6 +1,5 @@
 """Alliance operations: write a voice, propose a version of the objective, approve it."""
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +14,7 @@ from parcours.alliance.models import (
 )
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
+from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, utcnow
 from parcours.core.signals import member_left
 from parcours.extensions import db

@@ -1,7 +1,6 @@
 """Pages: the voices side by side, the objective, its editing, history and approval."""
 
 from flask import Blueprint, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -12,6 +11,7 @@ from parcours.alliance.forms import DisagreementForm, ObjectiveForm, VoiceForm
 from parcours.alliance.models import current_voices, voice_of
 from parcours.alliance.objective import approval_message, load_objective
 from parcours.core.errors import DomainError, StaleVersion
+from parcours.core.i18n import gettext as _
 from parcours.core.views import flash_error, flash_success, perform, place_error
 from parcours.plans.access import current_member, current_member_among
 from parcours.plans.operations import current_members, member_of

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
-from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from parcours.core.errors import BadInput, DomainError, RevisionRequired
+from parcours.core.i18n import gettext as _
 from parcours.core.idempotency import Refusal, api_key, replay_or_reserve
 from parcours.core.security_log import record_security_event
 from parcours.core.transactions import READ_ONLY_METHODS

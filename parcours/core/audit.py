@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ForeignKey,
     Index,
@@ -42,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import EnumType, UTCDateTime, utcnow
 from parcours.core.names import FORMER_MEMBER_MARK, shown_name
 from parcours.core.signals import parcours_changed

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, Domain, force_locale, format_date, get_locale
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
@@ -68,6 +71,29 @@ def page_translations():
     return PAGE_DOMAIN.get_translations()
 
 
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's `gettext`, without looking the domain up again on every sentence (the
+    app has one: PAGE_DOMAIN). Python code imports it as `_` from here."""
+    translated = PAGE_DOMAIN.get_translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """A sentence translated when it is shown, in the reader's language (labels defined at
+    import time)."""
+    return LazyString(gettext, string, **variables)
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, **variables) -> str:
+    """Jinja's newstyle gettext in one call: the sentence in the reader's language, made safe
+    markup in an autoescaped template, with its `%(name)s` values put in (and escaped)."""
+    translated = page_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
+
+
 @lru_cache(maxsize=4096)
 def _formatted_day(value: date, format: str | None, locale) -> str:
     with force_locale(str(locale)):
@@ -93,8 +119,9 @@ def init_i18n(app: Flask, babel: Babel, packages: tuple[str, ...]) -> None:
         pgettext=lambda c, s: page_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
     )
-    # `_` straight to the installed gettext (Jinja's own `_` looks `gettext` up by name on
-    # every call, and a page says a hundred sentences).
-    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"]
+    # `_` and `gettext` straight to the request's catalogue: Jinja's own newstyle `_` looks
+    # `gettext` up by name and calls it through the context again, on every sentence, and a
+    # page says a hundred.
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = template_gettext
     app.jinja_env.filters["dateformat"] = format_day
     app.context_processor(language_context)

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, Response, abort, flash, g, redirect, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import (
     ForeignKey,
@@ -44,6 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
 
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import UTCDateTime, utcnow
 from parcours.extensions import db
 

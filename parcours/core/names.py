@@ -1,6 +1,6 @@
 """How a person whose account is closed is named: their texts stay, their name does not."""
 
-from flask_babel import gettext
+from parcours.core.i18n import gettext
 
 # What replaces a closed account's name where a name was written down as text (the details of
 # the access log, the history of an episode): shown as "a former member" in each language.

@@ -3,9 +3,9 @@
 import json
 
 from flask import Flask, Response, current_app, request
-from flask_babel import gettext as _
 
 from parcours.core.errors import BadInput
+from parcours.core.i18n import gettext as _
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -11,10 +11,10 @@ are rolled back, still leaves its trace. They are kept for the retention period
 from datetime import datetime
 
 from flask import has_request_context, request
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, delete, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import UTCDateTime, utcnow
 from parcours.core.transactions import after_response
 from parcours.extensions import db

@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
+from parcours.core.i18n import gettext as _
 from parcours.developers.spec import ERRORS
 
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")

@@ -1,7 +1,6 @@
 """Easy-read pages: one task per screen, with pictograms, big buttons and read-aloud."""
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -11,6 +10,7 @@ from parcours.alliance.models import voice_of
 from parcours.alliance.objective import load_objective
 from parcours.alliance.operations import approve_version, disagree_with_version, save_voice
 from parcours.core.errors import DomainError, StaleVersion
+from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, today
 from parcours.core.views import flash_error, flash_success, perform
 from parcours.means.models import (

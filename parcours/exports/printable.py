@@ -16,12 +16,12 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from parcours.alliance.models import Voice, current_voices
 from parcours.alliance.objective import Objective, load_objective
 from parcours.core.audit import EVENTS
+from parcours.core.i18n import gettext as _
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import local_date
 from parcours.extensions import db
 from parcours.means.models import Commitment, Decision, Means, adopted_means, latest_decisions

@@ -11,8 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.timeline.checks import Flag, FlagKind
 from parcours.timeline.messages import KIND_LABELS, SEVERITY_LABELS
 from parcours.timeline.snapshots import CaseloadEntry

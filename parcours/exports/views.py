@@ -2,10 +2,10 @@
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from parcours.core.audit import record_reads
+from parcours.core.i18n import gettext as _
 from parcours.core.models import today
 from parcours.core.views import download
 from parcours.exports import tables

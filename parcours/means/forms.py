@@ -1,6 +1,5 @@
 """Forms to propose a means, take a stance, decide, commit, and review."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -16,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import NAME_MAX, TEXT_MAX
 from parcours.means.models import (

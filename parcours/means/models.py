@@ -8,11 +8,11 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, bindparam, func, select
 from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship, selectinload
 
 from parcours.core.audit import EVENTS
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, local_date, today
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role

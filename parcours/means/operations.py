@@ -4,12 +4,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from parcours.alliance.models import ObjectiveVersion, version_in_force
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
+from parcours.core.i18n import gettext as _
 from parcours.core.models import NAME_MAX, TEXT_MAX, today, utcnow
 from parcours.extensions import db
 from parcours.means.models import (

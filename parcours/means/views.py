@@ -1,7 +1,6 @@
 """Pages: the negotiation table, proposals, stances, decisions, commitments and reviews."""
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -9,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from parcours.alliance.models import version_in_force
 from parcours.core.audit import record_reads
 from parcours.core.errors import Conflict, DomainError
+from parcours.core.i18n import gettext as _
 from parcours.core.models import today
 from parcours.core.navigation import is_safe_target
 from parcours.core.views import flash_error, flash_success, place_error

@@ -3,12 +3,12 @@
 from collections.abc import Iterable
 
 from flask import request
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from parcours.core.audit import record_reads
 from parcours.core.errors import NotFound
+from parcours.core.i18n import gettext as _
 from parcours.core.security_log import record_security_event
 from parcours.core.transactions import READ_ONLY_METHODS
 from parcours.extensions import db

@@ -1,6 +1,5 @@
 """Forms to create a parcours, invite members and designate the pilot."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import TEXT_MAX
 from parcours.plans.models import Role

@@ -1,13 +1,15 @@
 """A parcours, its members and the invitations to join it."""
 
 import enum
+from collections.abc import Iterable
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from parcours.accounts.models import Organisation, User
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import CreatedAtMixin, EnumType, UTCDateTime, utcnow
 from parcours.extensions import db
 
@@ -193,3 +195,10 @@ class SettingsChange(CreatedAtMixin, db.Model):
     @property
     def closing_date(self) -> date | None:
         return date.fromisoformat(self.new_value) if self.new_value else None
+
+
+def link_members(records: Iterable, members: Iterable[Member]) -> None:
+    """Set each record's `member` from members already loaded (no query, no join)."""
+    by_id = {member.id: member for member in members}
+    for record in records:
+        set_committed_value(record, "member", by_id.get(record.member_id))

@@ -6,9 +6,8 @@ from collections.abc import Iterable
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import lazyload
 
 from parcours.accounts.models import User, hash_secret
 from parcours.accounts.operations import check_email, get_or_create_organisation
@@ -21,6 +20,8 @@ from parcours.core.errors import (
     PilotOnly,
     StaleVersion,
 )
+from parcours.core.i18n import gettext as _
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import TEXT_MAX, utcnow
 from parcours.core.signals import member_left
 from parcours.extensions import db
@@ -33,6 +34,7 @@ from parcours.plans.models import (
     Role,
     SettingsChange,
     SettingsChangeKind,
+    link_members,
 )
 
 PERSON_NAME_MAX = 60
@@ -466,15 +468,21 @@ def settings_reason(reason: str | None, *, required: bool = True) -> str | None:
     return reason
 
 
-def settings_changes(parcours_id: int) -> list[SettingsChange]:
-    """Every change of the rules of the plan, oldest first."""
-    return list(
-        db.session.scalars(
-            select(SettingsChange)
-            .where(SettingsChange.parcours_id == parcours_id)
-            .order_by(SettingsChange.id)
-        ).unique()
+def settings_changes(
+    parcours_id: int, members: Iterable[Member] | None = None
+) -> list[SettingsChange]:
+    """Every change of the rules of the plan, oldest first. With the plan's `members` already
+    loaded (`members_ever`), each change's member is taken from them, not joined again."""
+    query = (
+        select(SettingsChange)
+        .where(SettingsChange.parcours_id == parcours_id)
+        .order_by(SettingsChange.id)
     )
+    if members is None:
+        return list(db.session.scalars(query).unique())
+    changes = list(db.session.scalars(query.options(lazyload(SettingsChange.member))))
+    link_members(changes, members)
+    return changes
 
 
 def pending_closing(parcours_id: int) -> SettingsChange | None:

@@ -1,7 +1,6 @@
 """Pages: new parcours, members and invitations, settings, access log."""
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -12,6 +11,7 @@ from parcours.accounts.forms import SignupForm
 from parcours.accounts.views import create_account
 from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import Conflict, DomainError, PilotOnly, StaleVersion
+from parcours.core.i18n import gettext as _
 from parcours.core.navigation import external_url, page_number
 from parcours.core.views import flash_error, flash_success, perform, place_error, qr_code
 from parcours.extensions import db

@@ -29,13 +29,13 @@ What happens, and why:
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
 from parcours.accounts.operations import end_sessions_and_tokens, remove_two_step
 from parcours.core.audit import Access, end_logs, erase_written_name, record
 from parcours.core.errors import Conflict, DomainError, Forbidden
+from parcours.core.i18n import gettext as _
 from parcours.core.idempotency import forget_once_requests
 from parcours.core.models import utcnow
 from parcours.core.names import FORMER_MEMBER_MARK

@@ -1,9 +1,10 @@
 """Closing an account."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
+
+from parcours.core.i18n import lazy_gettext as _l
 
 
 class CloseAccountForm(FlaskForm):

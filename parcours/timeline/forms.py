@@ -1,7 +1,6 @@
 """Forms to record an episode, propose and correct a hand-off, decline one, and record an
 answer given by phone."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import NAME_MAX, TEXT_MAX
 from parcours.timeline.models import DeclinedBy, EpisodeKind

@@ -10,12 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, null, select, type_coerce, union_all
 
 from parcours.accounts.models import Organisation, User
 from parcours.alliance.models import Approval, ObjectiveVersion
 from parcours.core.errors import BadInput, DomainError
+from parcours.core.i18n import gettext as _
 from parcours.core.models import local_date, today
 from parcours.core.names import former_member_name
 from parcours.extensions import db

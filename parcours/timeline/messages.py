@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from babel.lists import format_list
-from flask_babel import get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import get_locale, ngettext
 
-from parcours.core.i18n import format_day
+from parcours.core.i18n import format_day, gettext, lazy_gettext
 from parcours.timeline.checks import Flag, FlagKind, Severity
 
 # Short phrases for the elements of a relais de sens, keyed like Flag.missing.

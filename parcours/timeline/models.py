@@ -1,10 +1,9 @@
 """Episodes, hand-offs and their history, and the caseload's per-parcours snapshots."""
 
 import enum
+from collections.abc import Iterable
 from datetime import date, datetime
 
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -23,9 +22,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from parcours.accounts.models import Organisation
 from parcours.core.audit import EVENTS
 from parcours.core.errors import DomainError
+from parcours.core.i18n import gettext
+from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, utcnow
 from parcours.extensions import db
-from parcours.plans.models import Member
+from parcours.plans.models import Member, link_members
 
 EVENTS.update(
     {
@@ -396,18 +397,28 @@ def episodes_of(parcours_id: int) -> list[Episode]:
     )
 
 
-def handoffs_of(parcours_id: int, episodes: list[Episode], history: bool = True) -> list[Handoff]:
+def handoffs_of(
+    parcours_id: int,
+    episodes: list[Episode],
+    history: bool = True,
+    members: Iterable[Member] | None = None,
+) -> list[Handoff]:
     """The hand-offs of a parcours linked to `episodes`, with their history (joined: still
-    one query) unless `history` is False."""
+    one query) unless `history` is False. With the plan's `members` already loaded, each
+    event's member is taken from them rather than joined again."""
     query = (
         select(Handoff)
         .where(Handoff.parcours_id == parcours_id)
         .order_by(Handoff.proposed_on, Handoff.id)
     )
-    if history:
+    if history and members is None:
         query = query.options(joinedload(Handoff.events))
+    elif history:
+        query = query.options(joinedload(Handoff.events).lazyload(HandoffEvent.member))
     handoffs = list(db.session.scalars(query).unique())
     link_episodes(handoffs, episodes)
+    if history and members is not None:
+        link_members((event for handoff in handoffs for event in handoff.events), members)
     return handoffs
 
 

@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +19,7 @@ from parcours.accounts.operations import get_or_create_organisation
 from parcours.alliance.models import ObjectiveVersion, version_in_force
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
+from parcours.core.i18n import gettext as _
 from parcours.core.models import NAME_MAX, TEXT_MAX, local_date, today, utcnow
 from parcours.extensions import db
 from parcours.plans.models import Member, Role

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import select, union
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parcours.accounts.models import Organisation, User
 from parcours.core.errors import BadInput
+from parcours.core.i18n import gettext as _
 from parcours.core.signals import organisation_renamed, parcours_changed
 from parcours.core.transactions import after_response
 from parcours.extensions import db

@@ -4,7 +4,6 @@ import math
 from datetime import date
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from parcours.alliance.models import Approval, version_in_force
 from parcours.core.audit import record_reads
 from parcours.core.errors import DomainError, NotFound, StaleVersion
 from parcours.core.i18n import format_day
+from parcours.core.i18n import gettext as _
 from parcours.core.idempotency import new_token
 from parcours.core.models import today
 from parcours.core.names import shown_name
@@ -82,7 +82,7 @@ def index(parcours_id: int):
     member = current_member_among(parcours_id, members, reading="timeline")
     on = as_of(request.args.get("today"))
     episodes = episodes_of(parcours_id)
-    handoffs = handoffs_of(parcours_id, episodes)
+    handoffs = handoffs_of(parcours_id, episodes, members=members)
     timeline = timeline_from(member.parcours, episodes, handoffs, on)
     flags = compute_flags(timeline.input)
     person_name = member.parcours.person_name
@@ -112,7 +112,7 @@ def index(parcours_id: int):
         answer_tokens={f.key: new_token() for f in flags if f.acknowledged is None},
         referents={m.id: m for m in members},
         relais_phrases=_relais_phrases(),
-        rule_changes=settings_changes(parcours_id),
+        rule_changes=settings_changes(parcours_id, members),
         **LABELS,
     )
 
