@@ -118,8 +118,8 @@ def _plan_pages(page, pid: int) -> list[str]:
 
 
 FILL = """word => {
-  for (const field of document.querySelectorAll(
-      'input[type=text], input[type=email], input[type=search], input[type=url], input:not([type]), textarea')) {
+  const text = 'input[type=text], input[type=email], input[type=search], input[type=url]';
+  for (const field of document.querySelectorAll(text + ', input:not([type]), textarea')) {
     field.value = word;
   }
   return document.documentElement.scrollWidth;
