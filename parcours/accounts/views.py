@@ -516,9 +516,9 @@ def admin_set_active(user_id: int, action: str):
             flash_error(error.message)
         else:
             if action == "reactivate":
-                flash_success(_("The account of %(name)s is active again.", name=user.name))
+                flash_success(_("%(name)s's account is active again.", name=user.name))
             else:
-                flash_success(_("The account of %(name)s is deactivated.", name=user.name))
+                flash_success(_("%(name)s's account is deactivated.", name=user.name))
     return redirect(url_for("accounts.admin_users", q=request.args.get("q") or None))
 
 

@@ -11,6 +11,8 @@ from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
+from parcours.core.french import contract
+
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
@@ -51,16 +53,22 @@ class PageDomain(Domain):
     `force_locale`, which sets another locale object there, gets its own."""
 
     def get_translations(self):
+        return self.kept()[1]
+
+    def kept(self) -> tuple:
+        """(locale, catalogue, whether it is French) for the current request."""
         try:
             babel_ctx = g._flask_babel
         except (AttributeError, RuntimeError):  # not asked yet, or outside an app context
-            return super().get_translations()
+            return None, super().get_translations(), False
         kept = getattr(babel_ctx, "parcours_translations", None)
         if kept is not None and kept[0] is getattr(babel_ctx, "babel_locale", None):
-            return kept[1]
+            return kept
         translations = super().get_translations()
-        babel_ctx.parcours_translations = (get_locale(), translations)
-        return translations
+        locale = get_locale()
+        kept = (locale, translations, locale is not None and locale.language == "fr")
+        babel_ctx.parcours_translations = kept
+        return kept
 
 
 PAGE_DOMAIN = PageDomain()
@@ -73,9 +81,15 @@ def page_translations():
 
 def gettext(string: str, **variables) -> str:
     """Flask-Babel's `gettext`, without looking the domain up again on every sentence (the
-    app has one: PAGE_DOMAIN). Python code imports it as `_` from here."""
-    translated = PAGE_DOMAIN.get_translations().ugettext(string)
-    return translated % variables if variables else translated
+    app has one: PAGE_DOMAIN), with French elisions ("d'Inès"). Python code imports it as `_`
+    from here."""
+    _locale, translations, french = PAGE_DOMAIN.kept()
+    translated = translations.ugettext(string)
+    if not variables:
+        return translated
+    if french:
+        translated = contract(translated, variables)
+    return translated % variables
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:
@@ -88,7 +102,10 @@ def lazy_gettext(string: str, **variables) -> LazyString:
 def template_gettext(eval_ctx, string: str, **variables) -> str:
     """Jinja's newstyle gettext in one call: the sentence in the reader's language, made safe
     markup in an autoescaped template, with its `%(name)s` values put in (and escaped)."""
-    translated = page_translations().ugettext(string)
+    _locale, translations, french = PAGE_DOMAIN.kept()
+    translated = translations.ugettext(string)
+    if french and variables:
+        translated = contract(translated, variables)
     if eval_ctx.autoescape:
         translated = Markup(translated)
     return translated % variables

@@ -236,7 +236,7 @@ def stance(parcours_id: int, means_id: int):
             )
         else:
             if subject is not None and subject.id != member.id:
-                flash_success(_("The stance of %(name)s is recorded.", name=subject.name))
+                flash_success(_("%(name)s's stance is recorded.", name=subject.name))
             else:
                 flash_success(_("Your stance is recorded."))
             return redirect(url_for("means.proposal", parcours_id=parcours_id, means_id=means_id))

@@ -201,7 +201,7 @@ def leave(parcours_id: int):
         flash_error(error.message)
         return redirect(url_for("plans.members", parcours_id=parcours_id))
     forget_easy_read_default()
-    flash_success(_("You have left the plan of %(name)s.", name=member.parcours.person_name))
+    flash_success(_("You have left %(name)s's plan.", name=member.parcours.person_name))
     return redirect(url_for("overview.home"))
 
 
@@ -268,7 +268,7 @@ def accept(token: str):
             "plans/invitation.html", invitation=None, token=token, form=form, error=error
         ), error.status
     forget_easy_read_default()
-    flash_success(_("Welcome to the plan of %(name)s.", name=member.parcours.person_name))
+    flash_success(_("Welcome to %(name)s's plan.", name=member.parcours.person_name))
     return redirect(url_for("overview.parcours", parcours_id=member.parcours_id))
 
 

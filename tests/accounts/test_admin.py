@@ -34,7 +34,7 @@ def test_admin_deactivates_an_account_which_is_signed_out_everywhere(
     assert their_api.get("/api/v1/me").status_code == 200
     sign_in(admin)
     response = client.post(f"/admin/users/{user.id}/deactivate", follow_redirects=True)
-    assert f"The account of {user.name} is deactivated." in response.text
+    assert f"{user.name}&#39;s account is deactivated." in response.text
     assert their_browser.get("/account").status_code == 302
     assert their_api.get("/api/v1/me").status_code == 401
     login = app.test_client().post("/login", data={"identifier": user.email, "password": PASSWORD})

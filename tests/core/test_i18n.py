@@ -6,6 +6,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from flask_babel import get_translations
 
+from parcours.core.french import contract
+
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {
     "_": None,
@@ -111,3 +113,49 @@ def test_the_catalogues_agree_with_each_other():
                     clashes.append(f"{key!r}: {seen[key]} vs {(path.parts[-5], message.string)}")
                 seen.setdefault(key, (path.parts[-5], message.string))
     assert not clashes, "\n".join(clashes)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "values", "expected"),
+    [
+        ("Parcours de %(name)s", {"name": "Inès"}, "Parcours d'Inès"),
+        ("Parcours de %(name)s", {"name": "Hugo"}, "Parcours d'Hugo"),
+        ("Parcours de %(name)s", {"name": "Thomas"}, "Parcours de Thomas"),
+        ("Idée de %(name)s.", {"name": "Élodie"}, "Idée d'Élodie."),
+        (
+            "Personne de %(organisation)s n'a validé",
+            {"organisation": "IME Les Tilleuls"},
+            "Personne de l'IME Les Tilleuls n'a validé",
+        ),
+        (
+            "Personne de %(organisation)s",
+            {"organisation": "SESSAD du Cher"},
+            "Personne du SESSAD du Cher",
+        ),
+        ("De %(organisation)s", {"organisation": "ESAT Les Ateliers"}, "De l'ESAT Les Ateliers"),
+        ("Passage à %(organisation)s", {"organisation": "SESSAD"}, "Passage au SESSAD"),
+        ("Passage à %(organisation)s", {"organisation": "IME"}, "Passage à l'IME"),
+        ("Passage à %(organisation)s", {"organisation": "Les Tilleuls"}, "Passage à Les Tilleuls"),
+        (
+            "Personne de %(organisation)s",
+            {"organisation": "Association Arc"},
+            "Personne d'Association Arc",
+        ),
+        ("Il dit que %(name)s viendra", {"name": "Inès"}, "Il dit qu'Inès viendra"),
+        ("Réponse donnée à %(name)s", {"name": "Inès"}, "Réponse donnée à Inès"),
+        ("Un code de %(n)d chiffres", {"n": 6}, "Un code de 6 chiffres"),
+        ("Le mode de %(name)s", {"name": ""}, "Le mode de "),
+    ],
+)
+def test_french_elides_and_joins_articles_before_the_values_it_takes_in(sentence, values, expected):
+    assert contract(sentence, values) % values == expected
+
+
+def test_pages_in_french_elide_before_a_name_and_english_is_left_alone(app, make, sign_in):
+    member = make.parcours(person_name="Inès")
+    french = sign_in(member.user, app.test_client())
+    page = french.get(f"/parcours/{member.parcours_id}").get_data(as_text=True)
+    assert "Parcours d'Inès" in page and "de Inès" not in page
+    english = sign_in(member.user)
+    page = english.get(f"/parcours/{member.parcours_id}").get_data(as_text=True)
+    assert "Inès's plan" in page and "Plan of" not in page

@@ -124,14 +124,14 @@ def test_the_plan_in_force_prints_in_french_by_default(plan, french):
 
 def test_english_on_request(plan, french):
     text = pdf_text(french(plan["family"].user).get(url(plan, lang="en")))
-    assert "Plan of Léa" in text
+    assert "Léa's plan" in text
     assert f"Version 1, agreed on {format_date(today(), 'long', locale='en')}" in text
     assert "The means adopted and the commitments" in text
 
 
 def test_the_reader_s_language_without_lang(plan, sign_in):
     """The test client reads in English (its language cookie)."""
-    assert "Plan of Léa" in pdf_text(sign_in(plan["family"].user).get(url(plan)))
+    assert "Léa's plan" in pdf_text(sign_in(plan["family"].user).get(url(plan)))
 
 
 @pytest.mark.parametrize("lang", ["de", "", "EN", "x" * 300])

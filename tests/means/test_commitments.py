@@ -420,7 +420,7 @@ def test_my_commitments_across_plans(app, client, sign_in, make, mk):
     assert "Action dans le plan A" in page.text
     assert "Action dans le plan B" in page.text
     assert "Pas la mienne" not in page.text
-    assert page.text.count("Commitments in the plan of") == 2
+    assert page.text.count("Commitments in ") == 2
     assert 'href="/commitments" aria-current="page"' in page.text
     with app.app_context():
         logged = db.session.scalars(

@@ -206,7 +206,7 @@ class TestOnBehalfOfThePerson:
             },
             follow_redirects=True,
         )
-        assert f"The stance of {person.user.name} is recorded." in response.text
+        assert f"{person.user.name}&#39;s stance is recorded." in response.text
 
     def test_the_person_takes_it_over(self, api, mk):
         members = mk.alliance()

@@ -28,11 +28,11 @@ def test_invite_then_join_through_the_link(app, client, make, sign_in):
     invited = app.test_client()
     invited.set_cookie("lang", "en", domain="parcours.test")
     page = invited.get(f"/invitations/{token}")
-    assert "You are invited to the plan of Léa" in page.text
+    assert "You are invited to Léa's plan" in page.text
     assert "Create my account" in page.text
     sign_in(parent, on=invited)
     joined = invited.post(f"/invitations/{token}/accept", follow_redirects=True)
-    assert "Welcome to the plan of Léa." in joined.text
+    assert "Welcome to Léa&#39;s plan." in joined.text
     members = invited.get(f"/parcours/{pro.parcours_id}/members")
     assert "Sophie" in members.text
 
@@ -56,7 +56,7 @@ def test_sign_up_through_an_invitation(app, client, make, sign_in):
     )
     assert "Join the plan" in created.text
     joined = newcomer.post(f"/invitations/{token}/accept", follow_redirects=True)
-    assert "Welcome to the plan of Léa." in joined.text
+    assert "Welcome to Léa&#39;s plan." in joined.text
 
 
 @pytest.mark.parametrize("state", ["used", "expired", "revoked"])
@@ -246,7 +246,7 @@ class TestLeaving:
         family = make.member(pro, Role.family)
         sign_in(family.user)
         response = client.post(f"/parcours/{pro.parcours_id}/leave", follow_redirects=True)
-        assert "You have left the plan" in response.text
+        assert "You have left Léa&#39;s plan." in response.text
         assert client.get(f"/parcours/{pro.parcours_id}").status_code == 404
 
     def test_the_pilot_hands_over_first(self, api, make):
@@ -302,7 +302,7 @@ def test_a_person_without_e_mail_joins_with_a_login_name(app, client, make, sign
         data={"name": "Thomas", "login_name": "Thomas", "password": "long enough password"},
     )
     joined = newcomer.post(f"/invitations/{token}/accept", follow_redirects=True)
-    assert "Welcome to the plan of Thomas." in joined.text
+    assert "Welcome to Thomas&#39;s plan." in joined.text
     again = app.test_client().post(
         "/login", data={"identifier": "thomas", "password": "long enough password"}
     )

@@ -18,16 +18,16 @@ def test_create_a_parcours_and_become_its_first_member(client, make, sign_in):
     )
     assert response.status_code == 200
     assert "The plan is created" in response.text
-    assert "Plan of Léa" in response.text
+    assert "Léa's plan" in response.text
     home = client.get("/")
-    assert "Plan of Léa" in home.text
+    assert "Léa's plan" in home.text
 
 
 def test_my_own_plan_takes_my_name(client, make, sign_in):
     user = make.user("Thomas")
     sign_in(user)
     response = client.post("/parcours/new", data={"role": "person"}, follow_redirects=True)
-    assert "Plan of Thomas" in response.text
+    assert "Thomas's plan" in response.text
 
 
 @pytest.mark.parametrize(
