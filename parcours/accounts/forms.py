@@ -15,11 +15,16 @@ class ProfessionalFields:
     """Organisation and function, required for professionals."""
 
     # Not Optional(): the sign-up form's own validators require them for professionals.
-    organisation = StringField(_l("Organisation"), validators=[Length(max=NAME_MAX)])
+    organisation = StringField(
+        _l("Organisation"),
+        validators=[Length(max=NAME_MAX)],
+        render_kw={"autocomplete": "organization"},
+    )
     function = StringField(
         _l("Function"),
         description=_l("For example: éducatrice spécialisée, assistant social, enseignante."),
         validators=[Length(max=80)],
+        render_kw={"autocomplete": "organization-title"},
     )
 
 
@@ -28,12 +33,16 @@ class SignupForm(ProfessionalFields, FlaskForm):
         _l("Your name"),
         description=_l("The name the other members will see."),
         validators=[DataRequired(_l("Please give your name.")), Length(max=80)],
+        render_kw={"autocomplete": "name"},
     )
-    email = EmailField(_l("E-mail address"), validators=[Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"), validators=[Length(max=254)], render_kw={"autocomplete": "email"}
+    )
     login_name = StringField(
         _l("Login name (if you have no e-mail address)"),
         description=_l("3 to 60 letters or digits, without spaces. You will sign in with it."),
         validators=[Length(max=60)],
+        render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
         _l("Password"),
@@ -46,6 +55,7 @@ class SignupForm(ProfessionalFields, FlaskForm):
             DataRequired(_l("Please choose a password.")),
             Length(min=PASSWORD_MIN, message=_l("At least %(n)d characters.", n=PASSWORD_MIN)),
         ],
+        render_kw={"autocomplete": "new-password"},
     )
     is_professional = BooleanField(_l("I am a professional (I work for a service)"))
 
@@ -68,9 +78,12 @@ class LoginForm(FlaskForm):
     identifier = StringField(
         _l("E-mail address or login name"),
         validators=[DataRequired(_l("Please give your e-mail address or login name."))],
+        render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(_l("Please give your password."))]
+        _l("Password"),
+        validators=[DataRequired(_l("Please give your password."))],
+        render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(
         _l("Stay signed in on this device"),
@@ -98,13 +111,17 @@ class TwoStepSetupForm(FlaskForm):
 
 class ConfirmPasswordForm(FlaskForm):
     password = PasswordField(
-        _l("Your password"), validators=[DataRequired(_l("Please give your password."))]
+        _l("Your password"),
+        validators=[DataRequired(_l("Please give your password."))],
+        render_kw={"autocomplete": "current-password"},
     )
 
 
 class ProfileForm(ProfessionalFields, FlaskForm):
     name = StringField(
-        _l("Your name"), validators=[DataRequired(_l("Please give your name.")), Length(max=80)]
+        _l("Your name"),
+        validators=[DataRequired(_l("Please give your name.")), Length(max=80)],
+        render_kw={"autocomplete": "name"},
     )
     locale = RadioField(
         _l("Language"),
@@ -124,7 +141,9 @@ class ProfileForm(ProfessionalFields, FlaskForm):
 
 class PasswordForm(FlaskForm):
     current = PasswordField(
-        _l("Current password"), validators=[DataRequired(_l("Please give your password."))]
+        _l("Current password"),
+        validators=[DataRequired(_l("Please give your password."))],
+        render_kw={"autocomplete": "current-password"},
     )
     new = PasswordField(
         _l("New password"),
@@ -137,6 +156,7 @@ class PasswordForm(FlaskForm):
             DataRequired(_l("Please choose a password.")),
             Length(min=PASSWORD_MIN, message=_l("At least %(n)d characters.", n=PASSWORD_MIN)),
         ],
+        render_kw={"autocomplete": "new-password"},
     )
 
 

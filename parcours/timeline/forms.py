@@ -165,14 +165,18 @@ class AnswerForm(FlaskForm):
     name = StringField(
         _l("Your name"),
         validators=[DataRequired(_l("Please give your name.")), Length(max=NAME_MAX)],
+        render_kw={"autocomplete": "name"},
     )
     function = StringField(
         _l("Your function"),
         description=_l("For example: éducatrice, cheffe de service."),
         validators=[DataRequired(_l("Please give your function.")), Length(max=NAME_MAX)],
+        render_kw={"autocomplete": "organization-title"},
     )
     organisation = StringField(
-        _l("Your organisation"), validators=[Optional(), Length(max=NAME_MAX)]
+        _l("Your organisation"),
+        validators=[Optional(), Length(max=NAME_MAX)],
+        render_kw={"autocomplete": "organization"},
     )
     answer = RadioField(
         _l("Your answer"),

@@ -68,6 +68,15 @@ def crawl(page, base: str) -> tuple[list[str], list[str]]:
     return pages, broken
 
 
+# Every field says what it holds (WCAG 1.3.5: name, email, new-password…) or "off" for what
+# people write in a plan, which a shared computer's browser must not keep.
+WITHOUT_AUTOCOMPLETE = """() => Array.from(document.querySelectorAll(
+    'input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=submit])'
+    + ':not([type=button]), textarea, select'))
+  .filter(field => !field.hasAttribute('autocomplete'))
+  .map(field => field.id || field.name)"""
+
+
 def describe(violations) -> str:
     lines = []
     for violation in violations:
@@ -99,6 +108,10 @@ def test_every_page_passes_axe_and_reflows(visitor, new_page, live_server):
                 + "\nat 360 px:\n"
                 + describe(narrow_results.response["violations"])
             )
+        unsaid = page.evaluate(WITHOUT_AUTOCOMPLETE)
+        if unsaid:
+            failures.setdefault(path, "")
+            failures[path] += f"\nfields without an autocomplete attribute: {unsaid}"
         overflow = narrow.evaluate("document.documentElement.scrollWidth")
         if overflow > 360:
             failures.setdefault(path, "")
@@ -107,8 +120,12 @@ def test_every_page_passes_axe_and_reflows(visitor, new_page, live_server):
 
 
 def audit(page) -> str:
+    """axe's violations, and the fields that do not say what they hold."""
     results = Axe().run(page)
-    return describe(results.response["violations"]) if results.violations_count else ""
+    found = describe(results.response["violations"]) if results.violations_count else ""
+    if unsaid := page.evaluate(WITHOUT_AUTOCOMPLETE):
+        found += f"\nfields without an autocomplete attribute: {unsaid}"
+    return found
 
 
 def test_pages_not_reached_by_links_pass_axe(new_page, live_server):

@@ -196,7 +196,7 @@ def test_journey_2_an_esat_worker_voices_his_view_with_the_keyboard(new_page, li
     tab_to(page, "Je ne sais pas")
     follow(page)
     expect(page.locator("main")).to_contain_text("Votre réponse est enregistrée.")
-    expect(page.locator("main")).to_contain_text("Ma réponse : Je ne sais pas")
+    expect(page.locator("main")).to_contain_text("Ma réponse\u202f: Je ne sais pas")
     screenshot(page, "journey-2-esat-worker")
 
 

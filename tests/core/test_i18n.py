@@ -1,9 +1,11 @@
 """French by default, English on request, and every user-facing string translated."""
 
+import re
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 from flask_babel import get_translations
 
 from parcours.core.french import contract
@@ -159,3 +161,30 @@ def test_pages_in_french_elide_before_a_name_and_english_is_left_alone(app, make
     english = sign_in(member.user)
     page = english.get(f"/parcours/{member.parcours_id}").get_data(as_text=True)
     assert "Inès's plan" in page and "Plan of" not in page
+
+
+# French typography: a narrow no-break space before ":", ";", "!" and "?", and inside « ».
+# A colon right after a digit is a time (10:30); "://" and "?name=" belong to addresses.
+_PUNCTUATION_WITHOUT_SPACE = re.compile(
+    r"[^\u202f\d/](?<!https)(?<!http)[:;!?](?![/\w=])|[^\u202f][;!?]"
+)
+_GUILLEMETS_WITHOUT_SPACE = re.compile(r"«[^\u202f]|[^\u202f]»")
+
+
+def _french_sentences():
+    for path in sorted(ROOT.glob("parcours/**/fr/LC_MESSAGES/messages.po")):
+        with path.open("rb") as file:
+            for message in read_po(file):
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                for string in strings:
+                    if message.id and string:
+                        yield path.relative_to(ROOT), string
+
+
+def test_french_sentences_keep_the_typographic_spaces():
+    wrong = [
+        f"{path}: {string!r}"
+        for path, string in _french_sentences()
+        if _PUNCTUATION_WITHOUT_SPACE.search(string) or _GUILLEMETS_WITHOUT_SPACE.search(string)
+    ]
+    assert not wrong, "\n".join(wrong)

@@ -73,7 +73,7 @@ def test_pages_read_in_french_by_default(app, sign_in, mk):
     assert "Moyens" in client.get(f"/parcours/{pid}/commitments").text
     assert "Mes engagements" in client.get("/commitments").text
     log = client.get(f"/parcours/{pid}/log")
-    assert "a proposé le moyen « Classe ordinaire avec une AESH »" in log.text
+    assert "a proposé le moyen «\u202fClasse ordinaire avec une AESH\u202f»" in log.text
     assert "a consulté les moyens" in log.text
 
 

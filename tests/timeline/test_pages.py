@@ -164,7 +164,7 @@ def test_the_timeline_in_french(app, sign_in, leo):
     assert "<h1>Chronologie</h1>" in text
     assert "Ce qui demande votre attention" in text
     assert "Aucun service n&#39;a accompagné Léa du" in text
-    assert "Objectif partagé transmis : manque" in text
+    assert "Objectif partagé transmis\u202f: manque" in text
     assert "Pause choisie par la personne" in text
     assert ">Chronologie</a>" in text  # the tab
 
@@ -198,7 +198,7 @@ def test_add_an_episode(client, sign_in, make):
     sign_in(family.user)
     form = client.get(_url(pro, "/episodes/new"))
     assert form.status_code == 200
-    assert '<select id="kind" name="kind" required>' in form.text
+    assert '<select autocomplete="off" id="kind" name="kind" required>' in form.text
     response = client.post(
         _url(pro, "/episodes/new"),
         data={
