@@ -146,7 +146,8 @@ def test_the_pages_link_answer_thanks_and_attribution(app, client, sign_in, api,
     created = client.post(f"/parcours/{pid}/timeline/handoffs/{hid}/answer-link")
     assert created.status_code == 201
     assert "it will not be shown again" in created.text
-    url = created.text.split('id="answer-link-url" type="text" readonly autocomplete="off" value="')[1].split('"')[0]
+    field = 'id="answer-link-url" type="text" readonly autocomplete="off" value="'
+    url = created.text.split(field)[1].split('"')[0]
     token = url.rsplit("/", 1)[1]
     again = client.get(f"/parcours/{pid}/timeline/handoffs/{hid}")
     assert token not in again.text

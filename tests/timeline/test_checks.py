@@ -815,7 +815,8 @@ def test_every_flag_is_described_in_french(babel_app: Flask):
         "Aucun passage de relais entre IME Le Phare et Foyer Les Tilleuls."
     )
     assert sentences[FlagKind.COMMITMENT_OVERDUE] == (
-        "«\u202fCall the MDPH\u202f» (Samia) était prévu pour le 2 janvier 2025\u202f: 150 jours de retard."
+        "«\u202fCall the MDPH\u202f» (Samia) était prévu pour le 2 janvier 2025\u202f: "
+        "150 jours de retard."
     )
     assert steps[FlagKind.ONGOING_RUPTURE] == (
         "Trouvez un service ou enregistrez une pause choisie par la personne."
