@@ -19,7 +19,7 @@ from parcours.timeline.inputs import approvers_of, as_of, flags_for, handoff_dat
 from parcours.timeline.messages import ELEMENT_LABELS, describe, next_step
 from parcours.timeline.models import episodes_of, handoffs_of
 from parcours.timeline.snapshots import caseload as load_caseload
-from parcours.timeline.snapshots import flag_kind
+from parcours.timeline.snapshots import caseload_filter
 
 bp = Blueprint("exports", __name__)
 
@@ -103,10 +103,9 @@ def flags_csv(parcours_id: int):
 @bp.get("/caseload.csv")
 @login_required
 def caseload_csv():
-    """The whole caseload (every page of it), the most urgent first; `kind` filters."""
-    kind = flag_kind(request.args.get("kind"))
+    """The whole caseload (every page of it), filtered and ordered like the page."""
     on = today()
-    entries = load_caseload(current_user, on, kind)
+    entries = load_caseload(current_user, on, caseload_filter(request.args))
     record_reads([e.parcours_id for e in entries], current_user, "export", "caseload.csv")
     return csv_response(
         tables.caseload_header(),

@@ -1,6 +1,6 @@
 """Pages: the home page (my plans) and a plan's overview."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -13,6 +13,7 @@ from parcours.plans.operations import can_answer_closing, current_members, pendi
 from parcours.timeline.checks import compute_flags
 from parcours.timeline.inputs import NO_APPROVERS, approvers_among, load_timelines
 from parcours.timeline.messages import KIND_LABELS, describe
+from parcours.timeline.snapshots import SEARCH_MAX, folded
 
 bp = Blueprint("overview", __name__)
 
@@ -24,7 +25,13 @@ def home():
         return render_template("overview/welcome.html")
     if easy_read_on(current_user):
         return redirect(url_for("easyread.home"))
-    return render_template("overview/home.html", summaries=summaries_for(current_user))
+    summaries = summaries_for(current_user)
+    search = " ".join(request.args.get("q", "").split())[:SEARCH_MAX]
+    words = folded(search).split()
+    shown = [s for s in summaries if all(w in folded(s.parcours.person_name) for w in words)]
+    return render_template(
+        "overview/home.html", summaries=shown, search=search, any_plan=bool(summaries)
+    )
 
 
 @bp.get("/parcours/<int:parcours_id>")

@@ -41,7 +41,7 @@ from parcours.timeline.schemas import (
     HandoffOutSchema,
     HandoffPatchSchema,
 )
-from parcours.timeline.snapshots import caseload, flag_kind
+from parcours.timeline.snapshots import caseload, caseload_filter
 
 CASELOAD_PAGE_SIZE = 100
 RECEIVING_FIELDS = ("to_episode_id", "receiving_organisation", "to_person_and_family")
@@ -276,11 +276,14 @@ def acknowledge_flag(parcours_id: int, key: str):
 @api.get("/caseload")
 @documented(responses={200: CaseloadSchema}, query=CaseloadQuerySchema)
 def get_caseload():
-    """Every parcours of the user, most urgent first, with its open flags by kind
-    (`?kind=` keeps those with a flag of that kind; `?page=` pages through 100 at a time)."""
-    kind = flag_kind(request.args.get("kind"))
+    """Every parcours of the user, most urgent first, with its open flags by kind and what
+    waits for the user's answer. `?kind=` keeps those with a flag of that kind, `?q=` those
+    whose person's name holds the words, `?organisation=` those where an organisation takes
+    part, `?awaiting=me` those waiting for the user's answer; `?order=activity` puts the
+    latest activity first, `?order=name` sorts by name; `?page=` pages through 100 at a
+    time."""
     page = page_number()
-    entries = caseload(current_user, today(), kind)
+    entries = caseload(current_user, today(), caseload_filter(request.args))
     pages = max(math.ceil(len(entries) / CASELOAD_PAGE_SIZE), 1)
     shown = entries[(page - 1) * CASELOAD_PAGE_SIZE : page * CASELOAD_PAGE_SIZE]
     record_reads([e.parcours_id for e in shown], current_user, "caseload")

@@ -455,6 +455,8 @@ class TimelineSnapshot(db.Model):
     last_handoff_on: Mapped[date | None] = mapped_column(Date)
     # How many flags a member has answered (they leave the urgent order, see `counts`).
     answered: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the parcours last changed (set with `revision`): the caseload sorts by it.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 FLAG_KEY_MAX = 80

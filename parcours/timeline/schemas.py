@@ -2,10 +2,11 @@
 
 from marshmallow import Schema, fields, validate
 
-from parcours.core.fields import Computed, Id, Number
+from parcours.core.fields import INT_MAX, Computed, Id, Number
 from parcours.core.models import NAME_MAX, TEXT_MAX
 from parcours.plans.models import Role
 from parcours.plans.schemas import MemberSchema
+from parcours.timeline.awaiting import AWAITING_KINDS
 from parcours.timeline.checks import FlagKind, Severity
 from parcours.timeline.models import (
     DeclinedBy,
@@ -13,6 +14,7 @@ from parcours.timeline.models import (
     HandoffEventKind,
     HandoffStatus,
 )
+from parcours.timeline.snapshots import CASELOAD_ORDERS
 
 _name = validate.Length(max=NAME_MAX)
 SEVERITIES = [severity.label for severity in Severity]
@@ -250,6 +252,15 @@ class CaseloadEntrySchema(Schema):
     last_handoff_on = fields.Date(allow_none=True)
     days_since_last_handoff = fields.Integer(allow_none=True)
     answered = fields.Integer(metadata={"description": "Flags answered (not in `counts`)."})
+    awaiting = Computed(
+        lambda e: sorted(e.awaiting),
+        "array",
+        items={"type": "string", "enum": list(AWAITING_KINDS)},
+        description="What waits for your own answer in this plan.",
+    )
+    changed_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When the plan last changed."}
+    )
 
 
 class EpisodeListSchema(Schema):
@@ -301,3 +312,19 @@ class CaseloadQuerySchema(Schema):
         FlagKind, by_value=True, metadata={"description": "Only those with a flag of this kind."}
     )
     page = fields.Integer(validate=validate.Range(min=1), metadata={"description": "100 a page."})
+    q = fields.String(
+        validate=validate.Length(max=60),
+        metadata={"description": "Only those whose person's name holds these words."},
+    )
+    organisation = fields.Integer(
+        validate=validate.Range(min=1, max=INT_MAX),
+        metadata={"description": "Only those where this organisation takes part."},
+    )
+    awaiting = fields.String(
+        validate=validate.OneOf(["me"]),
+        metadata={"description": "`me`: only those where something waits for your answer."},
+    )
+    order = fields.String(
+        validate=validate.OneOf(list(CASELOAD_ORDERS)),
+        metadata={"description": "`urgency` (the default), `activity` or `name`."},
+    )

@@ -10,20 +10,24 @@ name (`organisation_renamed`). Stale snapshots are recomputed lazily, in a const
 of queries; the page stores them once it is ready (core/transactions.py).
 """
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select, union
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parcours.accounts.models import Organisation, User
 from parcours.core.errors import BadInput
+from parcours.core.fields import INT_MAX
 from parcours.core.i18n import gettext as _
+from parcours.core.models import utcnow
 from parcours.core.signals import organisation_renamed, parcours_changed
 from parcours.core.transactions import after_response
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
+from parcours.timeline.awaiting import awaiting_answers
 from parcours.timeline.checks import FlagKind, Severity, compute_flags
 from parcours.timeline.inputs import load_timelines
 from parcours.timeline.models import Episode, Handoff, TimelineSnapshot
@@ -46,9 +50,10 @@ def _insert(dialect_name: str):
     return (postgresql if dialect_name == "postgresql" else sqlite).insert(SNAPSHOT)
 
 
-def bump_revisions(parcours_ids: Sequence[int]) -> None:
+def bump_revisions(parcours_ids: Sequence[int], *, changed: bool = True) -> None:
     """Mark these parcours' snapshots stale (creating their rows if needed), in the
-    caller's transaction."""
+    caller's transaction; `changed` says the parcours itself changed now (its last activity)."""
+    now = utcnow() if changed else None
     rows = [
         {
             "parcours_id": parcours_id,
@@ -57,6 +62,7 @@ def bump_revisions(parcours_ids: Sequence[int]) -> None:
             "highest_severity": 0,
             "ongoing_rupture": False,
             "current_services": [],
+            "changed_at": now,
         }
         for parcours_id in dict.fromkeys(parcours_ids)
     ]
@@ -66,7 +72,10 @@ def bump_revisions(parcours_ids: Sequence[int]) -> None:
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=[SNAPSHOT.c.parcours_id],
-            set_={"revision": SNAPSHOT.c.revision + 1},
+            set_={
+                "revision": SNAPSHOT.c.revision + 1,
+                "changed_at": statement.excluded.changed_at if changed else SNAPSHOT.c.changed_at,
+            },
         ),
         rows,
     )
@@ -85,7 +94,8 @@ def _organisation_renamed(organisation: Organisation, **_extra) -> None:
     named_by_handoff = select(Handoff.parcours_id).where(
         Handoff.receiving_organisation_id == organisation.id
     )
-    bump_revisions(list(db.session.scalars(union(named_by_episode, named_by_handoff))))
+    renamed_in = db.session.scalars(union(named_by_episode, named_by_handoff))
+    bump_revisions(list(renamed_in), changed=False)
 
 
 def flag_kind(value: str | None) -> FlagKind | None:
@@ -98,6 +108,69 @@ def flag_kind(value: str | None) -> FlagKind | None:
         raise BadInput(
             _("Unknown kind of flag: %(kind)s.", kind=value[:40]), code="invalid_kind"
         ) from None
+
+
+CASELOAD_ORDERS = ("urgency", "activity", "name")
+SEARCH_MAX = 60
+
+
+def folded(text: str) -> str:
+    """A name as a search compares it: without case or accents ("Inès" finds "ines")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class CaseloadFilter:
+    """Which plans of a caseload are shown, and in which order."""
+
+    kind: FlagKind | None = None  # only those with an open flag of this kind
+    search: str = ""  # only those whose person's name holds these words
+    organisation_id: int | None = None  # only those where this organisation takes part
+    awaiting_me: bool = False  # only those where something waits for the user's answer
+    order: str = "urgency"  # CASELOAD_ORDERS
+
+    @property
+    def narrows(self) -> bool:
+        return bool(self.kind or self.search or self.organisation_id or self.awaiting_me)
+
+    def args(self) -> dict:
+        """The query parameters that give this filter back (links, pages, the CSV)."""
+        args = {
+            "kind": self.kind.value if self.kind else None,
+            "q": self.search or None,
+            "organisation": self.organisation_id,
+            "awaiting": "me" if self.awaiting_me else None,
+            "order": self.order if self.order != "urgency" else None,
+        }
+        return {name: value for name, value in args.items() if value is not None}
+
+
+def caseload_filter(args) -> CaseloadFilter:
+    """The filter of a caseload request (`?kind=&q=&organisation=&awaiting=me&order=`), or a
+    400 that says which parameter is wrong."""
+    organisation = (args.get("organisation") or "").strip()
+    if organisation and not (organisation.isdigit() and 1 <= int(organisation) <= INT_MAX):
+        raise BadInput(
+            _("Unknown organisation: %(value)s.", value=organisation[:20]),
+            code="invalid_organisation",
+        )
+    awaiting = (args.get("awaiting") or "").strip()
+    if awaiting not in ("", "me"):
+        raise BadInput(_("awaiting takes only the value me."), code="invalid_awaiting")
+    order = (args.get("order") or "urgency").strip()
+    if order not in CASELOAD_ORDERS:
+        raise BadInput(
+            _("The order is one of: %(orders)s.", orders=", ".join(CASELOAD_ORDERS)),
+            code="invalid_order",
+        )
+    return CaseloadFilter(
+        kind=flag_kind(args.get("kind")),
+        search=" ".join((args.get("q") or "").split())[:SEARCH_MAX],
+        organisation_id=int(organisation) if organisation else None,
+        awaiting_me=awaiting == "me",
+        order=order,
+    )
 
 
 @dataclass(frozen=True)
@@ -115,6 +188,8 @@ class CaseloadEntry:
     last_handoff_on: date | None
     on: date
     answered: int = 0  # flags a member has answered (not in `counts`)
+    awaiting: frozenset[str] = frozenset()  # what waits for the user's answer (AWAITING_KINDS)
+    changed_at: datetime | None = None  # when the parcours last changed
 
     @property
     def flag_count(self) -> int:
@@ -140,11 +215,22 @@ class CaseloadEntry:
             self.parcours_id,
         )
 
+    def sort_key(self, order: str) -> tuple:
+        """The key of one of CASELOAD_ORDERS: urgency, the latest activity first, or the
+        person's name."""
+        if order == "activity":
+            changed = self.changed_at.timestamp() if self.changed_at else float("-inf")
+            return (-changed, *self.urgency)
+        if order == "name":
+            return (folded(self.person_name), self.parcours_id)
+        return self.urgency
 
-def caseload(user: User, on: date, kind: FlagKind | None = None) -> list[CaseloadEntry]:
-    """Every parcours the user is a current member of, most urgent first; with `kind`, only
-    those with an open flag of that kind. Stale snapshots are recomputed, and stored once the
+
+def caseload(user: User, on: date, filters: CaseloadFilter | None = None) -> list[CaseloadEntry]:
+    """Every parcours the user is a current member of that `filters` keeps, in its order (the
+    most urgent first by default). Stale snapshots are recomputed, and stored once the
     response is ready."""
+    filters = filters or CaseloadFilter()
     mine = select(Member.parcours_id).where(Member.user_id == user.id, Member.left_at.is_(None))
     # Read the snapshots (and their revisions) before the data they are computed from, so
     # that a change committed in between leaves them stale rather than wrong.
@@ -159,6 +245,15 @@ def caseload(user: User, on: date, kind: FlagKind | None = None) -> list[Caseloa
         .join(Parcours, Parcours.id == Member.parcours_id)
         .where(Member.user_id == user.id, Member.left_at.is_(None))
     ).all()
+    if filters.search:
+        words = folded(filters.search).split()
+        memberships = [m for m in memberships if all(w in folded(m.person_name) for w in words)]
+    if filters.organisation_id is not None:
+        taking_part = set(db.session.scalars(_taking_part(filters.organisation_id, mine)))
+        memberships = [m for m in memberships if m.parcours_id in taking_part]
+    awaiting = awaiting_answers(user)
+    if filters.awaiting_me:
+        memberships = [m for m in memberships if m.parcours_id in awaiting]
     stale = [
         m.parcours_id
         for m in memberships
@@ -176,8 +271,9 @@ def caseload(user: User, on: date, kind: FlagKind | None = None) -> list[Caseloa
     for membership in memberships:
         snapshot = values[membership.parcours_id]
         counts = {k: int(v) for k, v in (snapshot.counts or {}).items()}
-        if kind is not None and not counts.get(kind.value):
+        if filters.kind is not None and not counts.get(filters.kind.value):
             continue
+        stored = snapshots.get(membership.parcours_id)
         entries.append(
             CaseloadEntry(
                 parcours_id=membership.parcours_id,
@@ -193,10 +289,44 @@ def caseload(user: User, on: date, kind: FlagKind | None = None) -> list[Caseloa
                 last_handoff_on=snapshot.last_handoff_on,
                 on=on,
                 answered=snapshot.answered or 0,
+                awaiting=awaiting.get(membership.parcours_id, frozenset()),
+                changed_at=stored.changed_at if stored is not None else None,
             )
         )
-    entries.sort(key=lambda entry: entry.urgency)
+    entries.sort(key=lambda entry: entry.sort_key(filters.order))
     return entries
+
+
+def _taking_part(organisation_id: int, parcours_ids):
+    """The parcours where the organisation takes part: one of its people is a current member,
+    or one of its services accompanies (or accompanied) the person."""
+    return union(
+        select(Member.parcours_id).where(
+            Member.organisation_id == organisation_id,
+            Member.left_at.is_(None),
+            Member.parcours_id.in_(parcours_ids),
+        ),
+        select(Episode.parcours_id).where(
+            Episode.organisation_id == organisation_id, Episode.parcours_id.in_(parcours_ids)
+        ),
+    )
+
+
+def caseload_organisations(user: User) -> list[Organisation]:
+    """The organisations that take part in the user's plans, by name (the caseload's filter)."""
+    mine = select(Member.parcours_id).where(Member.user_id == user.id, Member.left_at.is_(None))
+    in_members = select(Member.organisation_id.label("id")).where(
+        Member.parcours_id.in_(mine), Member.left_at.is_(None)
+    )
+    in_episodes = select(Episode.organisation_id.label("id")).where(Episode.parcours_id.in_(mine))
+    ids = union(in_members, in_episodes).subquery()
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.id.in_(select(ids.c.id)))
+            .order_by(Organisation.name)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from parcours.plans.access import current_member, current_member_among
 from parcours.plans.models import Member
 from parcours.plans.operations import current_members, members_ever, settings_changes
 from parcours.timeline import operations
+from parcours.timeline.awaiting import ANSWER_HANDOFF, APPROVE_OBJECTIVE, GIVE_STANCE
 from parcours.timeline.chart import ruptures, timeline_chart
 from parcours.timeline.checks import Flag, FlagKind, compute_flags
 from parcours.timeline.forms import (
@@ -60,7 +61,7 @@ from parcours.timeline.models import (
     handoffs_of,
 )
 from parcours.timeline.snapshots import caseload as load_caseload
-from parcours.timeline.snapshots import flag_kind
+from parcours.timeline.snapshots import caseload_filter, caseload_organisations
 
 bp = Blueprint("timeline", __name__)
 
@@ -131,6 +132,22 @@ def acknowledge_flag(parcours_id: int, key: str):
             _("The check is answered: it stays on the timeline, with your note."),
         )
     return redirect(url_for("timeline.index", parcours_id=parcours_id) + "#flags-heading")
+
+
+def _caseload_orders() -> dict[str, str]:
+    return {
+        "urgency": _("the most urgent first"),
+        "activity": _("the latest activity first"),
+        "name": _("by name"),
+    }
+
+
+def _awaiting_labels() -> dict[str, str]:
+    return {
+        APPROVE_OBJECTIVE: _("the objective to approve"),
+        GIVE_STANCE: _("a proposal to give your stance on"),
+        ANSWER_HANDOFF: _("a hand-off to answer"),
+    }
 
 
 def _relais_phrases() -> dict[str, dict[bool, str]]:
@@ -695,10 +712,10 @@ def answer_page(token: str):
 @login_required
 def caseload():
     """Every plan of the user, the most urgent first, with its open flags."""
-    kind = flag_kind(request.args.get("kind"))
+    filters = caseload_filter(request.args)
     page = page_number()
     on: date = today()
-    entries = load_caseload(current_user, on, kind)
+    entries = load_caseload(current_user, on, filters)
     pages = max(math.ceil(len(entries) / CASELOAD_PAGE_SIZE), 1)
     page = min(page, pages)
     shown = entries[(page - 1) * CASELOAD_PAGE_SIZE : page * CASELOAD_PAGE_SIZE]
@@ -710,7 +727,11 @@ def caseload():
         page=page,
         pages=pages,
         first=(page - 1) * CASELOAD_PAGE_SIZE + 1,
-        kind=kind,
+        filters=filters,
+        kind=filters.kind,
+        organisations=caseload_organisations(current_user),
+        orders=_caseload_orders(),
+        awaiting_labels=_awaiting_labels(),
         on=on,
         **LABELS,
     )

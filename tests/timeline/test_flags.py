@@ -25,7 +25,7 @@ from parcours.timeline.inputs import (
 from parcours.timeline.means_inputs import MeansFlagInputs
 from parcours.timeline.models import DeclinedBy, EpisodeKind, TimelineSnapshot
 from parcours.timeline.operations import handoff_of
-from parcours.timeline.snapshots import caseload
+from parcours.timeline.snapshots import CaseloadFilter, caseload
 from tests.means.factories import MeansFactory
 
 
@@ -290,7 +290,7 @@ def _not_expected(*args):
 
 def _caseload(app, user, on: date | None = None, kind: FlagKind | None = None):
     with app.app_context():
-        entries = caseload(db.session.merge(user), on or today(), kind)
+        entries = caseload(db.session.merge(user), on or today(), CaseloadFilter(kind=kind))
         db.session.commit()
         return entries
 
@@ -371,10 +371,6 @@ def test_the_caseload_shows_only_current_memberships(app, make, tl):
 def test_the_nightly_refresh_makes_the_first_caseload_of_the_day_a_read(
     app, make, tl, count_queries
 ):
-    from parcours.core.models import today
-    from parcours.extensions import db
-    from parcours.timeline.snapshots import caseload
-
     pro = make.parcours()
     tl.episode(pro, start=-100, end=-50)
     result = app.test_cli_runner().invoke(args=["timeline", "refresh"])
@@ -383,13 +379,12 @@ def test_the_nightly_refresh_makes_the_first_caseload_of_the_day_a_read(
     again = app.test_cli_runner().invoke(args=["timeline", "refresh"])
     assert "0 snapshot(s) refreshed" in again.output
     with app.app_context():
-        from parcours.accounts.models import User
-
         user = db.session.get(User, pro.user_id)
         with count_queries() as counter:
             entries = caseload(user, today())
         assert entries[0].ongoing_rupture
-        assert counter.count == 2  # the snapshots and the memberships: nothing recomputed
+        # The snapshots, the memberships and what waits for the user: nothing recomputed.
+        assert counter.count == 3
 
 
 def test_the_caseload_is_an_access_to_each_plan_it_shows(app, make, api, client, sign_in):

@@ -695,9 +695,10 @@ def test_the_caseload_lists_the_most_urgent_first(client, sign_in, make, tl):
     assert "Ongoing rupture" in text and "Missing hand-off" in text
     filtered = client.get("/caseload?kind=ongoing_rupture")
     assert ">Zoé</a>" in filtered.text and ">Anna</a>" not in filtered.text
-    assert "1 plan with: Ongoing rupture" in filtered.text
+    assert "1 plan matches, the most urgent first" in filtered.text
+    assert '<option value="ongoing_rupture" selected>' in filtered.text
     nothing = client.get("/caseload?kind=commitment_overdue")
-    assert "No plan has this kind of flag today." in nothing.text
+    assert "No plan matches these filters." in nothing.text
 
 
 def test_a_bad_caseload_filter_is_a_400(client, sign_in, make):
