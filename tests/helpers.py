@@ -1,5 +1,6 @@
 """Small helpers shared by the tests."""
 
+import re
 from contextlib import contextmanager
 
 from sqlalchemy import func, select
@@ -27,3 +28,12 @@ def logs_a_read(parcours_id: int, expected: bool = True):
     yield
     if expected:
         assert access_log_size(parcours_id) > before, "this read left no entry in the access log"
+
+
+def inline_scripts(html: str) -> list[str]:
+    """The scripts a page runs from its own text (the CSP allows only the app's files)."""
+    return [
+        found
+        for found in re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.S)
+        if found.strip()
+    ] + re.findall(r"<script\b(?![^>]*\bsrc=)[^>]*>", html)

@@ -22,10 +22,15 @@ BAR_OFFSET = 18  # from the top of a lane: the label sits above the bar
 AXIS_HEIGHT = 44
 CHAR_WIDTH = 7.0  # an estimate for a 12-unit sans-serif font
 MIN_TICK_SPACING = 80
+TICK_LABEL_HALF = 36  # half the width of a tick's label ("sept. 2026")
+TODAY_LABEL_HALF = 45  # half the width of "Aujourd'hui" or a date, in bold
 MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120)
-# Up to this many episodes, a short episode keeps room for its label on its lane; beyond,
-# lanes hold bars only (labels are cut to fit) so a long path stays a few lanes high.
+# Up to this many episodes, every episode keeps room for its whole label on its lane (up to
+# LABEL_MAX units; the latest label of a lane may end at the chart's end rather than start at
+# its bar); beyond, lanes hold bars only (labels are cut to fit) so a long path stays a few
+# lanes high.
 LABEL_ROOM_UP_TO = 40
+LABEL_MAX = 400
 BADGE_RADIUS = 8
 BADGE_SPACING = 18
 
@@ -46,10 +51,12 @@ class Bar:
     width: float
     y: float
     lane: int
-    text: str  # the label, cut to the room it has
+    text: str  # the label, cut to the room it has (whole up to LABEL_ROOM_UP_TO episodes)
     text_y: float
     ongoing: bool
     planned: bool
+    text_x: float = 0.0
+    text_anchor: str = "start"  # "end": the latest label of its lane, ending at the chart's end
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ class Chart:
     lanes_bottom: float
     axis_y: float
     today_x: float
+    today_anchor: str = "middle"  # "end" or "start" near an edge, so that the label fits
     bars: tuple[Bar, ...] = ()
     gaps: tuple[GapBox, ...] = ()
     links: tuple[Link, ...] = ()
@@ -137,9 +145,40 @@ def _ticks(scale: _Scale, start: date, end: date) -> tuple[Tick, ...]:
     ticks = []
     day = first
     while day <= end:
-        ticks.append(Tick(day, scale.x(day), yearly))
+        x = scale.x(day)
+        if TICK_LABEL_HALF <= x <= WIDTH - TICK_LABEL_HALF:  # its label, centred, fits
+            ticks.append(Tick(day, x, yearly))
         day = _add_months(day, step)
     return tuple(ticks)
+
+
+def _label_width(label: str) -> float:
+    """The units a label takes (at most LABEL_MAX)."""
+    return min(len(label) * CHAR_WIDTH + CHAR_WIDTH, LABEL_MAX)
+
+
+def _anchor_near_edges(x: float, half: float) -> str:
+    """How a label centred on `x` is anchored so that it stays inside the chart."""
+    if x + half > WIDTH:
+        return "end"
+    if x - half < 0:
+        return "start"
+    return "middle"
+
+
+def _place_label(
+    label: str, x: float, left: float, right: float, last: bool
+) -> tuple[str, float, str]:
+    """Where an episode's label goes, above its bar: from the bar's start when it fits before
+    `right` (the next bar of the lane, or the chart's end); for the last bar of a lane, ending
+    at the chart's end when it fits after `left` (the previous label); else cut to the room
+    from the bar's start. Returns the text, its x and its text-anchor."""
+    width = len(label) * CHAR_WIDTH
+    if x + width <= right:
+        return label, x, "start"
+    if last and right - width >= max(left, MARGIN):
+        return label, right, "end"
+    return _cut(label, right - x), x, "start"
 
 
 def _cut(text: str, room: float) -> str:
@@ -183,6 +222,7 @@ def build_chart(
     span = (last - start).days + 1
     pad = timedelta(days=max(7, span // 25))
     start, end = start - pad, last + pad
+    label_room = len(episodes) <= LABEL_ROOM_UP_TO
     scale = _Scale(start, end)
 
     ordered = sorted(episodes, key=lambda e: (e.start, e.end or date.max, e.id))
@@ -190,13 +230,12 @@ def build_chart(
     free: list[tuple[float, int]] = []
     placed: list[tuple[EpisodeData, int, float, float]] = []
     lanes = 0
-    label_room = len(ordered) <= LABEL_ROOM_UP_TO
     for episode in ordered:
         x = scale.x(episode.start)
         x_end = scale.x((episode.end or end) + timedelta(days=1))
         occupied = x_end + 4
         if label_room:
-            occupied = max(occupied, x + min(len(episode.label) * CHAR_WIDTH, 120) + 4)
+            occupied = max(occupied, x + _label_width(episode.label) + 6)
         if free and free[0][0] <= x:
             _, lane = heapq.heappop(free)
         else:
@@ -204,23 +243,33 @@ def build_chart(
         heapq.heappush(free, (occupied, lane))
         placed.append((episode, lane, x, round(max(x_end - x, 2.0), 1)))
 
-    next_in_lane: dict[int, float] = {}
+    by_lane: dict[int, list[tuple[EpisodeData, int, float, float]]] = {}
+    for item in placed:
+        by_lane.setdefault(item[1], []).append(item)
     bars: dict[int, Bar] = {}
-    for episode, lane, x, width in sorted(placed, key=lambda p: -p[2]):
-        room = next_in_lane.get(lane, WIDTH - MARGIN) - x - 6
-        next_in_lane[lane] = x
-        y = TOP + lane * LANE_HEIGHT + BAR_OFFSET
-        bars[episode.id] = Bar(
-            episode=episode,
-            x=x,
-            width=width,
-            y=y,
-            lane=lane,
-            text=_cut(episode.label, room),
-            text_y=y - 5,
-            ongoing=episode.end is None,
-            planned=episode.start > on,
-        )
+    for lane, items in by_lane.items():
+        items.sort(key=lambda item: item[2])
+        label_end = 0.0  # where the previous label of the lane ends
+        for index, (episode, _lane, x, width) in enumerate(items):
+            last = index == len(items) - 1
+            right = WIDTH - MARGIN if last else items[index + 1][2] - 6
+            text, text_x, anchor = _place_label(episode.label, x, label_end + 6, right, last)
+            if text:
+                label_end = text_x + len(text) * CHAR_WIDTH if anchor == "start" else right
+            y = TOP + lane * LANE_HEIGHT + BAR_OFFSET
+            bars[episode.id] = Bar(
+                episode=episode,
+                x=x,
+                width=width,
+                y=y,
+                lane=lane,
+                text=text,
+                text_y=y - 5,
+                ongoing=episode.end is None,
+                planned=episode.start > on,
+                text_x=text_x,
+                text_anchor=anchor,
+            )
 
     lanes_bottom = TOP + max(lanes, 1) * LANE_HEIGHT
     boxes = tuple(
@@ -241,6 +290,7 @@ def build_chart(
         lanes_bottom=lanes_bottom,
         axis_y=axis_y,
         today_x=scale.x(on),
+        today_anchor=_anchor_near_edges(scale.x(on), TODAY_LABEL_HALF),
         bars=tuple(bars[e.id] for e in ordered),
         gaps=boxes,
         links=links,

@@ -5,6 +5,7 @@ from itertools import pairwise
 
 from parcours.timeline.chart import (
     BAR_HEIGHT,
+    CHAR_WIDTH,
     MARGIN,
     WIDTH,
     ChartGap,
@@ -139,3 +140,31 @@ def test_two_hundred_episodes_are_laid_out():
     chart = build_chart(episodes, [], [], start)
     assert len(chart.bars) == 200
     assert chart.height < 400  # consecutive episodes reuse lanes
+
+
+def _label_span(bar) -> tuple[float, float]:
+    width = len(bar.text) * CHAR_WIDTH
+    if bar.text_anchor == "end":
+        return bar.text_x - width, bar.text_x
+    return bar.text_x, bar.text_x + width
+
+
+def test_no_label_is_cut_even_the_latest_services():
+    """The latest label of a lane ends at the chart's end when it would run past it (issue 14:
+    on desktop the recent labels were cut); labels of one lane never run into each other."""
+    episodes = [
+        ep(1, date(2019, 9, 1), date(2024, 6, 30), label="IME Les Tilleuls, section pré-pro"),
+        ep(2, date(2024, 7, 1), None, label="ESAT Les Ateliers du Val, atelier espaces verts"),
+        ep(3, date(2025, 5, 20), None, label="Foyer d'hébergement Les Glycines"),
+        ep(4, date(2025, 6, 1), date(2025, 6, 10), label="Séjour de répit"),
+    ]
+    chart = build_chart(episodes, [], [], ON)
+    assert any(bar.text_anchor == "end" for bar in chart.bars)
+    for bar in chart.bars:
+        assert bar.text == bar.episode.label
+        left, right = _label_span(bar)
+        assert left >= 0 and right <= chart.width - MARGIN
+    for one in chart.bars:
+        for other in chart.bars:
+            if one is not other and one.lane == other.lane and one.x < other.x:
+                assert _label_span(one)[1] < _label_span(other)[0]
