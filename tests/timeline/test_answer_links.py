@@ -226,3 +226,26 @@ def test_the_timeline_attributes_the_answer(client, sign_in, api, thomas):
     sign_in(thomas["claire"].user)
     page = client.get(f"/parcours/{thomas['claire'].parcours_id}/timeline")
     assert "Answered by Mme Roy, éducatrice, Foyer Les Glycines, through the link." in page.text
+
+
+def test_the_link_opens_once_the_person_agrees_and_stops_when_they_withdraw(app, api, thomas):
+    token = _link(api, thomas, consent=False)
+    visitor = app.test_client()
+    waiting = visitor.get(f"/api/v1/handoff-answers/{token}")
+    assert waiting.status_code == 409 and waiting.json["error"] == "consent_pending"
+    assert "objective" not in waiting.json and "Ses copains" not in waiting.text
+    answered = visitor.post(f"/api/v1/handoff-answers/{token}", json=ANSWER)
+    assert answered.status_code == 409 and answered.json["error"] == "consent_pending"
+    agree(api, thomas, "Foyer Les Glycines")
+    assert visitor.get(f"/api/v1/handoff-answers/{token}").status_code == 200
+    person = api(thomas["person"].user)
+    pid = thomas["claire"].parcours_id
+    [consent] = person.get(f"/api/v1/parcours/{pid}/consents").json["consents"]
+    withdrawn = person.post(
+        f"/api/v1/parcours/{pid}/consents/{consent['id']}", json={"given": False}
+    )
+    assert withdrawn.json["status"] == "withdrawn"
+    assert visitor.get(f"/api/v1/handoff-answers/{token}").status_code == 404
+    with app.app_context():
+        [link] = db.session.scalars(db.select(HandoffAnswerLink)).all()
+        assert link.revoked_at is not None
