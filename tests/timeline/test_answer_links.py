@@ -169,7 +169,7 @@ def test_the_pages_link_answer_thanks_and_attribution(app, client, sign_in, api,
     visitor = app.test_client()
     waiting = visitor.get(f"/handoff-answers/{token}")
     assert waiting.status_code == 409
-    assert "En attente de l’accord de Léa" in waiting.text  # French for a visitor
+    assert "En attente de l\u2019accord de Léa" in waiting.text  # French for a visitor
     assert "Ses copains" not in waiting.text
     agree(api, thomas, "Foyer Les Glycines")
     form = visitor.get(f"/handoff-answers/{token}")
