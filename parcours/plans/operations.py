@@ -24,7 +24,12 @@ from parcours.core.errors import (
 from parcours.core.models import TEXT_MAX, utcnow
 from parcours.core.signals import consent_refused, member_left
 from parcours.extensions import db
-from parcours.plans.consent import ask_consent, check_consent, waits_for_consent
+from parcours.plans.consent import (
+    ConsentPending,
+    ask_consent,
+    check_consent,
+    waits_for_consent,
+)
 from parcours.plans.models import (
     CLOSING_ANSWERS,
     Consent,
@@ -240,7 +245,20 @@ def accept_invitation(token: str, user: User) -> Member:
         raise Forbidden(
             _("This invitation was sent to another e-mail address."), code="invitation_for_other"
         )
-    if organisation := invitation_organisation(invitation, user):
+    organisation = invitation_organisation(invitation, user)
+    if organisation is not None and invitation.organisation is None:
+        # Made before consent was asked: nobody was asked about the user's organisation.
+        if waits_for_consent(invitation.parcours, organisation):
+            raise ConsentPending(
+                _(
+                    "This invitation names no organisation, and %(name)s has not agreed to "
+                    "share the plan with %(organisation)s: ask for a new invitation, so that "
+                    "they can be asked.",
+                    name=invitation.parcours.person_name,
+                    organisation=organisation.name,
+                )
+            )
+    elif organisation is not None:
         check_consent(invitation.parcours, organisation)
     member = _add_member(
         invitation.parcours,

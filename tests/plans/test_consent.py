@@ -255,3 +255,36 @@ def test_the_person_withdraws_on_the_members_page(client, sign_in, make, api, pl
     )
     assert f"Thank you. {IME} no longer sees the plan." in done.text
     assert worker.name not in done.text.split("Who may see the plan")[0]
+
+
+def test_an_invitation_made_before_consent_was_asked_checks_the_joining_organisation(
+    app, api, make, plan
+):
+    pro = plan["professional"]
+    invited = _invite(api, pro)
+    with app.app_context():
+        # As migration 0015 leaves the invitations made before: no organisation named.
+        db.session.get(Invitation, invited.json["id"]).organisation_id = None
+        db.session.commit()
+    refused = api(make.user(professional=True)).post(
+        f"/api/v1/invitations/{invited.json['token']}/accept"
+    )
+    assert refused.status_code == 409 and refused.json["error"] == "consent_pending"
+    assert "ask for a new invitation" in refused.json["message"]
+    colleague = make.user(professional=True, organisation=pro.organisation.name)
+    joined = api(colleague).post(f"/api/v1/invitations/{invited.json['token']}/accept")
+    assert joined.status_code == 201
+
+
+def test_a_pilot_whose_consent_is_withdrawn_leaves_and_is_pilot_no_more(app, api, make, plan):
+    pro, person = plan["professional"], plan["person"]
+    invited = _invite(api, pro)
+    [consent] = _consents(api, pro)
+    _answer(api, person, consent["id"], True)
+    worker = _ime_worker(make)
+    joined = api(worker).post(f"/api/v1/invitations/{invited.json['token']}/accept").json["me"]
+    with app.app_context():
+        make.pilot(db.session.get(Member, joined["id"]))
+    _answer(api, person, consent["id"], False)
+    parcours = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}").json
+    assert parcours["pilot"] is None
