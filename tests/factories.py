@@ -6,7 +6,16 @@ from parcours.accounts.models import User
 from parcours.accounts.operations import create_user, issue_api_token, start_login_session
 from parcours.alliance.operations import approve_version, propose_version
 from parcours.extensions import db
-from parcours.plans.models import Member, Parcours, Role
+from parcours.plans.models import (
+    Consent,
+    ConsentEvent,
+    ConsentEventKind,
+    ConsentStatus,
+    Invitation,
+    Member,
+    Parcours,
+    Role,
+)
 from parcours.plans.operations import (
     accept_invitation,
     create_invitation,
@@ -15,6 +24,35 @@ from parcours.plans.operations import (
 )
 
 PASSWORD = "correct horse battery"
+
+
+def invite_consented(inviter: Member, user: User, role: Role, **invitation) -> str:
+    """An invitation for `user` (a professional is invited for their own organisation), its
+    consent given as if recorded before consent was asked: for the tests that are not about
+    consent (tests/plans/test_consent.py goes through the person)."""
+    if role is Role.professional and user.organisation and "organisation" not in invitation:
+        invitation["organisation"] = user.organisation.name
+    made, token = create_invitation(inviter, role=role, **invitation)
+    give_consent_for_tests(made)
+    return token
+
+
+def give_consent_for_tests(invitation: Invitation) -> None:
+    """The invitation's consent, if it waits, given by nobody (as migration 0015 records)."""
+    if invitation.organisation_id is None:
+        return
+    consent = db.session.scalar(
+        db.select(Consent).where(
+            Consent.parcours_id == invitation.parcours_id,
+            Consent.organisation_id == invitation.organisation_id,
+        )
+    )
+    if consent is not None and not consent.is_given:
+        consent.status = ConsentStatus.given
+        db.session.add(ConsentEvent(consent=consent, kind=ConsentEventKind.before_consent_asked))
+        db.session.flush()
+
+
 _numbers = itertools.count(1)
 
 
@@ -85,10 +123,11 @@ class Factory:
         user = user or self.user(professional=role is Role.professional)
 
         def build():
-            _invitation, token = create_invitation(
-                db.session.get(Member, inviter.id), role=role, **invitation
+            joining = db.session.get(User, user.id)
+            token = invite_consented(
+                db.session.get(Member, inviter.id), joining, role, **invitation
             )
-            return accept_invitation(token, db.session.get(User, user.id))
+            return accept_invitation(token, joining)
 
         return self._run(build)
 

@@ -16,7 +16,8 @@ ROLES = ("person", "family", "professional")
 class Route:
     method: str
     path: str  # placeholders: {p} parcours, {me} own member id, {person} the person's member id,
-    # {inv} a pending invitation, {n} the latest objective version, {other} another member
+    # {inv} a pending invitation, {n} the latest objective version, {other} another member,
+    # {c} a consent waiting for the person (the invitation's organisation)
     data: dict = field(default_factory=dict)
     member_status: int | dict[str, int] = 200
     api: bool = False
@@ -63,6 +64,13 @@ ROUTES = [
         "POST",
         "/parcours/{p}/closing/answer",
         {"request_id": "1", "answer": "yes"},
+        {"person": 302, "family": 403, "professional": 403},
+    ),
+    # Only the person (or a legal representative) consents to sharing the plan.
+    Route(
+        "POST",
+        "/parcours/{p}/consents/{c}/answer",
+        {"answer": "yes"},
         {"person": 302, "family": 403, "professional": 403},
     ),
     Route("GET", "/parcours/{p}/log"),
@@ -122,6 +130,14 @@ ROUTES = [
         api=True,
     ),
     Route("GET", "/api/v1/parcours/{p}/access-log", api=True),
+    Route("GET", "/api/v1/parcours/{p}/consents", api=True),
+    Route(
+        "POST",
+        "/api/v1/parcours/{p}/consents/{c}",
+        {"given": True},
+        {"person": 200, "family": 403, "professional": 403},
+        api=True,
+    ),
 ]
 
 # Routes that belong to no parcours, each with its own tests.
@@ -186,8 +202,11 @@ def world(make, api):
     other = make.member(pro, Role.professional)
     version = make.version(pro)
     invitation = api(pro.user).post(
-        f"/api/v1/parcours/{pro.parcours_id}/invitations", json={"role": "professional"}
+        f"/api/v1/parcours/{pro.parcours_id}/invitations",
+        json={"role": "professional", "organisation": "IME Les Tilleuls"},
     )
+    consents = api(pro.user).get(f"/api/v1/parcours/{pro.parcours_id}/consents").json
+    [consent] = [c for c in consents["consents"] if c["status"] == "pending"]
     return {
         "members": members,
         "values": {
@@ -196,6 +215,7 @@ def world(make, api):
             "inv": invitation.json["id"],
             "n": version.number,
             "other": other.id,
+            "c": consent["id"],
         },
     }
 

@@ -61,6 +61,7 @@ EVENTS: dict[str, object] = {
     "parcours": _l("read the overview"),
     "members": _l("read the members"),
     "settings": _l("read the settings"),
+    "consents": _l("read the consents"),
     "voices": _l("read the points of view"),
     "objective": _l("read the objective"),
     "access_log": _l("read this log"),
@@ -99,6 +100,12 @@ EVENTS: dict[str, object] = {
         "closed the plan on %(detail)s (no person or legal representative could confirm)"
     ),
     "rules.reopened": _l("reopened the plan: %(detail)s"),
+    # Consent before sharing the plan with a new organisation (parcours/plans/consent.py).
+    "consent.asked": _l("asked the person's consent to share the plan with %(detail)s"),
+    "consent.given": _l("agreed to share the plan with %(detail)s"),
+    "consent.refused": _l("refused to share the plan with %(detail)s"),
+    "consent.withdrawn": _l("withdrew their consent to share the plan with %(detail)s"),
+    "invitation.consent_refused": _l("withdrew an invitation: consent refused"),
     "parcours.deleted": _l("closed their account as the last member: the plan is deleted"),
 }
 

@@ -14,6 +14,11 @@ _signals = Namespace()
 # account). Sender: the Member, already marked as left.
 member_left = _signals.signal("member-left")
 
+# The person (or their legal representative) refused, or withdrew, their consent to share the
+# plan with an organisation: its members leave, its invitations and answer links stop working.
+# Sender: the Consent; `by`: the member who answered.
+consent_refused = _signals.signal("consent-refused")
+
 # Something in a parcours changed: every change written to its access log sends it.
 # Sender: the parcours id.
 parcours_changed = _signals.signal("parcours-changed")

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from parcours.accounts.models import User
 from parcours.accounts.operations import create_user
 from parcours.alliance.operations import approve_version, propose_version, save_voice
+from parcours.plans.consent import answer_consent, consent_for
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import (
     accept_invitation,
@@ -37,9 +38,30 @@ def _user(world: DemoWorld, key: str, who: str, **kwargs) -> User:
     return user
 
 
-def _join(world: DemoWorld, parcours: str, by: Member, key: str, role: Role, **kwargs) -> Member:
-    _invitation, token = create_invitation(by, role=role, **kwargs)
-    member = accept_invitation(token, world.users[key])
+def agree(person: Member, organisation_id: int) -> None:
+    """The person (or their legal representative) agrees to share the plan with an
+    organisation, when asked."""
+    consent = consent_for(person.parcours_id, organisation_id)
+    if consent is not None and consent.is_pending:
+        answer_consent(person, consent, True)
+
+
+def _join(
+    world: DemoWorld,
+    parcours: str,
+    by: Member,
+    key: str,
+    role: Role,
+    agreed_by: Member | None = None,
+    **kwargs,
+) -> Member:
+    user = world.users[key]
+    if role is Role.professional:
+        kwargs["organisation"] = user.organisation.name
+    invitation, token = create_invitation(by, role=role, **kwargs)
+    if agreed_by is not None and invitation.organisation_id is not None:
+        agree(agreed_by, invitation.organisation_id)
+    member = accept_invitation(token, user)
     world.members[(parcours, key)] = member
     return member
 
@@ -121,7 +143,8 @@ def build_leo(world: DemoWorld) -> None:
     designate_pilot(claire, claire)  # only the pilot invites the legal representative
     sophie = _join(world, "leo", claire, "sophie", Role.family, is_legal_representative=True)
     karim = _join(world, "leo", claire, "karim", Role.family)
-    julien = _join(world, "leo", claire, "julien", Role.professional)
+    # Sophie, Léo's legal representative, agreed to share his plan with the IME.
+    julien = _join(world, "leo", claire, "julien", Role.professional, agreed_by=sophie)
     save_voice(
         sophie,
         sophie,
@@ -173,12 +196,16 @@ def build_thomas(world: DemoWorld) -> None:
     world.members[("thomas", "claire")] = claire
     thomas = _join(world, "thomas", claire, "thomas", Role.person)
     amina = _join(world, "thomas", claire, "amina", Role.family)
-    marc = _join(world, "thomas", claire, "marc", Role.professional)
+    # Thomas agreed to share his plan with the ESAT, then with the IME.
+    marc = _join(world, "thomas", claire, "marc", Role.professional, agreed_by=thomas)
     designate_pilot(claire, marc)
     # Invited by mistake, then removed by the pilot (the access log says why).
-    julien = _join(world, "thomas", claire, "julien", Role.professional)
+    julien = _join(world, "thomas", claire, "julien", Role.professional, agreed_by=thomas)
     remove_member(marc, julien, "Invité par erreur : Julien suit Léo, pas Thomas.")
     del world.members[("thomas", "julien")]
+    # The service that would help Thomas live on his own is invited: the plan waits for his
+    # agreement (his plan page shows the question).
+    create_invitation(claire, role=Role.professional, organisation="SAVS Les Passerelles")
     save_voice(
         thomas,
         thomas,

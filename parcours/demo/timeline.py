@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from parcours.alliance.models import latest_version
 from parcours.alliance.operations import approve_version
 from parcours.core.models import today
-from parcours.demo.people import DemoWorld
+from parcours.demo.people import DemoWorld, agree
 from parcours.timeline.models import EpisodeKind, HandoffStatus
 from parcours.timeline.operations import (
     accept_handoff,
@@ -145,6 +145,8 @@ def build_thomas(world: DemoWorld) -> None:
         proposed_on=day - timedelta(days=370),
     )
     _link, token = create_answer_link(claire, foyer)
+    # The foyer had nobody in the plan: Thomas agreed to share it before the link opened.
+    agree(thomas, foyer.receiving_organisation_id)
     answer_through_link(
         token,
         status=HandoffStatus.accepted,

@@ -23,6 +23,7 @@ from parcours.means.models import (
 from parcours.means.operations import commitment_of, keep_commitment, means_of, take_stance
 from parcours.overview.summary import summaries_for
 from parcours.plans.access import current_member, current_member_among
+from parcours.plans.consent import pending_consents_of
 from parcours.plans.operations import (
     can_answer_closing,
     current_members,
@@ -75,6 +76,7 @@ def plan(parcours_id: int):
         member=member,
         parcours=member.parcours,
         closing=pending_closing(parcours_id) if can_answer_closing(member) else None,
+        consents=pending_consents_of(member),
         form=FlaskForm(),
     )
 

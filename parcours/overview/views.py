@@ -8,6 +8,7 @@ from parcours.alliance.objective import load_objective
 from parcours.core.models import today
 from parcours.overview.summary import summaries_for
 from parcours.plans.access import current_member_among
+from parcours.plans.consent import pending_consents_of
 from parcours.plans.easy_read import easy_read_on
 from parcours.plans.operations import can_answer_closing, current_members, pending_closing
 from parcours.timeline.checks import compute_flags
@@ -71,4 +72,6 @@ def parcours(parcours_id: int):
         # (the others see it on the settings page and the timeline).
         closing=pending_closing(parcours_id) if can_answer_closing(member) else None,
         closing_form=FlaskForm(),
+        # Sharing the plan with a new organisation waits for them too.
+        consents=pending_consents_of(member),
     )

@@ -9,12 +9,15 @@ from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import StaleVersion
 from parcours.core.navigation import external_url, id_parameter
 from parcours.extensions import db
-from parcours.plans import operations
+from parcours.plans import consent, operations
 from parcours.plans.access import current_member
 from parcours.plans.schemas import (
     AccessLogQuerySchema,
     AccessLogSchema,
     ClosingAnswerSchema,
+    ConsentAnswerSchema,
+    ConsentListSchema,
+    ConsentSchema,
     InvitationCreateSchema,
     InvitationSchema,
     MemberListSchema,
@@ -168,7 +171,9 @@ def create_invitation(parcours_id: int):
     data = load(InvitationCreateSchema())
     invitation, token = operations.create_invitation(member, **data)
     url = external_url("plans.invitation", token=token)
-    return InvitationSchema().dump(Merged(invitation, token=token, url=url)), 201
+    waiting = operations.invitation_waits_for_consent(invitation)
+    out = Merged(invitation, token=token, url=url, waiting_for_consent=waiting)
+    return InvitationSchema().dump(out), 201
 
 
 @api.delete("/parcours/<int:parcours_id>/invitations/<int:invitation_id>")
@@ -183,9 +188,31 @@ def revoke_invitation(parcours_id: int, invitation_id: int):
 @api.post("/invitations/<token>/accept")
 @documented(responses={201: MembershipSchema}, errors=(403, 409, 422))
 def accept_invitation(token: str):
-    """Join a parcours as the signed-in user."""
+    """Join a parcours as the signed-in user. 409 `consent_pending` while the person has not
+    agreed to share the plan with the invitation's organisation."""
     member = operations.accept_invitation(token, current_user)
     return MembershipSchema().dump({"parcours": member.parcours, "me": member}), 201
+
+
+@api.get("/parcours/<int:parcours_id>/consents")
+@documented(responses={200: ConsentListSchema})
+def list_consents(parcours_id: int):
+    """The person's consents to share the plan with organisations, pending first, with their
+    history."""
+    current_member(parcours_id, reading="consents")
+    return ConsentListSchema().dump({"consents": consent.consents_of(parcours_id)})
+
+
+@api.post("/parcours/<int:parcours_id>/consents/<int:consent_id>")
+@documented(body=ConsentAnswerSchema, responses={200: ConsentSchema}, errors=(403, 409))
+def answer_consent(parcours_id: int, consent_id: int):
+    """The person, or their legal representative, gives (`given` true), refuses or withdraws
+    (`given` false) the consent to share the plan with an organisation; withdrawing makes its
+    members leave the plan. Anyone else gets 403 `person_only`."""
+    member = current_member(parcours_id)
+    data = load(ConsentAnswerSchema())
+    found = consent.consent_of(parcours_id, consent_id)
+    return ConsentSchema().dump(consent.answer_consent(member, found, data["given"]))
 
 
 @api.get("/parcours/<int:parcours_id>/access-log")

@@ -17,7 +17,7 @@ from wtforms.widgets import HiddenInput
 
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
-from parcours.core.models import TEXT_MAX
+from parcours.core.models import NAME_MAX, TEXT_MAX
 from parcours.plans.models import Role
 from parcours.plans.operations import REASON_MAX
 
@@ -48,6 +48,14 @@ class InvitationForm(FlaskForm):
         _l("Their place in the plan"),
         choices=ROLE_CHOICES,
         validators=[DataRequired(_l("Please choose their place in the plan."))],
+    )
+    organisation = StringField(
+        _l("Their organisation (for a professional)"),
+        description=_l(
+            "A service that has nobody in the plan yet sees it only once the person agrees: "
+            "the person is asked first."
+        ),
+        validators=[Optional(), Length(max=NAME_MAX)],
     )
     email = EmailField(
         _l("Their e-mail address (optional)"),
@@ -133,3 +141,7 @@ class ClosingAnswerForm(FlaskForm):
     reason = TextAreaField(
         _l("Why not (if you want to say)"), validators=[Optional(), Length(max=TEXT_MAX)]
     )
+
+
+class ConsentAnswerForm(FlaskForm):
+    """Yes or no to sharing the plan with an organisation (the buttons carry the answer)."""

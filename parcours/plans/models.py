@@ -4,7 +4,7 @@ import enum
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -108,6 +108,12 @@ class Member(db.Model):
     def is_professional(self) -> bool:
         return self.role is Role.professional
 
+    @property
+    def speaks_for_person(self) -> bool:
+        """The person, or their legal representative: who confirms a closing and consents to
+        sharing the plan."""
+        return self.is_current and (self.is_person or self.is_legal_representative)
+
     def __str__(self) -> str:
         return self.user.name
 
@@ -133,6 +139,10 @@ class Invitation(CreatedAtMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     is_legal_representative: Mapped[bool] = mapped_column(default=False)
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    # The organisation a professional is invited for: they join as one of its members, and
+    # the person consents to sharing the plan with it first (plans/consent.py). None for the
+    # person and the family (and for invitations made before consent was asked).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
@@ -140,6 +150,7 @@ class Invitation(CreatedAtMixin, db.Model):
 
     parcours: Mapped[Parcours] = relationship(lazy="joined")
     invited_by: Mapped[Member] = relationship(foreign_keys=[invited_by_id], lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
     def state(self, now: datetime | None = None) -> InvitationState:
         if self.accepted_at:
@@ -202,3 +213,84 @@ def link_members(records: Iterable, members: Iterable[Member]) -> None:
     by_id = {member.id: member for member in members}
     for record in records:
         set_committed_value(record, "member", by_id.get(record.member_id))
+
+
+class ConsentStatus(enum.Enum):
+    pending = "pending"  # asked, not answered yet: the organisation sees nothing
+    given = "given"  # the person (or legal representative) agreed: its professionals may join
+    refused = "refused"  # the person (or legal representative) said no when asked
+    withdrawn = "withdrawn"  # given, then taken back: its members left the plan
+
+    @property
+    def label(self):
+        return CONSENT_STATUS_LABELS[self]
+
+
+CONSENT_STATUS_LABELS = {
+    ConsentStatus.pending: _l("waiting for an answer"),
+    ConsentStatus.given: _l("given"),
+    ConsentStatus.refused: _l("refused"),
+    ConsentStatus.withdrawn: _l("withdrawn"),
+}
+
+
+class ConsentEventKind(enum.Enum):
+    asked = "asked"  # a member invited one of its professionals, or made it an answer link
+    given = "given"  # the person (or legal representative) agreed
+    refused = "refused"  # the person (or legal representative) refused
+    withdrawn = "withdrawn"  # the person (or legal representative) took their consent back
+    # Migration 0015: the organisation already had members in the plan before consent was
+    # asked; nobody said yes, the plan simply went on.
+    before_consent_asked = "before_consent_asked"
+
+
+class Consent(CreatedAtMixin, db.Model):
+    """The person's (or legal representative's) consent to share their plan with one
+    organisation (Code de la santé publique, art. L1110-4): one per organisation and plan,
+    its history in `events`."""
+
+    __tablename__ = "consents"
+    __table_args__ = (db.UniqueConstraint("parcours_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    status: Mapped[ConsentStatus] = mapped_column(EnumType(ConsentStatus))
+
+    parcours: Mapped[Parcours] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    events: Mapped[list["ConsentEvent"]] = relationship(
+        back_populates="consent", lazy="selectin", order_by="ConsentEvent.id"
+    )
+
+    @property
+    def is_given(self) -> bool:
+        return self.status is ConsentStatus.given
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is ConsentStatus.pending
+
+
+class ConsentEvent(CreatedAtMixin, db.Model):
+    """One step of a consent's history, append-only: asked, given, refused, withdrawn; by
+    whom and when."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(
+        ForeignKey("consents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ConsentEventKind] = mapped_column(EnumType(ConsentEventKind))
+    # Who asked or answered; None for the consents migration 0015 recorded.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+    consent: Mapped[Consent] = relationship(back_populates="events")
+    member: Mapped[Member | None] = relationship(lazy="joined")
+
+
+def lock_parcours(parcours_id: int) -> None:
+    """Serialise the writes that read-then-decide on one parcours (row lock on PostgreSQL;
+    SQLite transactions already take the write lock when they begin)."""
+    db.session.execute(select(Parcours.id).where(Parcours.id == parcours_id).with_for_update())

@@ -23,10 +23,17 @@ from parcours.core.errors import (
 from parcours.core.i18n import gettext as _
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import TEXT_MAX, utcnow
-from parcours.core.signals import member_left
+from parcours.core.signals import consent_refused, member_left
 from parcours.extensions import db
+from parcours.plans.consent import (
+    ConsentPending,
+    ask_consent,
+    check_consent,
+    waits_for_consent,
+)
 from parcours.plans.models import (
     CLOSING_ANSWERS,
+    Consent,
     Invitation,
     InvitationState,
     Member,
@@ -35,6 +42,7 @@ from parcours.plans.models import (
     SettingsChange,
     SettingsChangeKind,
     link_members,
+    lock_parcours,
 )
 
 PERSON_NAME_MAX = 60
@@ -158,8 +166,17 @@ def create_invitation(
     role: Role,
     email: str | None = None,
     is_legal_representative: bool = False,
+    organisation: str | None = None,
 ) -> tuple[Invitation, str]:
-    """A single-use link to join the parcours with a role; the token is returned once."""
+    """A single-use link to join the parcours with a role; the token is returned once. A
+    professional is invited for a named organisation: when the plan is not shared with it
+    yet, the person's consent is asked first (plans/consent.py)."""
+    organisation = " ".join((organisation or "").split())
+    if role is Role.professional and not organisation:
+        raise DomainError(
+            _("Please give the organisation of the professional you invite."),
+            code="missing_organisation",
+        )
     if role is Role.person and _current_person(by.parcours_id) is not None:
         raise Conflict(
             _("This plan already has its person accompanied."), code="person_already_member"
@@ -169,9 +186,13 @@ def create_invitation(
             _("Only the pilot can invite the person's legal representative."),
             code="pilot_only",
         )
+    org = get_or_create_organisation(organisation) if role is Role.professional else None
+    if org is not None:
+        ask_consent(by, org)
     token = secrets.token_urlsafe(24)
     invitation = Invitation(
         parcours_id=by.parcours_id,
+        organisation=org,
         digest=hash_secret(token),
         role=role,
         email=check_email(email) if email else None,
@@ -226,16 +247,48 @@ def accept_invitation(token: str, user: User) -> Member:
         raise Forbidden(
             _("This invitation was sent to another e-mail address."), code="invitation_for_other"
         )
+    organisation = invitation_organisation(invitation, user)
+    if organisation is not None and invitation.organisation is None:
+        # Made before consent was asked: nobody was asked about the user's organisation.
+        if waits_for_consent(invitation.parcours, organisation):
+            raise ConsentPending(
+                _(
+                    "This invitation names no organisation, and %(name)s has not agreed to "
+                    "share the plan with %(organisation)s: ask for a new invitation, so that "
+                    "they can be asked.",
+                    name=invitation.parcours.person_name,
+                    organisation=organisation.name,
+                )
+            )
+    elif organisation is not None:
+        check_consent(invitation.parcours, organisation)
     member = _add_member(
         invitation.parcours,
         user,
         invitation.role,
+        organisation=invitation.organisation.name if invitation.organisation else None,
         is_legal_representative=invitation.is_legal_representative,
     )
     invitation.accepted_at = utcnow()
     invitation.accepted_by_id = member.id
     record(member.parcours_id, user, Access.change, "member.joined")
     return member
+
+
+def invitation_organisation(invitation: Invitation, user: User | None = None):
+    """The organisation a professional joins through the invitation: the one it names (else,
+    for an invitation made before consent was asked, the user's own)."""
+    if invitation.role is not Role.professional:
+        return None
+    return invitation.organisation or (user.organisation if user is not None else None)
+
+
+def invitation_waits_for_consent(invitation: Invitation) -> str | None:
+    """What the invitation waits for, in words (None when it can be accepted)."""
+    if invitation.organisation is None:
+        return None
+    waiting = waits_for_consent(invitation.parcours, invitation.organisation)
+    return waiting[1] if waiting else None
 
 
 ROLE_ORDER = {Role.person: 0, Role.family: 1, Role.professional: 2}
@@ -318,10 +371,39 @@ def remove_member(by: Member, removed: Member, reason: str) -> None:
             _("The reason takes at most %(n)d characters.", n=REASON_MAX), code="reason_too_long"
         )
     lock_parcours(by.parcours_id)
+    _remove(by, removed, reason)
+
+
+def _remove(by: Member, removed: Member, reason: str) -> None:
+    """The member leaves the plan, the reason in the access log."""
     removed.left_at = utcnow()
+    removed.is_pilot = False
     record(by.parcours_id, by.user, Access.change, "member.removed", reason, subject=removed.user)
     db.session.flush()
     member_left.send(removed)
+
+
+@consent_refused.connect
+def _stop_sharing(consent: Consent, by: Member, **_extra) -> None:
+    """Consent refused or withdrawn: the organisation's invitations not used yet are
+    withdrawn, and its members leave the plan, saying why."""
+    now = utcnow()
+    for invitation in db.session.scalars(
+        select(Invitation).where(
+            Invitation.parcours_id == consent.parcours_id,
+            Invitation.organisation_id == consent.organisation_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+    ):
+        invitation.revoked_at = now
+        record(by.parcours_id, by.user, Access.change, "invitation.consent_refused")
+    reason = _("consent withdrawn by %(name)s", name=by.name)
+    for member in current_members(consent.parcours_id):
+        if member.organisation_id == consent.organisation_id:
+            _remove(by, member, reason)
+    db.session.flush()
 
 
 @member_left.connect
@@ -503,7 +585,7 @@ def pending_closing(parcours_id: int) -> SettingsChange | None:
 
 def can_answer_closing(member: Member) -> bool:
     """The person, or their legal representative, answers a request to close the plan."""
-    return member.is_current and (member.is_person or member.is_legal_representative)
+    return member.speaks_for_person
 
 
 def closing_answerers(parcours_id: int) -> list[Member]:
@@ -663,9 +745,3 @@ def reopen_parcours(
     change = _changed(by, SettingsChangeKind.reopened, old, None, reason)
     record(by.parcours_id, by.user, Access.change, "rules.reopened", reason)
     return change
-
-
-def lock_parcours(parcours_id: int) -> None:
-    """Serialise the writes that read-then-decide on one parcours (row lock on PostgreSQL;
-    SQLite transactions already take the write lock when they begin)."""
-    db.session.execute(select(Parcours.id).where(Parcours.id == parcours_id).with_for_update())

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from parcours.core.audit import Access
 from parcours.core.fields import Computed, Id, Number
 from parcours.core.models import NAME_MAX, TEXT_MAX
-from parcours.plans.models import Role, SettingsChangeKind
+from parcours.plans.models import ConsentEventKind, ConsentStatus, Role, SettingsChangeKind
 from parcours.plans.operations import PERSON_NAME_MAX, REASON_MAX
 
 
@@ -139,6 +139,16 @@ class ClosingAnswerSchema(Schema):
 
 class InvitationCreateSchema(Schema):
     role = fields.Enum(Role, by_value=True, required=True)
+    organisation = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=NAME_MAX),
+        metadata={
+            "description": "The organisation of the professional invited (required for a "
+            "professional): when the plan is not shared with it yet, the person's consent is "
+            "asked, and the invitation waits for it."
+        },
+    )
     email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
     is_legal_representative = fields.Boolean(load_default=False)
 
@@ -150,7 +160,46 @@ class InvitationSchema(Schema):
     token = fields.String()
     url = fields.Url()
     role = fields.Enum(Role, by_value=True)
+    organisation = Computed(
+        lambda i: i.organisation.name if i.organisation else None, "string", nullable=True
+    )
+    waiting_for_consent = fields.String(
+        allow_none=True,
+        metadata={"description": "What the invitation waits for (the person's consent), or null."},
+    )
     expires_at = fields.AwareDateTime()
+
+
+class ConsentEventSchema(Schema):
+    kind = fields.Enum(ConsentEventKind, by_value=True)
+    at = fields.AwareDateTime(attribute="created_at")
+    member_id = fields.Integer(
+        allow_none=True, metadata={"description": "Who (null: recorded before consent was asked)."}
+    )
+    by = Computed(lambda e: e.member.name if e.member else None, "string", nullable=True)
+
+
+class ConsentSchema(Schema):
+    """The person's consent to share the plan with one organisation, and its history."""
+
+    id = fields.Integer()
+    organisation = Computed(lambda c: c.organisation.name, "string")
+    status = fields.Enum(ConsentStatus, by_value=True)
+    history = fields.List(fields.Nested(ConsentEventSchema), attribute="events")
+
+
+class ConsentListSchema(Schema):
+    consents = fields.List(fields.Nested(ConsentSchema))
+
+
+class ConsentAnswerSchema(Schema):
+    given = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "true gives the consent; false refuses it, or withdraws it once "
+            "given (the organisation's members then leave the plan)."
+        },
+    )
 
 
 class MembershipSchema(Schema):

@@ -15,12 +15,13 @@ from parcours.core.i18n import gettext as _
 from parcours.core.navigation import external_url, page_number
 from parcours.core.views import flash_error, flash_success, perform, place_error, qr_code
 from parcours.extensions import db
-from parcours.plans import operations
+from parcours.plans import consent, operations
 from parcours.plans.access import current_member
 from parcours.plans.easy_read import easy_read_context, forget_easy_read_default
 from parcours.plans.forms import (
     CloseForm,
     ClosingAnswerForm,
+    ConsentAnswerForm,
     InvitationForm,
     ParcoursForm,
     PilotForm,
@@ -28,7 +29,13 @@ from parcours.plans.forms import (
     ReopenForm,
     SettingsForm,
 )
-from parcours.plans.models import Invitation, InvitationState, Role, SettingsChangeKind
+from parcours.plans.models import (
+    ConsentStatus,
+    Invitation,
+    InvitationState,
+    Role,
+    SettingsChangeKind,
+)
 
 bp = Blueprint("plans", __name__)
 bp.app_context_processor(easy_read_context)
@@ -89,6 +96,8 @@ def _members_page(member, invitation_form, status: int = 200, created=None, remo
     pilot = next((m for m in members if m.is_pilot), None)
     if pilot is not None:
         pilot_form.member_id.data = pilot.id
+    consents = consent.consents_of(member.parcours_id)
+    waiting = {c.organisation_id for c in consents if not c.is_given}
     page = render_template(
         "plans/members.html",
         member=member,
@@ -96,6 +105,10 @@ def _members_page(member, invitation_form, status: int = 200, created=None, remo
         members=members,
         pilot=pilot,
         pending=[i for i in invitations if i.state() is InvitationState.pending],
+        waiting=waiting,
+        consents=consents,
+        answerers=[m for m in members if m.speaks_for_person],
+        consent_form=ConsentAnswerForm(formdata=None),
         invitation_form=invitation_form,
         pilot_form=pilot_form,
         removal_form=_removal_choices(
@@ -121,9 +134,11 @@ def invite(parcours_id: int):
             role=Role(form.role.data),
             email=form.email.data or None,
             is_legal_representative=form.is_legal_representative.data,
+            organisation=form.organisation.data,
         )
     except DomainError as error:
-        place_error(error, form, {"invalid_email": "email"}, default="role")
+        fields = {"invalid_email": "email", "missing_organisation": "organisation"}
+        place_error(error, form, fields, default="role")
         return _members_page(member, form, error.status)
     page, status = _members_page(
         member, InvitationForm(formdata=None), 201, created=(invitation, token)
@@ -207,12 +222,14 @@ def leave(parcours_id: int):
 
 @bp.get("/invitations/<token>")
 def invitation(token: str):
-    """What an invitation offers, with a way to sign in or sign up and join."""
+    """What an invitation offers, with a way to sign in or sign up and join; while the
+    person has not agreed to share the plan with its organisation, only that it waits."""
     pending = operations.pending_invitation(token)
     status = 200 if pending else 410
+    waiting = operations.invitation_waits_for_consent(pending) if pending else None
     return render_template(
-        "plans/invitation.html", invitation=pending, token=token, form=FlaskForm()
-    ), status
+        "plans/invitation.html", invitation=pending, token=token, form=FlaskForm(), waiting=waiting
+    ), 409 if waiting else status
 
 
 @bp.route("/invitations/<token>/signup", methods=["GET", "POST"])
@@ -263,6 +280,10 @@ def accept(token: str):
         return redirect(url_for("plans.invitation", token=token))
     try:
         member = operations.accept_invitation(token, current_user)
+    except consent.ConsentPending as error:
+        return render_template(
+            "plans/invitation.html", invitation=None, token=token, form=form, waiting=error.message
+        ), error.status
     except DomainError as error:
         return render_template(
             "plans/invitation.html", invitation=None, token=token, form=form, error=error
@@ -463,6 +484,38 @@ def answer_closing(parcours_id: int):
         flash_success(_("Thank you. The plan is closed."))
     else:
         flash_success(_("Thank you. The plan stays open."))
+    return redirect(back)
+
+
+@bp.post("/parcours/<int:parcours_id>/consents/<int:consent_id>/answer")
+@login_required
+def answer_consent(parcours_id: int, consent_id: int):
+    """The person (or their legal representative) agrees to share the plan with an
+    organisation, refuses, or withdraws their consent; back to the page they answered on."""
+    member = current_member(parcours_id)
+    form = ConsentAnswerForm()
+    back = {
+        "easy": url_for("easyread.plan", parcours_id=parcours_id),
+        "members": url_for("plans.members", parcours_id=parcours_id),
+    }.get(request.form.get("from"), url_for("overview.parcours", parcours_id=parcours_id))
+    answer = request.form.get("answer")
+    if not form.validate_on_submit() or answer not in {"yes", "no"}:
+        flash_error(_("Please answer yes or no."))
+        return redirect(back)
+    try:
+        answered = consent.answer_consent(
+            member, consent.consent_of(parcours_id, consent_id), answer == "yes"
+        )
+    except Conflict as error:
+        flash_error(error.message)
+        return redirect(back)
+    name = answered.organisation.name
+    if answered.is_given:
+        flash_success(_("Thank you. %(organisation)s may now see the plan.", organisation=name))
+    elif answered.status is ConsentStatus.withdrawn:
+        flash_success(_("Thank you. %(organisation)s no longer sees the plan.", organisation=name))
+    else:
+        flash_success(_("Thank you. %(organisation)s does not see the plan.", organisation=name))
     return redirect(back)
 
 

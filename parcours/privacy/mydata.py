@@ -34,7 +34,7 @@ from parcours.means.models import (
     Stance,
     decision_participants,
 )
-from parcours.plans.models import Invitation, Member, SettingsChange
+from parcours.plans.models import ConsentEvent, Invitation, Member, SettingsChange
 from parcours.timeline.models import (
     Episode,
     EpisodeChange,
@@ -319,6 +319,16 @@ class InvitationSchema(_Row):
     revoked_at = fields.AwareDateTime(allow_none=True)
 
 
+class ConsentEventSchema(_Row):
+    """A step of a consent to share a plan with an organisation that the user asked, gave,
+    refused or withdrew."""
+
+    consent_id = fields.Integer()
+    organisation = fields.Function(lambda e: e.consent.organisation.name)
+    kind = fields.Function(lambda e: e.kind.value)
+    member_id = fields.Integer()
+
+
 class AccessLogSchema(Schema):
     parcours_id = fields.Integer()
     at = fields.AwareDateTime()
@@ -423,6 +433,13 @@ SECTIONS = (
     Section("handoff_answer_links", HandoffAnswerLink, ("created_by_id",), HandoffAnswerLinkSchema),
     Section("invitations", Invitation, ("invited_by_id", "accepted_by_id"), InvitationSchema),
     Section("settings_changes", SettingsChange, ("member_id",), SettingsChangeSchema),
+    Section(
+        "consent_events",
+        ConsentEvent,
+        ("member_id",),
+        ConsentEventSchema,
+        options=(selectinload(ConsentEvent.consent),),
+    ),
     Section(
         "flag_acknowledgements", FlagAcknowledgement, ("member_id",), FlagAcknowledgementSchema
     ),

@@ -203,12 +203,16 @@ def create_answer_link(parcours_id: int, handoff_id: int):
     single-use, valid 30 days, shown once (any earlier link stops working). By the sending
     side or the pilot (403 `not_sending_side`); 409 `receiving_service_in_plan` when a member
     of the receiving service answers it themselves, `handoff_answered` once answered,
-    `no_receiving_service` for a hand-off to the person and family."""
+    `no_receiving_service` for a hand-off to the person and family. When the plan is not
+    shared with the receiving organisation yet, the person's consent is asked: the link
+    opens once given (`waiting_for_consent` says so)."""
     member = current_member(parcours_id)
     handoff = operations.handoff_of(parcours_id, handoff_id)
     link, token = operations.create_answer_link(member, handoff)
     url = external_url("timeline.answer_page", token=token)
-    return AnswerLinkSchema().dump({"url": url, "expires_at": link.expires_at}), 201
+    waiting = operations.link_waits_for_consent(handoff)
+    out = {"url": url, "expires_at": link.expires_at, "waiting_for_consent": waiting}
+    return AnswerLinkSchema().dump(out), 201
 
 
 @api.delete("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>/answer-link")
@@ -222,11 +226,12 @@ def revoke_answer_link(parcours_id: int, handoff_id: int):
 
 
 @api.get("/handoff-answers/<token>")
-@documented(responses={200: AnswerLinkViewSchema})
+@documented(responses={200: AnswerLinkViewSchema}, errors=(409,))
 def get_handoff_answer(token: str):
     """What an answer link shows, without an account: the objective in force, the meaning
     note and whom to contact. 404 `answer_link_not_found` for any link that does not work
-    (unknown, expired, used or withdrawn alike)."""
+    (unknown, expired, used or withdrawn alike); 409 `consent_pending` while the person has
+    not agreed to share the plan with the receiving organisation."""
     view = operations.open_answer_link(token)
     operations.record_link_opened(view)
     return AnswerLinkViewSchema().dump(view)
@@ -238,7 +243,8 @@ def post_handoff_answer(token: str):
     """The receiving professional answers through the link, without an account: `accepted`
     or `declined` (with a `reason`), with their `name`, `function` (and `organisation`,
     by default the receiving one), whether they approve the objective and whether the
-    services were in contact. The link is then used up."""
+    services were in contact. The link is then used up. 409 `consent_pending` while the
+    person has not agreed to share the plan with the receiving organisation."""
     data = load(AnswerInputSchema())
     operations.answer_through_link(token, **(data | {"status": HandoffStatus(data["status"])}))
     return AnswerDoneSchema().dump({"status": data["status"], "answered_by": data["name"]})

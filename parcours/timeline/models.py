@@ -43,6 +43,9 @@ EVENTS.update(
         "flag.acknowledged": _l("answered the check %(detail)s"),
         "answer_link.created": _l("created an answer link for the hand-off to %(detail)s"),
         "answer_link.revoked": _l("revoked the answer link for the hand-off to %(detail)s"),
+        "answer_link.consent_refused": _l(
+            "withdrew the answer link for the hand-off to %(detail)s: consent refused"
+        ),
         # Recorded under the account of the member who created the link (nobody is signed in).
         "answer_link.opened": _l(
             "the answer link they created was opened, without an account: %(detail)s"

@@ -21,8 +21,10 @@ from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
 from parcours.core.i18n import gettext as _
 from parcours.core.models import NAME_MAX, TEXT_MAX, local_date, today, utcnow
+from parcours.core.signals import consent_refused
 from parcours.extensions import db
-from parcours.plans.models import Member, Role
+from parcours.plans.consent import ask_consent, check_consent, waits_for_consent
+from parcours.plans.models import Consent, Member, Parcours, Role
 from parcours.plans.operations import current_members, lock_parcours
 from parcours.timeline.checks import AcknowledgementData, Flag, compute_flags
 from parcours.timeline.inputs import load_timelines
@@ -647,7 +649,8 @@ def _may_send(by: Member, handoff: Handoff) -> bool:
 def create_answer_link(by: Member, handoff: Handoff) -> tuple[HandoffAnswerLink, str]:
     """A single-use link (30 days) for the receiving service to answer a proposed hand-off
     when none of its professionals is a member; any earlier link stops working. The token
-    is returned once: only its digest is kept."""
+    is returned once: only its digest is kept. When the plan is not shared with the
+    receiving organisation yet, the person's consent is asked: the link opens once given."""
     if not _may_send(by, handoff):
         raise Forbidden(
             _("Only the sending side or the pilot creates an answer link."),
@@ -669,6 +672,7 @@ def create_answer_link(by: Member, handoff: Handoff) -> tuple[HandoffAnswerLink,
             _("A member of the receiving service is in the plan: they answer it themselves."),
             code="receiving_service_in_plan",
         )
+    ask_consent(by, handoff.receiving_organisation_in_effect)
     _revoke_links(handoff)
     token = secrets.token_urlsafe(24)
     link = HandoffAnswerLink(
@@ -708,6 +712,37 @@ def revoke_answer_link(by: Member, handoff: Handoff) -> None:
     if not _revoke_links(handoff):
         raise NotFound(_("This hand-off has no answer link."), code="answer_link_not_found")
     record(by.parcours_id, by.user, Access.change, "answer_link.revoked", handoff.receiving_label)
+
+
+@consent_refused.connect
+def _revoke_links_of(consent: Consent, by: Member, **_extra) -> None:
+    """Consent refused or withdrawn: the answer links to that organisation stop working."""
+    handoffs = db.session.scalars(
+        select(Handoff)
+        .where(Handoff.parcours_id == consent.parcours_id)
+        .options(selectinload(Handoff.to_episode))
+    ).all()
+    for handoff in handoffs:
+        organisation = handoff.receiving_organisation_in_effect
+        if organisation is None or organisation.id != consent.organisation_id:
+            continue
+        if _revoke_links(handoff):
+            record(
+                by.parcours_id,
+                by.user,
+                Access.change,
+                "answer_link.consent_refused",
+                handoff.receiving_label,
+            )
+
+
+def link_waits_for_consent(handoff: Handoff) -> str | None:
+    """What the hand-off's answer link waits for (the person's consent), in words."""
+    organisation = handoff.receiving_organisation_in_effect
+    if organisation is None:
+        return None
+    waiting = waits_for_consent(db.session.get(Parcours, handoff.parcours_id), organisation)
+    return waiting[1] if waiting else None
 
 
 def active_answer_link(handoff_id: int) -> HandoffAnswerLink | None:
@@ -751,8 +786,9 @@ def _not_found() -> NotFound:
 
 
 def open_answer_link(token: str) -> AnswerLinkView:
-    """What an answer link shows, or the same 404 for any link that does not work. (Where a
-    consent check is added, it goes here: every way in opens the link through this.)"""
+    """What an answer link shows, or the same 404 for any link that does not work; 409
+    `consent_pending` (nothing of the plan shown) while the person has not agreed to share
+    the plan with the receiving organisation. Every way in opens the link through this."""
     if not token or len(token) > 100:
         raise _not_found()
     digest = hash_secret(token)
@@ -770,6 +806,8 @@ def open_answer_link(token: str) -> AnswerLinkView:
     )
     if handoff is None or handoff.status is not HandoffStatus.proposed:
         raise _not_found()
+    if (organisation := handoff.receiving_organisation_in_effect) is not None:
+        check_consent(link.created_by.parcours, organisation)
     return AnswerLinkView(
         link=link,
         handoff=handoff,

@@ -128,6 +128,13 @@ class AnswerLinkSchema(Schema):
 
     url = fields.String()
     expires_at = fields.AwareDateTime()
+    waiting_for_consent = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "What the link waits for before it opens (the person's consent to "
+            "share the plan with the receiving organisation), or null."
+        },
+    )
 
 
 class AnswerContactSchema(Schema):

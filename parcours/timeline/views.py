@@ -21,6 +21,7 @@ from parcours.core.navigation import external_url, id_parameter, page_number
 from parcours.core.views import flash_error, flash_success, perform, place_error
 from parcours.extensions import db
 from parcours.plans.access import current_member, current_member_among
+from parcours.plans.consent import ConsentPending
 from parcours.plans.models import Member
 from parcours.plans.operations import current_members, members_ever, settings_changes
 from parcours.timeline import operations
@@ -453,6 +454,7 @@ def _handoff_page(
     members = current_members(member.parcours_id)
     may_answer = operations.may_answer(member, handoff, members)
     receivers = operations.receiving_members(handoff, members)
+    answer_link = operations.active_answer_link(handoff.id)
     return render_template(
         "timeline/handoff.html",
         member=member,
@@ -464,7 +466,10 @@ def _handoff_page(
         link_possible=handoff.status is HandoffStatus.proposed
         and not receivers
         and handoff.receiving_organisation_in_effect is not None,
-        answer_link=operations.active_answer_link(handoff.id),
+        answer_link=answer_link,
+        link_waiting=operations.link_waits_for_consent(handoff)
+        if answer_link or new_link_url
+        else None,
         new_link_url=new_link_url,
         decline_form=decline_form or _decline_form(may_answer),
         phone_form=phone_form or PhoneAnswerForm(formdata=None),
@@ -675,6 +680,8 @@ def answer_page(token: str):
         view = operations.open_answer_link(token)
     except NotFound as error:
         return render_template("timeline/answer_not_found.html", message=error.message), 404
+    except ConsentPending as error:
+        return render_template("timeline/answer_waiting.html", message=error.message), 409
     form = AnswerForm(data={"organisation": view.receiving_organisation})
     if form.validate_on_submit():
         try:
@@ -690,6 +697,8 @@ def answer_page(token: str):
             )
         except NotFound as error:
             return render_template("timeline/answer_not_found.html", message=error.message), 404
+        except ConsentPending as error:
+            return render_template("timeline/answer_waiting.html", message=error.message), 409
         except DomainError as error:
             place_error(
                 error,

@@ -132,6 +132,7 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     """Invitations, errors, form errors, a conflict, administration, easy-read for others,
     the API reference."""
     from parcours.accounts.operations import create_user
+    from parcours.demo.people import agree
     from parcours.extensions import db
     from parcours.plans.models import Role
     from parcours.plans.operations import close_parcours, create_invitation, withdraw_closing
@@ -149,6 +150,11 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
             meaning_note="Ce qui compte pour Léo.",
         )
         _link, answer_token = create_answer_link(claire_leo, to_foyer)
+        foyer = to_foyer.receiving_organisation_id
+        # A professional of a service new to the plan: the invitation waits for consent.
+        _waiting, waiting_token = create_invitation(
+            claire_leo, role=Role.professional, organisation="SAVS Les Passerelles"
+        )
         db.session.commit()
     failures = {}
 
@@ -157,9 +163,22 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
             failures[what] = found
 
     visitor = new_page()
-    for path in (f"/invitations/{token}", f"/invitations/{token}/card", "/nowhere", "/developers"):
+    for path in (
+        f"/invitations/{token}",
+        f"/invitations/{token}/card",
+        f"/invitations/{waiting_token}",
+        "/nowhere",
+        "/developers",
+    ):
         visitor.goto(path)
         check(visitor, path)
+    # The answer link waits for the consent of Léo's legal representative, then opens.
+    visitor.goto(f"/handoff-answers/{answer_token}")
+    check(visitor, "answer link waiting for consent (409)")
+    with live_server["app"].app_context():
+        sophie = demo_member("sophie@demo.parcours.test", "Léo")
+        agree(sophie, foyer)
+        db.session.commit()
     # The answer link: the form, the form with errors, the thank-you page, then the 404.
     visitor.goto(f"/handoff-answers/{answer_token}")
     check(visitor, "answer link")

@@ -427,3 +427,65 @@ def test_0011_turns_the_logged_settings_changes_into_rows(scratch_app):
         assert settings_revision(parcours) == changes[-1].id
         assert pending_closing(parcours) is None
         db.session.rollback()
+
+
+@pytest.mark.committing  # db.session must be the scratch app's own, not the suite's
+def test_0015_records_the_organisations_already_in_a_plan_as_consented(scratch_app):
+    from parcours.accounts.models import Organisation
+    from parcours.plans.consent import shared_with
+    from parcours.plans.models import Consent, ConsentEventKind, ConsentStatus
+
+    app = scratch_app("consents")
+    with app.app_context(), app.test_request_context():
+        directory = app.extensions["migrate"].directory
+        revisions = _revisions(app)
+        upgrade(directory=directory, revision=revisions[revisions.index("0015") - 1])
+        with db.engine.begin() as connection:
+            parcours = _insert(
+                connection, "parcours", person_name="Léo", tolerance_days=14, created_at=NOW
+            )
+            organisations = {}
+            for key, name in (("ime", "IME"), ("esat", "ESAT")):
+                organisations[key] = _insert(
+                    connection, "organisations", name=name, key=key, created_at=NOW
+                )
+            for n, (organisation, left_at) in enumerate(
+                (("ime", None), ("ime", None), ("esat", NOW), (None, None))
+            ):
+                user = _insert(
+                    connection,
+                    "users",
+                    email=f"member{n}@migrations.test",
+                    name=f"Member {n}",
+                    password_hash="!unusable",
+                    is_professional=organisation is not None,
+                    is_admin=False,
+                    active=True,
+                    created_at=NOW,
+                )
+                _insert(
+                    connection,
+                    "members",
+                    parcours_id=parcours,
+                    user_id=user,
+                    role="professional" if organisation else "family",
+                    organisation_id=organisations.get(organisation),
+                    is_pilot=False,
+                    is_legal_representative=False,
+                    joined_at=NOW,
+                    left_at=left_at,
+                )
+        upgrade(directory=directory, revision="0015")
+        # The IME's members were there before consent was asked; the ESAT's member had left.
+        [consent] = db.session.scalars(db.select(Consent)).unique().all()
+        assert consent.organisation_id == organisations["ime"]
+        assert consent.status is ConsentStatus.given
+        assert [(e.kind, e.member_id) for e in consent.events] == [
+            (ConsentEventKind.before_consent_asked, None)
+        ]
+        esat = db.session.get(Organisation, organisations["esat"])
+        assert not shared_with(parcours, esat)
+        db.session.rollback()
+        downgrade(directory=directory, revision=revisions[revisions.index("0015") - 1])
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM members")).scalar_one() == 4

@@ -62,6 +62,12 @@ def seeded(make, api, app):
         .post(f"/api/v1/parcours/{pilot.parcours_id}/invitations", json={"role": "family"})
         .json
     )
+    # A professional of a service new to the plan: the person's consent waits.
+    api(pilot.user).post(
+        f"/api/v1/parcours/{pilot.parcours_id}/invitations",
+        json={"role": "professional", "organisation": "SAVS Les Passerelles"},
+    )
+    consents = api(pilot.user).get(f"/api/v1/parcours/{pilot.parcours_id}/consents").json
     # The values each path parameter takes: a real one, and one that does not exist.
     values = {
         "parcours_id": [pilot.parcours_id],
@@ -72,6 +78,7 @@ def seeded(make, api, app):
         "handoff_id": [handoff.id],
         "number": [1, 2],
         "invitation_id": [invitation["id"]],
+        "consent_id": [c["id"] for c in consents["consents"]],
         "member_id": [members["family"].id, pilot.id],
         "token": [invitation["token"]],
         "token_id": [other_token],

@@ -14,11 +14,10 @@ from parcours.means.models import Commitment, Means, Outcome, Review, StanceValu
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import (
     accept_invitation,
-    create_invitation,
     create_parcours,
     designate_pilot,
 )
-from tests.factories import PASSWORD, Factory, _numbers
+from tests.factories import PASSWORD, Factory, _numbers, invite_consented
 
 INDICATORS = "Léa se fait comprendre\nLéa a un copain\nLéa lit des mots simples"
 
@@ -39,8 +38,8 @@ def _user(professional: bool = False) -> User:
 
 
 def _join(inviter: Member, role: Role, **invitation) -> Member:
-    _invitation, token = create_invitation(inviter, role=role, **invitation)
-    return accept_invitation(token, _user(role is PRO))
+    user = _user(role is PRO)
+    return accept_invitation(invite_consented(inviter, user, role, **invitation), user)
 
 
 def _m(member: Member | None) -> Member | None:

@@ -102,7 +102,8 @@ def test_expired_link_page_explains_what_to_do(client, make, app):
 def test_invitation_lifetime_defaults_to_seven_days(app, api, make):
     pro = make.parcours()
     response = api(pro.user).post(
-        f"/api/v1/parcours/{pro.parcours_id}/invitations", json={"role": "professional"}
+        f"/api/v1/parcours/{pro.parcours_id}/invitations",
+        json={"role": "professional", "organisation": "IME Les Tilleuls"},
     )
     assert response.status_code == 201
     assert set(response.json) >= {"token", "url", "expires_at"}
@@ -172,7 +173,8 @@ def test_already_a_member(api, make):
     pro = make.parcours()
     family = make.member(pro, Role.family)
     response = api(pro.user).post(
-        f"/api/v1/parcours/{pro.parcours_id}/invitations", json={"role": "professional"}
+        f"/api/v1/parcours/{pro.parcours_id}/invitations",
+        json={"role": "professional", "organisation": pro.organisation.name},
     )
     refused = api(family.user).post(f"/api/v1/invitations/{response.json['token']}/accept")
     assert refused.status_code == 409
@@ -331,7 +333,10 @@ def test_a_platform_admin_cannot_join_or_start_a_plan(app, client, api, make, si
     message = "A platform admin account cannot be a member of a plan"
     token = (
         api(member.user)
-        .post(f"/api/v1/parcours/{member.parcours_id}/invitations", json={"role": "professional"})
+        .post(
+            f"/api/v1/parcours/{member.parcours_id}/invitations",
+            json={"role": "professional", "organisation": member.organisation.name},
+        )
         .json["token"]
     )
     refused = api(admin).post(f"/api/v1/invitations/{token}/accept")

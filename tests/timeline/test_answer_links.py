@@ -35,11 +35,25 @@ ANSWER = {
 }
 
 
-def _link(api, thomas) -> str:
+def _link(api, thomas, consent: bool = True) -> str:
+    """A new answer link; with `consent`, the person agrees to share the plan with the
+    foyer, so that the link opens (tests/plans/test_consent.py tests the wait)."""
     created = api(thomas["claire"].user).post(thomas["base"] + "/answer-link")
     assert created.status_code == 201, created.json
-    assert set(created.json) == {"url", "expires_at"}
+    assert set(created.json) == {"url", "expires_at", "waiting_for_consent"}
+    if consent:
+        agree(api, thomas, "Foyer Les Glycines")
     return created.json["url"].rsplit("/", 1)[1]
+
+
+def agree(api, thomas, organisation: str) -> None:
+    """The person consents to sharing the plan with the organisation, through the API."""
+    person = api(thomas["person"].user)
+    consents = person.get(f"/api/v1/parcours/{thomas['claire'].parcours_id}/consents").json
+    [waiting] = [c for c in consents["consents"] if c["organisation"] == organisation]
+    if waiting["status"] != "given":
+        url = f"/api/v1/parcours/{thomas['claire'].parcours_id}/consents/{waiting['id']}"
+        assert person.post(url, json={"given": True}).status_code == 200
 
 
 def test_the_sender_creates_a_link_stored_hashed_for_30_days(app, api, thomas):
@@ -152,7 +166,13 @@ def test_the_pages_link_answer_thanks_and_attribution(app, client, sign_in, api,
     again = client.get(f"/parcours/{pid}/timeline/handoffs/{hid}")
     assert token not in again.text
     assert "Withdraw the answer link" in again.text
+    assert "Waiting for Léa&#39;s agreement to share the plan with Foyer" in again.text
     visitor = app.test_client()
+    waiting = visitor.get(f"/handoff-answers/{token}")
+    assert waiting.status_code == 409
+    assert "En attente de l\u2019accord de Léa" in waiting.text  # French for a visitor
+    assert "Ses copains" not in waiting.text
+    agree(api, thomas, "Foyer Les Glycines")
     form = visitor.get(f"/handoff-answers/{token}")
     assert form.status_code == 200
     assert "Ses copains." in form.text and 'value="Foyer Les Glycines"' in form.text
@@ -207,3 +227,26 @@ def test_the_timeline_attributes_the_answer(client, sign_in, api, thomas):
     sign_in(thomas["claire"].user)
     page = client.get(f"/parcours/{thomas['claire'].parcours_id}/timeline")
     assert "Answered by Mme Roy, éducatrice, Foyer Les Glycines, through the link." in page.text
+
+
+def test_the_link_opens_once_the_person_agrees_and_stops_when_they_withdraw(app, api, thomas):
+    token = _link(api, thomas, consent=False)
+    visitor = app.test_client()
+    waiting = visitor.get(f"/api/v1/handoff-answers/{token}")
+    assert waiting.status_code == 409 and waiting.json["error"] == "consent_pending"
+    assert "objective" not in waiting.json and "Ses copains" not in waiting.text
+    answered = visitor.post(f"/api/v1/handoff-answers/{token}", json=ANSWER)
+    assert answered.status_code == 409 and answered.json["error"] == "consent_pending"
+    agree(api, thomas, "Foyer Les Glycines")
+    assert visitor.get(f"/api/v1/handoff-answers/{token}").status_code == 200
+    person = api(thomas["person"].user)
+    pid = thomas["claire"].parcours_id
+    [consent] = person.get(f"/api/v1/parcours/{pid}/consents").json["consents"]
+    withdrawn = person.post(
+        f"/api/v1/parcours/{pid}/consents/{consent['id']}", json={"given": False}
+    )
+    assert withdrawn.json["status"] == "withdrawn"
+    assert visitor.get(f"/api/v1/handoff-answers/{token}").status_code == 404
+    with app.app_context():
+        [link] = db.session.scalars(db.select(HandoffAnswerLink)).all()
+        assert link.revoked_at is not None

@@ -5,6 +5,7 @@ from parcours.core.models import today
 from parcours.demo import timeline as demo
 from parcours.demo.people import DemoWorld, build_leo, build_people, build_thomas
 from parcours.extensions import db
+from parcours.plans.consent import consents_of, pending_consents_for
 from parcours.timeline.checks import FlagKind
 from parcours.timeline.inputs import flags_for
 from parcours.timeline.snapshots import caseload
@@ -38,6 +39,11 @@ def test_the_demo_tells_the_story(app, client, sign_in):
         assert entries[0].current_services == ("IME Les Tilleuls, unité d'enseignement",)
         assert entries[1].current_services == ("ESAT Les Ateliers du Val, atelier espaces verts",)
         db.session.refresh(claire)  # still usable once the context ends
+        # One question waits for Thomas; the services already in his plan have his consent.
+        [waiting] = pending_consents_for(world.users["thomas"])
+        assert waiting.organisation.name == "SAVS Les Passerelles"
+        given = {c.organisation.name for c in consents_of(thomas) if c.is_given}
+        assert given == {"ESAT Les Ateliers du Val", "IME Les Tilleuls", "Foyer Les Glycines"}
 
     sign_in(claire)
     page = client.get("/caseload")
