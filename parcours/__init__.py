@@ -30,6 +30,8 @@ from parcours.easyread.views import bp as easyread_pages
 from parcours.exports import api as _exports_api  # noqa: F401
 from parcours.exports.views import bp as exports_pages
 from parcours.extensions import babel, csrf, db, login_manager, migrate
+from parcours.inbox import api as _inbox_api  # noqa: F401
+from parcours.inbox.views import bp as inbox_pages
 from parcours.means import api as _means_api  # noqa: F401
 from parcours.means.views import bp as means_pages
 from parcours.overview import api as _overview_api  # noqa: F401
@@ -50,13 +52,14 @@ BLUEPRINTS = (
     means_pages,
     timeline_pages,
     overview_pages,
+    inbox_pages,
     privacy_pages,
     easyread_pages,
     exports_pages,
     developers_pages,
 )
 # The packages that ship their own catalogue, besides the core one (parcours/translations).
-CATALOGUES = ("means", "timeline", "exports", "developers")
+CATALOGUES = ("means", "timeline", "inbox", "exports", "developers")
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -190,6 +190,8 @@ GLOBAL_RULES = {
     "/caseload",
     "/caseload.csv",
     "/api/v1/caseload",
+    "/inbox",  # what waits for me (tests/inbox)
+    "/api/v1/me/inbox",
     "/easy/",
     "/easy/switch",
 }

@@ -13,6 +13,7 @@ from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, today
 from parcours.core.views import flash_error, flash_success, perform
+from parcours.inbox.views import read_inbox
 from parcours.means.models import (
     StanceValue,
     current_stances,
@@ -63,7 +64,10 @@ def home():
     summaries = summaries_for(current_user)
     if len(summaries) == 1:
         return redirect(url_for("easyread.plan", parcours_id=summaries[0].parcours.id))
-    return render_template("easyread/home.html", summaries=summaries)
+    inbox = read_inbox(current_user)
+    return render_template(
+        "easyread/home.html", summaries=summaries, inbox=inbox, inbox_count=len(inbox)
+    )
 
 
 @bp.get("/parcours/<int:parcours_id>")
@@ -71,10 +75,12 @@ def home():
 def plan(parcours_id: int):
     """The menu of a plan: my words, our goal, the ideas, my commitments, my circle."""
     member = current_member(parcours_id, reading="parcours")
+    inbox = [item for item in read_inbox(current_user) if item.parcours_id == parcours_id]
     return render_template(
         "easyread/plan.html",
         member=member,
         parcours=member.parcours,
+        inbox=inbox,
         closing=pending_closing(parcours_id) if can_answer_closing(member) else None,
         consents=pending_consents_of(member),
         form=FlaskForm(),

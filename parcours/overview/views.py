@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 
 from parcours.alliance.objective import load_objective
 from parcours.core.models import today
+from parcours.inbox.views import read_inbox
 from parcours.overview.summary import summaries_for
 from parcours.plans.access import current_member_among
 from parcours.plans.consent import pending_consents_of
@@ -27,11 +28,17 @@ def home():
     if easy_read_on(current_user):
         return redirect(url_for("easyread.home"))
     summaries = summaries_for(current_user)
+    inbox = read_inbox(current_user)
     search = " ".join(request.args.get("q", "").split())[:SEARCH_MAX]
     words = folded(search).split()
     shown = [s for s in summaries if all(w in folded(s.parcours.person_name) for w in words)]
     return render_template(
-        "overview/home.html", summaries=shown, search=search, any_plan=bool(summaries)
+        "overview/home.html",
+        summaries=shown,
+        search=search,
+        any_plan=bool(summaries),
+        inbox=inbox,
+        inbox_count=len(inbox),
     )
 
 

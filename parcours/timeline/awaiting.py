@@ -1,32 +1,89 @@
-"""What waits for a member's own answer in each of their plans, derived from the state (so it is
-always true and clears itself once answered): the objective version they have not approved or
-disagreed with, the open proposals without their stance, the hand-offs to their organisation
-nobody has answered yet. One query for all of a user's plans."""
+"""What waits for a member's own answer or action in each of their plans, derived from the state
+(so it is always true and clears itself once done): the objective version they have neither
+approved nor disagreed with, the open proposals without their stance, the hand-offs to their
+organisation nobody has answered, their commitments due within a few days or overdue, and, for
+the person or their legal representative, a closing to confirm and an organisation waiting for
+their consent. One query for all of a user's plans, however many."""
 
-from sqlalchemy import and_, exists, func, literal, select, union_all
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Date, and_, exists, func, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
 from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion
+from parcours.core.models import UTCDateTime
 from parcours.extensions import db
-from parcours.means.models import Means, MeansStatus, Stance
-from parcours.plans.models import Member
+from parcours.means.models import Commitment, Means, MeansStatus, Stance
+from parcours.plans.models import (
+    Consent,
+    ConsentStatus,
+    Member,
+    Role,
+    SettingsChange,
+    SettingsChangeKind,
+)
+from parcours.plans.operations import CLOSING_KINDS
 from parcours.timeline.models import Episode, EpisodeKind, Handoff, HandoffStatus
 
 APPROVE_OBJECTIVE = "approve_objective"
 GIVE_STANCE = "give_stance"
 ANSWER_HANDOFF = "answer_handoff"
-AWAITING_KINDS = (APPROVE_OBJECTIVE, GIVE_STANCE, ANSWER_HANDOFF)
+COMMITMENT_DUE = "commitment_due"
+CONFIRM_CLOSING = "confirm_closing"
+GIVE_CONSENT = "give_consent"
+AWAITING_KINDS = (
+    APPROVE_OBJECTIVE,
+    GIVE_STANCE,
+    ANSWER_HANDOFF,
+    COMMITMENT_DUE,
+    CONFIRM_CLOSING,
+    GIVE_CONSENT,
+)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+# A commitment waits for its member from this many days before its due day.
+DUE_SOON_DAYS = 3
 
 
-def awaiting_answers(user: User) -> dict[int, frozenset[str]]:
-    """For each plan of `user` where something waits for their answer, its kinds
-    (AWAITING_KINDS)."""
+@dataclass(frozen=True)
+class Awaiting:
+    """One thing that waits for the user: its kind, its plan, what it is about (a version
+    number, a proposal, a hand-off, a commitment, a closing request or a consent, by id), since
+    when, and for a commitment its due day."""
+
+    kind: str
+    parcours_id: int
+    subject_id: int
+    since: datetime | None
+    due_on: date | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable id: the same thing keeps it until it is done."""
+        return f"{self.kind}-{self.parcours_id}-{self.subject_id}"
+
+
+def _row(kind: str, parcours_id, subject_id, since, due_on=None):
+    """The columns every part of the union gives, typed alike."""
+    return (
+        literal(kind).label("kind"),
+        parcours_id.label("parcours_id"),
+        subject_id.label("subject_id"),
+        type_coerce(since, UTCDateTime).label("since"),
+        type_coerce(due_on if due_on is not None else null(), Date).label("due_on"),
+    )
+
+
+def awaiting_for(user: User, on: date) -> list[Awaiting]:
+    """Everything that waits for `user` across their plans as of `on`, oldest first."""
     me = (
-        select(Member.id, Member.parcours_id, Member.organisation_id)
+        select(Member.id, Member.parcours_id, Member.organisation_id, Member.role)
+        .add_columns(Member.is_legal_representative)
         .where(Member.user_id == user.id, Member.left_at.is_(None))
         .subquery()
     )
+    speaks_for_person = (me.c.role == Role.person) | me.c.is_legal_representative.is_(True)
     latest = (
         select(ObjectiveVersion.parcours_id, func.max(ObjectiveVersion.number).label("number"))
         .where(ObjectiveVersion.parcours_id.in_(select(me.c.parcours_id)))
@@ -34,7 +91,14 @@ def awaiting_answers(user: User) -> dict[int, frozenset[str]]:
         .subquery()
     )
     objective = (
-        select(me.c.parcours_id, literal(APPROVE_OBJECTIVE).label("kind"))
+        select(
+            *_row(
+                APPROVE_OBJECTIVE,
+                me.c.parcours_id,
+                ObjectiveVersion.number,
+                ObjectiveVersion.created_at,
+            )
+        )
         .join(latest, latest.c.parcours_id == me.c.parcours_id)
         .join(
             ObjectiveVersion,
@@ -53,7 +117,7 @@ def awaiting_answers(user: User) -> dict[int, frozenset[str]]:
         )
     )
     stance = (
-        select(me.c.parcours_id, literal(GIVE_STANCE).label("kind"))
+        select(*_row(GIVE_STANCE, me.c.parcours_id, Means.id, Means.created_at))
         .join(Means, Means.parcours_id == me.c.parcours_id)
         .where(
             Means.status == MeansStatus.open,
@@ -62,7 +126,7 @@ def awaiting_answers(user: User) -> dict[int, frozenset[str]]:
     )
     receiving = aliased(Episode)
     handoff = (
-        select(me.c.parcours_id, literal(ANSWER_HANDOFF).label("kind"))
+        select(*_row(ANSWER_HANDOFF, me.c.parcours_id, Handoff.id, Handoff.created_at))
         .join(Handoff, Handoff.parcours_id == me.c.parcours_id)
         .outerjoin(receiving, receiving.id == Handoff.to_episode_id)
         .where(
@@ -71,10 +135,58 @@ def awaiting_answers(user: User) -> dict[int, frozenset[str]]:
             me.c.organisation_id.is_not(None),
             func.coalesce(receiving.organisation_id, Handoff.receiving_organisation_id)
             == me.c.organisation_id,
-            (receiving.kind.is_(None)) | (receiving.kind != EpisodeKind.pause),
+            receiving.kind.is_(None) | (receiving.kind != EpisodeKind.pause),
         )
     )
+    commitment = (
+        select(
+            *_row(
+                COMMITMENT_DUE,
+                me.c.parcours_id,
+                Commitment.id,
+                Commitment.created_at,
+                Commitment.due_on,
+            )
+        )
+        .join(Commitment, Commitment.member_id == me.c.id)
+        .where(
+            Commitment.kept_at.is_(None),
+            Commitment.due_on <= on + timedelta(days=DUE_SOON_DAYS),
+        )
+    )
+    last_closing = (
+        select(SettingsChange.parcours_id, func.max(SettingsChange.id).label("id"))
+        .where(
+            SettingsChange.kind.in_(CLOSING_KINDS),
+            SettingsChange.parcours_id.in_(select(me.c.parcours_id)),
+        )
+        .group_by(SettingsChange.parcours_id)
+        .subquery()
+    )
+    closing = (
+        select(
+            *_row(CONFIRM_CLOSING, me.c.parcours_id, SettingsChange.id, SettingsChange.created_at)
+        )
+        .join(last_closing, last_closing.c.parcours_id == me.c.parcours_id)
+        .join(SettingsChange, SettingsChange.id == last_closing.c.id)
+        .where(SettingsChange.kind == SettingsChangeKind.close_requested, speaks_for_person)
+    )
+    consent = (
+        select(*_row(GIVE_CONSENT, me.c.parcours_id, Consent.id, Consent.created_at))
+        .join(Consent, Consent.parcours_id == me.c.parcours_id)
+        .where(Consent.status == ConsentStatus.pending, speaks_for_person)
+    )
+    rows = db.session.execute(
+        union_all(objective, stance, handoff, commitment, closing, consent)
+    ).all()
+    items = [Awaiting(r.kind, r.parcours_id, r.subject_id, r.since, r.due_on) for r in rows]
+    items.sort(key=lambda item: (item.since or EARLIEST, item.kind, item.subject_id))
+    return items
+
+
+def awaiting_answers(user: User, on: date) -> dict[int, frozenset[str]]:
+    """For each plan of `user` where something waits for them, its kinds (AWAITING_KINDS)."""
     found: dict[int, set[str]] = {}
-    for parcours_id, kind in db.session.execute(union_all(objective, stance, handoff)):
-        found.setdefault(parcours_id, set()).add(kind)
+    for item in awaiting_for(user, on):
+        found.setdefault(item.parcours_id, set()).add(item.kind)
     return {pid: frozenset(kinds) for pid, kinds in found.items()}

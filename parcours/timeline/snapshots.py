@@ -251,7 +251,7 @@ def caseload(user: User, on: date, filters: CaseloadFilter | None = None) -> lis
     if filters.organisation_id is not None:
         taking_part = set(db.session.scalars(_taking_part(filters.organisation_id, mine)))
         memberships = [m for m in memberships if m.parcours_id in taking_part]
-    awaiting = awaiting_answers(user)
+    awaiting = awaiting_answers(user, on)
     if filters.awaiting_me:
         memberships = [m for m in memberships if m.parcours_id in awaiting]
     stale = [

@@ -1,0 +1,186 @@
+"""What needs me: one list, across my plans, of what waits for me, derived from the state (it
+clears itself once done), on the home page, its own page, the easy-read pages and the API; in
+a fixed number of queries however many plans."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from parcours.alliance.operations import approve_version, propose_version
+from parcours.core.models import today
+from parcours.extensions import db
+from parcours.plans.models import Member, Role
+from parcours.plans.operations import close_parcours, create_invitation
+from parcours.timeline.awaiting import (
+    ANSWER_HANDOFF,
+    APPROVE_OBJECTIVE,
+    COMMITMENT_DUE,
+    CONFIRM_CLOSING,
+    GIVE_CONSENT,
+    GIVE_STANCE,
+)
+from tests.helpers import access_log_size
+from tests.means.factories import MeansFactory
+from tests.timeline.conftest import TimelineFactory
+
+
+def _kinds(client) -> list[str]:
+    return [item["kind"] for item in client.get("/api/v1/me/inbox").json["items"]]
+
+
+def _m(member: Member) -> Member:
+    return db.session.get(Member, member.id)
+
+
+@pytest.fixture
+def alliance(make):
+    return MeansFactory(make).alliance()
+
+
+def test_a_new_version_and_a_proposal_wait_for_me_then_leave_once_answered(api, make, alliance):
+    mk = MeansFactory(make)
+    family = api(alliance["family"].user)
+    assert _kinds(family) == []
+    version = make._run(
+        lambda: propose_version(_m(alliance["professional"]), text="Un autre texte", base_number=1)
+    )
+    means = mk.means(alliance["professional"])
+    items = family.get("/api/v1/me/inbox").json["items"]
+    assert [i["kind"] for i in items] == [APPROVE_OBJECTIVE, GIVE_STANCE]
+    approve, stance = items
+    pid = alliance["family"].parcours_id
+    assert approve["url"] == f"/parcours/{pid}/objective"
+    assert stance["url"] == f"/parcours/{pid}/means/{means.id}"
+    assert approve["text"] == "Version 2 of the shared objective waits for your approval."
+    assert approve["parcours_id"] == pid and approve["read"] is False
+    assert approve["id"] == f"approve_objective-{pid}-2"
+    make._run(lambda: approve_version(_m(alliance["family"]), version.number))
+    mk.stance(alliance["family"], means)
+    assert _kinds(family) == []
+
+
+def test_a_hand_off_waits_for_the_receiving_organisation_only(api, app, make, alliance):
+    tl = TimelineFactory(app)
+    ime = make.member(
+        alliance["professional"],
+        Role.professional,
+        user=make.user(professional=True, organisation="IME Les Tilleuls"),
+        organisation="IME Les Tilleuls",
+    )
+    first = tl.episode(alliance["professional"], start=-60, end=-5)
+    handoff = tl.handoff(
+        alliance["professional"], first, receiving_organisation="IME Les Tilleuls", proposed_on=-6
+    )
+    receiving = api(ime.user)
+    assert ANSWER_HANDOFF in _kinds(receiving)
+    assert ANSWER_HANDOFF not in _kinds(api(alliance["professional"].user))
+    tl.answer(ime, handoff, "accepted")
+    assert ANSWER_HANDOFF not in _kinds(receiving)
+
+
+def test_my_commitments_wait_from_three_days_before_and_say_when_late(api, make, alliance):
+    mk = MeansFactory(make)
+    means = mk.adopted(alliance)
+    family = alliance["family"]
+    mk.commitment(alliance["pilot"], means, family, due_on=today() + timedelta(days=2))
+    mk.commitment(alliance["pilot"], means, family, due_on=today() + timedelta(days=10))
+    late = mk.commitment(alliance["pilot"], means, family, action="Écrire à la MDPH")
+    mk.set_due(late, today() - timedelta(days=4))
+    items = api(family.user).get("/api/v1/me/inbox").json["items"]
+    due = [i for i in items if i["kind"] == COMMITMENT_DUE]
+    assert len(due) == 2
+    assert any("overdue" in i["text"] for i in due) and any("overdue" not in i["text"] for i in due)
+
+
+def test_the_person_confirms_a_closing_and_gives_consent_from_their_list(api, make, alliance):
+    person = api(alliance["person"].user)
+    make._run(
+        lambda: close_parcours(_m(alliance["pilot"]), today() + timedelta(days=7), "Fin du suivi.")
+    )
+    assert CONFIRM_CLOSING in _kinds(person)
+    assert CONFIRM_CLOSING not in _kinds(api(alliance["family"].user))
+    make._run(
+        lambda: create_invitation(
+            _m(alliance["pilot"]), role=Role.professional, organisation="SAVS Les Passerelles"
+        )
+    )
+    items = person.get("/api/v1/me/inbox").json["items"]
+    consent = next(i for i in items if i["kind"] == GIVE_CONSENT)
+    assert consent["url"] == f"/parcours/{alliance['person'].parcours_id}/members"
+
+
+def test_the_home_page_the_inbox_page_and_the_easy_read_page_list_it(
+    client, sign_in, make, alliance
+):
+    MeansFactory(make).means(alliance["professional"])
+    sign_in(alliance["family"].user)
+    home = client.get("/").text
+    assert "For me: 1 thing waits for you" in home
+    assert "A proposal waits for your stance." in home
+    page = client.get("/inbox").text
+    assert "A proposal waits for your stance." in page
+    assert '<span class="badge">1<span class="visually-hidden"> waiting</span></span>' in page
+    sign_in(alliance["person"].user)
+    easy = client.get(f"/easy/parcours/{alliance['person'].parcours_id}").text
+    assert "thing waits for you" in easy and "Give your opinion on an idea." in easy
+    assert f'href="/easy/parcours/{alliance["person"].parcours_id}/means/' in easy
+
+
+def test_nothing_waits_and_the_page_says_so(client, sign_in, make):
+    sign_in(make.parcours().user)
+    assert "Nothing waits for you." in client.get("/inbox").text
+
+
+def test_reading_the_inbox_is_logged_in_each_plan_it_shows(client, sign_in, make, alliance):
+    MeansFactory(make).means(alliance["professional"])
+    pid = alliance["family"].parcours_id
+    with make.app.app_context():
+        before = access_log_size(pid)
+    sign_in(alliance["family"].user)
+    client.get("/inbox")
+    with make.app.app_context():
+        assert access_log_size(pid) == before + 1
+
+
+def test_the_inbox_reads_as_much_for_two_plans_as_for_twenty(api, make, count_queries):
+    mk = MeansFactory(make)
+    user = make.user()
+
+    def plans(n):
+        for _ in range(n):
+            members = mk.alliance(person=False)
+            member = make.member(members["professional"], Role.family, user=user)
+            mk.means(members["professional"])
+            assert member
+
+    plans(2)
+    client = api(user)
+    client.get("/api/v1/me/inbox")
+    with count_queries() as small:
+        # In each plan: the objective (agreed before they joined) and the proposal.
+        assert len(client.get("/api/v1/me/inbox").json["items"]) == 4
+    plans(18)
+    client.get("/api/v1/me/inbox")
+    with count_queries() as large:
+        assert len(client.get("/api/v1/me/inbox").json["items"]) == 40
+    assert large.count == small.count
+
+
+def test_a_visitor_is_asked_to_sign_in(client, app):
+    assert client.get("/inbox").status_code == 302
+    assert app.test_client().get("/api/v1/me/inbox").status_code == 401
+
+
+def test_days_are_inclusive_of_the_third_day(api, make, alliance):
+    mk = MeansFactory(make)
+    means = mk.adopted(alliance)
+    mk.commitment(alliance["pilot"], means, alliance["family"], due_on=today() + timedelta(days=3))
+    assert _kinds(api(alliance["family"].user)) == [COMMITMENT_DUE]
+    assert isinstance(today(), date)
+
+
+def test_nothing_of_a_plan_waits_for_someone_outside_it(api, make, alliance):
+    MeansFactory(make).means(alliance["professional"])
+    outsider = make.parcours(person_name="Zoé").user
+    items = api(outsider).get("/api/v1/me/inbox").json["items"]
+    assert all(item["parcours_id"] != alliance["family"].parcours_id for item in items)
