@@ -29,7 +29,9 @@ from parcours.plans.operations import (
     current_of,
     members_ever,
     pending_closing,
+    speaks_for_person,
 )
+from parcours.timeline.models import awaiting_person
 
 bp = Blueprint("easyread", __name__, url_prefix="/easy")
 
@@ -70,11 +72,15 @@ def home():
 def plan(parcours_id: int):
     """The menu of a plan: my words, our goal, the ideas, my commitments, my circle."""
     member = current_member(parcours_id, reading="parcours")
+    # The person (or their legal representative) confirms what is theirs.
+    handoffs, pauses = awaiting_person(parcours_id) if speaks_for_person(member) else ([], [])
     return render_template(
         "easyread/plan.html",
         member=member,
         parcours=member.parcours,
         closing=pending_closing(parcours_id) if can_answer_closing(member) else None,
+        confirm_handoffs=handoffs,
+        confirm_pauses=pauses,
         form=FlaskForm(),
     )
 

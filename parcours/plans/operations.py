@@ -493,9 +493,15 @@ def pending_closing(parcours_id: int) -> SettingsChange | None:
     return None
 
 
+def speaks_for_person(member: Member) -> bool:
+    """The person, or their current legal representative: who says what is the person's (they
+    took part in a transition, they chose a pause, the plan may close)."""
+    return member.is_current and (member.is_person or member.is_legal_representative)
+
+
 def can_answer_closing(member: Member) -> bool:
     """The person, or their legal representative, answers a request to close the plan."""
-    return member.is_current and (member.is_person or member.is_legal_representative)
+    return speaks_for_person(member)
 
 
 def closing_answerers(parcours_id: int) -> list[Member]:

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from parcours.alliance.models import Approval, version_in_force
+from parcours.alliance.models import Approval, ObjectiveVersion, version_in_force
 from parcours.core.audit import record_reads
 from parcours.core.errors import DomainError, NotFound, StaleVersion
 from parcours.core.i18n import format_day
@@ -22,7 +22,12 @@ from parcours.core.views import flash_error, flash_success, perform, place_error
 from parcours.extensions import db
 from parcours.plans.access import current_member, current_member_among
 from parcours.plans.models import Member
-from parcours.plans.operations import current_members, members_ever, settings_changes
+from parcours.plans.operations import (
+    current_members,
+    members_ever,
+    settings_changes,
+    speaks_for_person,
+)
 from parcours.timeline import operations
 from parcours.timeline.chart import ruptures, timeline_chart
 from parcours.timeline.checks import Flag, FlagKind, compute_flags
@@ -43,6 +48,7 @@ from parcours.timeline.messages import (
     ELEMENT_LABELS,
     KIND_LABELS,
     SEVERITY_LABELS,
+    confirmation_summary,
     describe,
     next_step,
 )
@@ -111,6 +117,12 @@ def index(parcours_id: int):
         can_acknowledge=operations.can_acknowledge(member),
         answer_tokens={f.key: new_token() for f in flags if f.acknowledged is None},
         referents={m.id: m for m in members},
+        # "declared by Claire, not yet confirmed by Thomas", for hand-offs and pauses
+        confirmations={
+            record: sentence
+            for record in (*handoffs, *(e for e in episodes if e.is_pause))
+            if (sentence := confirmation_summary(record, person_name))
+        },
         relais_phrases=_relais_phrases(),
         rule_changes=settings_changes(parcours_id),
         **LABELS,
@@ -131,6 +143,44 @@ def acknowledge_flag(parcours_id: int, key: str):
             _("The check is answered: it stays on the timeline, with your note."),
         )
     return redirect(url_for("timeline.index", parcours_id=parcours_id) + "#flags-heading")
+
+
+def _answer_for_person(parcours_id: int, confirm) -> object:
+    """The person (or their legal representative) answers yes or no; back to the page they
+    answered on (the easy-read plan page, or the timeline)."""
+    member = current_member(parcours_id)
+    easy = request.form.get("from") == "easy"
+    back = url_for("easyread.plan" if easy else "timeline.index", parcours_id=parcours_id)
+    answer = request.form.get("answer")
+    if not FlaskForm().validate_on_submit() or answer not in {"yes", "no"}:
+        flash_error(_("Please answer yes or no."))
+        return redirect(back)
+    perform(lambda: confirm(member, answer == "yes"), _("Your answer is saved. Thank you."))
+    return redirect(back)
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/person-confirmation")
+@login_required
+def confirm_handoff(parcours_id: int, handoff_id: int):
+    """The person says whether they took part in the transition (yes or no)."""
+    return _answer_for_person(
+        parcours_id,
+        lambda member, yes: operations.confirm_person_involved(
+            member, operations.handoff_of(parcours_id, handoff_id), yes
+        ),
+    )
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/episodes/<int:episode_id>/person-confirmation")
+@login_required
+def confirm_episode(parcours_id: int, episode_id: int):
+    """The person says whether they chose this pause (yes or no)."""
+    return _answer_for_person(
+        parcours_id,
+        lambda member, yes: operations.confirm_pause(
+            member, operations.episode_of(parcours_id, episode_id), yes
+        ),
+    )
 
 
 def _relais_phrases() -> dict[str, dict[bool, str]]:
@@ -399,9 +449,12 @@ def new_handoff(parcours_id: int):
 
 def _objective_context(parcours_id: int, handoff: Handoff, members: list[Member]) -> dict:
     """What the page says about element (1): is there an objective in force, who from the
-    receiving side approved it, and who else from that side is a member to ask or invite."""
+    receiving side approved it, and who else from that side is a member to ask or invite.
+    An accepted hand-off is judged against the version in force when it was accepted."""
     organisation = handoff.receiving_organisation_in_effect
     in_force = version_in_force(parcours_id)
+    if handoff.objective_version_id is not None:
+        in_force = db.session.get(ObjectiveVersion, handoff.objective_version_id)
     approved = set(
         db.session.scalars(select(Approval.member_id).where(Approval.version_id == in_force.id))
         if in_force
@@ -410,6 +463,7 @@ def _objective_context(parcours_id: int, handoff: Handoff, members: list[Member]
     people = operations.receiving_members(handoff, members)
     return {
         "in_force": in_force,
+        "recorded": handoff.objective_version_id is not None,
         "passed": handoff_data(handoff, approvers_of(parcours_id)).objective_passed,
         "organisation": organisation,
         "people": people,
@@ -443,6 +497,8 @@ def _handoff_page(
         handoff=handoff,
         relais=handoff_data(handoff, approvers_of(member.parcours_id)).relais,
         objective=_objective_context(member.parcours_id, handoff, members),
+        confirmation=confirmation_summary(handoff, member.parcours.person_name),
+        speaks_for_person=speaks_for_person(member),
         may_answer=may_answer,
         link_possible=handoff.status is HandoffStatus.proposed
         and not receivers
