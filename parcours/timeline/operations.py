@@ -140,7 +140,7 @@ def add_episode(
         person_agreed=person_agreed,
     )
     episode = Episode(parcours_id=by.parcours_id, created_by=by, **fields)
-    episode.declare_for_person(by, episode.is_pause)
+    _declare(episode, by, episode.is_pause)
     db.session.add(episode)
     db.session.flush()
     record(by.parcours_id, by.user, Access.change, "episode.created", episode.display_label)
@@ -195,7 +195,7 @@ def update_episode(
     for name, value in fields.items():
         setattr(episode, name, value)
     if redeclared:
-        episode.declare_for_person(by, episode.is_pause)
+        _declare(episode, by, episode.is_pause)
     after = _as_shown(
         episode.kind,
         episode.organisation,
@@ -229,6 +229,14 @@ def _pause_redeclared(episode: Episode, fields: dict) -> bool:
     if old_end is None:
         return False
     return new_end is None or new_end > old_end
+
+
+def _declare(record: Episode | Handoff, by: Member, declared: bool) -> None:
+    """A member declares what is the person's (or withdraws it): the person's answer is asked
+    again, unless the person, or their legal representative, is the one declaring it."""
+    record.declare_for_person(by, declared)
+    if declared and speaks_for_person(by):
+        record.confirm_for_person(by, True)
 
 
 def _may_confirm(by: Member, parcours_name: str) -> None:
@@ -410,7 +418,7 @@ def propose_handoff(
         events=[],
         **receiving,
     )
-    handoff.declare_for_person(by, handoff.person_involved)
+    _declare(handoff, by, handoff.person_involved)
     db.session.add(handoff)
     db.session.flush()
     _event(handoff, by, HandoffEventKind.proposed, **_checklist(handoff))
@@ -459,7 +467,7 @@ def update_handoff(
     if redeclared:
         # Ticked again or unticked: the person's earlier answer no longer applies (the
         # history keeps it); they are asked again.
-        handoff.declare_for_person(by, handoff.person_involved)
+        _declare(handoff, by, handoff.person_involved)
     db.session.flush()
     _event(handoff, by, HandoffEventKind.edited, **_checklist(handoff))
     record(by.parcours_id, by.user, Access.change, "handoff.updated", handoff.receiving_label)
