@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance.models import Approval, ObjectiveVersion, version_in_force
 from parcours.core.audit import record_reads
-from parcours.core.errors import DomainError, NotFound, StaleVersion
+from parcours.core.errors import Conflict, DomainError, NotFound, StaleVersion
 from parcours.core.i18n import format_day
 from parcours.core.idempotency import new_token
 from parcours.core.models import today
@@ -147,7 +147,7 @@ def acknowledge_flag(parcours_id: int, key: str):
 
 def _answer_for_person(parcours_id: int, confirm) -> object:
     """The person (or their legal representative) answers yes or no; back to the page they
-    answered on (the easy-read plan page, or the timeline)."""
+    answered on (the easy-read plan page, or the timeline). Anyone else: 403."""
     member = current_member(parcours_id)
     easy = request.form.get("from") == "easy"
     back = url_for("easyread.plan" if easy else "timeline.index", parcours_id=parcours_id)
@@ -155,7 +155,12 @@ def _answer_for_person(parcours_id: int, confirm) -> object:
     if not FlaskForm().validate_on_submit() or answer not in {"yes", "no"}:
         flash_error(_("Please answer yes or no."))
         return redirect(back)
-    perform(lambda: confirm(member, answer == "yes"), _("Your answer is saved. Thank you."))
+    try:
+        confirm(member, answer == "yes")
+    except Conflict as error:  # a refusal to anyone else is a 403 (Forbidden propagates)
+        flash_error(error.message)
+    else:
+        flash_success(_("Your answer is saved. Thank you."))
     return redirect(back)
 
 
