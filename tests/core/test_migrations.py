@@ -548,7 +548,8 @@ def test_0014_makes_the_ticks_declared_not_confirmed_and_keeps_the_version_of_ac
             assert tuple(row) == (julien, None, versions[0])
             pause = connection.execute(
                 text(
-                    "SELECT person_declared_by_id, person_confirmed FROM episodes WHERE kind = 'pause'"
+                    "SELECT person_declared_by_id, person_confirmed FROM episodes "
+                    "WHERE kind = 'pause'"
                 )
             ).one()
             assert tuple(pause) == (julien, None)
