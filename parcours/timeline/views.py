@@ -219,6 +219,8 @@ def _flag_link(parcours_id: int, flag: Flag) -> tuple[str, str] | None:
         return url, _("Open the decision")
     if flag.commitment_id is not None:
         return url_for("means.commitments", parcours_id=parcours_id), _("See the commitments")
+    if flag.kind is FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT:
+        return url_for("alliance.objective", parcours_id=parcours_id), _("See the objective")
     return None
 
 

@@ -25,6 +25,7 @@ from parcours.timeline.checks import (
     Severity,
     TimelineInput,
     compute_flags,
+    confirmed_by_person,
 )
 from parcours.timeline.messages import describe, next_step
 
@@ -292,6 +293,14 @@ def test_pause_covers_a_gap_and_needs_no_hand_off():
         handoffs=(handoff(1, 1, to_id=2),),
     )
     assert compute_flags(data) == []
+
+
+@pytest.mark.parametrize(
+    ("declared", "answer", "counts"),
+    [(True, True, True), (True, None, False), (True, False, False), (False, True, False)],
+)
+def test_what_is_the_person_s_counts_once_declared_and_confirmed(declared, answer, counts):
+    assert confirmed_by_person(declared, answer) is counts
 
 
 def test_a_pause_the_person_has_not_confirmed_is_a_gap_like_any_other():

@@ -352,3 +352,9 @@ def test_the_overview_and_the_caseload_show_the_new_flag(client, sign_in, make, 
     assert "Objective not shared with the service" in overview.text
     caseload = client.get("/caseload?kind=objective_not_shared_with_current")
     assert "Léa" in caseload.text
+    timeline = client.get(f"/parcours/{plan['pro'].parcours_id}/timeline").text
+    assert (
+        "IME Les Tilleuls, which accompanies Léa now, has not approved the objective in force."
+        in timeline
+    )
+    assert f'href="/parcours/{plan["pro"].parcours_id}/objective">See the objective' in timeline
