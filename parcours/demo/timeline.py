@@ -77,6 +77,7 @@ def build_leo(world: DemoWorld) -> None:
     # Léo took part, Claire wrote; Sophie, his legal representative, confirmed it.
     confirm_person_involved(world.member("leo", "sophie"), handoff, True)
     _date_history(handoff, 160, 95, 31, 30)
+    handoff.person_confirmed_at = _days_ago(30)
     # The three months without a service are over: Claire answers that check, it stays.
     acknowledge_flag(
         claire,
@@ -139,6 +140,7 @@ def build_thomas(world: DemoWorld) -> None:
     # Thomas confirmed himself that he was there when his arrival at the ESAT was prepared.
     confirm_person_involved(thomas, handoff, True)
     _date_history(handoff, 420, 400, 365, 360)
+    handoff.person_confirmed_at = _days_ago(360)
     # The IME's evening activities go on at a foyer, which nobody of is in the plan: Claire
     # sent it an answer link, and its educator answered through it.
     foyer = propose_handoff(

@@ -123,6 +123,7 @@ def index(parcours_id: int):
             for record in (*handoffs, *(e for e in episodes if e.is_pause))
             if (sentence := confirmation_summary(record, person_name))
         },
+        speaks_for_person=speaks_for_person(member),
         relais_phrases=_relais_phrases(),
         rule_changes=settings_changes(parcours_id),
         **LABELS,

@@ -216,6 +216,22 @@ def test_an_unconfirmed_pause_is_a_gap_until_the_person_says_they_chose_it(app, 
     assert _ruptures(app, pid) == []
 
 
+def test_the_person_confirms_a_pause_on_the_timeline_too(client, sign_in, pause_plan):
+    pid = pause_plan["pro"].parcours_id
+    sign_in(pause_plan["family"].user)
+    assert "Did Léa choose this pause?" not in client.get(f"/parcours/{pid}/timeline").text
+    sign_in(pause_plan["person"].user)
+    page = client.get(f"/parcours/{pid}/timeline")
+    assert "Did Léa choose this pause?" in page.text
+    answered = client.post(
+        f"/parcours/{pid}/timeline/episodes/{pause_plan['pause'].id}/person-confirmation",
+        data={"answer": "no"},
+        follow_redirects=True,
+    )
+    assert answered.request.path == f"/parcours/{pid}/timeline"
+    assert "said they did not choose this pause." in answered.text
+
+
 def test_a_service_has_nothing_to_confirm(api, pause_plan, tl):
     service = tl.episode(pause_plan["pro"], "CMP", kind=EpisodeKind.other, start=-10)
     url = f"{_base(pause_plan['pro'])}/episodes/{service.id}/person-confirmation"
