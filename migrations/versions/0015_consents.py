@@ -1,10 +1,8 @@
 """consents: the person's consent before the plan is shared with a new organisation
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 06:40:00.000000
-
-Re-point `down_revision` to 0014 when the branches are merged.
 
 The organisations that already have current members in a plan are recorded as consented
 (status `given`, one history event `before_consent_asked` by nobody): sharing with them went
@@ -18,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,7 @@ from parcours.timeline.operations import (
     add_episode,
     answer_through_link,
     complete_handoff,
+    confirm_person_involved,
     create_answer_link,
     propose_handoff,
 )
@@ -73,7 +74,10 @@ def build_leo(world: DemoWorld) -> None:
     )
     accept_handoff(julien, handoff)
     complete_handoff(julien, handoff)
-    _date_history(handoff, 160, 95, 31)
+    # Léo took part, Claire wrote; Sophie, his legal representative, confirmed it.
+    confirm_person_involved(world.member("leo", "sophie"), handoff, True)
+    _date_history(handoff, 160, 95, 31, 30)
+    handoff.person_confirmed_at = _days_ago(30)
     # The three months without a service are over: Claire answers that check, it stays.
     acknowledge_flag(
         claire,
@@ -133,7 +137,10 @@ def build_thomas(world: DemoWorld) -> None:
     )
     accept_handoff(marc, handoff)
     complete_handoff(marc, handoff)
-    _date_history(handoff, 420, 400, 365)
+    # Thomas confirmed himself that he was there when his arrival at the ESAT was prepared.
+    confirm_person_involved(thomas, handoff, True)
+    _date_history(handoff, 420, 400, 365, 360)
+    handoff.person_confirmed_at = _days_ago(360)
     # The IME's evening activities go on at a foyer, which nobody of is in the plan: Claire
     # sent it an answer link, and its educator answered through it.
     foyer = propose_handoff(
@@ -157,3 +164,5 @@ def build_thomas(world: DemoWorld) -> None:
         in_contact=True,
     )
     _date_history(foyer, 370, 368)
+    # Claire ticked "Thomas took part" for the foyer too: it waits for Thomas's own answer, on
+    # his easy-read page (until then the relais lacks the person's part).

@@ -31,7 +31,9 @@ from parcours.plans.operations import (
     current_of,
     members_ever,
     pending_closing,
+    speaks_for_person,
 )
+from parcours.timeline.models import awaiting_person
 
 bp = Blueprint("easyread", __name__, url_prefix="/easy")
 
@@ -76,6 +78,8 @@ def plan(parcours_id: int):
     """The menu of a plan: my words, our goal, the ideas, my commitments, my circle."""
     member = current_member(parcours_id, reading="parcours")
     inbox = [item for item in read_inbox(current_user) if item.parcours_id == parcours_id]
+    # The person (or their legal representative) confirms what is theirs.
+    handoffs, pauses = awaiting_person(parcours_id) if speaks_for_person(member) else ([], [])
     return render_template(
         "easyread/plan.html",
         member=member,
@@ -83,6 +87,8 @@ def plan(parcours_id: int):
         inbox=inbox,
         closing=pending_closing(parcours_id) if can_answer_closing(member) else None,
         consents=pending_consents_of(member),
+        confirm_handoffs=handoffs,
+        confirm_pauses=pauses,
         form=FlaskForm(),
     )
 

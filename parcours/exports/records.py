@@ -12,9 +12,9 @@ from parcours.core.navigation import site_url
 from parcours.exports import fhir
 from parcours.extensions import db
 from parcours.means.models import adopted_means
-from parcours.plans.models import Member, Parcours, Role
+from parcours.plans.models import Parcours
 from parcours.plans.operations import members_ever
-from parcours.timeline.inputs import ObjectiveApprovers, handoff_data
+from parcours.timeline.inputs import ObjectiveApprovers, approvers_of, handoff_data
 from parcours.timeline.models import HandoffEventKind, episodes_of, handoffs_of
 
 
@@ -34,24 +34,8 @@ def exported_version(parcours_id: int) -> ObjectiveVersion | None:
     )
 
 
-def _approvers(version: ObjectiveVersion | None, members: list[Member]) -> ObjectiveApprovers:
-    """Who of the current members approved the version in force (element 1 of the relais)."""
-    if version is None or version.agreed_at is None:
-        return ObjectiveApprovers(frozenset(), False)
-    current = {m.id: m for m in members if m.is_current}
-    approvers = [current[a.member_id] for a in version.approvals if a.member_id in current]
-    return ObjectiveApprovers(
-        frozenset(
-            m.organisation_id
-            for m in approvers
-            if m.role is Role.professional and m.organisation_id is not None
-        ),
-        any(m.role in (Role.person, Role.family) for m in approvers),
-    )
-
-
 def parcours_record(parcours_id: int) -> fhir.ParcoursRecord:
-    """Everything the export says about the parcours (nine queries, whatever its size)."""
+    """Everything the export says about the parcours (ten queries, whatever its size)."""
     parcours = db.session.get(Parcours, parcours_id)
     if parcours is None:
         raise NotFound()
@@ -60,7 +44,7 @@ def parcours_record(parcours_id: int) -> fhir.ParcoursRecord:
     adopted = adopted_means(parcours_id)
     episodes = episodes_of(parcours_id)
     handoffs = handoffs_of(parcours_id, episodes)
-    approvers = _approvers(version, members)
+    approvers = approvers_of(parcours_id)
 
     organisations = {}
     for owner in [*members, *episodes]:

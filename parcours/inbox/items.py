@@ -17,6 +17,8 @@ from parcours.timeline.awaiting import (
     APPROVE_OBJECTIVE,
     COMMITMENT_DUE,
     CONFIRM_CLOSING,
+    CONFIRM_HANDOFF,
+    CONFIRM_PAUSE,
     GIVE_CONSENT,
     GIVE_STANCE,
     Awaiting,
@@ -31,6 +33,8 @@ PICTOGRAMS = {
     COMMITMENT_DUE: "commitments",
     CONFIRM_CLOSING: "decision",
     GIVE_CONSENT: "circle",
+    CONFIRM_HANDOFF: "circle",
+    CONFIRM_PAUSE: "circle",
 }
 
 
@@ -133,6 +137,20 @@ def _words_and_places(item: Awaiting, pid: int, overdue: bool) -> tuple[str, str
             _("Someone wants to close your plan. Say if you agree."),
             url_for("overview.parcours", parcours_id=pid),
             url_for("easyread.plan", parcours_id=pid, _anchor="closing"),
+        )
+    if item.kind == CONFIRM_HANDOFF:
+        return (
+            _("Say whether you took part in preparing a transition."),
+            _("Were you there when we prepared a change of service? Say it."),
+            url_for("timeline.handoff", parcours_id=pid, handoff_id=item.subject_id),
+            url_for("easyread.plan", parcours_id=pid, _anchor=f"confirm-handoff-{item.subject_id}"),
+        )
+    if item.kind == CONFIRM_PAUSE:
+        return (
+            _("Say whether you chose a pause."),
+            _("Did you choose this pause? Say it."),
+            url_for("timeline.index", parcours_id=pid),
+            url_for("easyread.plan", parcours_id=pid, _anchor=f"confirm-pause-{item.subject_id}"),
         )
     # GIVE_CONSENT
     return (

@@ -13,7 +13,7 @@ from parcours.plans.consent import pending_consents_of
 from parcours.plans.easy_read import easy_read_on
 from parcours.plans.operations import can_answer_closing, current_members, pending_closing
 from parcours.timeline.checks import compute_flags
-from parcours.timeline.inputs import NO_APPROVERS, approvers_among, load_timelines
+from parcours.timeline.inputs import load_timelines
 from parcours.timeline.messages import KIND_LABELS, describe
 from parcours.timeline.snapshots import SEARCH_MAX, folded
 
@@ -49,15 +49,9 @@ def parcours(parcours_id: int):
     members = current_members(parcours_id)
     member = current_member_among(parcours_id, members, reading="parcours")
     objective = load_objective(parcours_id, members, disagreements=False)
-    in_force = objective.in_force
-    approvers = (
-        approvers_among((a.member_id for a in in_force.approvals), members)
-        if in_force
-        else NO_APPROVERS
-    )
-    timeline = load_timelines(
-        [parcours_id], today(), parcours=[member.parcours], approvers={parcours_id: approvers}
-    )[parcours_id]
+    # Who approved each version is read with the answers to flags (one query): a hand-off is
+    # judged against the version in force when it was accepted.
+    timeline = load_timelines([parcours_id], today(), parcours=[member.parcours])[parcours_id]
     flags = compute_flags(timeline.input)
     return render_template(
         "overview/parcours.html",

@@ -583,6 +583,13 @@ def pending_closing(parcours_id: int) -> SettingsChange | None:
     return None
 
 
+def speaks_for_person(member: Member) -> bool:
+    """The person, or their current legal representative: who says what is the person's (they
+    took part in a transition, they chose a pause, the plan may close, it is shared with an
+    organisation)."""
+    return member.speaks_for_person
+
+
 def can_answer_closing(member: Member) -> bool:
     """The person, or their legal representative, answers a request to close the plan."""
     return member.speaks_for_person

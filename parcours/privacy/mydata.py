@@ -232,6 +232,11 @@ class EpisodeSchema(_Row):
     end_date = fields.Date(allow_none=True)
     referent_member_id = fields.Integer(allow_none=True)
     person_agreed = fields.Boolean()
+    person_declared_by_id = fields.Integer(allow_none=True)
+    person_declared_at = fields.AwareDateTime(allow_none=True)
+    person_confirmed = fields.Boolean(allow_none=True)
+    person_confirmed_by_id = fields.Integer(allow_none=True)
+    person_confirmed_at = fields.AwareDateTime(allow_none=True)
     created_by_id = fields.Integer()
     updated_at = fields.AwareDateTime()
 
@@ -257,6 +262,12 @@ class HandoffSchema(_Row):
     decline_reason = fields.String(allow_none=True)
     declined_by = fields.Function(lambda h: h.declined_by.value if h.declined_by else None)
     objective_approved_through_link = fields.Boolean()
+    objective_version_id = fields.Integer(allow_none=True)
+    person_declared_by_id = fields.Integer(allow_none=True)
+    person_declared_at = fields.AwareDateTime(allow_none=True)
+    person_confirmed = fields.Boolean(allow_none=True)
+    person_confirmed_by_id = fields.Integer(allow_none=True)
+    person_confirmed_at = fields.AwareDateTime(allow_none=True)
     created_by_id = fields.Integer()
     updated_at = fields.AwareDateTime()
 
@@ -276,6 +287,7 @@ class HandoffEventSchema(_Row):
     answer_organisation = fields.String(allow_none=True)
     approves_objective = fields.Boolean(allow_none=True)
     in_contact = fields.Boolean(allow_none=True)
+    person_confirmed = fields.Boolean(allow_none=True)
 
 
 class HandoffAnswerLinkSchema(_Row):
@@ -426,9 +438,19 @@ SECTIONS = (
         options=(selectinload(Review.assessments),),
     ),
     Section("review_views", ReviewComment, ("member_id", "author_id"), ReviewCommentSchema),
-    Section("episodes", Episode, ("referent_member_id", "created_by_id"), EpisodeSchema),
+    Section(
+        "episodes",
+        Episode,
+        ("referent_member_id", "created_by_id", "person_declared_by_id", "person_confirmed_by_id"),
+        EpisodeSchema,
+    ),
     Section("episode_changes", EpisodeChange, ("member_id",), EpisodeChangeSchema),
-    Section("handoffs", Handoff, ("created_by_id",), HandoffSchema),
+    Section(
+        "handoffs",
+        Handoff,
+        ("created_by_id", "person_declared_by_id", "person_confirmed_by_id"),
+        HandoffSchema,
+    ),
     Section("handoff_events", HandoffEvent, ("member_id",), HandoffEventSchema),
     Section("handoff_answer_links", HandoffAnswerLink, ("created_by_id",), HandoffAnswerLinkSchema),
     Section("invitations", Invitation, ("invited_by_id", "accepted_by_id"), InvitationSchema),

@@ -10,10 +10,17 @@ from parcours.core.audit import record_reads
 from parcours.core.errors import StaleVersion
 from parcours.core.models import today
 from parcours.core.navigation import external_url, page_number
+from parcours.extensions import db
 from parcours.plans.access import current_member
+from parcours.plans.models import Parcours
 from parcours.timeline import operations
 from parcours.timeline.inputs import approvers_of, as_of, flags_for, handoff_data
-from parcours.timeline.messages import describe, next_step
+from parcours.timeline.messages import (
+    confirmation_state,
+    confirmation_summary,
+    describe,
+    next_step,
+)
 from parcours.timeline.models import (
     HandoffStatus,
     episode_revision,
@@ -40,12 +47,26 @@ from parcours.timeline.schemas import (
     HandoffListSchema,
     HandoffOutSchema,
     HandoffPatchSchema,
+    PersonConfirmationInputSchema,
 )
 from parcours.timeline.snapshots import caseload, caseload_filter
 
 CASELOAD_PAGE_SIZE = 100
 RECEIVING_FIELDS = ("to_episode_id", "receiving_organisation", "to_person_and_family")
 CHECKLIST_FIELDS = ("person_involved", "services_in_contact", "meaning_note")
+
+
+def _confirmation(record) -> Merged:
+    """What the person said of a fact that is theirs, with its state and sentence."""
+    return Merged(
+        record,
+        state=confirmation_state(record),
+        summary=confirmation_summary(record, _person_name(record)),
+    )
+
+
+def _person_name(record) -> str:
+    return db.session.get(Parcours, record.parcours_id).person_name
 
 
 def _with_relais(handoff, approvers) -> Merged:
@@ -56,6 +77,15 @@ def _with_relais(handoff, approvers) -> Merged:
         revision=max((event.id for event in handoff.events), default=0),
         relais=facts.relais,
         missing=list(facts.missing),
+        person_confirmation=_confirmation(handoff),
+    )
+
+
+def _episode_row(episode, revision: int) -> Merged:
+    return Merged(
+        episode,
+        revision=revision,
+        person_confirmation=_confirmation(episode) if episode.is_pause else None,
     )
 
 
@@ -63,7 +93,7 @@ def _episode_out(episode, revision: int | None = None) -> dict:
     """An episode with its revision, the one an edit sends back as `base_revision`."""
     if revision is None:
         revision = episode_revision(episode.id)
-    return EpisodeSchema().dump(Merged(episode, revision=revision))
+    return EpisodeSchema().dump(_episode_row(episode, revision))
 
 
 def _handoff_out(handoff, approvers) -> dict:
@@ -76,7 +106,7 @@ def list_episodes(parcours_id: int):
     """The episodes of the parcours, by start date."""
     current_member(parcours_id, reading="timeline")
     revisions = episode_revisions(parcours_id)
-    rows = [Merged(e, revision=revisions.get(e.id, 0)) for e in episodes_of(parcours_id)]
+    rows = [_episode_row(e, revisions.get(e.id, 0)) for e in episodes_of(parcours_id)]
     return EpisodeListSchema().dump({"episodes": rows})
 
 
@@ -194,6 +224,35 @@ def patch_handoff(parcours_id: int, handoff_id: int):
             by_phone=data["by_phone"]["name"] if data.get("by_phone") else None,
         )
     return _handoff_out(handoff, approvers_of(parcours_id))
+
+
+@api.post("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>/person-confirmation")
+@documented(
+    body=PersonConfirmationInputSchema, responses={200: HandoffOutSchema}, errors=(403, 409)
+)
+def confirm_handoff(parcours_id: int, handoff_id: int):
+    """The person, or their current legal representative, says whether they took part in the
+    transition a member declared (`{"confirmed": true}` or `false`): only then does the
+    relais de sens hold its element "person". 403 `not_the_person` for anyone else; 409
+    `nothing_to_confirm` when nobody declared it."""
+    member = current_member(parcours_id)
+    handoff = operations.handoff_of(parcours_id, handoff_id)
+    data = load(PersonConfirmationInputSchema())
+    operations.confirm_person_involved(member, handoff, data["confirmed"])
+    return _handoff_out(handoff, approvers_of(parcours_id))
+
+
+@api.post("/parcours/<int:parcours_id>/episodes/<int:episode_id>/person-confirmation")
+@documented(body=PersonConfirmationInputSchema, responses={200: EpisodeSchema}, errors=(403, 409))
+def confirm_episode(parcours_id: int, episode_id: int):
+    """The person, or their current legal representative, says whether they chose this pause
+    (`{"confirmed": true}` or `false`): until they say yes, it is a gap like any other. 403
+    `not_the_person` for anyone else; 409 `nothing_to_confirm` for a service."""
+    member = current_member(parcours_id)
+    episode = operations.episode_of(parcours_id, episode_id)
+    data = load(PersonConfirmationInputSchema())
+    operations.confirm_pause(member, episode, data["confirmed"])
+    return _episode_out(episode)
 
 
 @api.post("/parcours/<int:parcours_id>/handoffs/<int:handoff_id>/answer-link")

@@ -2,8 +2,9 @@
 (so it is always true and clears itself once done): the objective version they have neither
 approved nor disagreed with, the open proposals without their stance, the hand-offs to their
 organisation nobody has answered, their commitments due within a few days or overdue, and, for
-the person or their legal representative, a closing to confirm and an organisation waiting for
-their consent. One query for all of a user's plans, however many."""
+the person or their legal representative, a closing to confirm, an organisation waiting for
+their consent, and what a member declared of them (they took part in a transition, they chose a
+pause) that only they confirm. One query for all of a user's plans, however many."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +34,8 @@ ANSWER_HANDOFF = "answer_handoff"
 COMMITMENT_DUE = "commitment_due"
 CONFIRM_CLOSING = "confirm_closing"
 GIVE_CONSENT = "give_consent"
+CONFIRM_HANDOFF = "confirm_handoff"  # "you took part in this transition": only the person says
+CONFIRM_PAUSE = "confirm_pause"  # "you chose this pause": only the person says
 AWAITING_KINDS = (
     APPROVE_OBJECTIVE,
     GIVE_STANCE,
@@ -40,6 +43,8 @@ AWAITING_KINDS = (
     COMMITMENT_DUE,
     CONFIRM_CLOSING,
     GIVE_CONSENT,
+    CONFIRM_HANDOFF,
+    CONFIRM_PAUSE,
 )
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 # A commitment waits for its member from this many days before its due day.
@@ -176,9 +181,36 @@ def awaiting_for(user: User, on: date) -> list[Awaiting]:
         .join(Consent, Consent.parcours_id == me.c.parcours_id)
         .where(Consent.status == ConsentStatus.pending, speaks_for_person)
     )
-    rows = db.session.execute(
-        union_all(objective, stance, handoff, commitment, closing, consent)
-    ).all()
+    declared_part = (
+        select(*_row(CONFIRM_HANDOFF, me.c.parcours_id, Handoff.id, Handoff.person_declared_at))
+        .join(Handoff, Handoff.parcours_id == me.c.parcours_id)
+        .where(
+            speaks_for_person,
+            Handoff.person_involved.is_(True),
+            Handoff.person_confirmed.is_(None),
+            Handoff.status != HandoffStatus.declined,
+        )
+    )
+    declared_pause = (
+        select(*_row(CONFIRM_PAUSE, me.c.parcours_id, Episode.id, Episode.person_declared_at))
+        .join(Episode, Episode.parcours_id == me.c.parcours_id)
+        .where(
+            speaks_for_person,
+            Episode.kind == EpisodeKind.pause,
+            Episode.person_confirmed.is_(None),
+        )
+    )
+    parts = (
+        objective,
+        stance,
+        handoff,
+        commitment,
+        closing,
+        consent,
+        declared_part,
+        declared_pause,
+    )
+    rows = db.session.execute(union_all(*parts)).all()
     items = [Awaiting(r.kind, r.parcours_id, r.subject_id, r.since, r.due_on) for r in rows]
     items.sort(key=lambda item: (item.since or EARLIEST, item.kind, item.subject_id))
     return items

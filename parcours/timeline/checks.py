@@ -23,6 +23,13 @@ HANDOFF_DECLINED = "declined"
 RELAIS_ELEMENTS = ("objective", "person", "meaning_note", "contact")
 
 
+def confirmed_by_person(declared: bool | None, answer: bool | None) -> bool:
+    """A fact that is the person's (they took part in a transition, they chose a pause)
+    counts once a member declared it and the person, or their legal representative,
+    confirmed it: not before they answered, not when they said no."""
+    return bool(declared) and answer is True
+
+
 @dataclass(frozen=True)
 class EpisodeData:
     """A period when one service accompanies the person (or a pause the person chose)."""
@@ -32,6 +39,18 @@ class EpisodeData:
     start: date
     end: date | None  # inclusive; None = ongoing
     is_pause: bool = False
+    # For a pause: the person (or their legal representative) confirmed they chose it
+    # (`confirmed_by_person`). An unconfirmed pause covers nothing: a gap like any other.
+    person_confirmed: bool = True
+    # For a service: its members have approved the objective version in force (True when no
+    # version is in force). False raises objective_not_shared_with_current while it
+    # accompanies the person.
+    objective_shared: bool = True
+
+    @property
+    def covers(self) -> bool:
+        """Whether its days count as accompanied: a service, or a pause the person chose."""
+        return not self.is_pause or self.person_confirmed
 
 
 @dataclass(frozen=True)
@@ -44,8 +63,8 @@ class HandoffData:
     receiving_label: str
     status: str  # "proposed" | "accepted" | "declined" | "completed"
     proposed_on: date
-    objective_passed: bool
-    person_involved: bool
+    objective_passed: bool  # judged against the version in force when it was accepted
+    person_involved: bool  # declared and confirmed by the person (`confirmed_by_person`)
     has_meaning_note: bool
     services_in_contact: bool
 
@@ -153,6 +172,7 @@ class FlagKind(enum.StrEnum):
     DECISION_WITHOUT_PERSON = "decision_without_person"
     DECISION_OVER_OBJECTION = "decision_over_objection"
     COMMITMENT_OVERDUE = "commitment_overdue"
+    OBJECTIVE_NOT_SHARED_WITH_CURRENT = "objective_not_shared_with_current"
 
 
 class Severity(enum.IntEnum):
@@ -178,6 +198,9 @@ SEVERITY = {
     FlagKind.DECISION_WITHOUT_PERSON: Severity.MEDIUM,
     FlagKind.DECISION_OVER_OBJECTION: Severity.MEDIUM,
     FlagKind.COMMITMENT_OVERDUE: Severity.LOW,
+    # Like a missing relais de sens: the service accompanying the person now does not share
+    # the objective in force.
+    FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT: Severity.MEDIUM,
 }
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(FlagKind)}
@@ -245,6 +268,7 @@ def compute_flags(data: TimelineInput) -> list[Flag]:
         *_handoff_flags(data, episodes_by_id),
         *_decision_flags(data),
         *_commitment_flags(data),
+        *_objective_not_shared_flags(data),
     ]
     if data.acknowledgements:
         flags = [
@@ -274,22 +298,25 @@ def _sort_key(flag: Flag) -> tuple:
     )
 
 
-def _covering(episodes: tuple[EpisodeData, ...]) -> list[EpisodeData]:
-    """Episodes that cover at least one day, sorted by start then id."""
+def _valid(episodes: tuple[EpisodeData, ...]) -> list[EpisodeData]:
+    """Episodes that last at least one day, sorted by start then id."""
     valid = (e for e in episodes if e.end is None or e.end >= e.start)
     return sorted(valid, key=lambda e: (e.start, e.id))
 
 
 def _rupture_flags(data: TimelineInput) -> Iterator[Flag]:
-    """Uncovered runs longer than the tolerance, between the first start and the horizon."""
+    """Uncovered runs longer than the tolerance, between the first start and the horizon.
+    Services and pauses the person confirmed cover their days; a pause they have not
+    confirmed covers none (it still opens the timeline when it comes first)."""
     horizon = data.horizon
-    episodes = _covering(data.episodes)
-    if not episodes or episodes[0].start > horizon:
+    valid = _valid(data.episodes)
+    if not valid or valid[0].start > horizon:
         return
+    episodes = [e for e in valid if e.covers]
     # Sweep the episodes by start, merging overlapping and adjacent ones into one block
     # that ends on block_end; `last` is an episode ending that day, the one before a gap.
-    last = episodes[0]
-    block_end = last.end
+    last = valid[0]
+    block_end = last.end if last.covers else last.start - ONE_DAY
     following = None  # the first episode planned after the horizon
     for episode in episodes:
         if block_end is None:
@@ -487,3 +514,24 @@ def _commitment_flags(data: TimelineInput) -> Iterator[Flag]:
                 "due_on": commitment.due_on,
             },
         )
+
+
+def _objective_not_shared_flags(data: TimelineInput) -> Iterator[Flag]:
+    """Services accompanying the person today whose members have not approved the objective
+    version in force (none once the parcours is closed)."""
+    if not data.is_open:
+        return
+    kind = FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT
+    on = data.today
+    for episode in data.episodes:
+        if episode.is_pause or episode.objective_shared:
+            continue
+        if episode.start <= on and (episode.end is None or episode.end >= on):
+            yield Flag(
+                kind,
+                SEVERITY[kind],
+                on,
+                None,
+                (episode.id,),
+                params={"label": episode.label},
+            )

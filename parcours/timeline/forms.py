@@ -59,7 +59,10 @@ class EpisodeForm(FlaskForm):
     referent_member_id = SelectField(_l("Referent"), coerce=int, default=0)
     person_agreed = BooleanField(
         _l("The person chose this pause and agrees to it"),
-        description=_l("Only for a pause: it is then shown, not flagged as a rupture."),
+        description=_l(
+            "Only for a pause. It counts once the person, or their legal representative,"
+            " confirms it on their page: until then it is a gap like any other."
+        ),
     )
 
 
@@ -84,7 +87,12 @@ class HandoffForm(FlaskForm):
         description=_l("Its name, e.g. ESAT Les Ateliers du Val."),
         validators=[Optional(), Length(max=NAME_MAX)],
     )
-    person_involved = BooleanField(_l("The person took part in the transition"))
+    person_involved = BooleanField(
+        _l("The person took part in the transition"),
+        description=_l(
+            "It counts once the person, or their legal representative, confirms it on their page."
+        ),
+    )
     services_in_contact = BooleanField(_l("The outgoing and incoming services were in contact"))
     meaning_note = TextAreaField(
         _l("Meaning note"),

@@ -6,11 +6,11 @@ queries whatever the number of parcours, episodes and hand-offs.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, func, null, select, type_coerce, union_all
+from sqlalchemy import Boolean, bindparam, func, null, select, type_coerce, union_all
 
 from parcours.accounts.models import Organisation, User
 from parcours.alliance.models import Approval, ObjectiveVersion
@@ -28,6 +28,7 @@ from parcours.timeline.checks import (
     HandoffData,
     TimelineInput,
     compute_flags,
+    confirmed_by_person,
 )
 from parcours.timeline.means_inputs import MeansFlagInputs, means_flag_inputs
 from parcours.timeline.models import (
@@ -60,16 +61,35 @@ class ParcoursTimeline:
 
 @dataclass(frozen=True)
 class ObjectiveApprovers:
-    """Who approved the objective in force of one parcours, among its current members."""
+    """Who approved the objective of one parcours: the version in force, among its current
+    members, and every agreed version (all who approved it), to judge a hand-off against the
+    version in force when it was accepted."""
 
     organisation_ids: frozenset[int]
     person_or_family: bool
+    # The version in force (None: no version is agreed yet).
+    version_id: int | None = None
+    # Each agreed version: the organisations and whether the person or family approved it.
+    by_version: Mapping[int, tuple[frozenset[int], bool]] = field(default_factory=dict)
 
-    def passed_to(self, organisation_id: int | None, person_and_family: bool) -> bool:
-        """Element (1) of the relais de sens, for one receiving side."""
+    def passed_to(
+        self, organisation_id: int | None, person_and_family: bool, version_id: int | None = None
+    ) -> bool:
+        """Element (1) of the relais de sens, for one receiving side: judged against
+        `version_id` (the version in force when the hand-off was accepted or completed), else
+        against the version in force now. A later version never changes a past verdict."""
+        if version_id is None:
+            organisations, people = self.organisation_ids, self.person_or_family
+        else:
+            organisations, people = self.by_version.get(version_id, (frozenset(), False))
         if person_and_family:
-            return self.person_or_family
-        return organisation_id is not None and organisation_id in self.organisation_ids
+            return people
+        return organisation_id is not None and organisation_id in organisations
+
+    def shared_with(self, organisation_id: int | None) -> bool:
+        """Whether a service (its current members) approved the version in force: True when
+        no version is in force (nothing to share yet)."""
+        return self.version_id is None or organisation_id in self.organisation_ids
 
 
 NO_APPROVERS = ObjectiveApprovers(frozenset(), False)
@@ -85,16 +105,21 @@ _IN_FORCE = (
     .subquery()
 )
 # Statements built once (every page of a plan asks them); the parcours ids are bound.
+# Every approval of an agreed version, with whether it is the version in force and whether
+# the member is still in the plan.
 APPROVERS = (
-    select(ObjectiveVersion.parcours_id, Member.role, Member.organisation_id)
-    .join(
-        _IN_FORCE,
-        (_IN_FORCE.c.parcours_id == ObjectiveVersion.parcours_id)
-        & (_IN_FORCE.c.number == ObjectiveVersion.number),
+    select(
+        ObjectiveVersion.parcours_id,
+        ObjectiveVersion.id.label("version_id"),
+        (ObjectiveVersion.number == _IN_FORCE.c.number).label("in_force"),
+        Member.left_at.is_(None).label("current"),
+        Member.role,
+        Member.organisation_id,
     )
+    .join(_IN_FORCE, _IN_FORCE.c.parcours_id == ObjectiveVersion.parcours_id)
     .join(Approval, Approval.version_id == ObjectiveVersion.id)
     .join(Member, Member.id == Approval.member_id)
-    .where(Member.left_at.is_(None))
+    .where(ObjectiveVersion.agreed_at.is_not(None))
 )
 PARCOURS = select(
     Parcours.id, Parcours.person_name, Parcours.tolerance_days, Parcours.closed_on
@@ -109,6 +134,8 @@ EPISODES = (
         Episode.end_date,
         Episode.organisation_id,
         Organisation.name,
+        Episode.person_agreed,
+        Episode.person_confirmed,
     )
     .outerjoin(Organisation, Organisation.id == Episode.organisation_id)
     .where(Episode.parcours_id.in_(bindparam("ids", expanding=True)))
@@ -164,6 +191,9 @@ SAID = union_all(
     ),
     select(
         FlagAcknowledgement.parcours_id,
+        _no(ObjectiveVersion.id),
+        type_coerce(null(), Boolean),
+        type_coerce(null(), Boolean),
         _no(Member.role),
         _no(Member.organisation_id),
         *list(ACKNOWLEDGEMENTS.selected_columns)[1:],
@@ -179,11 +209,10 @@ def approvers_and_answers(
 ) -> tuple[dict[int, ObjectiveApprovers], Answers]:
     """`objective_approvers` and `acknowledgements_of` together, in one query."""
     approvals, answers = [], {pid: {} for pid in parcours_ids}
-    for pid, role, organisation_id, key, name, closed_at, created_at, note in db.session.execute(
-        SAID, {"ids": list(parcours_ids)}
-    ):
+    for row in db.session.execute(SAID, {"ids": list(parcours_ids)}):
+        pid, key, name, closed_at, created_at, note = row[0], *row[6:]
         if key is None:
-            approvals.append((pid, role, organisation_id))
+            approvals.append(row[:6])
         else:
             answers.setdefault(pid, {})[key] = _answer(name, closed_at, created_at, note)
     return _approvers(approvals), answers
@@ -204,6 +233,8 @@ HANDOFFS = (
         Handoff.services_in_contact,
         (func.length(func.trim(Handoff.meaning_note)) > 0).label("has_note"),
         Handoff.objective_approved_through_link,
+        Handoff.person_confirmed,
+        Handoff.objective_version_id,
     )
     .outerjoin(Organisation, Organisation.id == Handoff.receiving_organisation_id)
     .where(Handoff.parcours_id.in_(bindparam("ids", expanding=True)))
@@ -217,30 +248,33 @@ def objective_approvers(parcours_ids: Sequence[int]) -> dict[int, ObjectiveAppro
 
 
 def _approvers(rows) -> dict[int, ObjectiveApprovers]:
-    organisations: dict[int, set[int]] = defaultdict(set)
-    person_or_family: set[int] = set()
-    for parcours_id, role, organisation_id in rows:
-        if role in (Role.person, Role.family):
-            person_or_family.add(parcours_id)
-        elif organisation_id is not None:
-            organisations[parcours_id].add(organisation_id)
+    """From (parcours, version, in force, current member, role, organisation) rows."""
+    in_force: dict[int, int] = {}
+    # (parcours or version id) -> organisations, person or family
+    now: dict[int, tuple[set[int], list[bool]]] = defaultdict(lambda: (set(), [False]))
+    ever: dict[int, tuple[set[int], list[bool]]] = defaultdict(lambda: (set(), [False]))
+    versions: dict[int, set[int]] = defaultdict(set)
+    for parcours_id, version_id, is_in_force, current, role, organisation_id in rows:
+        versions[parcours_id].add(version_id)
+        targets = [ever[version_id]]
+        if is_in_force:
+            in_force[parcours_id] = version_id
+            if current:
+                targets.append(now[parcours_id])
+        for organisations, people in targets:
+            if role in (Role.person, Role.family):
+                people[0] = True
+            elif organisation_id is not None:
+                organisations.add(organisation_id)
     return {
         parcours_id: ObjectiveApprovers(
-            frozenset(organisations.get(parcours_id, ())), parcours_id in person_or_family
+            frozenset(now[parcours_id][0]),
+            now[parcours_id][1][0],
+            in_force.get(parcours_id),
+            {v: (frozenset(ever[v][0]), ever[v][1][0]) for v in ids},
         )
-        for parcours_id in organisations.keys() | person_or_family
+        for parcours_id, ids in versions.items()
     }
-
-
-def approvers_among(approver_ids: Iterable[int], members: Iterable[Member]) -> ObjectiveApprovers:
-    """Who approved the objective in force, from its approvals and the current members
-    already loaded (no query): the same answer as `objective_approvers`."""
-    approved = set(approver_ids)
-    mine = [m for m in members if m.id in approved and m.is_current]
-    return ObjectiveApprovers(
-        frozenset(m.organisation_id for m in mine if m.organisation_id is not None),
-        any(m.role in (Role.person, Role.family) for m in mine),
-    )
 
 
 def approvers_of(parcours_id: int) -> ObjectiveApprovers:
@@ -265,19 +299,29 @@ def load_timelines(
     else:
         parcours_rows = db.session.execute(PARCOURS, {"ids": ids}).all()
 
-    episodes: dict[int, list[EpisodeData]] = defaultdict(list)
-    episode_info: dict[int, tuple[int | None, bool, str]] = {}
-    episode_rows = db.session.execute(EPISODES, {"ids": ids})
-    for eid, pid, kind, label, start, end, organisation_id, organisation_name in episode_rows:
-        is_pause = kind is EpisodeKind.pause
-        name = display_label(label, organisation_name)
-        episodes[pid].append(EpisodeData(eid, name, start, end, is_pause))
-        episode_info[eid] = (organisation_id, is_pause, name)
-
     if approvers is None:
         approvers, answers = approvers_and_answers(ids)
     else:
         answers = acknowledgements_of(ids)
+    episodes: dict[int, list[EpisodeData]] = defaultdict(list)
+    episode_info: dict[int, tuple[int | None, bool, str]] = {}
+    for row in db.session.execute(EPISODES, {"ids": ids}):
+        eid, pid, kind, label, start, end, organisation_id, organisation_name = row[:8]
+        is_pause = kind is EpisodeKind.pause
+        name = display_label(label, organisation_name)
+        episodes[pid].append(
+            EpisodeData(
+                eid,
+                name,
+                start,
+                end,
+                is_pause,
+                person_confirmed=confirmed_by_person(row.person_agreed, row.person_confirmed),
+                objective_shared=approvers.get(pid, NO_APPROVERS).shared_with(organisation_id),
+            )
+        )
+        episode_info[eid] = (organisation_id, is_pause, name)
+
     handoffs: dict[int, list[HandoffData]] = defaultdict(list)
     handoff_rows = db.session.execute(HANDOFFS, {"ids": ids})
     for row in handoff_rows:
@@ -287,7 +331,7 @@ def load_timelines(
         receiving_organisation = to_episode[0] if to_episode is not None else org_id
         passed = bool(row.objective_approved_through_link) or approvers.get(
             pid, NO_APPROVERS
-        ).passed_to(receiving_organisation, person_and_family)
+        ).passed_to(receiving_organisation, person_and_family, row.objective_version_id)
         handoffs[pid].append(
             HandoffData(
                 hid,
@@ -301,7 +345,7 @@ def load_timelines(
                 status.value,
                 proposed_on,
                 objective_passed=passed,
-                person_involved=bool(row.person_involved),
+                person_involved=confirmed_by_person(row.person_involved, row.person_confirmed),
                 has_meaning_note=bool(row.has_note),
                 services_in_contact=bool(row.services_in_contact),
             )
@@ -334,10 +378,7 @@ def timeline_from(
         answers = acknowledgements_of([parcours.id])
     return _assemble(
         row,
-        [
-            EpisodeData(e.id, e.display_label, e.start_date, e.end_date, e.is_pause)
-            for e in episodes
-        ],
+        [episode_data(e, approvers) for e in episodes],
         [handoff_data(h, approvers) for h in handoffs],
         means_flag_inputs([parcours.id]).get(parcours.id),
         answers[parcours.id],
@@ -388,6 +429,19 @@ def flags_for(parcours_ids: Sequence[int], on: date | None = None) -> dict[int, 
     }
 
 
+def episode_data(episode: Episode, approvers: ObjectiveApprovers) -> EpisodeData:
+    """One episode loaded as an object, as the checks see it."""
+    return EpisodeData(
+        episode.id,
+        episode.display_label,
+        episode.start_date,
+        episode.end_date,
+        episode.is_pause,
+        person_confirmed=confirmed_by_person(episode.person_agreed, episode.person_confirmed),
+        objective_shared=approvers.shared_with(episode.organisation_id),
+    )
+
+
 def handoff_data(handoff: Handoff, approvers: ObjectiveApprovers) -> HandoffData:
     """One hand-off loaded as an object (with its episodes), as the checks see it."""
     organisation = handoff.receiving_organisation_in_effect
@@ -400,9 +454,11 @@ def handoff_data(handoff: Handoff, approvers: ObjectiveApprovers) -> HandoffData
         handoff.proposed_on,
         objective_passed=handoff.objective_approved_through_link
         or approvers.passed_to(
-            organisation.id if organisation else None, handoff.receives_person_and_family
+            organisation.id if organisation else None,
+            handoff.receives_person_and_family,
+            handoff.objective_version_id,
         ),
-        person_involved=handoff.person_involved,
+        person_involved=handoff.person_took_part,
         has_meaning_note=handoff.has_meaning_note,
         services_in_contact=handoff.services_in_contact,
     )

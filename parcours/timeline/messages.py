@@ -39,6 +39,9 @@ KIND_LABELS = {
     FlagKind.DECISION_WITHOUT_PERSON: lazy_gettext("Decision without the person"),
     FlagKind.DECISION_OVER_OBJECTION: lazy_gettext("Decision over an objection"),
     FlagKind.COMMITMENT_OVERDUE: lazy_gettext("Commitment overdue"),
+    FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT: lazy_gettext(
+        "Objective not shared with the service"
+    ),
 }
 
 SEVERITY_LABELS = {
@@ -152,6 +155,13 @@ def describe(flag: Flag, person_name: str) -> str:
                 date=_day(params["due_on"]),
                 days=flag.days,
             )
+        case FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT:
+            return gettext(
+                "%(label)s, which accompanies %(name)s now, has not approved the objective in"
+                " force.",
+                label=params["label"],
+                name=person_name,
+            )
     raise ValueError(f"unknown flag kind: {flag.kind!r}")
 
 
@@ -189,6 +199,12 @@ def next_step(flag: Flag, close_to_person: bool = False) -> str:
                 "Check with %(member)s: mark the commitment kept or set a new date.",
                 member=flag.params["member"],
             )
+        case FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT:
+            return gettext(
+                "Ask %(label)s to read the objective in force and approve it (its members in"
+                " the plan, or invite one).",
+                label=flag.params["label"],
+            )
     raise ValueError(f"unknown flag kind: {flag.kind!r}")
 
 
@@ -201,7 +217,10 @@ def _relais_step(flag: Flag) -> str:
                 to_label=flag.params["to_label"],
             )
         case "person":
-            return gettext("Involve the person in preparing the transition.")
+            return gettext(
+                "Involve the person in preparing the transition: they confirm it themselves, on"
+                " their page."
+            )
         case "meaning_note":
             return gettext("Write the meaning note for this hand-off.")
         case "contact":
@@ -209,3 +228,52 @@ def _relais_step(flag: Flag) -> str:
                 "Put the two services in contact with each other.",
             )
     raise ValueError(f"unknown relais element: {flag.missing[0]!r}")
+
+
+def confirmation_state(record) -> str:
+    """Where a fact that is the person's stands (an Episode or a Handoff: PersonConfirmation):
+    not_declared, awaiting_person, confirmed or refused."""
+    declared = record.person_agreed if hasattr(record, "kind") else record.person_involved
+    if hasattr(record, "kind") and not record.is_pause:
+        declared = False
+    if not declared:
+        return "not_declared"
+    if record.person_confirmed is None:
+        return "awaiting_person"
+    return "confirmed" if record.person_confirmed else "refused"
+
+
+def confirmation_summary(record, person_name: str) -> str | None:
+    """What the pages and the API say of it: "declared by Claire, not yet confirmed by
+    Thomas", "Thomas said they were not there"…"""
+    state = confirmation_state(record)
+    if state == "not_declared":
+        return None
+    declared = record.person_declared_by.name if record.person_declared_by else None
+    if state == "awaiting_person":
+        if declared is None:
+            return gettext("Declared, not yet confirmed by %(person)s.", person=person_name)
+        return gettext(
+            "Declared by %(declared)s, not yet confirmed by %(person)s.",
+            declared=declared,
+            person=person_name,
+        )
+    answered = record.person_confirmed_by
+    himself = answered is not None and answered.is_person
+    name = answered.name if answered is not None else person_name
+    if state == "confirmed":
+        return gettext(
+            "Declared by %(declared)s, confirmed by %(name)s.",
+            declared=declared or gettext("a member"),
+            name=name,
+        )
+    pause = hasattr(record, "kind")
+    if himself:
+        if pause:
+            return gettext("%(name)s said they did not choose this pause.", name=name)
+        return gettext("%(name)s said they were not there.", name=name)
+    if pause:
+        return gettext(
+            "%(name)s said %(person)s did not choose this pause.", name=name, person=person_name
+        )
+    return gettext("%(name)s said %(person)s was not there.", name=name, person=person_name)

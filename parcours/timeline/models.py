@@ -27,6 +27,7 @@ from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, utcnow
 from parcours.extensions import db
 from parcours.plans.models import Member, link_members
+from parcours.timeline.checks import confirmed_by_person
 
 EVENTS.update(
     {
@@ -41,6 +42,10 @@ EVENTS.update(
         "handoff.declined": _l("recorded that the hand-off to %(detail)s was declined"),
         "handoff.completed": _l("recorded that the hand-off to %(detail)s was completed"),
         "flag.acknowledged": _l("answered the check %(detail)s"),
+        "handoff.person_confirmed": _l(
+            "answered whether the person took part in the hand-off to %(detail)s"
+        ),
+        "episode.person_confirmed": _l("answered whether the person chose the pause %(detail)s"),
         "answer_link.created": _l("created an answer link for the hand-off to %(detail)s"),
         "answer_link.revoked": _l("revoked the answer link for the hand-off to %(detail)s"),
         "answer_link.consent_refused": _l(
@@ -139,9 +144,41 @@ class HandoffEventKind(enum.Enum):
     accepted = "accepted"  # someone recorded that the receiving side accepted
     declined = "declined"  # someone recorded the refusal, by the service or the person
     completed = "completed"  # someone recorded that the transition took place
+    # The person (or their legal representative) answered whether they took part.
+    person_confirmed = "person_confirmed"
 
 
-class Episode(CreatedAtMixin, db.Model):
+class PersonConfirmation:
+    """What the person said of a fact that is theirs — they took part in a transition, they
+    chose a pause — declared by a member (`person_declared_by`): it counts only once the
+    person, or their legal representative, confirmed it (`person_confirmed` True; False:
+    they said no; None: not answered yet). Changing the declaration asks again."""
+
+    person_declared_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    person_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    person_confirmed: Mapped[bool | None] = mapped_column()
+    person_confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    person_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def declare_for_person(self, by: "Member | None", declared: bool) -> None:
+        """A member declares the fact (or withdraws it): the person's answer is asked again."""
+        self.person_declared_by = by if declared else None
+        self.person_declared_at = utcnow() if declared else None
+        self.person_confirmed = None
+        self.person_confirmed_by = None
+        self.person_confirmed_at = None
+
+    def confirm_for_person(self, by: "Member", confirmed: bool) -> None:
+        self.person_confirmed = bool(confirmed)
+        self.person_confirmed_by = by
+        self.person_confirmed_at = utcnow()
+
+
+class Episode(PersonConfirmation, CreatedAtMixin, db.Model):
     """A period during which one service accompanies the person, or a pause they chose."""
 
     __tablename__ = "episodes"
@@ -170,10 +207,23 @@ class Episode(CreatedAtMixin, db.Model):
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     referent: Mapped[Member | None] = relationship(foreign_keys=[referent_member_id], lazy="raise")
     created_by: Mapped[Member] = relationship(foreign_keys=[created_by_id], lazy="raise")
+    # For a pause: who declared it the person's choice, and the person's own answer (loaded
+    # from the members the page has read: no query of their own).
+    person_declared_by: Mapped[Member | None] = relationship(
+        foreign_keys="Episode.person_declared_by_id"
+    )
+    person_confirmed_by: Mapped[Member | None] = relationship(
+        foreign_keys="Episode.person_confirmed_by_id"
+    )
 
     @property
     def is_pause(self) -> bool:
         return self.kind is EpisodeKind.pause
+
+    @property
+    def chosen_by_person(self) -> bool:
+        """A pause the person confirmed they chose: only then is it not a gap."""
+        return self.is_pause and confirmed_by_person(self.person_agreed, self.person_confirmed)
 
     @property
     def display_label(self) -> str:
@@ -192,7 +242,7 @@ def display_label(label: str, organisation_name: str | None) -> str:
     return label or organisation_name or gettext("Pause chosen by the person")
 
 
-class Handoff(CreatedAtMixin, db.Model):
+class Handoff(PersonConfirmation, CreatedAtMixin, db.Model):
     """A transition from one episode to a receiving service, or to the person and family."""
 
     __tablename__ = "handoffs"
@@ -223,6 +273,8 @@ class Handoff(CreatedAtMixin, db.Model):
     # The day the hand-off was made.
     proposed_on: Mapped[date] = mapped_column(Date)
     # The relais de sens, besides the objective passed on (derived from the approvals).
+    # `person_involved` is what a member declared; it counts once the person confirmed it
+    # (PersonConfirmation, `person_took_part`).
     person_involved: Mapped[bool] = mapped_column(default=False)
     services_in_contact: Mapped[bool] = mapped_column(default=False)
     # The receiving professional, answering through an answer link, approved the objective in
@@ -232,13 +284,25 @@ class Handoff(CreatedAtMixin, db.Model):
     meaning_note: Mapped[str] = mapped_column(Text, default="")
     decline_reason: Mapped[str | None] = mapped_column(Text)
     declined_by: Mapped[DeclinedBy | None] = mapped_column(EnumType(DeclinedBy))
+    # The objective version in force when the hand-off was accepted (or, if none was then,
+    # completed): the objective passed on is judged against it, so that a later version never
+    # changes a past verdict. None while proposed (judged against the version in force now).
+    objective_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("objective_versions.id", ondelete="SET NULL")
+    )
     created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     from_episode: Mapped[Episode] = relationship(foreign_keys=[from_episode_id], lazy="raise")
     to_episode: Mapped[Episode | None] = relationship(foreign_keys=[to_episode_id], lazy="raise")
     receiving_organisation: Mapped[Organisation | None] = relationship(lazy="joined")
-    created_by: Mapped[Member] = relationship(lazy="raise")
+    created_by: Mapped[Member] = relationship(foreign_keys=[created_by_id], lazy="raise")
+    person_declared_by: Mapped[Member | None] = relationship(
+        foreign_keys="Handoff.person_declared_by_id"
+    )
+    person_confirmed_by: Mapped[Member | None] = relationship(
+        foreign_keys="Handoff.person_confirmed_by_id"
+    )
     events: Mapped[list["HandoffEvent"]] = relationship(
         back_populates="handoff", lazy="raise", order_by="HandoffEvent.id"
     )
@@ -272,6 +336,11 @@ class Handoff(CreatedAtMixin, db.Model):
     @property
     def has_meaning_note(self) -> bool:
         return bool(self.meaning_note.strip())
+
+    @property
+    def person_took_part(self) -> bool:
+        """Element (2) of the relais de sens: declared, and confirmed by the person."""
+        return confirmed_by_person(self.person_involved, self.person_confirmed)
 
     @property
     def answer_event(self) -> "HandoffEvent | None":
@@ -314,6 +383,7 @@ EPISODE_FIELD_LABELS = {
     "start_date": _l("Start date"),
     "end_date": _l("End date"),
     "referent": _l("Referent"),
+    "person_confirmed": _l("The person's answer: they chose this pause"),
 }
 
 
@@ -360,6 +430,8 @@ class HandoffEvent(CreatedAtMixin, db.Model):
     answer_organisation: Mapped[str | None] = mapped_column(String(NAME_MAX))
     approves_objective: Mapped[bool | None] = mapped_column()
     in_contact: Mapped[bool | None] = mapped_column()
+    # A "person_confirmed" step: what the person (or their legal representative) answered.
+    person_confirmed: Mapped[bool | None] = mapped_column()
 
     handoff: Mapped[Handoff] = relationship(back_populates="events", lazy="raise")
     member: Mapped[Member] = relationship(lazy="joined")
@@ -513,3 +585,34 @@ def episode_revisions(parcours_id: int) -> dict[int, int]:
         .group_by(EpisodeChange.episode_id)
     )
     return {episode_id: revision for episode_id, revision in rows}
+
+
+def awaiting_person(parcours_id: int) -> tuple[list[Handoff], list[Episode]]:
+    """What waits for the person's own answer: hand-offs a member declared they took part in,
+    pauses declared their choice, with who declared them (two queries)."""
+    handoffs = db.session.scalars(
+        select(Handoff)
+        .where(
+            Handoff.parcours_id == parcours_id,
+            Handoff.person_involved.is_(True),
+            Handoff.person_confirmed.is_(None),
+            Handoff.status != HandoffStatus.declined,
+        )
+        .options(
+            joinedload(Handoff.from_episode),
+            joinedload(Handoff.to_episode),
+            joinedload(Handoff.person_declared_by),
+        )
+        .order_by(Handoff.proposed_on, Handoff.id)
+    ).unique()
+    pauses = db.session.scalars(
+        select(Episode)
+        .where(
+            Episode.parcours_id == parcours_id,
+            Episode.kind == EpisodeKind.pause,
+            Episode.person_confirmed.is_(None),
+        )
+        .options(joinedload(Episode.person_declared_by))
+        .order_by(Episode.start_date, Episode.id)
+    ).unique()
+    return list(handoffs), list(pauses)

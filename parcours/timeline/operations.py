@@ -25,7 +25,7 @@ from parcours.core.signals import consent_refused
 from parcours.extensions import db
 from parcours.plans.consent import ask_consent, check_consent, waits_for_consent
 from parcours.plans.models import Consent, Member, Parcours, Role
-from parcours.plans.operations import current_members, lock_parcours
+from parcours.plans.operations import current_members, lock_parcours, speaks_for_person
 from parcours.timeline.checks import AcknowledgementData, Flag, compute_flags
 from parcours.timeline.inputs import load_timelines
 from parcours.timeline.models import (
@@ -142,6 +142,7 @@ def add_episode(
         person_agreed=person_agreed,
     )
     episode = Episode(parcours_id=by.parcours_id, created_by=by, **fields)
+    _declare(episode, by, episode.is_pause)
     db.session.add(episode)
     db.session.flush()
     record(by.parcours_id, by.user, Access.change, "episode.created", episode.display_label)
@@ -191,8 +192,12 @@ def update_episode(
         episode.end_date,
         episode.referent_member_id,
     )
+    redeclared = _pause_redeclared(episode, fields)
+    confirmed_before = episode.person_confirmed
     for name, value in fields.items():
         setattr(episode, name, value)
+    if redeclared:
+        _declare(episode, by, episode.is_pause)
     after = _as_shown(
         episode.kind,
         episode.organisation,
@@ -202,10 +207,76 @@ def update_episode(
         fields["referent"].id if fields["referent"] else None,
     )
     changes = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
+    if redeclared and confirmed_before is not None:
+        # The person's answer was about the pause as it was: it is asked again.
+        changes["person_confirmed"] = [confirmed_before, None]
     if changes:
         db.session.add(EpisodeChange(episode_id=episode.id, member=by, changes=changes))
     db.session.flush()
     record(by.parcours_id, by.user, Access.change, "episode.updated", episode.display_label)
+    return episode
+
+
+def _pause_redeclared(episode: Episode, fields: dict) -> bool:
+    """Whether an edit changes what the person would confirm of a pause: it becomes or stops
+    being a pause, starts on another day, or lasts longer (recording the end of an ongoing
+    pause, or ending it earlier, is within what they chose)."""
+    if (fields["kind"] is EpisodeKind.pause) != episode.is_pause:
+        return True
+    if not episode.is_pause:
+        return False
+    if fields["start_date"] != episode.start_date:
+        return True
+    old_end, new_end = episode.end_date, fields["end_date"]
+    if old_end is None:
+        return False
+    return new_end is None or new_end > old_end
+
+
+def _declare(record: Episode | Handoff, by: Member, declared: bool) -> None:
+    """A member declares what is the person's (or withdraws it): the person's answer is asked
+    again, unless the person, or their legal representative, is the one declaring it."""
+    record.declare_for_person(by, declared)
+    if declared and speaks_for_person(by):
+        record.confirm_for_person(by, True)
+
+
+def _may_confirm(by: Member, parcours_name: str) -> None:
+    """Only the person, or their legal representative, confirms what is theirs."""
+    if not speaks_for_person(by):
+        raise Forbidden(
+            _(
+                "Only %(name)s or their legal representative can confirm this.",
+                name=parcours_name,
+            ),
+            code="not_the_person",
+        )
+
+
+def confirm_pause(by: Member, episode: Episode, confirmed: bool) -> Episode:
+    """The person (or their legal representative) says whether they chose this pause: only
+    then is it not a gap. "No" is recorded too: the pause stays a gap, and the page says so.
+    Kept in the episode's history."""
+    _may_confirm(by, by.parcours.person_name)
+    lock_parcours(by.parcours_id)
+    db.session.refresh(episode)
+    if not episode.is_pause:
+        raise Conflict(_("Only a pause is confirmed by the person."), code="nothing_to_confirm")
+    before = episode.person_confirmed
+    if before is bool(confirmed):
+        return episode  # said already (a double tap): nothing new
+    episode.confirm_for_person(by, confirmed)
+    db.session.add(
+        EpisodeChange(
+            episode_id=episode.id,
+            member=by,
+            changes={"person_confirmed": [before, episode.person_confirmed]},
+        )
+    )
+    db.session.flush()
+    record(
+        by.parcours_id, by.user, Access.change, "episode.person_confirmed", episode.display_label
+    )
     return episode
 
 
@@ -349,6 +420,7 @@ def propose_handoff(
         events=[],
         **receiving,
     )
+    _declare(handoff, by, handoff.person_involved)
     db.session.add(handoff)
     db.session.flush()
     _event(handoff, by, HandoffEventKind.proposed, **_checklist(handoff))
@@ -391,8 +463,13 @@ def update_handoff(
     }
     if all(getattr(handoff, name) == value for name, value in values.items()):
         return False
+    redeclared = values["person_involved"] != handoff.person_involved
     for name, value in values.items():
         setattr(handoff, name, value)
+    if redeclared:
+        # Ticked again or unticked: the person's earlier answer no longer applies (the
+        # history keeps it); they are asked again.
+        _declare(handoff, by, handoff.person_involved)
     db.session.flush()
     _event(handoff, by, HandoffEventKind.edited, **_checklist(handoff))
     record(by.parcours_id, by.user, Access.change, "handoff.updated", handoff.receiving_label)
@@ -501,6 +578,7 @@ def accept_handoff(by: Member, handoff: Handoff, *, by_phone: str | None = None)
     if handoff.status is not HandoffStatus.proposed:
         raise _refuse_transition(handoff, HandoffStatus.accepted)
     handoff.status = HandoffStatus.accepted
+    _record_version_in_force(handoff)
     _event(handoff, by, HandoffEventKind.accepted, answered_by=answered_by)
     record(by.parcours_id, by.user, Access.change, "handoff.accepted", handoff.receiving_label)
 
@@ -554,8 +632,43 @@ def complete_handoff(by: Member, handoff: Handoff) -> None:
     if handoff.status is not HandoffStatus.accepted:
         raise _refuse_transition(handoff, HandoffStatus.completed)
     handoff.status = HandoffStatus.completed
+    _record_version_in_force(handoff)
     _event(handoff, by, HandoffEventKind.completed)
     record(by.parcours_id, by.user, Access.change, "handoff.completed", handoff.receiving_label)
+
+
+def _record_version_in_force(handoff: Handoff) -> None:
+    """Keep the objective version in force when the hand-off is accepted (or, if none was
+    then, completed): its "objective passed on" is judged against it from now on."""
+    if handoff.objective_version_id is None:
+        version = version_in_force(handoff.parcours_id)
+        handoff.objective_version_id = version.id if version is not None else None
+
+
+def confirm_person_involved(by: Member, handoff: Handoff, confirmed: bool) -> Handoff:
+    """The person (or their legal representative) says whether they took part in the
+    transition a member declared: only then does the relais de sens hold its element (2).
+    "No" is recorded too (the element stays missing, and the page says so)."""
+    _may_confirm(by, by.parcours.person_name)
+    _lock(handoff)
+    db.session.refresh(handoff, ["person_involved"])
+    if not handoff.person_involved:
+        raise Conflict(
+            _("Nobody has declared that the person took part in this transition."),
+            code="nothing_to_confirm",
+        )
+    if handoff.person_confirmed is bool(confirmed):
+        return handoff  # said already (a double tap): nothing new
+    handoff.confirm_for_person(by, confirmed)
+    _event(handoff, by, HandoffEventKind.person_confirmed, person_confirmed=bool(confirmed))
+    record(
+        by.parcours_id,
+        by.user,
+        Access.change,
+        "handoff.person_confirmed",
+        handoff.receiving_label,
+    )
+    return handoff
 
 
 TRANSITIONS = {
@@ -867,6 +980,8 @@ def answer_through_link(
     if handoff.status is not HandoffStatus.proposed or not link.usable():
         raise _not_found()
     handoff.status = status
+    if status is HandoffStatus.accepted:
+        _record_version_in_force(handoff)
     if status is HandoffStatus.declined:
         handoff.decline_reason = reason
         handoff.declined_by = DeclinedBy.service

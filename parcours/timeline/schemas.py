@@ -32,6 +32,35 @@ class EpisodeInputSchema(Schema):
     person_agreed = fields.Boolean(load_default=False)
 
 
+class PersonConfirmationSchema(Schema):
+    """A fact that is the person's (they took part in the transition, they chose the pause):
+    who declared it, and what the person, or their legal representative, answered. It counts
+    only once confirmed."""
+
+    state = fields.String(
+        metadata={
+            "enum": ["not_declared", "awaiting_person", "confirmed", "refused"],
+            "description": "awaiting_person: declared, not yet confirmed; refused: the "
+            "person said no.",
+        }
+    )
+    summary = fields.String(
+        allow_none=True,
+        metadata={"description": 'e.g. "declared by Claire, not yet confirmed by Thomas".'},
+    )
+    declared_by = fields.Nested(MemberSchema, attribute="person_declared_by", allow_none=True)
+    declared_at = fields.AwareDateTime(attribute="person_declared_at", allow_none=True)
+    confirmed = fields.Boolean(attribute="person_confirmed", allow_none=True)
+    confirmed_by = fields.Nested(MemberSchema, attribute="person_confirmed_by", allow_none=True)
+    confirmed_at = fields.AwareDateTime(attribute="person_confirmed_at", allow_none=True)
+
+
+class PersonConfirmationInputSchema(Schema):
+    """The person's (or their legal representative's) answer: yes (true) or no (false)."""
+
+    confirmed = fields.Boolean(required=True)
+
+
 class EpisodeSchema(Schema):
     id = fields.Integer()
     kind = fields.Enum(EpisodeKind, by_value=True)
@@ -44,6 +73,8 @@ class EpisodeSchema(Schema):
     end_date = fields.Date(allow_none=True)
     referent_member_id = fields.Integer(allow_none=True)
     person_agreed = fields.Boolean()
+    # For a pause: whether the person confirmed they chose it (null for a service).
+    person_confirmation = fields.Nested(PersonConfirmationSchema, allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     # An edit sends it back as `base_revision`: a change saved in between is refused.
@@ -121,6 +152,8 @@ class HandoffEventSchema(Schema):
     answer_organisation = fields.String(allow_none=True)
     approves_objective = fields.Boolean(allow_none=True)
     in_contact = fields.Boolean(allow_none=True)
+    # A "person_confirmed" step: what the person (or their legal representative) answered.
+    person_confirmed = fields.Boolean(allow_none=True)
 
 
 class AnswerLinkSchema(Schema):
@@ -192,7 +225,13 @@ class HandoffSchema(Schema):
     receiving_label = fields.String()
     status = fields.Enum(HandoffStatus, by_value=True)
     proposed_on = fields.Date()
+    # As declared by a member; it counts once the person confirms (`person_confirmation`,
+    # and `relais.person`).
     person_involved = fields.Boolean()
+    person_confirmation = fields.Nested(PersonConfirmationSchema)
+    # The objective version in force when the hand-off was accepted (or completed): its
+    # "objective passed on" is judged against it. Null while proposed.
+    objective_version_id = fields.Integer(allow_none=True)
     services_in_contact = fields.Boolean()
     meaning_note = fields.String()
     decline_reason = fields.String(allow_none=True)

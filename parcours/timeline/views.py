@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from parcours.alliance.models import Approval, version_in_force
+from parcours.alliance.models import Approval, ObjectiveVersion, version_in_force
 from parcours.core.audit import record_reads
-from parcours.core.errors import DomainError, NotFound, StaleVersion
+from parcours.core.errors import Conflict, DomainError, NotFound, StaleVersion
 from parcours.core.i18n import format_day
 from parcours.core.i18n import gettext as _
 from parcours.core.idempotency import new_token
@@ -23,7 +23,12 @@ from parcours.extensions import db
 from parcours.plans.access import current_member, current_member_among
 from parcours.plans.consent import ConsentPending
 from parcours.plans.models import Member
-from parcours.plans.operations import current_members, members_ever, settings_changes
+from parcours.plans.operations import (
+    current_members,
+    members_ever,
+    settings_changes,
+    speaks_for_person,
+)
 from parcours.timeline import operations
 from parcours.timeline.awaiting import ANSWER_HANDOFF, APPROVE_OBJECTIVE, GIVE_STANCE
 from parcours.timeline.chart import ruptures, timeline_chart
@@ -45,6 +50,7 @@ from parcours.timeline.messages import (
     ELEMENT_LABELS,
     KIND_LABELS,
     SEVERITY_LABELS,
+    confirmation_summary,
     describe,
     next_step,
 )
@@ -113,6 +119,13 @@ def index(parcours_id: int):
         can_acknowledge=operations.can_acknowledge(member),
         answer_tokens={f.key: new_token() for f in flags if f.acknowledged is None},
         referents={m.id: m for m in members},
+        # "declared by Claire, not yet confirmed by Thomas", for hand-offs and pauses
+        confirmations={
+            record: sentence
+            for record in (*handoffs, *(e for e in episodes if e.is_pause))
+            if (sentence := confirmation_summary(record, person_name))
+        },
+        speaks_for_person=speaks_for_person(member),
         relais_phrases=_relais_phrases(),
         rule_changes=settings_changes(parcours_id, members),
         **LABELS,
@@ -151,6 +164,49 @@ def _awaiting_labels() -> dict[str, str]:
     }
 
 
+def _answer_for_person(parcours_id: int, confirm) -> object:
+    """The person (or their legal representative) answers yes or no; back to the page they
+    answered on (the easy-read plan page, or the timeline). Anyone else: 403."""
+    member = current_member(parcours_id)
+    easy = request.form.get("from") == "easy"
+    back = url_for("easyread.plan" if easy else "timeline.index", parcours_id=parcours_id)
+    answer = request.form.get("answer")
+    if not FlaskForm().validate_on_submit() or answer not in {"yes", "no"}:
+        flash_error(_("Please answer yes or no."))
+        return redirect(back)
+    try:
+        confirm(member, answer == "yes")
+    except Conflict as error:  # a refusal to anyone else is a 403 (Forbidden propagates)
+        flash_error(error.message)
+    else:
+        flash_success(_("Your answer is saved. Thank you."))
+    return redirect(back)
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/handoffs/<int:handoff_id>/person-confirmation")
+@login_required
+def confirm_handoff(parcours_id: int, handoff_id: int):
+    """The person says whether they took part in the transition (yes or no)."""
+    return _answer_for_person(
+        parcours_id,
+        lambda member, yes: operations.confirm_person_involved(
+            member, operations.handoff_of(parcours_id, handoff_id), yes
+        ),
+    )
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/episodes/<int:episode_id>/person-confirmation")
+@login_required
+def confirm_episode(parcours_id: int, episode_id: int):
+    """The person says whether they chose this pause (yes or no)."""
+    return _answer_for_person(
+        parcours_id,
+        lambda member, yes: operations.confirm_pause(
+            member, operations.episode_of(parcours_id, episode_id), yes
+        ),
+    )
+
+
 def _relais_phrases() -> dict[str, dict[bool, str]]:
     """ "Meaning note: missing"… for each element and state, translated once per page."""
     states = {True: _("yes"), False: _("missing")}
@@ -182,6 +238,8 @@ def _flag_link(parcours_id: int, flag: Flag) -> tuple[str, str] | None:
         return url, _("Open the decision")
     if flag.commitment_id is not None:
         return url_for("means.commitments", parcours_id=parcours_id), _("See the commitments")
+    if flag.kind is FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT:
+        return url_for("alliance.objective", parcours_id=parcours_id), _("See the objective")
     return None
 
 
@@ -417,9 +475,12 @@ def new_handoff(parcours_id: int):
 
 def _objective_context(parcours_id: int, handoff: Handoff, members: list[Member]) -> dict:
     """What the page says about element (1): is there an objective in force, who from the
-    receiving side approved it, and who else from that side is a member to ask or invite."""
+    receiving side approved it, and who else from that side is a member to ask or invite.
+    An accepted hand-off is judged against the version in force when it was accepted."""
     organisation = handoff.receiving_organisation_in_effect
     in_force = version_in_force(parcours_id)
+    if handoff.objective_version_id is not None:
+        in_force = db.session.get(ObjectiveVersion, handoff.objective_version_id)
     approved = set(
         db.session.scalars(select(Approval.member_id).where(Approval.version_id == in_force.id))
         if in_force
@@ -428,6 +489,7 @@ def _objective_context(parcours_id: int, handoff: Handoff, members: list[Member]
     people = operations.receiving_members(handoff, members)
     return {
         "in_force": in_force,
+        "recorded": handoff.objective_version_id is not None,
         "passed": handoff_data(handoff, approvers_of(parcours_id)).objective_passed,
         "organisation": organisation,
         "people": people,
@@ -462,6 +524,8 @@ def _handoff_page(
         handoff=handoff,
         relais=handoff_data(handoff, approvers_of(member.parcours_id)).relais,
         objective=_objective_context(member.parcours_id, handoff, members),
+        confirmation=confirmation_summary(handoff, member.parcours.person_name),
+        speaks_for_person=speaks_for_person(member),
         may_answer=may_answer,
         link_possible=handoff.status is HandoffStatus.proposed
         and not receivers

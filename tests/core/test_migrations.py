@@ -489,3 +489,135 @@ def test_0015_records_the_organisations_already_in_a_plan_as_consented(scratch_a
         downgrade(directory=directory, revision=revisions[revisions.index("0015") - 1])
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM members")).scalar_one() == 4
+
+
+def test_0014_makes_the_ticks_declared_not_confirmed_and_keeps_the_version_of_acceptance(
+    scratch_app,
+):
+    app = scratch_app("person_confirmations")
+    with app.app_context(), app.test_request_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0013")
+        at = {n: NOW + timedelta(days=n) for n in range(6)}
+        with db.engine.begin() as connection:
+            organisation = _insert(
+                connection, "organisations", name="IME", key="ime", created_at=NOW
+            )
+            parcours = _insert(
+                connection, "parcours", person_name="Léo", tolerance_days=14, created_at=NOW
+            )
+            members = []
+            for name in ("Claire", "Julien"):
+                user = _insert(
+                    connection,
+                    "users",
+                    email=f"{name.lower()}@migrations.test",
+                    name=name,
+                    password_hash="!unusable",
+                    is_professional=True,
+                    is_admin=False,
+                    active=True,
+                    created_at=NOW,
+                )
+                members.append(
+                    _insert(
+                        connection,
+                        "members",
+                        parcours_id=parcours,
+                        user_id=user,
+                        role="professional",
+                        organisation_id=organisation,
+                        is_pilot=False,
+                        is_legal_representative=False,
+                        joined_at=NOW,
+                    )
+                )
+            claire, julien = members
+            versions = [
+                _insert(
+                    connection,
+                    "objective_versions",
+                    parcours_id=parcours,
+                    number=number,
+                    text=f"v{number}",
+                    perimeter_in="",
+                    perimeter_out="",
+                    indicators="",
+                    author_id=claire,
+                    created_at=agreed,
+                    agreed_at=agreed,
+                )
+                for number, agreed in ((1, at[1]), (2, at[4]))
+            ]
+            episodes = [
+                _insert(
+                    connection,
+                    "episodes",
+                    parcours_id=parcours,
+                    organisation_id=organisation if kind != "pause" else None,
+                    kind=kind,
+                    label="",
+                    start_date=start.date(),
+                    person_agreed=kind == "pause",
+                    created_by_id=julien if kind == "pause" else claire,
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+                for kind, start in (("ime", at[0]), ("pause", at[2]))
+            ]
+            handoff = _insert(
+                connection,
+                "handoffs",
+                parcours_id=parcours,
+                from_episode_id=episodes[0],
+                receiving_organisation_id=organisation,
+                to_person_and_family=False,
+                status="accepted",
+                proposed_on=at[0].date(),
+                person_involved=True,
+                services_in_contact=False,
+                objective_approved_through_link=False,
+                meaning_note="",
+                created_by_id=claire,
+                created_at=at[0],
+                updated_at=at[0],
+            )
+            # Claire proposed it unticked; Julien ticked "the person took part"; accepted
+            # while version 1 was in force (version 2 came later).
+            for kind, member, involved, when in (
+                ("proposed", claire, False, at[0]),
+                ("edited", julien, True, at[2]),
+                ("accepted", julien, None, at[3]),
+            ):
+                _insert(
+                    connection,
+                    "handoff_events",
+                    handoff_id=handoff,
+                    kind=kind,
+                    member_id=member,
+                    person_involved=involved,
+                    created_at=when,
+                )
+        upgrade(directory=directory, revision="0014")
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                text(
+                    "SELECT person_declared_by_id, person_confirmed, objective_version_id "
+                    "FROM handoffs"
+                )
+            ).one()
+            assert tuple(row) == (julien, None, versions[0])
+            pause = connection.execute(
+                text(
+                    "SELECT person_declared_by_id, person_confirmed FROM episodes "
+                    "WHERE kind = 'pause'"
+                )
+            ).one()
+            assert tuple(pause) == (julien, None)
+            service = connection.execute(
+                text("SELECT person_declared_by_id FROM episodes WHERE kind = 'ime'")
+            ).scalar_one()
+            assert service is None
+        downgrade(directory=directory, revision="0013")
+        with db.engine.connect() as connection:
+            assert row_counts(connection)["handoffs"] == 1

@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from parcours.accounts.models import ApiToken
 from parcours.extensions import db
+from parcours.timeline.models import EpisodeKind
 from tests.means.factories import MeansFactory
 from tests.timeline.conftest import TimelineFactory
 
@@ -53,6 +54,9 @@ def seeded(make, api, app):
     first = tl.episode(members["professional"], start=-300, end=-100)
     second = tl.episode(members["professional"], "IME Les Tilleuls", start=-90)
     handoff = tl.handoff(members["professional"], first, to_episode=second)
+    # Waiting for the person's confirmation: a hand-off they took part in, a pause.
+    declared = tl.handoff(members["professional"], first, to_episode=second, person_involved=True)
+    pause = tl.episode(members["professional"], kind=EpisodeKind.pause, start=-99, end=-91)
     token = make.api_token(pilot.user)
     make.api_token(pilot.user, label="another")  # one to list and revoke
     with app.app_context():
@@ -74,8 +78,8 @@ def seeded(make, api, app):
         "means_id": [open_means.id, adopted.id],
         "commitment_id": [commitment.id],
         "review_id": [review.id],
-        "episode_id": [first.id, second.id],
-        "handoff_id": [handoff.id],
+        "episode_id": [first.id, second.id, pause.id],
+        "handoff_id": [handoff.id, declared.id],
         "number": [1, 2],
         "invitation_id": [invitation["id"]],
         "consent_id": [c["id"] for c in consents["consents"]],

@@ -36,6 +36,7 @@ def leo(make, tl):
     sessad = tl.episode(pro, "SESSAD Les Mouettes", start=-700, end=-121)
     ime = tl.episode(pro, "IME Les Tilleuls", kind=EpisodeKind.ime, start=-30)
     handoff = tl.handoff(pro, sessad, to_episode=ime, person_involved=True, proposed_on=-130)
+    tl.confirm(members["person"], handoff)  # Léa confirmed she took part
     # The IME is not in the plan: the pilot recorded its answer given by phone.
     tl.pilot(pro)
     tl.answer(pro, handoff, "accepted", by_phone="Mme Roy")

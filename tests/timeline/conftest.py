@@ -68,6 +68,19 @@ class TimelineFactory:
 
         return self._run(build)
 
+    def confirm(self, by: Member, record, confirmed: bool = True):
+        """The person (or their legal representative) answers for a hand-off or a pause."""
+
+        def build():
+            me = db.session.get(Member, by.id)
+            if hasattr(record, "from_episode_id"):
+                h = operations.handoff_of(by.parcours_id, record.id)
+                return operations.confirm_person_involved(me, h, confirmed)
+            episode = operations.episode_of(by.parcours_id, record.id)
+            return operations.confirm_pause(me, episode, confirmed)
+
+        return self._run(build)
+
     def pilot(self, member: Member) -> Member:
         """Make `member` the pilot of their plan (none so far): they may then record an answer
         given by phone (`answer(..., by_phone="Mme Roy")`)."""

@@ -346,7 +346,12 @@ def test_the_flags_of_a_parcours(api, path, tl):
     response = client.get(_base(path["pro"]) + "/flags")
     assert response.status_code == 200
     assert response.json["today"] == _day(0)
-    [flag] = response.json["flags"]
+    flag, not_shared = response.json["flags"]
+    # Julien, of the IME that accompanies Léa now, has not approved the objective in force.
+    assert not_shared["kind"] == "objective_not_shared_with_current"
+    assert not_shared["key"] == f"objective_not_shared_with_current-e{path['ime'].id}"
+    assert not_shared["severity"] == "medium"
+    assert "IME Les Tilleuls" in not_shared["message"] and not_shared["next_step"]
     assert flag["kind"] == "missing_relais_de_sens"
     assert flag["severity"] == "medium"
     assert flag["missing"] == ["objective", "person", "meaning_note", "contact"]
@@ -362,12 +367,14 @@ def test_the_flags_as_of_a_date(api, path):
     response = api(path["pro"].user).get(
         _base(path["pro"]) + "/flags", query_string={"today": _day(-2 + -2)}
     )
-    # As of 4 days ago, the SESSAD had just ended with no hand-off (the IME starts today-4).
-    assert [f["kind"] for f in response.json["flags"]] == ["missing_handoff"]
+    # As of 4 days ago, the SESSAD had just ended with no hand-off (the IME starts today-4,
+    # and does not share the objective in force).
+    kinds = ["missing_handoff", "objective_not_shared_with_current"]
+    assert [f["kind"] for f in response.json["flags"]] == kinds
     later = api(path["pro"].user).get(
         _base(path["pro"]) + "/flags", query_string={"today": _day(-1)}
     )
-    assert [f["kind"] for f in later.json["flags"]] == ["missing_handoff"]
+    assert [f["kind"] for f in later.json["flags"]] == kinds
 
 
 def test_an_ongoing_rupture_has_no_end(api, make, tl):

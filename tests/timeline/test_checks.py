@@ -25,6 +25,7 @@ from parcours.timeline.checks import (
     Severity,
     TimelineInput,
     compute_flags,
+    confirmed_by_person,
 )
 from parcours.timeline.messages import describe, next_step
 
@@ -36,10 +37,26 @@ PO_FILE = (
 
 
 def ep(
-    id: int, start: date, end: date | None, *, pause: bool = False, label: str = ""
+    id: int,
+    start: date,
+    end: date | None,
+    *,
+    pause: bool = False,
+    label: str = "",
+    confirmed: bool = True,
+    shared: bool = True,
 ) -> EpisodeData:
-    """An episode labelled "E<id>" unless told otherwise."""
-    return EpisodeData(id, label or f"E{id}", start, end, is_pause=pause)
+    """An episode labelled "E<id>" unless told otherwise (a pause the person confirmed, a
+    service that shares the objective in force)."""
+    return EpisodeData(
+        id,
+        label or f"E{id}",
+        start,
+        end,
+        is_pause=pause,
+        person_confirmed=confirmed,
+        objective_shared=shared,
+    )
 
 
 def handoff(
@@ -276,6 +293,53 @@ def test_pause_covers_a_gap_and_needs_no_hand_off():
         handoffs=(handoff(1, 1, to_id=2),),
     )
     assert compute_flags(data) == []
+
+
+@pytest.mark.parametrize(
+    ("declared", "answer", "counts"),
+    [(True, True, True), (True, None, False), (True, False, False), (False, True, False)],
+)
+def test_what_is_the_person_s_counts_once_declared_and_confirmed(declared, answer, counts):
+    assert confirmed_by_person(declared, answer) is counts
+
+
+def test_a_pause_the_person_has_not_confirmed_is_a_gap_like_any_other():
+    def with_pause(confirmed: bool) -> TimelineInput:
+        return timeline(
+            date(2025, 6, 1),
+            ep(1, date(2025, 1, 1), date(2025, 1, 31)),
+            ep(2, date(2025, 2, 1), date(2025, 2, 28), pause=True, confirmed=confirmed),
+            ep(3, date(2025, 3, 1), None),
+            handoffs=(handoff(1, 1, to_id=2),),
+        )
+
+    [flag] = compute_flags(with_pause(False))
+    assert (flag.kind, flag.start, flag.end, flag.days) == (
+        FlagKind.RUPTURE,
+        date(2025, 2, 1),
+        date(2025, 2, 28),
+        28,
+    )
+    assert flag.key == "rupture-e1"
+    assert compute_flags(with_pause(True)) == []
+
+
+def test_the_service_accompanying_the_person_now_must_share_the_objective_in_force():
+    data = timeline(
+        date(2025, 6, 1),
+        ep(1, date(2025, 1, 1), date(2025, 5, 31), shared=False),
+        ep(2, date(2025, 6, 1), None, label="ESAT", shared=False),
+        ep(3, date(2025, 6, 1), None, pause=True, shared=False),
+        ep(4, date(2025, 5, 1), None, label="Foyer"),
+        handoffs=(handoff(1, 1, to_id=2),),
+    )
+    [flag] = compute_flags(data)
+    assert flag.kind is FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT
+    assert (flag.severity, flag.start, flag.end) == (Severity.MEDIUM, date(2025, 6, 1), None)
+    assert flag.key == "objective_not_shared_with_current-e2"
+    assert flag.params["label"] == "ESAT"
+    # Not once the plan is closed.
+    assert compute_flags(replace(data, closed_on=date(2025, 6, 1))) == []
 
 
 # --- Hand-offs -----------------------------------------------------------------------------
@@ -582,7 +646,9 @@ def episode_lists(draw: st.DrawFn, min_size: int = 0) -> tuple[EpisodeData, ...]
         length = draw(st.one_of(st.none(), st.integers(0, 25)))
         end = None if length is None else start + timedelta(days=length)
         pause = draw(st.booleans())
-        episodes.append(ep(index + 1, start, end, pause=pause))
+        confirmed = draw(st.booleans()) if pause else True
+        shared = draw(st.booleans())
+        episodes.append(ep(index + 1, start, end, pause=pause, confirmed=confirmed, shared=shared))
     return tuple(episodes)
 
 
@@ -607,6 +673,8 @@ def oracle_ruptures(data: TimelineInput) -> list[tuple[FlagKind, date, date | No
     origin = min(e.start for e in data.episodes)
     covered = set()
     for e in data.episodes:
+        if e.is_pause and not e.person_confirmed:
+            continue  # a pause the person has not confirmed is a gap like any other
         last = horizon if e.end is None else min(e.end, horizon)
         covered.update(e.start + timedelta(days=i) for i in range((last - e.start).days + 1))
     open_ = data.closed_on is None or data.closed_on > data.today
@@ -663,6 +731,8 @@ def test_no_rupture_overlaps_a_covered_day(data: TimelineInput):
     for flag in ruptures(data):
         last = flag.end or data.today
         for e in data.episodes:
+            if e.is_pause and not e.person_confirmed:
+                continue
             assert e.start > last or (e.end is not None and e.end < flag.start)
 
 
@@ -693,16 +763,57 @@ def test_turning_an_episode_into_a_pause_only_removes_its_missing_handoff(
     data: TimelineInput, draw
 ):
     target = draw.draw(st.sampled_from(data.episodes))
+    # A service turned into a pause the person confirmed.
     paused = replace(
         data,
-        episodes=tuple(replace(e, is_pause=True) if e is target else e for e in data.episodes),
+        episodes=tuple(
+            replace(e, is_pause=True, person_confirmed=True) if e is target else e
+            for e in data.episodes
+        ),
     )
+    before = replace(
+        data,
+        episodes=tuple(
+            replace(e, person_confirmed=True) if e is target else e for e in data.episodes
+        ),
+    )
+    about_the_service = (FlagKind.MISSING_HANDOFF, FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT)
     expected = [
         flag
-        for flag in compute_flags(data)
-        if not (flag.kind is FlagKind.MISSING_HANDOFF and flag.episode_ids[0] == target.id)
+        for flag in compute_flags(before)
+        if not (flag.kind in about_the_service and flag.episode_ids[0] == target.id)
     ]
     assert as_tuples(compute_flags(paused)) == as_tuples(expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(timelines())
+def test_confirming_a_pause_never_adds_rupture_days(data: TimelineInput):
+    confirmed = replace(
+        data, episodes=tuple(replace(e, person_confirmed=True) for e in data.episodes)
+    )
+    assert sum(f.days for f in ruptures(confirmed)) <= sum(f.days for f in ruptures(data))
+
+
+@settings(max_examples=200, deadline=None)
+@given(timelines())
+def test_objective_not_shared_is_raised_on_each_service_accompanying_today(data: TimelineInput):
+    found = {
+        f.episode_ids[0]
+        for f in compute_flags(data)
+        if f.kind is FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT
+    }
+    open_ = data.closed_on is None or data.closed_on > data.today
+    expected = {
+        e.id
+        for e in data.episodes
+        if open_
+        and not e.is_pause
+        and not e.objective_shared
+        and e.start <= data.today
+        and (e.end is None or e.end >= data.today)
+    }
+    assert found == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -752,7 +863,10 @@ def every_kind_of_flag() -> list[Flag]:
         ),
         commitments=(CommitmentData(1, "Call the MDPH", "Samia", date(2025, 1, 2), kept=False),),
     )
-    flags = compute_flags(data)
+    current = timeline(
+        date(2025, 6, 1), ep(4, date(2025, 5, 1), None, label="ESAT Les Ateliers", shared=False)
+    )
+    flags = compute_flags(data) + compute_flags(current)
     assert {flag.kind for flag in flags} == set(FlagKind)
     return flags
 

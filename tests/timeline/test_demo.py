@@ -29,7 +29,9 @@ def test_the_demo_tells_the_story(app, client, sign_in):
         assert 85 <= rupture.days <= 95  # about three months on a waiting list
         assert relais.kind is FlagKind.MISSING_RELAIS_DE_SENS
         assert relais.missing == ("meaning_note",)  # Julien (IME) approved the objective
-        assert flags[thomas] == []
+        # Thomas confirmed he took part in his move to the ESAT, not yet in the foyer's.
+        [foyer] = flags[thomas]
+        assert (foyer.kind, foyer.missing) == (FlagKind.MISSING_RELAIS_DE_SENS, ("person",))
         assert version_in_force(thomas) is not None  # Thomas approved it in the builder
         claire = world.users["claire"]
         entries = caseload(claire, today())
@@ -49,7 +51,8 @@ def test_the_demo_tells_the_story(app, client, sign_in):
     page = client.get("/caseload")
     assert page.text.index(">Léo</a>") < page.text.index(">Thomas</a>")
     page = client.get(f"/parcours/{thomas}/timeline")
-    assert "Nothing to flag on" in page.text
     assert "Shared objective passed on: yes" in page.text
+    assert "Declared by Claire Dubois, not yet confirmed by Thomas." in page.text
+    assert "Declared by Claire Dubois, confirmed by Thomas" in page.text
     page = client.get(f"/parcours/{leo}/timeline")
     assert "Write the meaning note for this hand-off." in page.text

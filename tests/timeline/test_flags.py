@@ -177,10 +177,16 @@ def test_the_tolerance_of_the_parcours_is_used(app, make, tl):
     assert FlagKind.ONGOING_RUPTURE not in _kinds(app, pid)
 
 
-def test_a_pause_covers_the_gap(app, make, tl):
-    pro = make.parcours()
+def test_a_pause_covers_the_gap_once_the_person_confirms_they_chose_it(app, make, tl):
+    members = make.alliance()
+    pro = members["professional"]
     tl.episode(pro, start=-100, end=-41)
-    tl.episode(pro, kind=EpisodeKind.pause, start=-40)
+    pause = tl.episode(pro, kind=EpisodeKind.pause, start=-40)
+    # Declared by the professional: a gap like any other until the person says so.
+    assert _kinds(app, pro.parcours_id) == [FlagKind.ONGOING_RUPTURE, FlagKind.MISSING_HANDOFF]
+    tl.confirm(members["person"], pause, confirmed=False)
+    assert _kinds(app, pro.parcours_id) == [FlagKind.ONGOING_RUPTURE, FlagKind.MISSING_HANDOFF]
+    tl.confirm(members["person"], pause)
     assert _kinds(app, pro.parcours_id) == [FlagKind.MISSING_HANDOFF]
 
 
@@ -210,7 +216,11 @@ def test_an_overdue_commitment_of_the_means_is_flagged(app, make, tl):
     tl.episode(members["professional"], start=-100)
     pid = members["professional"].parcours_id
     with app.app_context():
-        [flag] = flags_for([pid])[pid]
+        [flag] = [
+            f
+            for f in flags_for([pid])[pid]
+            if f.kind is not FlagKind.OBJECTIVE_NOT_SHARED_WITH_CURRENT
+        ]
     assert (flag.kind, flag.commitment_id, flag.days) == (
         FlagKind.COMMITMENT_OVERDUE,
         commitment.id,

@@ -28,7 +28,7 @@ def leo(make, tl):
     pro = members["professional"]
     make.agreed_objective(members)
     sessad = tl.episode(pro, "SESSAD Les Mouettes", start=-700, end=-121)
-    tl.episode(pro, kind=EpisodeKind.pause, start=-120, end=-100)
+    pause = tl.episode(pro, kind=EpisodeKind.pause, start=-120, end=-100)
     ime = tl.episode(pro, "IME Les Tilleuls", kind=EpisodeKind.ime, start=-30)
     handoff = tl.handoff(
         pro,
@@ -38,7 +38,17 @@ def leo(make, tl):
         services_in_contact=True,
         proposed_on=-130,
     )
-    return {**members, "pro": pro, "sessad": sessad, "ime": ime, "handoff": handoff}
+    # Léa confirmed both herself.
+    tl.confirm(members["person"], pause)
+    tl.confirm(members["person"], handoff)
+    return {
+        **members,
+        "pro": pro,
+        "sessad": sessad,
+        "pause": pause,
+        "ime": ime,
+        "handoff": handoff,
+    }
 
 
 def _url(member: Member, path: str = "") -> str:

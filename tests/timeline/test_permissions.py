@@ -21,6 +21,9 @@ RECEIVING_ONLY = {role: 403 for role in ROLES} | {"receiving": 302}
 PILOT_ONLY = {role: 403 for role in ROLES} | {"pilot": 302}
 # The sending side (here the professional who proposed it) or the pilot sends an answer link.
 SENDER = {role: 403 for role in ROLES}
+# The person (or their legal representative: tests/timeline/test_confirmations.py) confirms
+# what is theirs.
+PERSON_ONLY = {role: 403 for role in ROLES}
 
 
 def _day(offset: int) -> str:
@@ -39,6 +42,9 @@ def world(make, tl, api):
     ongoing = tl.episode(pro, "IME Les Tilleuls", kind=EpisodeKind.ime, start=-19)
     proposed = tl.handoff(pro, ended, to_episode=ongoing)
     accepted = tl.handoff(pro, ended, to_person_and_family=True)
+    # Declared by the professional; only the person (or a legal representative) confirms.
+    declared = tl.handoff(pro, ended, to_episode=ongoing, person_involved=True)
+    pause = tl.episode(pro, kind=EpisodeKind.pause, start=-400, end=-350)
     # A hand-off to the person and family: they answer it.
     tl.answer(members["family"], accepted, "accepted")
     # A hand-off to a service nobody of which is in the plan: it answers through a link.
@@ -60,6 +66,8 @@ def world(make, tl, api):
         "proposed": proposed.id,
         "accepted": accepted.id,
         "linkable": linkable.id,
+        "declared": declared.id,
+        "pause": pause.id,
         "revision": revision,
         "accepted_revision": accepted_revision,
         "ended_revision": ended_revision,
@@ -156,6 +164,20 @@ PAGES = [
         {},
         SENDER | {"professional": 302, "pilot": 302},
     ),
+    (
+        "confirm taking part",
+        "post",
+        "/parcours/{pid}/timeline/handoffs/{declared}/person-confirmation",
+        {"answer": "yes"},
+        PERSON_ONLY | {"person": 302},
+    ),
+    (
+        "confirm the pause",
+        "post",
+        "/parcours/{pid}/timeline/episodes/{pause}/person-confirmation",
+        {"answer": "no"},
+        PERSON_ONLY | {"person": 302},
+    ),
 ]
 
 # (name, method, path, JSON body, success status) for the API.
@@ -250,6 +272,20 @@ API = [
         "/handoffs/{linkable}/answer-link",
         None,
         SENDER | {"professional": 204, "pilot": 204},
+    ),
+    (
+        "confirm taking part",
+        "post",
+        "/handoffs/{declared}/person-confirmation",
+        {"confirmed": True},
+        PERSON_ONLY | {"person": 200},
+    ),
+    (
+        "confirm the pause",
+        "post",
+        "/episodes/{pause}/person-confirmation",
+        {"confirmed": False},
+        PERSON_ONLY | {"person": 200},
     ),
     ("flags", "get", "/flags", None, 200),
     ("flags as of", "get", "/flags?today=2025-01-01", None, 200),
