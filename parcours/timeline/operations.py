@@ -591,10 +591,10 @@ def decline_handoff(
     declined_by: DeclinedBy,
     by_phone: str | None = None,
 ) -> None:
-    """Record that the receiving service, or the person, declined a proposed hand-off. The
-    service's refusal is said by a member of the receiving side, or by phone (`by_phone`) and
-    recorded by the pilot; the person's refusal can be recorded by any member, and the
-    history says who did."""
+    """Record that the receiving service, or the person, declined a proposed hand-off. Each
+    refusal is said by the party it belongs to: the service's by a member of the receiving
+    side, the person's by the person or their legal representative; either may be given by
+    phone (`by_phone`: who said it) and recorded by the pilot."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Please give the reason for declining."), code="missing_reason")
@@ -609,6 +609,15 @@ def decline_handoff(
     answered_by = None
     if declined_by is DeclinedBy.service or by_phone is not None:
         answered_by = check_answerer(by, handoff, by_phone)
+    elif not speaks_for_person(by):
+        raise Forbidden(
+            _(
+                "Only %(name)s, or their legal representative, says that they declined. The "
+                "pilot may record it if they said it by phone.",
+                name=by.parcours.person_name,
+            ),
+            code="not_the_person",
+        )
     _lock(handoff)
     if handoff.status is not HandoffStatus.proposed:
         raise _refuse_transition(handoff, HandoffStatus.declined)

@@ -497,11 +497,15 @@ def _objective_context(parcours_id: int, handoff: Handoff, members: list[Member]
     }
 
 
-def _decline_form(may_answer: bool, submitted: bool = False) -> DeclineForm:
-    """The decline form; who is not of the receiving side records only the person's refusal."""
-    form = DeclineForm() if submitted else DeclineForm(formdata=None)
-    if not may_answer:
-        form.declined_by.choices = [SelectChoice(DeclinedBy.person.value, DeclinedBy.person.label)]
+def _offer_refusals(form: DeclineForm, may_answer: bool, for_person: bool) -> DeclineForm:
+    """The decline form shows the refusals the member may say: the receiving side's, and the
+    person's for the person or their legal representative (none at all for the others). A
+    refusal sent that is not theirs is read, then refused by the operation (403)."""
+    form.declined_by.choices = [
+        SelectChoice(d.value, d.label)
+        for d, allowed in ((DeclinedBy.service, may_answer), (DeclinedBy.person, for_person))
+        if allowed
+    ]
     return form
 
 
@@ -535,7 +539,8 @@ def _handoff_page(
         if answer_link or new_link_url
         else None,
         new_link_url=new_link_url,
-        decline_form=decline_form or _decline_form(may_answer),
+        decline_form=decline_form
+        or _offer_refusals(DeclineForm(formdata=None), may_answer, speaks_for_person(member)),
         phone_form=phone_form or PhoneAnswerForm(formdata=None),
         action_form=FlaskForm(),
         **LABELS,
@@ -655,17 +660,24 @@ def decline_handoff(parcours_id: int, handoff_id: int):
     """Record that the receiving service, or the person, declined the hand-off, and why."""
     member = current_member(parcours_id)
     handoff = operations.handoff_of(parcours_id, handoff_id)
-    form = _decline_form(
-        operations.may_answer(member, handoff, current_members(parcours_id)), submitted=True
-    )
+    form = DeclineForm()
+    may_answer = operations.may_answer(member, handoff, current_members(parcours_id))
     if not form.validate_on_submit():
+        _offer_refusals(form, may_answer, speaks_for_person(member))
         return _handoff_page(member, handoff, form, 422)
     try:
         operations.decline_handoff(
             member, handoff, reason=form.reason.data, declined_by=DeclinedBy(form.declined_by.data)
         )
     except DomainError as error:
-        place_error(error, form, {"not_receiving_service": "declined_by"}, default="reason")
+        place_error(
+            error,
+            form,
+            {"not_receiving_service": "declined_by", "not_the_person": "declined_by"},
+            default="reason",
+        )
+        if not _offer_refusals(form, may_answer, speaks_for_person(member)).declined_by.choices:
+            flash_error(error.message)  # the form is not shown to them: the page says why
         return _handoff_page(member, handoff, form, error.status)
     flash_success(_("The hand-off is recorded as declined."))
     return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))

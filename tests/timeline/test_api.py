@@ -263,7 +263,7 @@ def test_transitions_out_of_order_are_a_409(api, path, tl, steps, wanted):
     for step in steps:
         tl.answer(path["family"], handoff, step)
     body = {"status": wanted, "reason": "Non", "declined_by": "person"}
-    response = api(path["family"].user).edit(
+    response = api(path["person"].user).edit(
         f"{_base(path['pro'])}/handoffs/{handoff.id}", json=body
     )
     assert response.status_code == 409
@@ -329,7 +329,7 @@ def test_a_declined_handoff_cannot_be_patched(api, path, tl):
     handoff = tl.handoff(path["pro"], path["sessad"], to_person_and_family=True)
     from parcours.timeline.models import DeclinedBy
 
-    tl.answer(path["pro"], handoff, "declined", reason="Non", declined_by=DeclinedBy.person)
+    tl.answer(path["person"], handoff, "declined", reason="Non", declined_by=DeclinedBy.person)
     response = api(path["pro"].user).edit(
         f"{_base(path['pro'])}/handoffs/{handoff.id}", json={"person_involved": True}
     )

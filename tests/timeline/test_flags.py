@@ -260,7 +260,10 @@ def test_current_services_and_last_handoff(app, make, tl):
     tl.episode(pro, kind=EpisodeKind.pause, start=-5, end=5)
     tl.episode(pro, "IME Les Tilleuls", kind=EpisodeKind.ime, start=10)
     declined = tl.handoff(pro, first, to_person_and_family=True, proposed_on=-2)
-    tl.answer(pro, declined, "declined", reason="Non", declined_by=DeclinedBy.person)
+    tl.pilot(pro)  # records the person's refusal, given by phone
+    tl.answer(
+        pro, declined, "declined", reason="Non", declined_by=DeclinedBy.person, by_phone="Léa"
+    )
     tl.handoff(pro, first, to_episode=school, proposed_on=-8)
     with app.app_context():
         timeline = load_timelines([pro.parcours_id], today())[pro.parcours_id]

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from parcours.accounts.models import Organisation
 from parcours.core.audit import AccessLogEntry
-from parcours.core.errors import Conflict, DomainError, NotFound
+from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
 from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member, Role
@@ -393,12 +393,22 @@ def test_the_pilot_records_a_refusal_given_by_phone(make, ctx):
     assert handoff.answer_event.answered_by == "Claire Roy"
 
 
-def test_a_refusal_by_the_person_is_recorded_by_any_member(make, ctx):
-    sender, _julien, _pilot, handoff = _to_the_ime(make)
+def test_only_the_person_or_the_pilot_by_phone_says_the_person_declined(make, ctx):
+    sender, _julien, pilot, handoff = _to_the_ime(make)
+    with pytest.raises(Forbidden) as refused:
+        operations.decline_handoff(
+            _member(sender), handoff, reason="Je ne veux pas", declined_by=DeclinedBy.person
+        )
+    assert refused.value.code == "not_the_person"
     operations.decline_handoff(
-        _member(sender), handoff, reason="Je ne veux pas", declined_by=DeclinedBy.person
+        _member(pilot),
+        handoff,
+        reason="Je ne veux pas",
+        declined_by=DeclinedBy.person,
+        by_phone="Léa",
     )
     assert handoff.declined_by is DeclinedBy.person
+    assert handoff.events[-1].answered_by == "Léa"
 
 
 def test_without_a_receiving_member_nobody_but_the_pilot_by_phone_answers(make, ctx):
@@ -423,9 +433,17 @@ def test_declining_needs_a_reason_and_who_declined(make, ctx):
     assert handoff.status is HandoffStatus.proposed
 
 
-def test_any_member_can_record_that_the_person_declined(make, ctx):
+def test_the_legal_representative_records_that_the_person_declined(make, ctx):
     pro = make.parcours()
-    family = make.member(pro, Role.family)
+    make.pilot(pro)  # only the pilot invites a legal representative
+    family = make.member(pro, Role.family, is_legal_representative=True)
+    with pytest.raises(Forbidden):
+        operations.decline_handoff(
+            _member(make.member(pro, Role.family)),
+            _propose(pro, _add(pro), receiving_organisation="ESAT Les Ateliers du Val"),
+            reason="Non",
+            declined_by=DeclinedBy.person,
+        )
     handoff = _propose(pro, _add(pro), receiving_organisation="ESAT Les Ateliers du Val")
     operations.decline_handoff(
         _member(family), handoff, reason="Thomas préfère attendre.", declined_by=DeclinedBy.person
@@ -520,7 +538,10 @@ def test_a_completed_handoff_can_still_be_corrected(make, ctx):
 def test_a_declined_handoff_cannot_be_edited(make, ctx):
     pro = make.parcours()
     handoff = _propose(pro, _add(pro), to_person_and_family=True)
-    operations.decline_handoff(_member(pro), handoff, reason="Non", declined_by=DeclinedBy.person)
+    person = make.member(pro, Role.person)
+    operations.decline_handoff(
+        _member(person), handoff, reason="Non", declined_by=DeclinedBy.person
+    )
     with pytest.raises(Conflict) as refused:
         _edit(pro, handoff, person_involved=True)
     assert refused.value.code == "handoff_declined"

@@ -527,6 +527,11 @@ def test_a_transition_out_of_order_is_refused_with_409(client, sign_in, leo):
 def test_decline_a_handoff_with_a_reason(client, sign_in, leo):
     sign_in(leo["family"].user)
     base = _url(leo["pro"], f"/handoffs/{leo['handoff'].id}")
+    refused = client.post(base + "/decline", data={"declined_by": "person", "reason": "Non"})
+    assert refused.status_code == 403  # the person's refusal is theirs to say
+    assert "or their legal representative, says that they declined" in refused.text
+    sign_in(leo["person"].user)
+    base = _url(leo["pro"], f"/handoffs/{leo['handoff'].id}")
     refused = client.post(base + "/decline", data={"declined_by": "person", "reason": ""})
     assert refused.status_code == 422
     assert "Please give the reason for declining." in refused.text
@@ -540,7 +545,7 @@ def test_decline_a_handoff_with_a_reason(client, sign_in, leo):
     text = page.text.replace("&#39;", "'")
     assert "The hand-off is recorded as declined." in text
     assert "Declined by the person: Léo veut rester avec ses copains." in text
-    assert f"{leo['family'].user.name} recorded that it was declined by the person" in text
+    assert f"{leo['person'].user.name} recorded that it was declined by the person" in text
     assert "Complete the checklist" not in text
     timeline = client.get(_url(leo["pro"]))
     assert "not needed: declined" in timeline.text

@@ -132,7 +132,7 @@ PAGES = [
         "post",
         "/parcours/{pid}/timeline/handoffs/{proposed}/decline",
         {"declined_by": "person", "reason": "Non"},
-        302,
+        PERSON_ONLY | {"person": 302},
     ),
     (
         "phone answer",
@@ -243,7 +243,7 @@ API = [
             "declined_by": "person",
             "base_revision": "{revision}",
         },
-        200,
+        PERSON_ONLY | {"person": 200},
     ),
     (
         "complete hand-off",
