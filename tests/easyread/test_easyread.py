@@ -5,6 +5,11 @@ from html import unescape
 
 import pytest
 
+from parcours.demo import means as demo_means
+from parcours.demo import objective as demo_objective
+from parcours.demo import timeline as demo_timeline
+from parcours.demo.people import DemoWorld, build_leo, build_people, build_thomas
+from parcours.extensions import db
 from parcours.plans.models import Role
 
 
@@ -278,3 +283,25 @@ def read_aloud_text(html: str) -> str:
     """What static/js/read-aloud.js reads: the text, without what is aria-hidden."""
     html = re.sub(r'<(\w+)[^>]*aria-hidden="true"[^>]*>.*?</\1>', "", html, flags=re.S)
     return re.sub(r"[ \t\n]+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
+
+
+def test_the_demo_s_thomas_has_a_new_goal_to_read(app, sign_in):
+    """Version 2 of Thomas's goal adds one line and waits for his yes: his easy-read goal page
+    (reached by the accessibility crawl) marks it."""
+    with app.app_context():
+        world = DemoWorld()
+        build_people(world)
+        build_leo(world)
+        build_thomas(world)
+        demo_means.build(world)
+        demo_timeline.build(world)
+        demo_objective.build(world)
+        db.session.commit()
+        thomas = world.users["thomas"]
+        parcours_id = world.member("thomas", "thomas").parcours_id
+    client = sign_in(thomas, on=app.test_client())
+    page = client.get(f"/easy/parcours/{parcours_id}/objective").text
+    [added] = re.findall(r"<ins[^>]*>.*?</ins>", block(page, "new"), re.S)
+    assert unescape(demo_objective.ADDED_INDICATOR) in unescape(added)
+    assert "<del" not in page  # only one line added
+    assert "Oui, je suis d&#39;accord" in page or "Oui, je suis d'accord" in page
