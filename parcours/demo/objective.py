@@ -5,7 +5,7 @@ easy-read goal page shows what the new version changes, and asks for his yes aga
 """
 
 from parcours.alliance.models import latest_version
-from parcours.alliance.operations import propose_version
+from parcours.alliance.operations import approve_version, propose_version
 from parcours.demo.people import DemoWorld
 
 # Amina's worry (that he feels alone in a flat of his own), as one more indicator.
@@ -13,10 +13,11 @@ ADDED_INDICATOR = "Thomas sait qui appeler quand il a besoin d'aide chez lui"
 
 
 def build(world: DemoWorld) -> None:
-    """Amina proposes version 2 of Thomas's goal: version 1 and one more indicator."""
+    """Amina proposes version 2 of Thomas's goal, version 1 and one more indicator, and
+    says yes to it."""
     amina = world.member("thomas", "amina")
     in_force = latest_version(amina.parcours_id)
-    propose_version(
+    version = propose_version(
         amina,
         text=in_force.text,
         perimeter_in=in_force.perimeter_in,
@@ -24,3 +25,4 @@ def build(world: DemoWorld) -> None:
         indicators=f"{in_force.indicators}\n{ADDED_INDICATOR}",
         base_number=in_force.number,
     )
+    approve_version(amina, version.number)
