@@ -47,10 +47,12 @@ def test_listen_says_what_a_new_goal_adds(new_page):
     new_goal = page.locator("section[aria-labelledby=new]")
     new_goal.get_by_role("button", name="Écouter").click()
     [(text, _lang)] = page.evaluate("window.__spoken")
-    assert "Ajouté : Thomas sait qui appeler quand il a besoin d'aide chez lui" in text
-    assert text.lower().count("ajouté") == 1 and "Enlevé" not in text
-    # Seen, the change has its mark (a pictogram and a word), not only a colour.
-    added = new_goal.locator("ins")
-    assert added.locator("img[src$='/icons/added.svg']").count() == 1
-    assert "ajouté" in added.inner_text()
+    # (The keyboard journey may have changed the goal again: the changes are counted.)
+    assert "une liste Ajouté : Thomas sait qui appeler quand il a besoin d'aide chez lui" in text
+    added, removed = new_goal.locator("ins"), new_goal.locator("del")
+    assert text.lower().count("ajouté") == added.count() >= 1
+    assert text.lower().count("enlevé") == removed.count()
+    # Seen, each change has its mark (a pictogram and a word), not only a colour.
+    assert added.locator("img[src$='/icons/added.svg']").count() == added.count()
+    assert "ajouté" in added.last.inner_text()
     screenshot(page, "easy-read-goal-changes-390")
