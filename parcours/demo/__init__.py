@@ -1,6 +1,6 @@
 """Demo data: the example of the seeds, built through the operations so the rules hold."""
 
-from parcours.demo import means, timeline
+from parcours.demo import means, objective, timeline
 from parcours.demo.people import DemoWorld, build_leo, build_people, build_thomas
 
 
@@ -12,4 +12,5 @@ def load_demo() -> list[tuple[str, str, str]]:
     build_thomas(world)
     means.build(world)
     timeline.build(world)
+    objective.build(world)
     return world.logins

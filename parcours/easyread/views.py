@@ -6,8 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
+from parcours.alliance.diff import Piece, has_changes, line_diff, word_diff
 from parcours.alliance.models import voice_of
-from parcours.alliance.objective import load_objective
+from parcours.alliance.objective import Objective, load_objective
 from parcours.alliance.operations import approve_version, disagree_with_version, save_voice
 from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.i18n import gettext as _
@@ -153,16 +154,32 @@ def answer(parcours_id: int, question: str):
 @bp.get("/parcours/<int:parcours_id>/objective")
 @login_required
 def objective(parcours_id: int):
-    """Our goal: what it says, who said yes, and my answer."""
+    """Our goal: what it says, what a new version changes, who said yes, and my answer."""
     members = current_members(parcours_id)
     member = current_member_among(parcours_id, members, reading="objective")
+    objective = load_objective(parcours_id, members)
     return render_template(
         "easyread/objective.html",
         member=member,
         parcours=member.parcours,
-        objective=load_objective(parcours_id, members),
+        objective=objective,
+        changes=changes_to_read(objective),
         form=FlaskForm(),
     )
+
+
+def changes_to_read(objective: Objective) -> dict[str, list[Piece]] | None:
+    """What the version waiting for approvals changes in the one in force: the goal word by
+    word, the indicators line by line (one idea a line); None when there is nothing to
+    compare or nothing changed in what the easy-read page shows."""
+    latest, in_force = objective.latest, objective.in_force
+    if latest is None or in_force is None or objective.agreed:
+        return None
+    changes = {
+        "text": word_diff(in_force.text, latest.text),
+        "indicators": line_diff(in_force.indicator_list, latest.indicator_list),
+    }
+    return changes if any(has_changes(pieces) for pieces in changes.values()) else None
 
 
 @bp.post("/parcours/<int:parcours_id>/objective/<int:number>/yes")

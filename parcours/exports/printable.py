@@ -49,7 +49,6 @@ class UpcomingDate:
     day: date
     what: str
     who: str | None
-    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,19 +93,27 @@ class PrintablePlan:
             (c for m in self.means for c in m.commitments), key=lambda c: (c.due_on, c.id)
         )
 
+    def commitment_status(self, commitment: Commitment) -> str:
+        """done, overdue (past its day, not done) or due: its pictogram's name in the
+        easy-read plan."""
+        if commitment.is_kept:
+            return "done"
+        return "overdue" if commitment.is_overdue(self.on) else "due"
+
     def upcoming(self) -> list[UpcomingDate]:
-        """Commitments not kept yet (late ones first) and planned services, by date."""
+        """The dates still ahead, by date: commitments not kept yet and planned services.
+        A late commitment's day is past: it is told late with its means, not listed here."""
         dates = [
-            UpcomingDate(c.due_on, c.action, c.member.name, c.is_overdue(self.on))
+            UpcomingDate(c.due_on, c.action, c.member.name)
             for c in self.commitments
-            if not c.is_kept
+            if not c.is_kept and c.due_on >= self.on
         ]
         dates += [
             UpcomingDate(e.start_date, e.display_label, None)
             for e in self.episodes
-            if e.is_planned(self.on)
+            if e.is_planned(self.on) and e.start_date >= self.on
         ]
-        return sorted(dates, key=lambda d: (not d.late, d.day))
+        return sorted(dates, key=lambda d: d.day)
 
 
 def load_plan(parcours_id: int, on: date) -> PrintablePlan:

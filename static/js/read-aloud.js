@@ -14,6 +14,10 @@
     clone.querySelectorAll(".read-aloud-button, [aria-hidden='true']").forEach(function (el) {
       el.remove();
     });
+    // A list item or a paragraph ends a phrase: its text must not run into the next one's.
+    clone.querySelectorAll("li, p, h1, h2, h3").forEach(function (el) {
+      el.append(" ");
+    });
     return clone.textContent.replace(/\s+/g, " ").trim();
   }
 

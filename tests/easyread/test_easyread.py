@@ -5,6 +5,11 @@ from html import unescape
 
 import pytest
 
+from parcours.demo import means as demo_means
+from parcours.demo import objective as demo_objective
+from parcours.demo import timeline as demo_timeline
+from parcours.demo.people import DemoWorld, build_leo, build_people, build_thomas
+from parcours.extensions import db
 from parcours.plans.models import Role
 
 
@@ -198,3 +203,105 @@ def test_every_member_can_use_the_easy_pages(client, sign_in, alliance, role):
     sign_in(member.user)
     for path in ("", "/voice", "/objective", "/means", "/commitments", "/circle"):
         assert client.get(f"/easy/parcours/{member.parcours_id}{path}").status_code == 200
+
+
+def test_a_new_goal_shows_what_it_adds_and_takes_away(app, sign_in, mk, make):
+    """In French by default: the changes are listed one per line with their word, and marked
+    in the new goal with <ins>/<del>, a pictogram, a visible word and a hidden label that
+    screen readers and read-aloud say."""
+    members = mk.alliance()
+    in_force = members["professional"].parcours_id
+    make.version(
+        members["professional"],
+        text="Que Léa se développe bien et qu'elle nage.",
+        indicators="Léa lit des albums\nLéa va à la piscine",
+    )
+    client = sign_in(members["person"].user, on=app.test_client())
+    page = client.get(f"/easy/parcours/{in_force}/objective").text
+    ins = re.findall(r"<ins[^>]*>(.*?)</ins>", page, re.S)
+    dels = re.findall(r"<del[^>]*>(.*?)</del>", page, re.S)
+    added, taken = "Ajouté\u202f:", "Enlevé\u202f:"
+    # The list of changes, one a line, each with its visible word.
+    changes = block(page, "what-changes")
+    assert "Ce qui change" in changes and "data-read-aloud=" in changes
+    assert f"<strong>{added}</strong>" in changes and "icons/added.svg" in changes
+    said = read_aloud_text(changes)
+    assert f"{added} Léa va à la piscine" in said and f"{taken} Léa se fait comprendre" in said
+    # The new goal, marked where it changed: a visible mark hidden from the ear, a hidden
+    # label for it.
+    marked = [i for i in ins if 'class="visually-hidden"' in i]
+    assert marked and all(
+        f'<span class="visually-hidden">{added} </span>' in i
+        and 'aria-hidden="true"' in i
+        and "ajouté" in i
+        and "icons/added.svg" in i
+        for i in marked
+    )
+    removed = [d for d in dels if 'class="visually-hidden"' in d]
+    assert any(
+        f'<span class="visually-hidden">{taken} </span>Léa se fait comprendre' in d
+        and "icons/removed.svg" in d
+        for d in removed
+    )
+    new = block(page, "new")
+    assert "Ce qui change est marqué." in new
+    # What read-aloud says for the new goal: the block's text without what is aria-hidden.
+    spoken = read_aloud_text(new)
+    assert f"{added} Léa va à la piscine" in spoken
+    assert "Léa lit des albums" in spoken and f"{taken} Léa lit des albums" not in spoken
+    assert "ajouté" not in spoken.replace(added, "")  # the visible mark is not read twice
+
+
+def test_a_goal_that_takes_a_line_away_says_so(app, sign_in, mk, make):
+    members = mk.alliance()
+    make.version(members["professional"], text="Que Léa se développe bien.", indicators="")
+    client = sign_in(members["person"].user, on=app.test_client())
+    page = client.get(f"/easy/parcours/{members['person'].parcours_id}/objective").text
+    assert "<del" in page and "icons/removed.svg" in page
+    spoken = read_aloud_text(block(page, "new"))
+    assert "Enlevé\u202f:" in spoken and "Ajouté\u202f:" not in spoken
+
+
+def test_an_agreed_goal_or_a_first_draft_shows_no_change(app, sign_in, mk, make):
+    for agreed in (True, False):
+        members = mk.alliance(agreed=agreed)
+        if not agreed:
+            make.version(members["professional"], text="Que Léa vive chez elle.")
+        client = sign_in(members["person"].user, on=app.test_client())
+        page = client.get(f"/easy/parcours/{members['person'].parcours_id}/objective").text
+        assert "<ins" not in page and "<del" not in page and "Ce qui change" not in page
+
+
+def block(page: str, heading_id: str) -> str:
+    """The section labelled by the heading `heading_id`."""
+    match = re.search(rf'<section[^>]*aria-labelledby="{heading_id}".*?</section>', page, re.S)
+    assert match, heading_id
+    return match.group(0)
+
+
+def read_aloud_text(html: str) -> str:
+    """What static/js/read-aloud.js reads: the text, without what is aria-hidden."""
+    html = re.sub(r'<(\w+)[^>]*aria-hidden="true"[^>]*>.*?</\1>', "", html, flags=re.S)
+    return re.sub(r"[ \t\n]+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
+
+
+def test_the_demo_s_thomas_has_a_new_goal_to_read(app, sign_in):
+    """Version 2 of Thomas's goal adds one line and waits for his yes: his easy-read goal page
+    (reached by the accessibility crawl) marks it."""
+    with app.app_context():
+        world = DemoWorld()
+        build_people(world)
+        build_leo(world)
+        build_thomas(world)
+        demo_means.build(world)
+        demo_timeline.build(world)
+        demo_objective.build(world)
+        db.session.commit()
+        thomas = world.users["thomas"]
+        parcours_id = world.member("thomas", "thomas").parcours_id
+    client = sign_in(thomas, on=app.test_client())
+    page = client.get(f"/easy/parcours/{parcours_id}/objective").text
+    [added] = re.findall(r"<ins[^>]*>.*?</ins>", block(page, "new"), re.S)
+    assert unescape(demo_objective.ADDED_INDICATOR) in unescape(added)
+    assert "<del" not in page  # only one line added
+    assert "Oui, je suis d&#39;accord" in page or "Oui, je suis d'accord" in page

@@ -2,6 +2,7 @@
 building does not grow with the plan, that it is logged, and that WeasyPrint fetches nothing
 from outside the app."""
 
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -16,10 +17,10 @@ from sqlalchemy import select
 from parcours.alliance.operations import save_voice
 from parcours.core.audit import EVENTS, AccessLogEntry
 from parcours.core.models import today
-from parcours.exports.printable import static_only_fetcher, static_path
+from parcours.exports.printable import load_plan, render_html, static_only_fetcher, static_path
 from parcours.extensions import db
 from parcours.means import operations as means_ops
-from parcours.means.models import Outcome, StanceValue
+from parcours.means.models import Commitment, Outcome, StanceValue
 from parcours.plans.models import Member
 from parcours.timeline import operations as timeline_ops
 from parcours.timeline.models import EpisodeKind
@@ -268,3 +269,54 @@ def test_the_app_starts_without_weasyprint():
         "assert 'weasyprint' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+def commitments_of_every_status(make) -> dict:
+    """An agreed plan with a means and three commitments: one done, one due, one overdue
+    (its day is past and it is not done)."""
+    mk = MeansFactory(make)
+    members = mk.alliance()
+    means = mk.adopted(members)
+    done = mk.commitment(members["pilot"], means, members["family"], action="Acheter le cahier")
+    mk.commitment(
+        members["pilot"], means, members["family"], "Appeler l'école", today() + timedelta(days=5)
+    )
+    late = mk.commitment(members["pilot"], means, members["pilot"], action="Écrire à la MDPH")
+    mk.set_due(late, today() - timedelta(days=3))
+    make._run(
+        lambda: means_ops.keep_commitment(
+            db.session.get(Member, members["family"].id), db.session.get(Commitment, done.id)
+        )
+    )
+    return members
+
+
+def test_the_easy_read_plan_tells_done_due_and_overdue_apart(app, make, french):
+    members = commitments_of_every_status(make)
+    text = pdf_text(french(members["person"].user).get(url(members, easy=True)))
+    assert re.search(r"C'est fait\. Acheter le cahier\.", text), text
+    assert re.search(r"À faire\. Appeler l'école\.", text), text
+    assert re.search(r"En retard\s?: ce n'est pas encore fait\. Écrire à la MDPH\.", text), text
+    # Each status has its own pictogram: a ticked box, an empty box, a warning sign.
+    with app.test_request_context():
+        html = render_html(load_plan(members["person"].parcours_id, today()), True, "fr")
+    pictos = dict(
+        re.findall(r'<li class="commitment commitment--(\w+)"><img[^>]*src="([^"]+)"', html)
+    )
+    assert pictos == {
+        "done": "icons/done.svg",
+        "due": "icons/due.svg",
+        "overdue": "icons/overdue.svg",
+    }
+    assert "icons/commitments.svg" not in html.split("Ce que nous allons faire")[1]
+
+
+def test_the_next_dates_are_only_dates_ahead(make, french):
+    members = commitments_of_every_status(make)
+    text = pdf_text(french(members["person"].user).get(url(members, easy=True)))
+    next_dates = text.split("Les prochaines dates")[1].split("Qui a dit oui")[0]
+    assert "Appeler l'école" in next_dates
+    assert format_date(today() + timedelta(days=5), "long", locale="fr") in next_dates
+    assert "Écrire à la MDPH" not in next_dates  # its day is past: told late above
+    assert "Acheter le cahier" not in next_dates  # done
+    assert format_date(today() - timedelta(days=3), "long", locale="fr") not in next_dates
