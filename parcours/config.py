@@ -43,6 +43,7 @@ class Config:
     LOGIN_ATTEMPTS_LIMIT = os.environ.get("PARCOURS_LOGIN_ATTEMPTS_LIMIT", "5 per 15 minutes")
     ADDRESS_ATTEMPTS_LIMIT = os.environ.get("PARCOURS_ADDRESS_ATTEMPTS_LIMIT", "20 per 15 minutes")
     SIGNUP_LIMIT = os.environ.get("PARCOURS_SIGNUP_LIMIT", "5 per hour")
+    ANSWER_LINK_LIMIT = os.environ.get("PARCOURS_ANSWER_LINK_LIMIT", "30 per 15 minutes")
     # How many proxies stand before the app (nginx: 1): the client's address is then read from
     # X-Forwarded-For, and the scheme from X-Forwarded-Proto.
     PROXY_COUNT = int(os.environ.get("PARCOURS_PROXY_COUNT", "0"))
@@ -105,6 +106,7 @@ class TestConfig(Config):
     LOGIN_ATTEMPTS_LIMIT = "5 per 15 minutes"
     ADDRESS_ATTEMPTS_LIMIT = "20 per 15 minutes"
     SIGNUP_LIMIT = "5 per hour"
+    ANSWER_LINK_LIMIT = "30 per 15 minutes"
     PROXY_COUNT = 0
     BASE_URL = None
     TRUSTED_HOSTS = None

@@ -8,7 +8,9 @@ servers, share one limit. Each limit is a sliding window ("5 per 15 minutes"):
   old. The owner, from their own address, is not locked out by someone guessing elsewhere;
 - per client address, whatever the account (PARCOURS_ADDRESS_ATTEMPTS_LIMIT): password
   spraying, one guess on each of many accounts, is limited too;
-- sign-up requests per client address (PARCOURS_SIGNUP_LIMIT).
+- sign-up requests per client address (PARCOURS_SIGNUP_LIMIT);
+- visits of answer links, which need no account, per client address
+  (PARCOURS_ANSWER_LINK_LIMIT).
 
 A refusal says how long to wait (page message, API 429 with Retry-After) and checks no
 password. A successful sign-in clears the failures of its account and address. Failures are
@@ -34,6 +36,7 @@ from parcours.extensions import db
 
 SIGN_IN = "sign_in"
 SIGN_UP = "sign_up"
+ANSWER_LINK = "answer_link"
 # Attempts older than this are deleted as new ones come (no limit looks further back).
 KEPT = timedelta(days=1)
 
@@ -168,12 +171,26 @@ def clear_failures(tally: SignInTally) -> None:
 
 def check_sign_up() -> None:
     """Count a sign-up request from this address, or refuse it (TooManyAttempts)."""
+    check_address_rate(SIGN_UP, "SIGNUP_LIMIT", "signup.throttled")
+
+
+def check_answer_link_visit() -> None:
+    """Count a visit of an answer link (the page or the API, without an account) from this
+    address, or refuse it (TooManyAttempts): the links cannot be guessed, and nobody answers
+    a hand-off in more than a few requests."""
+    check_address_rate(ANSWER_LINK, "ANSWER_LINK_LIMIT", "answer_link.throttled")
+
+
+def check_address_rate(action: str, setting: str, throttled_event: str) -> None:
+    """Count a request of `action` from this address within the rate `setting`, or refuse it
+    (TooManyAttempts); the request that reaches the limit writes `throttled_event` to the
+    security log."""
     address = client_address() or "-"
-    rate = _rate("SIGNUP_LIMIT")
+    rate = _rate(setting)
     now = utcnow()
     times = db.session.scalars(
         select(Attempt.created_at).where(
-            Attempt.action == SIGN_UP,
+            Attempt.action == action,
             Attempt.address == address,
             Attempt.created_at > now - rate.window,
         )
@@ -181,13 +198,13 @@ def check_sign_up() -> None:
     if wait := wait_before_next(list(times), rate, now):
         raise _refuse(wait)
     if len(times) + 1 == rate.count:
-        record_security_event("signup.throttled")
-    row = {"action": SIGN_UP, "account_key": None, "address": address, "created_at": now}
+        record_security_event(throttled_event)
+    row = {"action": action, "account_key": None, "address": address, "created_at": now}
 
     def write() -> None:
         db.session.execute(insert(Attempt), [row])
         db.session.execute(
-            delete(Attempt).where(Attempt.action == SIGN_UP, Attempt.created_at < now - KEPT)
+            delete(Attempt).where(Attempt.action == action, Attempt.created_at < now - KEPT)
         )
 
     after_response(write)

@@ -30,6 +30,7 @@ EVENTS = {
     "token.failed": _l("API token refused: wrong identifier, password or code"),
     "token.throttled": _l("API token requests slowed down after repeated failures"),
     "signup.throttled": _l("Sign-ups slowed down from one address"),
+    "answer_link.throttled": _l("Visits of answer links slowed down from one address"),
     "access.denied": _l("A plan was asked for by someone who is not a member"),
     "token.read_only": _l("A read-only API token tried to change something"),
     "two_step.enabled": _l("Two-step sign-in set up"),

@@ -5,6 +5,7 @@ import math
 from flask import request
 from flask_login import current_user
 
+from parcours.accounts.throttling import check_answer_link_visit
 from parcours.core.api import Merged, api, documented, error, load, load_edit
 from parcours.core.audit import record_reads
 from parcours.core.errors import StaleVersion
@@ -285,25 +286,29 @@ def revoke_answer_link(parcours_id: int, handoff_id: int):
 
 
 @api.get("/handoff-answers/<token>")
-@documented(responses={200: AnswerLinkViewSchema}, errors=(409,))
+@documented(responses={200: AnswerLinkViewSchema}, errors=(409, 429))
 def get_handoff_answer(token: str):
     """What an answer link shows, without an account: the objective in force, the meaning
     note and whom to contact. 404 `answer_link_not_found` for any link that does not work
     (unknown, expired, used or withdrawn alike); 409 `consent_pending` while the person has
-    not agreed to share the plan with the receiving organisation."""
+    not agreed to share the plan with the receiving organisation. 429 after too many visits
+    from one address (PARCOURS_ANSWER_LINK_LIMIT)."""
+    check_answer_link_visit()
     view = operations.open_answer_link(token)
     operations.record_link_opened(view)
     return AnswerLinkViewSchema().dump(view)
 
 
 @api.post("/handoff-answers/<token>")
-@documented(body=AnswerInputSchema, responses={200: AnswerDoneSchema})
+@documented(body=AnswerInputSchema, responses={200: AnswerDoneSchema}, errors=(429,))
 def post_handoff_answer(token: str):
     """The receiving professional answers through the link, without an account: `accepted`
     or `declined` (with a `reason`), with their `name`, `function` (and `organisation`,
     by default the receiving one), whether they approve the objective and whether the
     services were in contact. The link is then used up. 409 `consent_pending` while the
-    person has not agreed to share the plan with the receiving organisation."""
+    person has not agreed to share the plan with the receiving organisation. 429 after too
+    many visits from one address."""
+    check_answer_link_visit()
     data = load(AnswerInputSchema())
     operations.answer_through_link(token, **(data | {"status": HandoffStatus(data["status"])}))
     return AnswerDoneSchema().dump({"status": data["status"], "answered_by": data["name"]})

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from parcours.accounts.throttling import check_answer_link_visit
 from parcours.alliance.models import Approval, ObjectiveVersion, version_in_force
 from parcours.core.audit import record_reads
 from parcours.core.errors import Conflict, DomainError, NotFound, StaleVersion
@@ -752,6 +753,7 @@ def revoke_answer_link(parcours_id: int, handoff_id: int):
 @bp.route("/handoff-answers/<token>", methods=["GET", "POST"])
 def answer_page(token: str):
     """The receiving service answers a hand-off through its link, without an account."""
+    check_answer_link_visit()
     try:
         view = operations.open_answer_link(token)
     except NotFound as error:

@@ -4,8 +4,10 @@ its professionals is a member of the plan."""
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from parcours.core.models import utcnow
+from parcours.core.security_log import SecurityEvent
 from parcours.extensions import db
 from parcours.plans.models import Role
 from parcours.timeline.models import EpisodeKind, HandoffAnswerLink, HandoffEvent
@@ -250,3 +252,21 @@ def test_the_link_opens_once_the_person_agrees_and_stops_when_they_withdraw(app,
     with app.app_context():
         [link] = db.session.scalars(db.select(HandoffAnswerLink)).all()
         assert link.revoked_at is not None
+
+
+def test_answer_links_are_rate_limited_per_address_page_and_api_alike(app, client, monkeypatch):
+    """The links need no account: one address gets a limited number of visits, then a 429
+    that says how long to wait, and the slowing down is in the security log."""
+    monkeypatch.setitem(app.config, "ANSWER_LINK_LIMIT", "3 per 15 minutes")
+    for _ in range(2):
+        assert client.get("/handoff-answers/not-a-token").status_code == 404
+    assert client.get("/api/v1/handoff-answers/not-a-token").status_code == 404
+    page = client.get("/handoff-answers/not-a-token")
+    assert page.status_code == 429 and "Please wait" in page.text
+    api = client.get("/api/v1/handoff-answers/not-a-token")
+    assert api.status_code == 429 and api.headers["Retry-After"]
+    posted = client.post("/api/v1/handoff-answers/not-a-token", json={})
+    assert posted.status_code == 429
+    with app.app_context():
+        events = db.session.scalars(select(SecurityEvent.event)).all()
+    assert "answer_link.throttled" in events
