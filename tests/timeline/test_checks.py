@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parcours.timeline.checks import (
+    AcknowledgementData,
     AdoptedMeansData,
     CommitmentData,
     EpisodeData,
@@ -960,3 +961,27 @@ def test_relais_de_sens_message_follows_what_is_missing(
     with babel_app.app_context(), force_locale("fr"):
         assert phrase in describe(flag, "Léa")
         assert next_step(flag).startswith(step)
+
+
+@settings(max_examples=150, deadline=None)
+@given(timelines(), st.data())
+def test_an_answer_never_silences_a_check(data: TimelineInput, draw):
+    """Answering flags (issue 12, item 4) changes only their `acknowledged`: the same flags,
+    the same keys, kinds, days and params; an answer to a
+    flag no longer raised is ignored."""
+    flags = compute_flags(data)
+    chosen = draw.draw(st.lists(st.sampled_from([f.key for f in flags] or ["none"]), unique=True))
+    answers = {
+        key: AcknowledgementData("Claire", BASE, "On s'en occupe.")
+        for key in [*chosen, "rupture-e999"]
+    }
+    answered = compute_flags(replace(data, acknowledgements=answers))
+
+    def bare(found):
+        return sorted(
+            (f.key, f.kind, f.start, f.end, f.days, sorted(f.params.items())) for f in found
+        )
+
+    assert bare(answered) == bare(flags)
+    for flag in answered:
+        assert (flag.acknowledged is not None) == (flag.key in chosen)
