@@ -12,5 +12,6 @@ def load_demo() -> list[tuple[str, str, str]]:
     build_thomas(world)
     means.build(world)
     timeline.build(world)
+    objective.date_first_versions(world)
     objective.build(world)
     return world.logins

@@ -7,6 +7,8 @@ demo tells a story that took a few weeks.
 
 from datetime import UTC, datetime, time, timedelta
 
+from parcours.alliance.models import latest_version
+from parcours.alliance.operations import approve_version
 from parcours.core.models import today
 from parcours.demo.people import DemoWorld
 from parcours.extensions import db
@@ -30,6 +32,37 @@ def _days_ago(days: int, hour: int = 10) -> datetime:
 
 
 def build(world: DemoWorld) -> None:
+    """The means of both plans: Léo's, then Thomas's."""
+    build_leo(world)
+    build_thomas(world)
+
+
+def build_thomas(world: DemoWorld) -> None:
+    """Thomas's alliance, his objective agreed, has an idea waiting for his own stance: Marc
+    proposed learning to take the bus alone, Amina supports it."""
+    thomas, marc = world.member("thomas", "thomas"), world.member("thomas", "marc")
+    amina = world.member("thomas", "amina")
+    latest = latest_version(thomas.parcours_id)
+    if latest is not None and all(a.member_id != thomas.id for a in latest.approvals):
+        approve_version(thomas, latest.number)
+    bus = propose_means(
+        marc,
+        title="Apprendre à prendre le bus seul, avec un éducateur du SAVS",
+        description="Un éducateur fait le trajet avec Thomas, de chez lui à l'ESAT, trois fois "
+        "par semaine, puis le suit de loin, jusqu'à ce qu'il le fasse seul.",
+        carried_by="Le SAVS, avec l'ESAT pour les horaires",
+        category=Category.daily_life,
+    )
+    amina_stance = take_stance(
+        amina, bus, value=SUPPORT, comment="Il en a envie, et ce serait rassurant pour tous."
+    )
+    db.session.flush()
+    bus.created_at = _days_ago(6)
+    amina_stance.created_at = _days_ago(5)
+    db.session.flush()
+
+
+def build_leo(world: DemoWorld) -> None:
     """Léo's alliance negotiates the means: an ordinary class or an internal teaching unit."""
     sophie = world.member("leo", "sophie")  # mother, legal representative
     karim = world.member("leo", "karim")  # father

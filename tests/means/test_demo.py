@@ -1,13 +1,16 @@
 """The demo: the seeds' two divergent proposals, one adopted with commitments, one review."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from parcours.accounts.models import User
+from parcours.alliance.models import ObjectiveVersion
 from parcours.core.models import today
+from parcours.demo import load_demo
 from parcours.demo import means as demo
 from parcours.demo.people import DemoWorld, build_leo, build_people
 from parcours.extensions import db
 from parcours.means.models import Commitment, Means, MeansStatus, Review, current_stances
+from parcours.timeline.awaiting import GIVE_STANCE, awaiting_for
 from parcours.timeline.means_inputs import means_flag_inputs
 
 
@@ -16,7 +19,7 @@ def test_the_demo_tells_the_story(app, client, sign_in):
         world = DemoWorld()
         build_people(world)
         build_leo(world)
-        demo.build(world)
+        demo.build_leo(world)  # the means of Léo's plan
         db.session.commit()
         parcours_id = world.member("leo", "claire").parcours_id
         proposals = db.session.scalars(select(Means).order_by(Means.id)).all()
@@ -65,3 +68,21 @@ def test_the_demo_tells_the_story(app, client, sign_in):
     assert "Kept on" in page.text
     page = client.get(f"/parcours/{parcours_id}/reviews")
     assert "Review of" in page.text
+
+
+def test_in_the_demo_thomas_has_an_idea_waiting_for_his_stance_and_the_objective_came_first(
+    app,
+):
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+        thomas = db.session.scalar(select(User).where(User.login_name == "thomas"))
+        kinds = {item.kind for item in awaiting_for(thomas, today())}
+        assert GIVE_STANCE in kinds
+        for version in db.session.scalars(
+            select(ObjectiveVersion).where(ObjectiveVersion.number == 1)
+        ):
+            first_means = db.session.scalar(
+                select(func.min(Means.created_at)).where(Means.parcours_id == version.parcours_id)
+            )
+            assert first_means is None or version.created_at < first_means
