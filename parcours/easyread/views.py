@@ -14,6 +14,7 @@ from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, today
 from parcours.core.views import flash_error, flash_success, perform
+from parcours.inbox.items import inbox_of_plan
 from parcours.inbox.views import read_inbox
 from parcours.means.models import (
     StanceValue,
@@ -27,13 +28,12 @@ from parcours.overview.summary import summaries_for
 from parcours.plans.access import current_member, current_member_among
 from parcours.plans.consent import pending_consents_of
 from parcours.plans.operations import (
-    can_answer_closing,
     current_members,
     current_of,
     members_ever,
     pending_closing,
-    speaks_for_person,
 )
+from parcours.timeline.awaiting import CONFIRM_CLOSING, CONFIRM_HANDOFF, CONFIRM_PAUSE, GIVE_CONSENT
 from parcours.timeline.models import awaiting_person
 
 bp = Blueprint("easyread", __name__, url_prefix="/easy")
@@ -78,16 +78,20 @@ def home():
 def plan(parcours_id: int):
     """The menu of a plan: my words, our goal, the ideas, my commitments, my circle."""
     member = current_member(parcours_id, reading="parcours")
-    inbox = [item for item in read_inbox(current_user) if item.parcours_id == parcours_id]
+    # What waits for me here says which cards to read: most visits need none of them.
+    inbox = inbox_of_plan(member, today())
+    kinds = {item.kind for item in inbox}
     # The person (or their legal representative) confirms what is theirs.
-    handoffs, pauses = awaiting_person(parcours_id) if speaks_for_person(member) else ([], [])
+    handoffs, pauses = (
+        awaiting_person(parcours_id) if kinds & {CONFIRM_HANDOFF, CONFIRM_PAUSE} else ([], [])
+    )
     return render_template(
         "easyread/plan.html",
         member=member,
         parcours=member.parcours,
         inbox=inbox,
-        closing=pending_closing(parcours_id) if can_answer_closing(member) else None,
-        consents=pending_consents_of(member),
+        closing=pending_closing(parcours_id) if CONFIRM_CLOSING in kinds else None,
+        consents=pending_consents_of(member) if GIVE_CONSENT in kinds else [],
         confirm_handoffs=handoffs,
         confirm_pauses=pauses,
         form=FlaskForm(),

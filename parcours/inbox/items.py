@@ -74,6 +74,12 @@ def inbox_for(user: User, on: date) -> list[InboxItem]:
     return [_item(item, names.get(item.parcours_id, ""), on) for item in waiting]
 
 
+def inbox_of_plan(member: Member, on: date) -> list[InboxItem]:
+    """What waits for this member in their plan (one query; the plan's page logs the read)."""
+    mine = [i for i in awaiting_for(member.user, on) if i.parcours_id == member.parcours_id]
+    return [_item(item, member.parcours.person_name, on) for item in mine]
+
+
 def _item(item: Awaiting, person_name: str, on: date) -> InboxItem:
     pid = item.parcours_id
     overdue = item.kind == COMMITMENT_DUE and item.due_on is not None and item.due_on < on
