@@ -8,8 +8,20 @@ pause) that only they confirm. One query for all of a user's plans, however many
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Date, and_, exists, func, literal, null, select, type_coerce, union_all
+from sqlalchemy import (
+    Date,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
@@ -82,10 +94,22 @@ def _row(kind: str, parcours_id, subject_id, since, due_on=None):
 
 def awaiting_for(user: User, on: date) -> list[Awaiting]:
     """Everything that waits for `user` across their plans as of `on`, oldest first."""
+    rows = db.session.execute(
+        _statement(), {"user_id": user.id, "due_by": on + timedelta(days=DUE_SOON_DAYS)}
+    ).all()
+    items = [Awaiting(r.kind, r.parcours_id, r.subject_id, r.since, r.due_on) for r in rows]
+    items.sort(key=lambda item: (item.since or EARLIEST, item.kind, item.subject_id))
+    return items
+
+
+@cache
+def _statement():
+    """The one query, built once (every page that lists what waits runs it): the user and
+    the last due day are bound."""
     me = (
         select(Member.id, Member.parcours_id, Member.organisation_id, Member.role)
         .add_columns(Member.is_legal_representative)
-        .where(Member.user_id == user.id, Member.left_at.is_(None))
+        .where(Member.user_id == bindparam("user_id"), Member.left_at.is_(None))
         .subquery()
     )
     speaks_for_person = (me.c.role == Role.person) | me.c.is_legal_representative.is_(True)
@@ -156,7 +180,7 @@ def awaiting_for(user: User, on: date) -> list[Awaiting]:
         .join(Commitment, Commitment.member_id == me.c.id)
         .where(
             Commitment.kept_at.is_(None),
-            Commitment.due_on <= on + timedelta(days=DUE_SOON_DAYS),
+            Commitment.due_on <= bindparam("due_by", type_=Date),
         )
     )
     last_closing = (
@@ -210,10 +234,7 @@ def awaiting_for(user: User, on: date) -> list[Awaiting]:
         declared_part,
         declared_pause,
     )
-    rows = db.session.execute(union_all(*parts)).all()
-    items = [Awaiting(r.kind, r.parcours_id, r.subject_id, r.since, r.due_on) for r in rows]
-    items.sort(key=lambda item: (item.since or EARLIEST, item.kind, item.subject_id))
-    return items
+    return union_all(*parts)
 
 
 def awaiting_answers(user: User, on: date) -> dict[int, frozenset[str]]:
