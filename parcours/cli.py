@@ -22,6 +22,8 @@ from parcours.core.models import today, utcnow
 from parcours.core.security_log import purge_security_log
 from parcours.demo import load_demo
 from parcours.extensions import db
+from parcours.inbox.models import purge_reads
+from parcours.inbox.news import NEWS_DAYS
 from parcours.timeline.snapshots import refresh_snapshots, stale_parcours
 
 users = AppGroup("users", help="Manage user accounts.")
@@ -158,12 +160,14 @@ def purge(days: int | None):
     security = purge_security_log(before)
     access = purge_ended_logs(before)
     once = purge_once_requests()
+    reads = purge_reads(utcnow() - timedelta(days=NEWS_DAYS))
     db.session.commit()
     click.echo(f"{_entries(security)} of the security log older than {kept} days deleted.")
     click.echo(
         f"{_entries(access)} of the access logs of plans deleted over {kept} days ago deleted."
     )
     click.echo(f"{once} request(s) remembered over 24 hours ago forgotten.")
+    click.echo(f"{reads} read mark(s) of news older than {NEWS_DAYS} days forgotten.")
 
 
 def _entries(count: int) -> str:

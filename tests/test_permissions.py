@@ -190,8 +190,11 @@ GLOBAL_RULES = {
     "/caseload",
     "/caseload.csv",
     "/api/v1/caseload",
-    "/inbox",  # what waits for me (tests/inbox)
+    "/inbox",  # what waits for me, and my news (tests/inbox)
     "/api/v1/me/inbox",
+    "/api/v1/me/inbox/read",
+    "/inbox/news/<int:entry_id>",
+    "/inbox/read",
     "/easy/",
     "/easy/switch",
 }

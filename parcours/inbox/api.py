@@ -2,9 +2,10 @@
 
 from flask_login import current_user
 
-from parcours.core.api import api, documented
-from parcours.inbox.schemas import InboxSchema
-from parcours.inbox.views import read_inbox
+from parcours.core.api import api, documented, load
+from parcours.inbox.news import mark_read, news_for
+from parcours.inbox.schemas import InboxSchema, MarkReadSchema
+from parcours.inbox.views import read_all
 
 
 @api.get("/me/inbox")
@@ -13,6 +14,20 @@ def get_inbox():
     """What waits for you across your plans, oldest first: an objective version to approve,
     a proposal without your stance, a hand-off to your organisation, your commitments due
     within 3 days or overdue, a closing to confirm and an organisation waiting for your
-    consent (the last two for the person or their legal representative). Each item clears
-    itself once done."""
-    return InboxSchema().dump({"items": read_inbox(current_user)})
+    consent, and what a member declared of them that only they confirm (these for the person
+    or their legal representative). Each clears itself once done. Then the news of the last
+    30 days, newest first (a member joined — a legal representative named —, a decision, a
+    pilot designated, a closing asked), `read` once opened or marked read."""
+    items, news = read_all(current_user)
+    return InboxSchema().dump({"items": [*items, *news]})
+
+
+@api.post("/me/inbox/read")
+@documented(body=MarkReadSchema, responses={204: None})
+def mark_inbox_read():
+    """Mark news read: those of `ids`, or every one shown when `ids` is absent."""
+    data = load(MarkReadSchema())
+    shown = {n.id for n in news_for(current_user)}
+    wanted = data.get("ids")
+    mark_read(current_user, [key for key in (wanted or shown) if key in shown])
+    return "", 204

@@ -41,6 +41,7 @@ from parcours.core.models import utcnow
 from parcours.core.names import FORMER_MEMBER_MARK
 from parcours.core.signals import member_left
 from parcours.extensions import db
+from parcours.inbox.models import forget_reads
 from parcours.plans.models import Invitation, Member, Parcours, Role
 from parcours.plans.operations import lock_parcours
 from parcours.timeline.models import Episode, EpisodeChange
@@ -243,3 +244,4 @@ def _erase(user: User) -> None:
     end_sessions_and_tokens(user)
     remove_two_step(user)
     forget_once_requests(user.id)
+    forget_reads(user.id)

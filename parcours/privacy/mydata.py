@@ -25,6 +25,7 @@ from parcours.core.models import utcnow
 from parcours.core.names import former_member_name
 from parcours.core.security_log import SecurityEvent
 from parcours.extensions import db
+from parcours.inbox.models import InboxRead
 from parcours.means.models import (
     Commitment,
     Decision,
@@ -107,6 +108,13 @@ class OnceRequestSchema(Schema):
     at = fields.AwareDateTime(attribute="created_at")
     status = fields.Integer(allow_none=True)
     location = fields.String(allow_none=True)
+
+
+class InboxReadSchema(Schema):
+    """A news item of "For me" the account has read, and when."""
+
+    key = fields.String()
+    read_at = fields.AwareDateTime()
 
 
 class SecurityEventSchema(Schema):
@@ -475,6 +483,7 @@ USER_COLUMNS = {
     ("recovery_codes", "user_id"),
     ("security_events", "user_id"),  # the security log's entries about the account
     ("once_requests", "user_id"),  # the requests remembered for a day (core/idempotency.py)
+    ("inbox_reads", "user_id"),  # the news of "For me" the account has read (inbox/models.py)
     ("access_log_entries", "user_id"),  # the access log (with the rest of the periods)
     ("access_log_entries", "subject_id"),  # it names members only while they are members
 }
@@ -581,6 +590,11 @@ def my_data(user: User, *, now: datetime | None = None) -> dict:
                 select(SecurityEvent)
                 .where(SecurityEvent.user_id == user.id)
                 .order_by(SecurityEvent.id)
+            )
+        ),
+        "news_read": InboxReadSchema(many=True).dump(
+            db.session.scalars(
+                select(InboxRead).where(InboxRead.user_id == user.id).order_by(InboxRead.read_at)
             )
         ),
         "requests_sent_once": OnceRequestSchema(many=True).dump(

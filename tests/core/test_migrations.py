@@ -118,7 +118,7 @@ def _populate_first_revision() -> None:
 
 def _populate_the_rest() -> None:
     """What the demo leaves empty: login sessions and API tokens for every account, a closed
-    account, a disagreement, a correction of an episode."""
+    account, a disagreement, a correction of an episode, a news item read."""
     with db.engine.begin() as connection:
         closed = _insert(
             connection,
@@ -173,6 +173,7 @@ def _populate_the_rest() -> None:
             status=201,
             created_at=NOW,
         )
+        _insert(connection, "inbox_reads", user_id=user, key="news-1", read_at=NOW)
         version, member = connection.execute(
             text("SELECT id, author_id FROM objective_versions ORDER BY id DESC")
         ).first()

@@ -9,6 +9,7 @@ import pytest
 from parcours.alliance.operations import approve_version, propose_version
 from parcours.core.models import today
 from parcours.extensions import db
+from parcours.inbox.news import NEWS_KINDS
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import close_parcours, create_invitation
 from parcours.timeline.awaiting import (
@@ -25,7 +26,9 @@ from tests.timeline.conftest import TimelineFactory
 
 
 def _kinds(client) -> list[str]:
-    return [item["kind"] for item in client.get("/api/v1/me/inbox").json["items"]]
+    """The kinds of the things to do (the news apart)."""
+    items = client.get("/api/v1/me/inbox").json["items"]
+    return [item["kind"] for item in items if item["kind"] not in NEWS_KINDS]
 
 
 def _m(member: Member) -> Member:
@@ -46,8 +49,11 @@ def test_a_new_version_and_a_proposal_wait_for_me_then_leave_once_answered(api, 
     )
     means = mk.means(alliance["professional"])
     items = family.get("/api/v1/me/inbox").json["items"]
-    assert [i["kind"] for i in items] == [APPROVE_OBJECTIVE, GIVE_STANCE]
-    approve, stance = items
+    assert [i["kind"] for i in items if i["kind"] not in NEWS_KINDS] == [
+        APPROVE_OBJECTIVE,
+        GIVE_STANCE,
+    ]
+    approve, stance = items[:2]  # the things to do come first
     pid = alliance["family"].parcours_id
     assert approve["url"] == f"/parcours/{pid}/objective"
     assert stance["url"] == f"/parcours/{pid}/means/{means.id}"
@@ -184,3 +190,73 @@ def test_nothing_of_a_plan_waits_for_someone_outside_it(api, make, alliance):
     outsider = make.parcours(person_name="Zoé").user
     items = api(outsider).get("/api/v1/me/inbox").json["items"]
     assert all(item["parcours_id"] != alliance["family"].parcours_id for item in items)
+
+
+# --- News ----------------------------------------------------------------------------------
+
+
+def test_news_say_who_joined_and_what_was_decided_unread_until_opened(
+    api, client, sign_in, make, alliance
+):
+    mk = MeansFactory(make)
+    family = alliance["family"]
+    client_api = api(family.user)
+    make.member(alliance["professional"], Role.professional)
+    before = {i["id"] for i in client_api.get("/api/v1/me/inbox").json["items"]}
+    newcomer = make.member(alliance["professional"], Role.professional)
+    means = mk.adopted(alliance)
+    items = client_api.get("/api/v1/me/inbox").json["items"]
+    news = [i for i in items if i["kind"] in NEWS_KINDS and i["id"] not in before]
+    assert [n["kind"] for n in news] == ["decision", "member_joined"]  # newest first
+    assert news[1]["text"] == f"{newcomer.user.name} joined the plan."
+    assert means.title in news[0]["text"] and all(n["read"] is False for n in news)
+    sign_in(family.user)
+    page = client.get("/inbox").text
+    assert "unread" in page and f"{newcomer.user.name} joined the plan." in page
+    entry_id = news[1]["id"].split("-")[1]
+    opened = client.get(f"/inbox/news/{entry_id}")
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith(f"/parcours/{family.parcours_id}/members")
+    read = {i["id"]: i["read"] for i in client_api.get("/api/v1/me/inbox").json["items"]}
+    assert read[news[1]["id"]] is True and read[news[0]["id"]] is False
+    assert client.post("/inbox/read", data={}).status_code == 302  # no CSRF in tests
+    after = client_api.get("/api/v1/me/inbox").json["items"]
+    assert all(item["read"] for item in after if item["kind"] in NEWS_KINDS)
+    assert "Nothing new." not in client.get("/inbox").text
+
+
+def test_my_own_changes_and_news_before_i_joined_are_not_news(api, make, alliance):
+    newcomer = make.member(alliance["professional"], Role.family)
+    items = api(newcomer.user).get("/api/v1/me/inbox").json["items"]
+    # The others joined before them, and their own joining is not news to them.
+    assert [i for i in items if i["kind"] in NEWS_KINDS] == []
+
+
+def test_the_person_sees_a_legal_representative_named(api, make, alliance):
+    """Issue 11, item 3: only the pilot names a legal representative, and the person sees
+    it in their inbox."""
+    pilot = alliance["pilot"]
+    representative = make.member(pilot, Role.family, is_legal_representative=True)
+    items = api(alliance["person"].user).get("/api/v1/me/inbox").json["items"]
+    [named] = [i for i in items if i["kind"] == "legal_representative"]
+    assert named["text"] == (
+        f"{representative.user.name} joined as the legal representative of Léa."
+    )
+
+
+def test_marking_news_read_through_the_api(api, make, alliance):
+    make.member(alliance["professional"], Role.professional)
+    client = api(alliance["family"].user)
+    items = client.get("/api/v1/me/inbox").json["items"]
+    news = next(i for i in items if i["kind"] == "member_joined")
+    marked = client.post("/api/v1/me/inbox/read", json={"ids": [news["id"], "news-999999"]})
+    assert marked.status_code == 204
+    again = {i["id"]: i["read"] for i in client.get("/api/v1/me/inbox").json["items"]}
+    assert again[news["id"]] is True
+    assert client.post("/api/v1/me/inbox/read", json={"ids": "x"}).status_code == 422
+
+
+def test_a_news_item_of_someone_else_is_a_404(client, sign_in, make, alliance):
+    make.member(alliance["professional"], Role.professional)
+    sign_in(make.parcours(person_name="Zoé").user)
+    assert client.get("/inbox/news/1").status_code == 404

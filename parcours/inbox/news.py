@@ -1,0 +1,126 @@
+"""The news part of the inbox: what happened in my plans lately that others did — a member
+joined (a legal representative named, said so), a decision was taken, a pilot designated, the
+plan asked to close — read from the plans' access logs (the record of every change, with its
+author), unread until opened. No table of its own but what each user has read."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import url_for
+from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from parcours.accounts.models import User
+from parcours.core.audit import Access, AccessLogEntry
+from parcours.core.i18n import gettext as _
+from parcours.core.models import utcnow
+from parcours.core.names import former_member_name
+from parcours.extensions import db
+from parcours.inbox.models import InboxRead
+from parcours.plans.models import Member, Parcours
+
+# News are the changes of the last days; older ones are in each plan's access log.
+NEWS_DAYS = 30
+NEWS_MAX = 50
+DECISIONS = ("means.adopted", "means.set_aside", "means.to_revisit")
+NEWS_EVENTS = ("member.joined", "pilot.designated", "rules.close_requested", *DECISIONS)
+NEWS_KINDS = ("member_joined", "legal_representative", "decision", "pilot", "closing")
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    id: str
+    kind: str  # NEWS_KINDS
+    parcours_id: int
+    person_name: str
+    text: str
+    url: str
+    created_at: datetime
+    read: bool
+
+
+def news_key(entry_id: int) -> str:
+    return f"news-{entry_id}"
+
+
+def news_for(user: User, now: datetime | None = None) -> list[NewsItem]:
+    """The news of the user's plans, newest first: changes by others since they joined and in
+    the last NEWS_DAYS days (one query, however many plans)."""
+    now = now or utcnow()
+    mine = (
+        select(Member.parcours_id, Member.joined_at)
+        .where(Member.user_id == user.id, Member.left_at.is_(None))
+        .subquery()
+    )
+    key = literal("news-") + cast(AccessLogEntry.id, String)
+    read = exists().where(InboxRead.user_id == user.id, InboxRead.key == key)
+    as_legal_representative = exists().where(
+        Member.parcours_id == AccessLogEntry.parcours_id,
+        Member.user_id == AccessLogEntry.user_id,
+        Member.is_legal_representative.is_(True),
+    )
+    rows = db.session.execute(
+        select(
+            AccessLogEntry,
+            User.stored_name,
+            User.closed_at,
+            Parcours.person_name,
+            read.label("read"),
+            as_legal_representative.label("legal"),
+        )
+        .join(mine, mine.c.parcours_id == AccessLogEntry.parcours_id)
+        .join(Parcours, Parcours.id == AccessLogEntry.parcours_id)
+        .join(User, User.id == AccessLogEntry.user_id)
+        .where(
+            AccessLogEntry.access == Access.change,
+            AccessLogEntry.event.in_(NEWS_EVENTS),
+            AccessLogEntry.user_id != user.id,
+            AccessLogEntry.created_at >= mine.c.joined_at,
+            AccessLogEntry.created_at > now - timedelta(days=NEWS_DAYS),
+        )
+        .order_by(AccessLogEntry.created_at.desc(), AccessLogEntry.id.desc())
+        .limit(NEWS_MAX)
+    ).all()
+    return [_news(*row) for row in rows]
+
+
+def _news(entry, stored_name, closed_at, person_name, read, legal) -> NewsItem:
+    who = former_member_name() if closed_at is not None else stored_name
+    pid = entry.parcours_id
+    if entry.event == "member.joined":
+        kind = "legal_representative" if legal else "member_joined"
+        text = (
+            _(
+                "%(name)s joined as the legal representative of %(person)s.",
+                name=who,
+                person=person_name,
+            )
+            if legal
+            else _("%(name)s joined the plan.", name=who)
+        )
+        url = url_for("plans.members", parcours_id=pid)
+    elif entry.event in DECISIONS:
+        kind, text = "decision", f"{who} {entry.description}."
+        url = url_for("means.index", parcours_id=pid)
+    elif entry.event == "pilot.designated":
+        kind, text = "pilot", f"{who} {entry.description}."
+        url = url_for("plans.members", parcours_id=pid)
+    else:
+        kind, text = "closing", f"{who} {entry.description}."
+        url = url_for("overview.parcours", parcours_id=pid)
+    return NewsItem(news_key(entry.id), kind, pid, person_name, text, url, entry.created_at, read)
+
+
+def mark_read(user: User, keys: list[str]) -> None:
+    """These news are read (again: no error)."""
+    rows = [{"user_id": user.id, "key": key, "read_at": utcnow()} for key in dict.fromkeys(keys)]
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(InboxRead)
+    db.session.execute(insert.on_conflict_do_nothing(), rows)
+
+
+def entry_of_news(user: User, entry_id: int) -> NewsItem | None:
+    """One news item of the user's, to open it (None: not theirs, or no news)."""
+    return next((n for n in news_for(user) if n.id == news_key(entry_id)), None)
