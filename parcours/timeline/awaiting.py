@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
 from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion
+from parcours.core.models import live
 from parcours.extensions import db
 from parcours.means.models import Means, MeansStatus, Stance
 from parcours.plans.models import Member
@@ -57,6 +58,7 @@ def awaiting_answers(user: User) -> dict[int, frozenset[str]]:
         .join(Means, Means.parcours_id == me.c.parcours_id)
         .where(
             Means.status == MeansStatus.open,
+            live(Means),
             ~exists().where(Stance.means_id == Means.id, Stance.member_id == me.c.id),
         )
     )

@@ -24,7 +24,14 @@ from parcours.core.audit import EVENTS
 from parcours.core.errors import DomainError
 from parcours.core.i18n import gettext
 from parcours.core.i18n import lazy_gettext as _l
-from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, utcnow
+from parcours.core.models import (
+    NAME_MAX,
+    CreatedAtMixin,
+    EnumType,
+    SoftDeletedMixin,
+    UTCDateTime,
+    utcnow,
+)
 from parcours.extensions import db
 from parcours.plans.models import Member, link_members
 
@@ -141,7 +148,7 @@ class HandoffEventKind(enum.Enum):
     completed = "completed"  # someone recorded that the transition took place
 
 
-class Episode(CreatedAtMixin, db.Model):
+class Episode(SoftDeletedMixin, CreatedAtMixin, db.Model):
     """A period during which one service accompanies the person, or a pause they chose."""
 
     __tablename__ = "episodes"

@@ -14,6 +14,7 @@ from parcours.accounts.models import ApiToken, LoginSession, TokenScope, hash_se
 from parcours.accounts.operations import api_token_for, user_for_login_session
 from parcours.core.integrity import foreign_key_violations, row_counts
 from parcours.core.models import utcnow
+from parcours.demo import load_demo
 from parcours.extensions import db
 
 NOW = datetime(2026, 11, 1, 9, 30)
@@ -182,6 +183,20 @@ def _populate_the_rest() -> None:
             version_id=version,
             member_id=member,
             comment="Pas encore",
+            created_at=NOW,
+        )
+        commitment, member = connection.execute(
+            text("SELECT id, created_by_id FROM commitments ORDER BY id")
+        ).first()
+        _insert(
+            connection,
+            "commitment_changes",
+            commitment_id=commitment,
+            member_id=member,
+            kind="rescheduled",
+            before="2026-01-01",
+            after="2026-02-01",
+            reason="",
             created_at=NOW,
         )
         episode, member = connection.execute(
@@ -489,3 +504,21 @@ def test_0015_records_the_organisations_already_in_a_plan_as_consented(scratch_a
         downgrade(directory=directory, revision=revisions[revisions.index("0015") - 1])
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM members")).scalar_one() == 4
+
+
+@pytest.mark.committing  # db.session must be the scratch app's own, not the suite's
+def test_0017_starts_the_revision_of_a_kept_commitment_at_one(scratch_app):
+    app = scratch_app("corrections")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="head")
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=directory, revision="0016")
+        upgrade(directory=directory, revision="0017")
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT kept_at IS NOT NULL, revision FROM commitments")
+            ).all()
+        assert sorted(rows) == [(False, 0), (True, 1)]
