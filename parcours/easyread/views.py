@@ -20,7 +20,13 @@ from parcours.means.models import (
     negotiation_table,
     parcours_commitments,
 )
-from parcours.means.operations import commitment_of, keep_commitment, means_of, take_stance
+from parcours.means.operations import (
+    commitment_of,
+    keep_commitment,
+    means_of,
+    take_stance,
+    undo_kept,
+)
 from parcours.overview.summary import summaries_for
 from parcours.plans.access import current_member, current_member_among
 from parcours.plans.consent import pending_consents_of
@@ -261,6 +267,21 @@ def done(parcours_id: int, commitment_id: int):
             member, commitment_of(parcours_id, commitment_id), base_revision=base_revision
         ),
         _("Well done! It is marked as done."),
+    )
+    return redirect(url_for("easyread.commitments", parcours_id=parcours_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/undo")
+@login_required
+def undo_done(parcours_id: int, commitment_id: int):
+    """Oops, it is not done: undo "I did it" (within 7 days)."""
+    member = current_member(parcours_id)
+    base_revision = request.form.get("base_revision", type=int)
+    perform(
+        lambda: undo_kept(
+            member, commitment_of(parcours_id, commitment_id), base_revision=base_revision
+        ),
+        _("OK. It is to do again."),
     )
     return redirect(url_for("easyread.commitments", parcours_id=parcours_id))
 

@@ -311,7 +311,7 @@ class Commitment(SoftDeletedMixin, CreatedAtMixin, db.Model):
         return member.id == self.member_id or member.is_pilot
 
     def can_undo_kept(self, member: Member) -> bool:
-        """"Kept" is a fact of whoever said it: they (or the pilot) take it back."""
+        """ "Kept" is a fact of whoever said it: they (or the pilot) take it back."""
         return member.id == self.kept_by_id or member.is_pilot
 
     def undo_kept_until(self) -> date | None:
@@ -372,6 +372,14 @@ class CommitmentChange(CreatedAtMixin, db.Model):
 
     commitment: Mapped[Commitment] = relationship(back_populates="changes", lazy="raise")
     member: Mapped[Member] = relationship(lazy="joined")
+
+    def days(self) -> tuple[date, date]:
+        """A new date's days, before and after."""
+        return date.fromisoformat(self.before), date.fromisoformat(self.after)
+
+    def member_ids(self) -> tuple[int, int]:
+        """A reassignment's members, before and after."""
+        return int(self.before), int(self.after)
 
 
 class Review(CreatedAtMixin, db.Model):

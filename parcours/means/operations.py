@@ -5,7 +5,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from parcours.alliance.models import ObjectiveVersion, version_in_force
 from parcours.core.audit import Access, record
@@ -119,9 +120,20 @@ def means_of(parcours_id: int, means_id: int, history: bool = False) -> Means:
     return means
 
 
-def commitment_of(parcours_id: int, commitment_id: int) -> Commitment:
-    """A commitment of this parcours, or a 404."""
-    commitment = db.session.get(Commitment, commitment_id, options=[joinedload(Commitment.means)])
+def commitment_of(parcours_id: int, commitment_id: int, history: bool = False) -> Commitment:
+    """A commitment of this parcours not deleted (with `history`: its corrections loaded
+    too), or a 404."""
+    if history:
+        # A query, not `get`: it loads the history also of a commitment already in the session.
+        commitment = db.session.scalar(
+            select(Commitment)
+            .where(Commitment.id == commitment_id)
+            .options(joinedload(Commitment.means), selectinload(Commitment.changes))
+        )
+    else:
+        commitment = db.session.get(
+            Commitment, commitment_id, options=[joinedload(Commitment.means)]
+        )
     if commitment is None or commitment.parcours_id != parcours_id or commitment.is_deleted:
         raise NotFound(_("This commitment does not exist."), code="commitment_not_found")
     return commitment
