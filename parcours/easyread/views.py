@@ -8,7 +8,12 @@ from wtforms.validators import Length, Optional
 
 from parcours.alliance.models import voice_of
 from parcours.alliance.objective import load_objective
-from parcours.alliance.operations import approve_version, disagree_with_version, save_voice
+from parcours.alliance.operations import (
+    approve_version,
+    disagree_with_version,
+    save_voice,
+    withdraw_approval,
+)
 from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, today
@@ -165,6 +170,15 @@ def approve(parcours_id: int, number: int):
     """I agree with our goal."""
     member = current_member(parcours_id)
     perform(lambda: approve_version(member, number), _("You said yes to the goal. Thank you."))
+    return redirect(url_for("easyread.objective", parcours_id=parcours_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/objective/<int:number>/yes/withdrawal")
+@login_required
+def withdraw_yes(parcours_id: int, number: int):
+    """I take my yes back (while the goal is not agreed by everyone)."""
+    member = current_member(parcours_id)
+    perform(lambda: withdraw_approval(member, number), _("Your yes is taken back."))
     return redirect(url_for("easyread.objective", parcours_id=parcours_id))
 
 
