@@ -30,6 +30,7 @@ from parcours.core.models import (
     EnumType,
     SoftDeletedMixin,
     UTCDateTime,
+    live,
     utcnow,
 )
 from parcours.extensions import db
@@ -42,6 +43,7 @@ EVENTS.update(
         # changes
         "episode.created": _l("added the episode %(detail)s"),
         "episode.updated": _l("changed the episode %(detail)s"),
+        "episode.deleted": _l("deleted the episode %(detail)s entered by mistake"),
         "handoff.proposed": _l("proposed a hand-off to %(detail)s"),
         "handoff.updated": _l("changed the hand-off to %(detail)s"),
         "handoff.accepted": _l("recorded that the hand-off to %(detail)s was accepted"),
@@ -185,6 +187,10 @@ class Episode(SoftDeletedMixin, CreatedAtMixin, db.Model):
     @property
     def display_label(self) -> str:
         return display_label(self.label, self.organisation.name if self.organisation else None)
+
+    def can_delete(self, member: Member) -> bool:
+        """An episode entered by mistake is deleted by whoever recorded it, or the pilot."""
+        return member.id == self.created_by_id or member.is_pilot
 
     def is_current(self, today: date) -> bool:
         """Whether the episode covers this day."""
@@ -401,7 +407,7 @@ def episodes_of(parcours_id: int) -> list[Episode]:
     return list(
         db.session.scalars(
             select(Episode)
-            .where(Episode.parcours_id == parcours_id)
+            .where(Episode.parcours_id == parcours_id, live(Episode))
             .order_by(Episode.start_date, Episode.id)
         ).unique()
     )
