@@ -82,7 +82,7 @@ def test_from_the_page(client, sign_in, plan):
     pro = members["professional"]
     sign_in(pro.user)
     edit = f"/parcours/{pro.parcours_id}/timeline/episodes/{mistake.id}/edit"
-    assert "Entered by mistake?" in client.get(edit).text
+    assert "Recorded by mistake?" in client.get(edit).text
     response = client.post(
         f"/parcours/{pro.parcours_id}/timeline/episodes/{mistake.id}/deletion",
         data={"reason": "Doublon"},
