@@ -99,7 +99,7 @@ class PrintablePlan:
         dates = [
             UpcomingDate(c.due_on, c.action, c.member.name, c.is_overdue(self.on))
             for c in self.commitments
-            if not c.is_kept
+            if c.is_open  # neither kept nor cancelled
         ]
         dates += [
             UpcomingDate(e.start_date, e.display_label, None)
