@@ -92,3 +92,16 @@ def test_from_the_page(client, sign_in, plan):
     assert "The episode IME Les Tilleuls is deleted." in response.text
     assert response.text.count("IME Les Tilleuls") == 1
     assert client.get(edit).status_code == 404
+
+
+def test_the_caseload_snapshot_forgets_it(api, plan):
+    members, _first, mistake = plan
+    pro = members["professional"]
+
+    def ongoing() -> bool:
+        [entry] = api(pro.user).get("/api/v1/caseload").json["parcours"]
+        return entry["ongoing_rupture"]
+
+    assert not ongoing()  # the snapshot is taken
+    api(pro.user).delete(url(pro, mistake), json={"reason": "Erreur"})
+    assert ongoing()
