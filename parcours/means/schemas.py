@@ -1,6 +1,6 @@
 """API schemas for means, stances, decisions, commitments and reviews."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from parcours.core.fields import Computed, Id, Number
 from parcours.core.models import NAME_MAX, TEXT_MAX, today
@@ -53,7 +53,7 @@ class CommitmentInputSchema(Schema):
 
 class CommitmentPatchSchema(Schema):
     """Mark it kept (`status`), or give it a new date (`due_on`) or another member
-    (`member_id`), with an optional `reason`."""
+    (`member_id`), with an optional `reason`: one or the other, not both."""
 
     status = fields.String(load_default=None, validate=validate.OneOf(["kept"]))
     due_on = fields.Date(load_default=None)
@@ -61,6 +61,11 @@ class CommitmentPatchSchema(Schema):
     reason = fields.String(load_default="", validate=_text)
     # The `revision` the edit started from (required: 428 without it).
     base_revision = Number(required=True)
+
+    @validates_schema
+    def _one_change(self, data, **_kwargs):
+        if data.get("status") and (data.get("due_on") or data.get("member_id")):
+            raise ValidationError("Mark it kept, or change it: not both at once.", "status")
 
 
 class CommitmentReasonSchema(Schema):

@@ -78,6 +78,15 @@ class TestRescheduling:
         assert response.status_code == 403
         assert response.json["error"] == "cannot_correct"
 
+    def test_not_with_kept_at_once(self, api, plan):
+        members, _means, commitment = plan
+        response = api(members["family"].user).patch(
+            url(members["family"], commitment),
+            json={"status": "kept", "due_on": today().isoformat(), "base_revision": 0},
+        )
+        assert response.status_code == 422
+        assert "status" in response.json["fields"]
+
     def test_not_in_the_past(self, api, plan):
         members, _means, commitment = plan
         response = api(members["family"].user).patch(
