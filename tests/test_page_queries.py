@@ -5,13 +5,17 @@ own short transaction: that write, the lock on the plan's log head included, is 
 of the page's data and is not counted here.)"""
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 
 from parcours.alliance.models import voice_of
 from parcours.alliance.operations import save_voice
+from parcours.core.models import today
 from parcours.extensions import db
+from parcours.means.models import Commitment
+from parcours.means.operations import correct_commitment
 from parcours.plans.models import Member
 from tests.means.factories import MeansFactory
 from tests.timeline.conftest import TimelineFactory
@@ -58,7 +62,20 @@ def _grow(app, make, members, rounds: int) -> None:
         for member in members.values():
             mk.stance(member, means)
         mk.decide(members["pilot"], means)
-        mk.commitment(members["pilot"], means, members["professional"], action=f"Action {n}")
+        commitment = mk.commitment(
+            members["pilot"], means, members["professional"], action=f"Action {n}"
+        )
+
+        def corrected(commitment=commitment, n=n):
+            # A history that grows: the page still reads it in one query.
+            correct_commitment(
+                db.session.get(Member, members["pilot"].id),
+                db.session.get(Commitment, commitment.id),
+                due_on=today() + timedelta(days=30 + n),
+                reason=f"Décalé {n}",
+            )
+
+        make._run(corrected)
         first = tl.episode(members["professional"], start=-300 + 50 * n, end=-260 + 50 * n)
         after = tl.episode(members["professional"], "IME", start=-255 + 50 * n, end=-250 + 50 * n)
         tl.handoff(members["professional"], first, to_episode=after, proposed_on=-261 + 50 * n)

@@ -85,6 +85,8 @@ ROUTES = [
     Route("GET", "/parcours/{p}/objective/history"),
     Route("POST", "/parcours/{p}/objective/versions/{n}/approval", member_status=302),
     Route("POST", "/parcours/{p}/objective/versions/{n}/disagreement", {"comment": "x"}, 302),
+    # Nobody approved version {n} here: withdrawing says so (a message on the page, a 409).
+    Route("POST", "/parcours/{p}/objective/versions/{n}/approval/withdrawal", member_status=302),
     # API
     Route("GET", "/api/v1/parcours/{p}", api=True),
     Route(
@@ -121,6 +123,12 @@ ROUTES = [
     ),
     Route(
         "POST", "/api/v1/parcours/{p}/objective/versions/{n}/approval", member_status=201, api=True
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/parcours/{p}/objective/versions/{n}/approval",
+        member_status=409,
+        api=True,
     ),
     Route(
         "POST",

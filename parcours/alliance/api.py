@@ -128,6 +128,16 @@ def approve_version(parcours_id: int, number: int):
     return ApprovalResultSchema().dump(result), 201
 
 
+@api.delete("/parcours/<int:parcours_id>/objective/versions/<int:number>/approval")
+@documented(responses={200: ObjectiveSchema}, errors=(404, 409))
+def withdraw_approval(parcours_id: int, number: int):
+    """Withdraw one's approval of a version not yet in force (409 `in_force` once it is, with
+    how to disagree instead; 409 `not_approved` without one). Answers the objective."""
+    member = current_member(parcours_id)
+    operations.withdraw_approval(member, number)
+    return ObjectiveSchema().dump(_objective(parcours_id))
+
+
 @api.post("/parcours/<int:parcours_id>/objective/versions/<int:number>/disagreement")
 @documented(body=DisagreementInputSchema, responses={201: DisagreementSchema}, errors=(409,))
 def disagree_with_version(parcours_id: int, number: int):

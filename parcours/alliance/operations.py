@@ -1,4 +1,5 @@
-"""Alliance operations: write a voice, propose a version of the objective, approve it."""
+"""Alliance operations: write a voice, propose a version of the objective, approve it or
+withdraw the approval."""
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -159,6 +160,49 @@ def approve_version(member: Member, number: int) -> Approval:
     record(member.parcours_id, member.user, Access.change, "objective.approved", str(number))
     refresh_agreement(member.parcours_id)
     return approval
+
+
+class InForce(Conflict):
+    """An approval counts for good once its version is in force: disagree another way."""
+
+    code = "in_force"
+
+    def __init__(self, number: int) -> None:
+        super().__init__(
+            _(
+                "Version %(n)d is in force: your approval helped agree it and stays. To disagree "
+                "now, propose a change to the objective: the new version needs everyone's "
+                "approval again, and the pilot sees it.",
+                n=number,
+            )
+        )
+
+
+def withdraw_approval(member: Member, number: int) -> ObjectiveVersion:
+    """The member takes back their approval of a version not yet in force (a tap by mistake,
+    a second thought). Once in force, it stays: a new version is how one disagrees then."""
+    lock_parcours(member.parcours_id)
+    version = db.session.scalar(
+        select(ObjectiveVersion).where(
+            ObjectiveVersion.parcours_id == member.parcours_id, ObjectiveVersion.number == number
+        )
+    )
+    if version is None:
+        raise NotFound(_("This version of the objective does not exist."), code="version_not_found")
+    approval = db.session.scalar(
+        select(Approval).where(Approval.version_id == version.id, Approval.member_id == member.id)
+    )
+    if approval is None:
+        raise Conflict(_("You have not approved this version."), code="not_approved")
+    if version.agreed_at is not None:
+        raise InForce(number)
+    db.session.delete(approval)
+    db.session.flush()
+    db.session.expire(version, ["approvals"])
+    record(
+        member.parcours_id, member.user, Access.change, "objective.approval_withdrawn", str(number)
+    )
+    return version
 
 
 def disagree_with_version(member: Member, number: int, comment: str = "") -> Disagreement:

@@ -162,6 +162,18 @@ def approve(parcours_id: int, number: int):
     return redirect(url_for("alliance.objective", parcours_id=parcours_id))
 
 
+@bp.post("/parcours/<int:parcours_id>/objective/versions/<int:number>/approval/withdrawal")
+@login_required
+def withdraw_approval(parcours_id: int, number: int):
+    """Withdraw my approval of a version not yet in force."""
+    member = current_member(parcours_id)
+    perform(
+        lambda: operations.withdraw_approval(member, number),
+        _("Your approval of version %(n)d is withdrawn.", n=number),
+    )
+    return redirect(url_for("alliance.objective", parcours_id=parcours_id))
+
+
 @bp.post("/parcours/<int:parcours_id>/objective/versions/<int:number>/disagreement")
 @login_required
 def disagree(parcours_id: int, number: int):

@@ -86,6 +86,9 @@ EVENTS: dict[str, object] = {
     "voice.saved": _l("wrote the point of view of %(detail)s"),
     "objective.version": _l("wrote version %(detail)s of the objective"),
     "objective.approved": _l("approved version %(detail)s of the objective"),
+    "objective.approval_withdrawn": _l(
+        "withdrew their approval of version %(detail)s of the objective"
+    ),
     "objective.not_yet": _l("does not agree yet with version %(detail)s of the objective"),
     "settings.tolerance": _l("set the rupture tolerance to %(detail)s days"),
     "settings.closed": _l("closed the plan on %(detail)s"),

@@ -6,6 +6,8 @@ when the page catches it to show the message next to a field.
 
 from typing import Any
 
+from parcours.core.i18n import gettext as _
+from parcours.core.models import TEXT_MAX
 from parcours.core.transactions import mark_refused
 
 
@@ -87,3 +89,16 @@ class RevisionRequired(DomainError):
 
     status = 428
     code = "revision_required"
+
+
+def required_reason(reason: str | None) -> str:
+    """Why a correction or a deletion is made, trimmed: required, at most TEXT_MAX characters
+    (422 `missing_reason` / `reason_too_long`)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Please say why."), code="missing_reason")
+    if len(reason) > TEXT_MAX:
+        raise DomainError(
+            _("The reason takes at most %(n)d characters.", n=TEXT_MAX), code="reason_too_long"
+        )
+    return reason

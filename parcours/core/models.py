@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Enum, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -71,3 +71,29 @@ def render_migration_type(type_: str, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False
+
+
+class SoftDeletedMixin:
+    """A row entered by mistake is deleted softly: it leaves the pages, the lists, the exports
+    and the checks (every read goes through `live`), and stays for the access log and "my
+    data", with who deleted it, when and why. The one mechanism every package uses."""
+
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The member who deleted it: every soft-deleted row belongs to a plan and its members.
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    deletion_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def mark_deleted(self, by_id: int, reason: str) -> None:
+        """Delete the row softly (the operation checks who may and the reason first)."""
+        self.deleted_at = utcnow()
+        self.deleted_by_id = by_id
+        self.deletion_reason = reason
+
+
+def live(model):
+    """The condition that keeps the rows of a soft-deleted model that are not deleted."""
+    return model.deleted_at.is_(None)

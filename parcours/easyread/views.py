@@ -9,7 +9,12 @@ from wtforms.validators import Length, Optional
 from parcours.alliance.diff import Piece, has_changes, line_diff, word_diff
 from parcours.alliance.models import voice_of
 from parcours.alliance.objective import Objective, load_objective
-from parcours.alliance.operations import approve_version, disagree_with_version, save_voice
+from parcours.alliance.operations import (
+    approve_version,
+    disagree_with_version,
+    save_voice,
+    withdraw_approval,
+)
 from parcours.core.errors import DomainError, StaleVersion
 from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, today
@@ -23,7 +28,13 @@ from parcours.means.models import (
     negotiation_table,
     parcours_commitments,
 )
-from parcours.means.operations import commitment_of, keep_commitment, means_of, take_stance
+from parcours.means.operations import (
+    commitment_of,
+    keep_commitment,
+    means_of,
+    take_stance,
+    undo_kept,
+)
 from parcours.overview.summary import summaries_for
 from parcours.plans.access import current_member, current_member_among
 from parcours.plans.consent import pending_consents_of
@@ -195,6 +206,15 @@ def approve(parcours_id: int, number: int):
     return redirect(url_for("easyread.objective", parcours_id=parcours_id))
 
 
+@bp.post("/parcours/<int:parcours_id>/objective/<int:number>/yes/withdrawal")
+@login_required
+def withdraw_yes(parcours_id: int, number: int):
+    """I take my yes back (while the goal is not agreed by everyone)."""
+    member = current_member(parcours_id)
+    perform(lambda: withdraw_approval(member, number), _("Your yes is taken back."))
+    return redirect(url_for("easyread.objective", parcours_id=parcours_id))
+
+
 @bp.route("/parcours/<int:parcours_id>/objective/<int:number>/not-yet", methods=["GET", "POST"])
 @login_required
 def not_yet(parcours_id: int, number: int):
@@ -294,6 +314,21 @@ def done(parcours_id: int, commitment_id: int):
             member, commitment_of(parcours_id, commitment_id), base_revision=base_revision
         ),
         _("Well done! It is marked as done."),
+    )
+    return redirect(url_for("easyread.commitments", parcours_id=parcours_id))
+
+
+@bp.post("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/undo")
+@login_required
+def undo_done(parcours_id: int, commitment_id: int):
+    """Oops, it is not done: undo "I did it" (within 7 days)."""
+    member = current_member(parcours_id)
+    base_revision = request.form.get("base_revision", type=int)
+    perform(
+        lambda: undo_kept(
+            member, commitment_of(parcours_id, commitment_id), base_revision=base_revision
+        ),
+        _("OK. It is to do again."),
     )
     return redirect(url_for("easyread.commitments", parcours_id=parcours_id))
 

@@ -94,8 +94,10 @@ class PrintablePlan:
         )
 
     def commitment_status(self, commitment: Commitment) -> str:
-        """done, overdue (past its day, not done) or due: its pictogram's name in the
-        easy-read plan."""
+        """done, removed (cancelled), overdue (past its day, not done) or due: its
+        pictogram's name in the easy-read plan."""
+        if commitment.is_cancelled:
+            return "removed"
         if commitment.is_kept:
             return "done"
         return "overdue" if commitment.is_overdue(self.on) else "due"
@@ -106,7 +108,7 @@ class PrintablePlan:
         dates = [
             UpcomingDate(c.due_on, c.action, c.member.name)
             for c in self.commitments
-            if not c.is_kept and c.due_on >= self.on
+            if c.is_open and c.due_on >= self.on  # neither kept nor cancelled, still ahead
         ]
         dates += [
             UpcomingDate(e.start_date, e.display_label, None)

@@ -112,6 +112,9 @@ def parcours_record(parcours_id: int) -> fhir.ParcoursRecord:
                         kept_at=c.kept_at,
                     )
                     for c in m.commitments
+                    # A cancelled commitment is owed no more: the file carries what is owed
+                    # or done (its cancellation stays in the plan's history).
+                    if not c.is_cancelled
                 ),
             )
             for m in adopted

@@ -15,12 +15,15 @@ from parcours.means.models import (
     user_commitments,
 )
 from parcours.means.schemas import (
+    BaseRevisionSchema,
     CommitmentInputSchema,
     CommitmentListSchema,
     CommitmentPatchSchema,
+    CommitmentReasonSchema,
     CommitmentSchema,
     DecisionInputSchema,
     DecisionOutSchema,
+    DeletionSchema,
     MeansDetailSchema,
     MeansInputSchema,
     MeansWithStancesSchema,
@@ -85,6 +88,17 @@ def get_means(parcours_id: int, means_id: int):
     """One proposal with its whole history: stances, decisions, commitments."""
     current_member(parcours_id, reading="means_proposal")
     return MeansDetailSchema().dump(operations.means_of(parcours_id, means_id, history=True))
+
+
+@api.delete("/parcours/<int:parcours_id>/means/<int:means_id>")
+@documented(body=DeletionSchema, responses={204: None}, errors=(403, 404, 409))
+def delete_means(parcours_id: int, means_id: int):
+    """Delete a proposal entered by mistake, with a `reason`: its author or the pilot (403
+    `cannot_delete`), while nobody has given a stance on it (409 `has_stances`)."""
+    member = current_member(parcours_id)
+    means = operations.means_of(parcours_id, means_id)
+    operations.delete_means(member, means, **load(DeletionSchema()))
+    return "", 204
 
 
 @api.put("/parcours/<int:parcours_id>/means/<int:means_id>/stance")
@@ -154,20 +168,84 @@ def create_commitment(parcours_id: int):
     return CommitmentSchema().dump(commitment), 201
 
 
+def _stale(exc: StaleVersion):
+    return error(exc.code, exc.message, 409, current=CommitmentSchema().dump(exc.current))
+
+
 @api.patch("/parcours/<int:parcours_id>/commitments/<int:commitment_id>")
-@documented(body=CommitmentPatchSchema, responses={200: CommitmentSchema}, errors=(403, 409, 428))
+@documented(
+    body=CommitmentPatchSchema, responses={200: CommitmentSchema}, errors=(403, 404, 409, 428)
+)
 def patch_commitment(parcours_id: int, commitment_id: int):
-    """Mark a commitment kept: `{"status": "kept"}` (the member who committed, or the pilot).
-    `base_revision` (the commitment's `revision` when the edit started) is required: 409
-    `stale_version` when it changed in between, with `current`."""
+    """Mark a commitment kept, `{"status": "kept"}` (the member who committed, or the pilot),
+    or correct one still to do: a new date (`due_on`), another current member (`member_id`),
+    with an optional `reason` (the member who committed, whoever wrote it down, or the pilot:
+    403 `cannot_correct`). `base_revision` (the commitment's `revision` when the edit started)
+    is required: 409 `stale_version` when it changed in between, with `current`."""
     member = current_member(parcours_id)
     commitment = operations.commitment_of(parcours_id, commitment_id)
     data = load_edit(CommitmentPatchSchema())
     try:
-        operations.keep_commitment(member, commitment, base_revision=data["base_revision"])
+        if data["status"] == "kept":
+            operations.keep_commitment(member, commitment, base_revision=data["base_revision"])
+        else:
+            operations.correct_commitment(
+                member,
+                commitment,
+                due_on=data["due_on"],
+                member=member_of(parcours_id, data["member_id"]) if data["member_id"] else None,
+                reason=data["reason"],
+                base_revision=data["base_revision"],
+            )
     except StaleVersion as exc:
-        return error(exc.code, exc.message, 409, current=CommitmentSchema().dump(exc.current))
+        return _stale(exc)
     return CommitmentSchema().dump(commitment)
+
+
+@api.post("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/cancellation")
+@documented(body=CommitmentReasonSchema, responses={201: CommitmentSchema}, errors=(403, 404, 409))
+def cancel_commitment(parcours_id: int, commitment_id: int):
+    """Cancel a commitment still to do, with a `reason` (422 `missing_reason`): it is then
+    neither due nor overdue. 409 `already_kept` / `commitment_cancelled`."""
+    member = current_member(parcours_id)
+    commitment = operations.commitment_of(parcours_id, commitment_id)
+    data = load(CommitmentReasonSchema())
+    try:
+        operations.cancel_commitment(member, commitment, **data)
+    except StaleVersion as exc:
+        return _stale(exc)
+    return CommitmentSchema().dump(commitment), 201
+
+
+@api.delete("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/kept")
+@documented(body=BaseRevisionSchema, responses={200: CommitmentSchema}, errors=(403, 404, 409))
+def undo_kept(parcours_id: int, commitment_id: int):
+    """Undo "kept", within 7 days (409 `undo_too_late`): the member who marked it kept, or the
+    pilot (403 `not_who_kept`); 409 `not_kept` when it is not kept."""
+    member = current_member(parcours_id)
+    commitment = operations.commitment_of(parcours_id, commitment_id)
+    data = load(BaseRevisionSchema())
+    try:
+        operations.undo_kept(member, commitment, base_revision=data["base_revision"])
+    except StaleVersion as exc:
+        return _stale(exc)
+    return CommitmentSchema().dump(commitment)
+
+
+@api.delete("/parcours/<int:parcours_id>/commitments/<int:commitment_id>")
+@documented(body=CommitmentReasonSchema, responses={204: None}, errors=(403, 404, 409))
+def delete_commitment(parcours_id: int, commitment_id: int):
+    """Delete a commitment entered by mistake, with a `reason`: whoever wrote it down, or the
+    pilot (403 `cannot_delete`). It leaves the lists, the exports and the checks; its history
+    and the access log keep who, when and why."""
+    member = current_member(parcours_id)
+    commitment = operations.commitment_of(parcours_id, commitment_id)
+    data = load(CommitmentReasonSchema())
+    try:
+        operations.delete_commitment(member, commitment, **data)
+    except StaleVersion as exc:
+        return _stale(exc)
+    return "", 204
 
 
 @api.get("/commitments")

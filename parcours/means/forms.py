@@ -183,3 +183,25 @@ class ReviewCommentForm(FlaskForm):
         validators=[DataRequired(_l("Please write your view.")), _too_long(TEXT_MAX)],
     )
     on_behalf_of = SelectField(_l("Whose view"), coerce=int, default=0)
+
+
+class CorrectCommitmentForm(FlaskForm):
+    """A new date or another member for a commitment still to do."""
+
+    due_on = DateField(_l("New date"), validators=[Optional()])
+    member_id = SelectField(_l("Who commits"), coerce=int, validators=[Optional()])
+    reason = TextAreaField(
+        _l("Why (optional)"),
+        validators=[Optional(), _too_long(TEXT_MAX)],
+    )
+    base_revision = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+
+
+class ReasonForm(FlaskForm):
+    """Why a commitment is cancelled, or a record entered by mistake deleted."""
+
+    reason = TextAreaField(
+        _l("Why"),
+        validators=[DataRequired(_l("Please say why.")), _too_long(TEXT_MAX)],
+    )
+    base_revision = IntegerField(widget=HiddenField.widget, validators=[Optional()])

@@ -6,14 +6,34 @@ of a member is their latest row and the status of a proposal is its latest decis
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, bindparam, func, select
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship, selectinload
 
 from parcours.core.audit import EVENTS
 from parcours.core.i18n import lazy_gettext as _l
-from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, local_date, today
+from parcours.core.models import (
+    NAME_MAX,
+    CreatedAtMixin,
+    EnumType,
+    SoftDeletedMixin,
+    UTCDateTime,
+    live,
+    local_date,
+    today,
+)
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
 
@@ -39,6 +59,12 @@ EVENTS.update(
         "means.to_revisit": _l("marked the means “%(detail)s” to revisit"),
         "commitment.created": _l("recorded a commitment of %(detail)s"),
         "commitment.kept": _l("marked a commitment of %(detail)s as kept"),
+        "commitment.unkept": _l("undid “kept” on a commitment of %(detail)s"),
+        "commitment.rescheduled": _l("gave a new date to a commitment of %(detail)s"),
+        "commitment.reassigned": _l("gave a commitment to %(detail)s"),
+        "commitment.cancelled": _l("cancelled a commitment of %(detail)s"),
+        "commitment.deleted": _l("deleted a commitment of %(detail)s entered by mistake"),
+        "means.deleted": _l("deleted the proposal “%(detail)s” entered by mistake"),
         "review.held": _l("recorded the review of %(detail)s"),
         "review.view": _l("added a view to the review of %(detail)s"),
     }
@@ -126,7 +152,7 @@ STANCE_LABELS = {
 }
 
 
-class Means(CreatedAtMixin, db.Model):
+class Means(SoftDeletedMixin, CreatedAtMixin, db.Model):
     """A way to reach the shared objective, proposed by a member."""
 
     __tablename__ = "means"
@@ -162,6 +188,10 @@ class Means(CreatedAtMixin, db.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def can_delete(self, member: Member) -> bool:
+        """A proposal entered by mistake is deleted by its author or the pilot."""
+        return member.id == self.author_id or member.is_pilot
 
 
 class Stance(CreatedAtMixin, db.Model):
@@ -215,7 +245,11 @@ class Decision(CreatedAtMixin, db.Model):
     )
 
 
-class Commitment(CreatedAtMixin, db.Model):
+# How long the member who marked a commitment kept may take it back.
+UNDO_KEPT_DAYS = 7
+
+
+class Commitment(SoftDeletedMixin, CreatedAtMixin, db.Model):
     """What a member commits to do for an adopted means, and by when."""
 
     __tablename__ = "commitments"
@@ -232,25 +266,41 @@ class Commitment(CreatedAtMixin, db.Model):
     # Who marked it kept: the member who committed, or the pilot.
     kept_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    # Set when it was called off, with why: it is no longer due (nor overdue).
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    # One more at every change (kept, undone, new date, new member, cancelled, deleted): an
+    # edit carries the revision it started from, so that one made in between is not redone.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     means: Mapped[Means] = relationship(back_populates="commitments", lazy="raise_on_sql")
     member: Mapped[Member] = relationship(foreign_keys=[member_id], lazy="joined")
     kept_by: Mapped[Member | None] = relationship(foreign_keys=[kept_by_id], lazy="joined")
     created_by: Mapped[Member] = relationship(foreign_keys=[created_by_id], lazy="joined")
+    cancelled_by: Mapped[Member | None] = relationship(
+        foreign_keys=[cancelled_by_id], lazy="joined"
+    )
+    changes: Mapped[list["CommitmentChange"]] = relationship(
+        back_populates="commitment", lazy="raise", order_by="CommitmentChange.id"
+    )
 
     @property
     def is_kept(self) -> bool:
         return self.kept_at is not None
 
     @property
-    def revision(self) -> int:
-        """A commitment changes once, when it is marked kept (0 before, 1 after): an edit
-        carries the revision it started from, so that one made in between is not redone."""
-        return 1 if self.kept_at is not None else 0
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be done: neither kept nor cancelled."""
+        return self.kept_at is None and self.cancelled_at is None
 
     def is_overdue(self, on: date | None = None) -> bool:
-        """Past its due day and not kept."""
-        return self.kept_at is None and self.due_on < (on or today())
+        """Past its due day, neither kept nor cancelled."""
+        return self.is_open and self.due_on < (on or today())
 
     @property
     def kept_late(self) -> bool:
@@ -259,6 +309,77 @@ class Commitment(CreatedAtMixin, db.Model):
     def can_mark_kept(self, member: Member) -> bool:
         """Only the member who committed, or the pilot, says it is done."""
         return member.id == self.member_id or member.is_pilot
+
+    def can_undo_kept(self, member: Member) -> bool:
+        """ "Kept" is a fact of whoever said it: they (or the pilot) take it back."""
+        return member.id == self.kept_by_id or member.is_pilot
+
+    def undo_kept_until(self) -> date | None:
+        """The last day "kept" can be undone."""
+        if self.kept_at is None:
+            return None
+        return local_date(self.kept_at) + timedelta(days=UNDO_KEPT_DAYS)
+
+    def can_correct(self, member: Member) -> bool:
+        """A new date, another member or a cancellation: the member who committed, whoever
+        wrote the commitment down, or the pilot."""
+        return member.id in (self.member_id, self.created_by_id) or member.is_pilot
+
+    def can_delete(self, member: Member) -> bool:
+        """A commitment entered by mistake is deleted by whoever wrote it down, or the pilot."""
+        return member.id == self.created_by_id or member.is_pilot
+
+
+class ChangeKind(enum.Enum):
+    """What a correction of a commitment changed."""
+
+    rescheduled = "rescheduled"  # a new due date
+    reassigned = "reassigned"  # another member commits
+    cancelled = "cancelled"  # called off, with a reason
+    unkept = "unkept"  # "kept" taken back
+    deleted = "deleted"  # entered by mistake
+
+    @property
+    def label(self):
+        return CHANGE_LABELS[self]
+
+
+CHANGE_LABELS = {
+    ChangeKind.rescheduled: _l("New date"),
+    ChangeKind.reassigned: _l("Given to another member"),
+    ChangeKind.cancelled: _l("Cancelled"),
+    ChangeKind.unkept: _l("“Kept” undone"),
+    ChangeKind.deleted: _l("Deleted (entered by mistake)"),
+}
+
+
+class CommitmentChange(CreatedAtMixin, db.Model):
+    """One correction of a commitment: who, when, what before and after, why. Append-only."""
+
+    __tablename__ = "commitment_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    # Who made the change.
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[ChangeKind] = mapped_column(EnumType(ChangeKind))
+    # What it was and what it became, as shown (an ISO date, a member id, a kept date).
+    before: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    after: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    commitment: Mapped[Commitment] = relationship(back_populates="changes", lazy="raise")
+    member: Mapped[Member] = relationship(lazy="joined")
+
+    def days(self) -> tuple[date, date]:
+        """A new date's days, before and after."""
+        return date.fromisoformat(self.before), date.fromisoformat(self.after)
+
+    def member_ids(self) -> tuple[int, int]:
+        """A reassignment's members, before and after."""
+        return int(self.before), int(self.after)
 
 
 class Review(CreatedAtMixin, db.Model):
@@ -372,7 +493,7 @@ class NegotiationTable:
 # Built once, for the negotiation table.
 PROPOSALS = (
     select(Means)
-    .where(Means.parcours_id == bindparam("parcours_id"))
+    .where(Means.parcours_id == bindparam("parcours_id"), live(Means))
     .options(lazyload(Means.author), lazyload(Means.on_behalf_of))
     .order_by(Means.id)
 )
@@ -382,7 +503,7 @@ CURRENT_STANCES = (
         Stance.id.in_(
             select(func.max(Stance.id))
             .join(Means, Stance.means_id == Means.id)
-            .where(Means.parcours_id == bindparam("parcours_id"))
+            .where(Means.parcours_id == bindparam("parcours_id"), live(Means))
             .group_by(Stance.means_id, Stance.member_id)
         )
     )
@@ -410,11 +531,11 @@ def means_detail(parcours_id: int, means_id: int) -> Means | None:
     commitments."""
     return db.session.scalar(
         select(Means)
-        .where(Means.id == means_id, Means.parcours_id == parcours_id)
+        .where(Means.id == means_id, Means.parcours_id == parcours_id, live(Means))
         .options(
             selectinload(Means.stances),
             selectinload(Means.decisions).selectinload(Decision.participants),
-            selectinload(Means.commitments),
+            selectinload(Means.commitments.and_(live(Commitment))),
         )
     )
 
@@ -439,8 +560,12 @@ def adopted_means(parcours_id: int) -> list[Means]:
     return list(
         db.session.scalars(
             select(Means)
-            .where(Means.parcours_id == parcours_id, Means.status == MeansStatus.adopted)
-            .options(selectinload(Means.commitments))
+            .where(
+                Means.parcours_id == parcours_id,
+                Means.status == MeansStatus.adopted,
+                live(Means),
+            )
+            .options(selectinload(Means.commitments.and_(live(Commitment))))
             .order_by(Means.id)
         )
     )
@@ -450,11 +575,13 @@ def adopted_means(parcours_id: int) -> list[Means]:
 # every member the plan has had first (`members_ever`), so none is asked for again.
 PARCOURS_COMMITMENTS = (
     select(Commitment)
-    .where(Commitment.parcours_id == bindparam("parcours_id"))
+    .where(Commitment.parcours_id == bindparam("parcours_id"), live(Commitment))
     .options(
         lazyload(Commitment.member),
         lazyload(Commitment.kept_by),
         lazyload(Commitment.created_by),
+        lazyload(Commitment.cancelled_by),
+        selectinload(Commitment.changes).options(lazyload(CommitmentChange.member)),
         joinedload(Commitment.means).options(lazyload(Means.author), lazyload(Means.on_behalf_of)),
     )
     .order_by(Commitment.due_on, Commitment.id)
@@ -473,7 +600,7 @@ def user_commitments(user_id: int) -> list[Commitment]:
         db.session.scalars(
             select(Commitment)
             .join(Member, Commitment.member_id == Member.id)
-            .where(Member.user_id == user_id, Member.left_at.is_(None))
+            .where(Member.user_id == user_id, Member.left_at.is_(None), live(Commitment))
             .options(joinedload(Commitment.means))
             .order_by(Commitment.due_on, Commitment.id)
         )
@@ -499,6 +626,8 @@ def trust_by_member(commitments: list[Commitment], members: list[Member]) -> lis
         row = rows.get(commitment.member_id)
         if row is None:
             continue  # a former member: their commitments stay listed, not counted here
+        if commitment.is_cancelled:
+            continue  # called off: neither kept nor owed
         if commitment.is_kept:
             row.kept += 1
             row.kept_late += commitment.kept_late

@@ -1,14 +1,23 @@
-"""Means operations: propose, take a stance, decide, commit, keep a commitment, review."""
+"""Means operations: propose, take a stance, decide, commit, keep a commitment, correct or
+undo it, delete what was entered by mistake, review."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from parcours.alliance.models import ObjectiveVersion, version_in_force
 from parcours.core.audit import Access, record
-from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
+from parcours.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    StaleVersion,
+    required_reason,
+)
 from parcours.core.i18n import gettext as _
 from parcours.core.models import NAME_MAX, TEXT_MAX, today, utcnow
 from parcours.extensions import db
@@ -16,8 +25,11 @@ from parcours.means.models import (
     ACTION_MAX,
     CARRIED_BY_MAX,
     INDICATOR_MAX,
+    UNDO_KEPT_DAYS,
     Category,
+    ChangeKind,
     Commitment,
+    CommitmentChange,
     Decision,
     Means,
     MeansStatus,
@@ -103,15 +115,26 @@ def means_of(parcours_id: int, means_id: int, history: bool = False) -> Means:
     """A proposal of this parcours (with `history`: its stances, decisions and commitments
     loaded too), or a 404."""
     means = means_detail(parcours_id, means_id) if history else db.session.get(Means, means_id)
-    if means is None or means.parcours_id != parcours_id:
+    if means is None or means.parcours_id != parcours_id or means.is_deleted:
         raise NotFound(_("This proposal does not exist."), code="means_not_found")
     return means
 
 
-def commitment_of(parcours_id: int, commitment_id: int) -> Commitment:
-    """A commitment of this parcours, or a 404."""
-    commitment = db.session.get(Commitment, commitment_id, options=[joinedload(Commitment.means)])
-    if commitment is None or commitment.parcours_id != parcours_id:
+def commitment_of(parcours_id: int, commitment_id: int, history: bool = False) -> Commitment:
+    """A commitment of this parcours not deleted (with `history`: its corrections loaded
+    too), or a 404."""
+    if history:
+        # A query, not `get`: it loads the history also of a commitment already in the session.
+        commitment = db.session.scalar(
+            select(Commitment)
+            .where(Commitment.id == commitment_id)
+            .options(joinedload(Commitment.means), selectinload(Commitment.changes))
+        )
+    else:
+        commitment = db.session.get(
+            Commitment, commitment_id, options=[joinedload(Commitment.means)]
+        )
+    if commitment is None or commitment.parcours_id != parcours_id or commitment.is_deleted:
         raise NotFound(_("This commitment does not exist."), code="commitment_not_found")
     return commitment
 
@@ -372,6 +395,49 @@ def add_commitment(
     return commitment
 
 
+def _locked_for_change(by: Member, commitment: Commitment, base_revision: int | None) -> None:
+    """Under the plan's lock, the commitment as saved: refused when deleted meanwhile, or
+    when `base_revision` (the revision the edit started from) is not its revision any more."""
+    if commitment.parcours_id != by.parcours_id:
+        raise NotFound(_("This commitment does not exist."), code="commitment_not_found")
+    lock_parcours(by.parcours_id)
+    # A second click, or someone else, may have changed it while we waited.
+    db.session.refresh(
+        commitment, ["kept_at", "kept_by_id", "cancelled_at", "deleted_at", "revision", "due_on"]
+    )
+    if commitment.is_deleted:
+        raise NotFound(_("This commitment does not exist."), code="commitment_not_found")
+    if base_revision is not None and base_revision != commitment.revision:
+        raise StaleVersion(_("Someone changed this commitment in the meantime."), commitment)
+
+
+def _note_change(
+    by: Member,
+    commitment: Commitment,
+    kind: ChangeKind,
+    before: str = "",
+    after: str = "",
+    reason: str = "",
+) -> CommitmentChange:
+    """Keep the change in the commitment's history, and bump its revision."""
+    change = CommitmentChange(
+        commitment=commitment, member=by, kind=kind, before=before, after=after, reason=reason
+    )
+    db.session.add(change)
+    commitment.revision += 1
+    return change
+
+
+def _require_open(commitment: Commitment) -> None:
+    if commitment.is_cancelled:
+        raise Conflict(_("This commitment is cancelled."), code="commitment_cancelled")
+    if commitment.is_kept:
+        raise Conflict(
+            _("This commitment is marked kept: undo “kept” first to change it."),
+            code="already_kept",
+        )
+
+
 def keep_commitment(
     by: Member, commitment: Commitment, base_revision: int | None = None
 ) -> Commitment:
@@ -388,19 +454,196 @@ def keep_commitment(
             ),
             code="not_your_commitment",
         )
-    lock_parcours(by.parcours_id)
-    db.session.refresh(commitment, ["kept_at"])  # a second click may have kept it meanwhile
-    if base_revision is not None and base_revision != commitment.revision:
-        raise StaleVersion(_("Someone marked this commitment kept in the meantime."), commitment)
+    _locked_for_change(by, commitment, base_revision)
     if commitment.is_kept:
         raise Conflict(_("This commitment is already marked kept."), code="already_kept")
+    if commitment.is_cancelled:
+        raise Conflict(_("This commitment is cancelled."), code="commitment_cancelled")
     commitment.kept_at = utcnow()
     commitment.kept_by = by
+    commitment.revision += 1
     db.session.flush()
     record(
         by.parcours_id, by.user, Access.change, "commitment.kept", subject=commitment.member.user
     )
     return commitment
+
+
+def undo_kept(by: Member, commitment: Commitment, base_revision: int | None = None) -> Commitment:
+    """Take "kept" back, within UNDO_KEPT_DAYS days: the member who said it, or the pilot (a
+    fact belongs to whoever said it). The commitment is to do again, or overdue."""
+    _locked_for_change(by, commitment, base_revision)
+    if not commitment.is_kept:
+        raise Conflict(_("This commitment is not marked kept."), code="not_kept")
+    if not commitment.can_undo_kept(by):
+        raise Forbidden(
+            _(
+                "Only %(name)s, who marked it kept, or the pilot can undo it.",
+                name=commitment.kept_by.name if commitment.kept_by else "",
+            ),
+            code="not_who_kept",
+        )
+    until = commitment.undo_kept_until()
+    if until is not None and today() > until:
+        raise Conflict(
+            _(
+                "“Kept” can be undone for %(n)d days only. To say it is not done after all, "
+                "record a new commitment.",
+                n=UNDO_KEPT_DAYS,
+            ),
+            code="undo_too_late",
+        )
+    _note_change(by, commitment, ChangeKind.unkept, before=commitment.kept_at.isoformat())
+    commitment.kept_at = None
+    commitment.kept_by = None
+    db.session.flush()
+    record(
+        by.parcours_id, by.user, Access.change, "commitment.unkept", subject=commitment.member.user
+    )
+    return commitment
+
+
+def _require_may_correct(by: Member, commitment: Commitment) -> None:
+    if not commitment.can_correct(by):
+        raise Forbidden(
+            _(
+                "Only %(name)s, who made this commitment, whoever wrote it down, or the pilot "
+                "can change it.",
+                name=commitment.member.name,
+            ),
+            code="cannot_correct",
+        )
+
+
+def correct_commitment(
+    by: Member,
+    commitment: Commitment,
+    *,
+    due_on: date | None = None,
+    member: Member | None = None,
+    reason: str = "",
+    base_revision: int | None = None,
+) -> Commitment:
+    """Give a commitment still to do a new date (`due_on`) or another current member
+    (`member`), with an optional reason; each change is kept in its history."""
+    _require_may_correct(by, commitment)
+    _locked_for_change(by, commitment, base_revision)
+    _require_open(commitment)
+    reason = _clean(reason)
+    _check_length(reason, TEXT_MAX)
+    if due_on is None and member is None:
+        raise DomainError(_("Give a new date or another member."), code="no_change")
+    changed = False
+    if due_on is not None and due_on != commitment.due_on:
+        if due_on < today():
+            raise DomainError(
+                _("The date it will be done by cannot be in the past."), code="due_in_past"
+            )
+        _note_change(
+            by,
+            commitment,
+            ChangeKind.rescheduled,
+            commitment.due_on.isoformat(),
+            due_on.isoformat(),
+            reason,
+        )
+        commitment.due_on = due_on
+        record(
+            by.parcours_id,
+            by.user,
+            Access.change,
+            "commitment.rescheduled",
+            subject=commitment.member.user,
+        )
+        changed = True
+    if member is not None and member.id != commitment.member_id:
+        if member.parcours_id != by.parcours_id or not member.is_current:
+            raise NotFound(_("This member is not part of this plan."), code="member_not_found")
+        _note_change(
+            by,
+            commitment,
+            ChangeKind.reassigned,
+            str(commitment.member_id),
+            str(member.id),
+            reason,
+        )
+        commitment.member = member
+        record(by.parcours_id, by.user, Access.change, "commitment.reassigned", subject=member.user)
+        changed = True
+    if not changed:
+        raise DomainError(_("Nothing changes: this is already the commitment."), code="no_change")
+    db.session.flush()
+    return commitment
+
+
+def cancel_commitment(
+    by: Member, commitment: Commitment, *, reason: str, base_revision: int | None = None
+) -> Commitment:
+    """Call a commitment still to do off, with a reason: it is no longer due nor overdue."""
+    _require_may_correct(by, commitment)
+    reason = required_reason(reason)
+    _locked_for_change(by, commitment, base_revision)
+    _require_open(commitment)
+    _note_change(by, commitment, ChangeKind.cancelled, reason=reason)
+    commitment.cancelled_at = utcnow()
+    commitment.cancelled_by = by
+    commitment.cancellation_reason = reason
+    db.session.flush()
+    record(
+        by.parcours_id,
+        by.user,
+        Access.change,
+        "commitment.cancelled",
+        subject=commitment.member.user,
+    )
+    return commitment
+
+
+def delete_commitment(
+    by: Member, commitment: Commitment, *, reason: str, base_revision: int | None = None
+) -> Commitment:
+    """Delete a commitment entered by mistake (whoever wrote it down, or the pilot), with why:
+    it leaves the pages, the lists, the exports and the checks."""
+    if not commitment.can_delete(by):
+        raise Forbidden(
+            _("Only whoever wrote this commitment down, or the pilot, can delete it."),
+            code="cannot_delete",
+        )
+    reason = required_reason(reason)
+    _locked_for_change(by, commitment, base_revision)
+    _note_change(by, commitment, ChangeKind.deleted, reason=reason)
+    commitment.mark_deleted(by.id, reason)
+    db.session.flush()
+    record(
+        by.parcours_id, by.user, Access.change, "commitment.deleted", subject=commitment.member.user
+    )
+    return commitment
+
+
+def delete_means(by: Member, means: Means, *, reason: str) -> Means:
+    """Delete a proposal entered by mistake (its author or the pilot), with why, while nobody
+    has given a stance on it: once someone has, it is material of the discussion."""
+    if means.parcours_id != by.parcours_id or means.is_deleted:
+        raise NotFound(_("This proposal does not exist."), code="means_not_found")
+    if not means.can_delete(by):
+        raise Forbidden(
+            _("Only the author of this proposal, or the pilot, can delete it."),
+            code="cannot_delete",
+        )
+    reason = required_reason(reason)
+    lock_parcours(by.parcours_id)
+    if current_stances(means.id):
+        raise Conflict(
+            _(
+                "Members gave their stance on this proposal: it stays on the table. The pilot "
+                "can set it aside instead."
+            ),
+            code="has_stances",
+        )
+    means.mark_deleted(by.id, reason)
+    db.session.flush()
+    record(by.parcours_id, by.user, Access.change, "means.deleted", means.title)
+    return means
 
 
 def reviewed_version(parcours_id: int, objective_number: int | None = None) -> ObjectiveVersion:

@@ -1,6 +1,6 @@
 """API schemas for means, stances, decisions, commitments and reviews."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from parcours.core.fields import Computed, Id, Number
 from parcours.core.models import NAME_MAX, TEXT_MAX, today
@@ -8,6 +8,7 @@ from parcours.means.models import (
     ACTION_MAX,
     CARRIED_BY_MAX,
     Category,
+    ChangeKind,
     MeansStatus,
     Outcome,
     StanceValue,
@@ -51,9 +52,39 @@ class CommitmentInputSchema(Schema):
 
 
 class CommitmentPatchSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(["kept"]))
+    """Mark it kept (`status`), or give it a new date (`due_on`) or another member
+    (`member_id`), with an optional `reason`: one or the other, not both."""
+
+    status = fields.String(load_default=None, validate=validate.OneOf(["kept"]))
+    due_on = fields.Date(load_default=None)
+    member_id = Id(load_default=None)
+    reason = fields.String(load_default="", validate=_text)
     # The `revision` the edit started from (required: 428 without it).
     base_revision = Number(required=True)
+
+    @validates_schema
+    def _one_change(self, data, **_kwargs):
+        if data.get("status") and (data.get("due_on") or data.get("member_id")):
+            raise ValidationError("Mark it kept, or change it: not both at once.", "status")
+
+
+class CommitmentReasonSchema(Schema):
+    """Why a commitment is cancelled, or deleted as entered by mistake."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    # The `revision` the change started from; when given, a change in between is a 409.
+    base_revision = Number(load_default=None, allow_none=True)
+
+
+class BaseRevisionSchema(Schema):
+    # The `revision` the change started from; when given, a change in between is a 409.
+    base_revision = Number(load_default=None, allow_none=True)
+
+
+class DeletionSchema(Schema):
+    """Why a record entered by mistake is deleted (kept with who and when)."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
 
 
 class AssessmentInputSchema(Schema):
@@ -98,6 +129,27 @@ class DecisionSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
+class CommitmentChangeSchema(Schema):
+    """One correction of a commitment: who, when, what before and after, why."""
+
+    kind = fields.Enum(ChangeKind, by_value=True)
+    member = fields.Nested(MemberSchema, metadata={"description": "Who made the change."})
+    before = fields.String(
+        metadata={"description": "An ISO date (new date), a member id (reassigned), the kept time"}
+    )
+    after = fields.String()
+    reason = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+def _status(commitment) -> str:
+    if commitment.is_cancelled:
+        return "cancelled"
+    if commitment.is_kept:
+        return "kept"
+    return "overdue" if commitment.is_overdue(today()) else "to_do"
+
+
 class CommitmentSchema(Schema):
     id = fields.Integer()
     parcours_id = fields.Integer()
@@ -106,19 +158,29 @@ class CommitmentSchema(Schema):
     member = fields.Nested(MemberSchema)
     action = fields.String()
     due_on = fields.Date()
-    status = Computed(
-        lambda c: "kept" if c.is_kept else "overdue" if c.is_overdue(today()) else "to_do",
-        "string",
-        enum=["kept", "overdue", "to_do"],
-    )
+    status = Computed(_status, "string", enum=["kept", "overdue", "to_do", "cancelled"])
     overdue = Computed(lambda c: c.is_overdue(today()), "boolean")
     kept_at = fields.AwareDateTime(allow_none=True)
-    # An edit sends it back as `base_revision`: 0 before it is kept, 1 after.
+    # An edit sends it back as `base_revision`: one more at every change.
     revision = fields.Integer()
     kept_late = fields.Boolean()
     kept_by = fields.Nested(MemberSchema, allow_none=True)
+    # The last day "kept" can be undone (null while not kept).
+    undo_kept_until = Computed(
+        lambda c: (until := c.undo_kept_until()) and until.isoformat(),
+        "string",
+        nullable=True,
+        format="date",
+    )
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancelled_by = fields.Nested(MemberSchema, allow_none=True)
+    cancellation_reason = fields.String(allow_none=True)
     created_by = fields.Nested(MemberSchema)
     created_at = fields.AwareDateTime()
+
+
+class CommitmentWithHistorySchema(CommitmentSchema):
+    history = fields.List(fields.Nested(CommitmentChangeSchema), attribute="changes")
 
 
 class MeansSchema(Schema):
@@ -199,7 +261,7 @@ class TrustSchema(Schema):
 
 
 class CommitmentListSchema(Schema):
-    commitments = fields.List(fields.Nested(CommitmentSchema))
+    commitments = fields.List(fields.Nested(CommitmentWithHistorySchema))
     mine = fields.List(fields.Integer(), metadata={"description": "The ids of one's own."})
     members = fields.List(fields.Nested(TrustSchema))
 

@@ -17,8 +17,10 @@ from parcours.means.forms import (
     EASY_STANCE_CHOICES,
     OUTCOME_CHOICES,
     CommitmentForm,
+    CorrectCommitmentForm,
     DecisionForm,
     ProposeForm,
+    ReasonForm,
     ReviewCommentForm,
     StanceForm,
     review_form,
@@ -129,6 +131,7 @@ def _proposal_page(
     stance_form: StanceForm | None = None,
     decision_form: DecisionForm | None = None,
     commitment_form: CommitmentForm | None = None,
+    delete_form: ReasonForm | None = None,
     refusal: DomainError | None = None,
     status: int = 200,
 ):
@@ -189,6 +192,7 @@ def _proposal_page(
         stance_form=stance_form,
         decision_form=decision_form,
         commitment_form=commitment_form,
+        delete_form=delete_form or ReasonForm(prefix="delete", formdata=None),
         action_form=FlaskForm(),
         refusal=refusal,
         today=today(),
@@ -342,6 +346,182 @@ def keep_commitment(parcours_id: int, commitment_id: int):
     return redirect(target)
 
 
+def _commitment_page(
+    member: Member,
+    commitment_id: int,
+    *,
+    correct_form: CorrectCommitmentForm | None = None,
+    cancel_form: ReasonForm | None = None,
+    delete_form: ReasonForm | None = None,
+    refusal: DomainError | None = None,
+    status: int = 200,
+):
+    """One commitment with its history and the forms to correct, cancel or delete it."""
+    parcours_id = member.parcours_id
+    everyone = members_ever(parcours_id)  # the history names them
+    commitment = operations.commitment_of(parcours_id, commitment_id, history=True)
+    members = current_of(everyone)
+    revision = commitment.revision
+    if correct_form is None:
+        correct_form = CorrectCommitmentForm(
+            prefix="correct",
+            formdata=None,
+            due_on=commitment.due_on,
+            member_id=commitment.member_id,
+            base_revision=revision,
+        )
+    correct_form.member_id.choices = _member_choices(members)
+    cancel_form = cancel_form or ReasonForm(prefix="cancel", formdata=None, base_revision=revision)
+    delete_form = delete_form or ReasonForm(prefix="delete", formdata=None, base_revision=revision)
+    return render_template(
+        "means/commitment.html",
+        member=member,
+        parcours=member.parcours,
+        commitment=commitment,
+        names={m.id: m.name for m in everyone},
+        correct_form=correct_form,
+        cancel_form=cancel_form,
+        delete_form=delete_form,
+        action_form=FlaskForm(),
+        refusal=refusal,
+        today=today(),
+    ), status
+
+
+@bp.get("/parcours/<int:parcours_id>/commitments/<int:commitment_id>")
+@login_required
+def commitment(parcours_id: int, commitment_id: int):
+    """One commitment: where it stands, its history, and how to correct it."""
+    member = current_member(parcours_id, reading="commitments")
+    return _commitment_page(member, commitment_id)
+
+
+def _commitment_url(parcours_id: int, commitment_id: int) -> str:
+    return url_for("means.commitment", parcours_id=parcours_id, commitment_id=commitment_id)
+
+
+@bp.post("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/correction")
+@login_required
+def correct_commitment(parcours_id: int, commitment_id: int):
+    """A new date or another member (the member, whoever wrote it down, or the pilot)."""
+    member = current_member(parcours_id)
+    commitment = operations.commitment_of(parcours_id, commitment_id)
+    members = current_members(parcours_id)
+    form = CorrectCommitmentForm(prefix="correct")
+    form.member_id.choices = _member_choices(members)
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            operations.correct_commitment(
+                member,
+                commitment,
+                due_on=form.due_on.data,
+                member=_member_by_id(members, form.member_id.data),
+                reason=form.reason.data or "",
+                base_revision=form.base_revision.data,
+            )
+        except DomainError as error:
+            refusal = place_error(
+                error,
+                form,
+                {"due_in_past": "due_on", "no_change": "due_on", "text_too_long": "reason"},
+            )
+        else:
+            flash_success(_("The commitment is changed."))
+            return redirect(_commitment_url(parcours_id, commitment_id))
+    status = refusal.status if refusal else 422
+    return _commitment_page(
+        member, commitment_id, correct_form=form, refusal=refusal, status=status
+    )
+
+
+@bp.post("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/cancellation")
+@login_required
+def cancel_commitment(parcours_id: int, commitment_id: int):
+    """Cancel a commitment still to do, with a reason."""
+    member = current_member(parcours_id)
+    commitment = operations.commitment_of(parcours_id, commitment_id)
+    form = ReasonForm(prefix="cancel")
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            operations.cancel_commitment(
+                member, commitment, reason=form.reason.data, base_revision=form.base_revision.data
+            )
+        except DomainError as error:
+            refusal = place_error(error, form, {"missing_reason": "reason"})
+        else:
+            flash_success(_("The commitment is cancelled."))
+            return redirect(_commitment_url(parcours_id, commitment_id))
+    status = refusal.status if refusal else 422
+    return _commitment_page(member, commitment_id, cancel_form=form, refusal=refusal, status=status)
+
+
+@bp.post("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/deletion")
+@login_required
+def delete_commitment(parcours_id: int, commitment_id: int):
+    """Delete a commitment entered by mistake, with why (whoever wrote it down, or the
+    pilot)."""
+    member = current_member(parcours_id)
+    commitment = operations.commitment_of(parcours_id, commitment_id)
+    form = ReasonForm(prefix="delete")
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            operations.delete_commitment(
+                member, commitment, reason=form.reason.data, base_revision=form.base_revision.data
+            )
+        except DomainError as error:
+            refusal = place_error(error, form, {"missing_reason": "reason"})
+        else:
+            flash_success(_("The commitment is deleted."))
+            return redirect(url_for("means.commitments", parcours_id=parcours_id))
+    status = refusal.status if refusal else 422
+    return _commitment_page(member, commitment_id, delete_form=form, refusal=refusal, status=status)
+
+
+@bp.post("/parcours/<int:parcours_id>/commitments/<int:commitment_id>/kept/undo")
+@login_required
+def undo_kept(parcours_id: int, commitment_id: int):
+    """Undo "kept", within 7 days (the member who said it, or the pilot)."""
+    member = current_member(parcours_id)
+    target = request.form.get("next")
+    if not is_safe_target(target):
+        target = _commitment_url(parcours_id, commitment_id)
+    if not FlaskForm().validate_on_submit():
+        flash_error(_("The form expired. Please try again."))
+        return redirect(target)
+    commitment = operations.commitment_of(parcours_id, commitment_id)
+    try:
+        base_revision = request.form.get("base_revision", type=int)
+        operations.undo_kept(member, commitment, base_revision=base_revision)
+    except Conflict as error:
+        flash_error(error.message)
+        return redirect(target)
+    flash_success(_("“Kept” is undone: the commitment is to do again."))
+    return redirect(target)
+
+
+@bp.post("/parcours/<int:parcours_id>/means/<int:means_id>/deletion")
+@login_required
+def delete_means(parcours_id: int, means_id: int):
+    """Delete a proposal entered by mistake, while nobody has given a stance on it."""
+    member = current_member(parcours_id)
+    means = operations.means_of(parcours_id, means_id)
+    form = ReasonForm(prefix="delete")
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            operations.delete_means(member, means, reason=form.reason.data)
+        except DomainError as error:
+            refusal = place_error(error, form, {"missing_reason": "reason"})
+        else:
+            flash_success(_("The proposal is deleted."))
+            return redirect(url_for("means.index", parcours_id=parcours_id))
+    status = refusal.status if refusal else 422
+    return _proposal_page(member, means_id, delete_form=form, refusal=refusal, status=status)
+
+
 @bp.get("/parcours/<int:parcours_id>/commitments")
 @login_required
 def commitments(parcours_id: int):
@@ -357,6 +537,7 @@ def commitments(parcours_id: int):
         commitments=rows,
         mine=[c for c in rows if c.member_id == member.id],
         trust=trust_by_member(rows, stance_columns(members)),
+        names={m.id: m.name for m in everyone},
         action_form=FlaskForm(),
         today=today(),
     )

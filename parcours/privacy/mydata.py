@@ -28,6 +28,7 @@ from parcours.extensions import db
 from parcours.inbox.models import InboxRead
 from parcours.means.models import (
     Commitment,
+    CommitmentChange,
     Decision,
     Means,
     Review,
@@ -144,6 +145,14 @@ class _Row(Schema):
     created_at = fields.AwareDateTime()
 
 
+class _Deletable(_Row):
+    """A row deleted as entered by mistake stays in "my data", with who, when and why."""
+
+    deleted_at = fields.AwareDateTime(allow_none=True)
+    deleted_by_id = fields.Integer(allow_none=True)
+    deletion_reason = fields.String(allow_none=True)
+
+
 class VoiceSchema(_Row):
     number = fields.Integer()
     member_id = fields.Integer()
@@ -176,7 +185,7 @@ class DisagreementSchema(_Row):
     comment = fields.String()
 
 
-class MeansSchema(_Row):
+class MeansSchema(_Deletable):
     title = fields.String()
     description = fields.String()
     carried_by = fields.String()
@@ -202,7 +211,7 @@ class DecisionSchema(_Row):
     participant_ids = fields.Function(lambda d: [m.id for m in d.participants])
 
 
-class CommitmentSchema(_Row):
+class CommitmentSchema(_Deletable):
     means_id = fields.Integer()
     member_id = fields.Integer()
     action = fields.String()
@@ -210,6 +219,19 @@ class CommitmentSchema(_Row):
     kept_at = fields.AwareDateTime(allow_none=True)
     kept_by_id = fields.Integer(allow_none=True)
     created_by_id = fields.Integer()
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancelled_by_id = fields.Integer(allow_none=True)
+    cancellation_reason = fields.String(allow_none=True)
+    revision = fields.Integer()
+
+
+class CommitmentChangeSchema(_Row):
+    commitment_id = fields.Integer()
+    member_id = fields.Integer()
+    kind = fields.Function(lambda c: c.kind.value)
+    before = fields.String()
+    after = fields.String()
+    reason = fields.String()
 
 
 class ReviewAssessmentSchema(Schema):
@@ -232,7 +254,7 @@ class ReviewCommentSchema(_Row):
     view = fields.String()
 
 
-class EpisodeSchema(_Row):
+class EpisodeSchema(_Deletable):
     kind = fields.Function(lambda e: e.kind.value)
     label = fields.String()
     organisation = fields.Function(_organisation)
@@ -422,7 +444,7 @@ SECTIONS = (
     ),
     Section("approvals", Approval, ("member_id",), ApprovalSchema),
     Section("disagreements", Disagreement, ("member_id",), DisagreementSchema),
-    Section("means", Means, ("author_id", "on_behalf_of_id"), MeansSchema),
+    Section("means", Means, ("author_id", "on_behalf_of_id", "deleted_by_id"), MeansSchema),
     Section("stances", Stance, ("member_id", "author_id"), StanceSchema),
     Section(
         "decisions",
@@ -435,9 +457,10 @@ SECTIONS = (
     Section(
         "commitments",
         Commitment,
-        ("member_id", "kept_by_id", "created_by_id"),
+        ("member_id", "kept_by_id", "created_by_id", "cancelled_by_id", "deleted_by_id"),
         CommitmentSchema,
     ),
+    Section("commitment_changes", CommitmentChange, ("member_id",), CommitmentChangeSchema),
     Section(
         "reviews",
         Review,
@@ -449,7 +472,13 @@ SECTIONS = (
     Section(
         "episodes",
         Episode,
-        ("referent_member_id", "created_by_id", "person_declared_by_id", "person_confirmed_by_id"),
+        (
+            "referent_member_id",
+            "created_by_id",
+            "person_declared_by_id",
+            "person_confirmed_by_id",
+            "deleted_by_id",
+        ),
         EpisodeSchema,
     ),
     Section("episode_changes", EpisodeChange, ("member_id",), EpisodeChangeSchema),

@@ -37,6 +37,7 @@ from parcours.timeline.schemas import (
     AnswerLinkViewSchema,
     CaseloadQuerySchema,
     CaseloadSchema,
+    EpisodeDeletionSchema,
     EpisodeInputSchema,
     EpisodeListSchema,
     EpisodePatchSchema,
@@ -152,6 +153,18 @@ def patch_episode(parcours_id: int, episode_id: int):
     except StaleVersion as exc:
         return error(exc.code, exc.message, 409, current=_episode_out(exc.current))
     return _episode_out(episode)
+
+
+@api.delete("/parcours/<int:parcours_id>/episodes/<int:episode_id>")
+@documented(body=EpisodeDeletionSchema, responses={204: None}, errors=(403, 404, 409))
+def delete_episode(parcours_id: int, episode_id: int):
+    """Delete an episode entered by mistake, with a `reason`: whoever recorded it, or the pilot
+    (403 `cannot_delete`); 409 `has_handoffs` when a hand-off starts or ends at it. It leaves
+    the timeline, the checks, the caseload and the files; the access log keeps it."""
+    member = current_member(parcours_id)
+    episode = operations.episode_of(parcours_id, episode_id)
+    operations.delete_episode(member, episode, **load(EpisodeDeletionSchema()))
+    return "", 204
 
 
 @api.get("/parcours/<int:parcours_id>/handoffs")

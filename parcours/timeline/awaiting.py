@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
 from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion
-from parcours.core.models import UTCDateTime
+from parcours.core.models import UTCDateTime, live
 from parcours.extensions import db
 from parcours.means.models import Commitment, Means, MeansStatus, Stance
 from parcours.plans.models import (
@@ -150,6 +150,7 @@ def _statement():
         .join(Means, Means.parcours_id == me.c.parcours_id)
         .where(
             Means.status == MeansStatus.open,
+            live(Means),
             ~exists().where(Stance.means_id == Means.id, Stance.member_id == me.c.id),
         )
     )
@@ -180,6 +181,8 @@ def _statement():
         .join(Commitment, Commitment.member_id == me.c.id)
         .where(
             Commitment.kept_at.is_(None),
+            Commitment.cancelled_at.is_(None),
+            live(Commitment),
             Commitment.due_on <= bindparam("due_by", type_=Date),
         )
     )
@@ -222,6 +225,7 @@ def _statement():
             speaks_for_person,
             Episode.kind == EpisodeKind.pause,
             Episode.person_confirmed.is_(None),
+            live(Episode),
         )
     )
     parts = (

@@ -142,6 +142,15 @@ class AcknowledgementForm(FlaskForm):
     )
 
 
+class EpisodeDeletionForm(FlaskForm):
+    """Why an episode entered by mistake is deleted."""
+
+    reason = TextAreaField(
+        _l("Why"),
+        validators=[DataRequired(_l("Please say why.")), Length(max=TEXT_MAX, message=too_long)],
+    )
+
+
 class PhoneAnswerForm(FlaskForm):
     """The pilot records an answer the receiving service gave by phone."""
 

@@ -16,7 +16,7 @@ from parcours.accounts.models import Organisation, User
 from parcours.alliance.models import Approval, ObjectiveVersion
 from parcours.core.errors import BadInput, DomainError
 from parcours.core.i18n import gettext as _
-from parcours.core.models import local_date, today
+from parcours.core.models import live, local_date, today
 from parcours.core.names import former_member_name
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
@@ -138,7 +138,7 @@ EPISODES = (
         Episode.person_confirmed,
     )
     .outerjoin(Organisation, Organisation.id == Episode.organisation_id)
-    .where(Episode.parcours_id.in_(bindparam("ids", expanding=True)))
+    .where(Episode.parcours_id.in_(bindparam("ids", expanding=True)), live(Episode))
     .order_by(Episode.start_date, Episode.id)
 )
 ACKNOWLEDGEMENTS = (

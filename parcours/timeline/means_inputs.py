@@ -10,7 +10,7 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
-from parcours.core.models import local_date
+from parcours.core.models import live, local_date
 from parcours.core.names import former_member_name
 from parcours.extensions import db
 from parcours.means.models import (
@@ -118,7 +118,7 @@ MEANS = (
         ),
     )
     .outerjoin(_Objecting, _Objecting.id == _Objector.user_id)
-    .where(Means.parcours_id.in_(_IDS))
+    .where(Means.parcours_id.in_(_IDS), live(Means))
     .order_by(Means.id, _Objector.id)
 )
 COMMITMENTS = (
@@ -134,7 +134,12 @@ COMMITMENTS = (
     )
     .join(Member, Commitment.member_id == Member.id)
     .join(User, Member.user_id == User.id)
-    .where(Commitment.parcours_id.in_(_IDS))
+    # A cancelled commitment is owed no more, a deleted one was never made: neither is judged.
+    .where(
+        Commitment.parcours_id.in_(_IDS),
+        Commitment.cancelled_at.is_(None),
+        live(Commitment),
+    )
     .order_by(Commitment.due_on, Commitment.id)
 )
 

@@ -24,7 +24,15 @@ from parcours.core.audit import EVENTS
 from parcours.core.errors import DomainError
 from parcours.core.i18n import gettext
 from parcours.core.i18n import lazy_gettext as _l
-from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, utcnow
+from parcours.core.models import (
+    NAME_MAX,
+    CreatedAtMixin,
+    EnumType,
+    SoftDeletedMixin,
+    UTCDateTime,
+    live,
+    utcnow,
+)
 from parcours.extensions import db
 from parcours.plans.models import Member, link_members
 from parcours.timeline.checks import confirmed_by_person
@@ -36,6 +44,7 @@ EVENTS.update(
         # changes
         "episode.created": _l("added the episode %(detail)s"),
         "episode.updated": _l("changed the episode %(detail)s"),
+        "episode.deleted": _l("deleted the episode %(detail)s entered by mistake"),
         "handoff.proposed": _l("proposed a hand-off to %(detail)s"),
         "handoff.updated": _l("changed the hand-off to %(detail)s"),
         "handoff.accepted": _l("recorded that the hand-off to %(detail)s was accepted"),
@@ -178,7 +187,7 @@ class PersonConfirmation:
         self.person_confirmed_at = utcnow()
 
 
-class Episode(PersonConfirmation, CreatedAtMixin, db.Model):
+class Episode(SoftDeletedMixin, PersonConfirmation, CreatedAtMixin, db.Model):
     """A period during which one service accompanies the person, or a pause they chose."""
 
     __tablename__ = "episodes"
@@ -228,6 +237,10 @@ class Episode(PersonConfirmation, CreatedAtMixin, db.Model):
     @property
     def display_label(self) -> str:
         return display_label(self.label, self.organisation.name if self.organisation else None)
+
+    def can_delete(self, member: Member) -> bool:
+        """An episode entered by mistake is deleted by whoever recorded it, or the pilot."""
+        return member.id == self.created_by_id or member.is_pilot
 
     def is_current(self, today: date) -> bool:
         """Whether the episode covers this day."""
@@ -466,7 +479,7 @@ def episodes_of(parcours_id: int) -> list[Episode]:
     return list(
         db.session.scalars(
             select(Episode)
-            .where(Episode.parcours_id == parcours_id)
+            .where(Episode.parcours_id == parcours_id, live(Episode))
             .order_by(Episode.start_date, Episode.id)
         ).unique()
     )

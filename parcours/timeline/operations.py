@@ -11,14 +11,21 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from parcours.accounts.models import hash_secret
 from parcours.accounts.operations import get_or_create_organisation
 from parcours.alliance.models import ObjectiveVersion, version_in_force
 from parcours.core.audit import Access, record
-from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
+from parcours.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    StaleVersion,
+    required_reason,
+)
 from parcours.core.i18n import gettext as _
 from parcours.core.models import NAME_MAX, TEXT_MAX, local_date, today, utcnow
 from parcours.core.signals import consent_refused
@@ -296,15 +303,48 @@ def _as_shown(kind, organisation, label, start_date, end_date, referent_id) -> d
 def episode_of(parcours_id: int, episode_id: int) -> Episode:
     """An episode of this parcours, or a 404."""
     episode = db.session.get(Episode, episode_id)
-    if episode is None or episode.parcours_id != parcours_id:
+    if episode is None or episode.parcours_id != parcours_id or episode.is_deleted:
         raise NotFound(_("This episode does not exist."), code="episode_not_found")
+    return episode
+
+
+def delete_episode(by: Member, episode: Episode, *, reason: str) -> Episode:
+    """Delete an episode entered by mistake (whoever recorded it, or the pilot), with why: it
+    leaves the timeline, its checks, the caseload and the files. An episode a hand-off starts
+    or ends at stays: the hand-off is a fact between two services; correct the episode
+    instead."""
+    if episode.parcours_id != by.parcours_id or episode.is_deleted:
+        raise NotFound(_("This episode does not exist."), code="episode_not_found")
+    if not episode.can_delete(by):
+        raise Forbidden(
+            _("Only whoever recorded this episode, or the pilot, can delete it."),
+            code="cannot_delete",
+        )
+    reason = required_reason(reason)
+    lock_parcours(by.parcours_id)
+    linked = db.session.scalar(
+        select(func.count(Handoff.id)).where(
+            or_(Handoff.from_episode_id == episode.id, Handoff.to_episode_id == episode.id)
+        )
+    )
+    if linked:
+        raise Conflict(
+            _(
+                "A hand-off starts or ends at this episode: it stays on the timeline. Correct its "
+                "service or its dates instead."
+            ),
+            code="has_handoffs",
+        )
+    episode.mark_deleted(by.id, reason)
+    db.session.flush()
+    record(by.parcours_id, by.user, Access.change, "episode.deleted", episode.display_label)
     return episode
 
 
 def _episode_in(parcours_id: int, episode_id: int | None, message: str, code: str) -> Episode:
     """An episode of this parcours given in a request, or a 422 (not a 404: the page exists)."""
     episode = db.session.get(Episode, episode_id) if episode_id else None
-    if episode is None or episode.parcours_id != parcours_id:
+    if episode is None or episode.parcours_id != parcours_id or episode.is_deleted:
         raise DomainError(message, code=code)
     return episode
 

@@ -81,6 +81,12 @@ class EpisodeSchema(Schema):
     revision = fields.Integer()
 
 
+class EpisodeDeletionSchema(Schema):
+    """Why an episode entered by mistake is deleted (kept with who and when)."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+
+
 class EpisodePatchSchema(Schema):
     """The fields to change (the others keep their values) and the revision the edit started
     from: without it a 428, and a change saved in between refuses the edit (409)."""

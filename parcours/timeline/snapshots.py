@@ -22,7 +22,7 @@ from parcours.accounts.models import Organisation, User
 from parcours.core.errors import BadInput
 from parcours.core.fields import INT_MAX
 from parcours.core.i18n import gettext as _
-from parcours.core.models import utcnow
+from parcours.core.models import live, utcnow
 from parcours.core.signals import organisation_renamed, parcours_changed
 from parcours.core.transactions import after_response
 from parcours.extensions import db
@@ -90,7 +90,9 @@ def _parcours_changed(parcours_id: int, **_extra) -> None:
 @organisation_renamed.connect
 def _organisation_renamed(organisation: Organisation, **_extra) -> None:
     """The caseload shows the services by their organisation's name."""
-    named_by_episode = select(Episode.parcours_id).where(Episode.organisation_id == organisation.id)
+    named_by_episode = select(Episode.parcours_id).where(
+        Episode.organisation_id == organisation.id, live(Episode)
+    )
     named_by_handoff = select(Handoff.parcours_id).where(
         Handoff.receiving_organisation_id == organisation.id
     )
@@ -307,7 +309,9 @@ def _taking_part(organisation_id: int, parcours_ids):
             Member.parcours_id.in_(parcours_ids),
         ),
         select(Episode.parcours_id).where(
-            Episode.organisation_id == organisation_id, Episode.parcours_id.in_(parcours_ids)
+            Episode.organisation_id == organisation_id,
+            Episode.parcours_id.in_(parcours_ids),
+            live(Episode),
         ),
     )
 
@@ -318,7 +322,9 @@ def caseload_organisations(user: User) -> list[Organisation]:
     in_members = select(Member.organisation_id.label("id")).where(
         Member.parcours_id.in_(mine), Member.left_at.is_(None)
     )
-    in_episodes = select(Episode.organisation_id.label("id")).where(Episode.parcours_id.in_(mine))
+    in_episodes = select(Episode.organisation_id.label("id")).where(
+        Episode.parcours_id.in_(mine), live(Episode)
+    )
     ids = union(in_members, in_episodes).subquery()
     return list(
         db.session.scalars(

@@ -40,6 +40,7 @@ from parcours.timeline.forms import (
     DeclineForm,
     EditEpisodeForm,
     EditHandoffForm,
+    EpisodeDeletionForm,
     EpisodeForm,
     HandoffForm,
     NewHandoffForm,
@@ -348,7 +349,31 @@ def edit_episode(parcours_id: int, episode_id: int):
         episode=episode,
         conflict=conflict,
         changes=[(change, _shown_changes(change)) for change in episode_changes(episode.id)],
+        deletion_form=EpisodeDeletionForm(formdata=None),
     ), 409 if conflict else 422 if form.is_submitted() else 200
+
+
+@bp.post("/parcours/<int:parcours_id>/timeline/episodes/<int:episode_id>/deletion")
+@login_required
+def delete_episode(parcours_id: int, episode_id: int):
+    """Delete an episode entered by mistake, with why (whoever recorded it, or the pilot)."""
+    member = current_member(parcours_id)
+    episode = operations.episode_of(parcours_id, episode_id)
+    form = EpisodeDeletionForm()
+    if not form.validate_on_submit():
+        flash_error(form.reason.errors[0] if form.reason.errors else _("Please try again."))
+        return redirect(
+            url_for("timeline.edit_episode", parcours_id=parcours_id, episode_id=episode_id)
+        )
+    label = episode.display_label
+    if not perform(
+        lambda: operations.delete_episode(member, episode, reason=form.reason.data),
+        _("The episode %(label)s is deleted.", label=label),
+    ):
+        return redirect(
+            url_for("timeline.edit_episode", parcours_id=parcours_id, episode_id=episode_id)
+        )
+    return redirect(url_for("timeline.index", parcours_id=parcours_id))
 
 
 def _shown_changes(change) -> list[tuple[str, str, str]]:

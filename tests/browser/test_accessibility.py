@@ -218,6 +218,12 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     claire.goto("/parcours/1/settings")  # Claire is the pilot: a change without a reason
     claire.locator("form[action$='/settings'] button[type=submit]").click()
     check(claire, "settings with errors")
+    # Claire is the pilot: cancelling the overdue commitment without a reason.
+    claire.goto("/parcours/1/commitments")
+    claire.locator("tr.row--overdue a", has_text="Modifier ou annuler").first.click()
+    check(claire, "a commitment, its history and its corrections")
+    claire.get_by_role("button", name="Annuler l\u2019engagement").click()
+    check(claire, "cancelling a commitment without a reason")
     # A request to close Léo's plan waits for Sophie, his legal representative (withdrawn
     # after: the other tests see the demo as it is).
     with live_server["app"].app_context():

@@ -6,8 +6,12 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from parcours.alliance.models import latest_version
+from parcours.alliance.operations import propose_version
 from parcours.core.models import today
 from parcours.extensions import db
+from parcours.means.models import Outcome, StanceValue
+from parcours.means.operations import add_commitment, decide_means, propose_means, take_stance
 from tests.browser.conftest import DEMO_PASSWORD, screenshot
 
 
@@ -135,10 +139,8 @@ def test_journey_1_parents_co_edit_their_plan(new_page, live_server):
 
 def test_journey_2_an_esat_worker_voices_his_view_with_the_keyboard(new_page, live_server):
     """In easy-read mode, keyboard only: he writes what matters to him, approves the
-    objective, says "I'm not sure" on a means."""
-    from parcours.alliance.models import latest_version
-    from parcours.alliance.operations import propose_version
-    from parcours.means.operations import propose_means
+    objective, says "I'm not sure" on a means, says "I did it" of his commitment by mistake
+    and takes it back."""
 
     def setup():
         marc = demo_member("marc@demo.parcours.test", "Thomas")
@@ -154,6 +156,23 @@ def test_journey_2_an_esat_worker_voices_his_view_with_the_keyboard(new_page, li
             title="Visiter un appartement avec le SAVS",
             description="Une visite avec une éducatrice du SAVS, un mercredi après-midi.",
             carried_by="Le SAVS",
+        )
+        # An adopted means with a commitment of his (Marc is the pilot of his plan).
+        thomas = demo_member("thomas", "Thomas")
+        bus = propose_means(
+            marc,
+            title="Aller seul à l'ESAT en bus",
+            description="Le bus 12, avec Marc les premières fois.",
+            carried_by="Thomas et l'ESAT",
+        )
+        take_stance(thomas, bus, value=StanceValue.support)
+        decide_means(marc, bus, outcome=Outcome.adopted, rationale="Thomas le veut.")
+        add_commitment(
+            marc,
+            bus,
+            member=thomas,
+            action="Prendre le bus 12 un matin",
+            due_on=today() + timedelta(days=14),
         )
         return marc.parcours_id
 
@@ -197,6 +216,20 @@ def test_journey_2_an_esat_worker_voices_his_view_with_the_keyboard(new_page, li
     follow(page)
     expect(page.locator("main")).to_contain_text("Votre réponse est enregistrée.")
     expect(page.locator("main")).to_contain_text("Ma réponse\u202f: Je ne sais pas")
+
+    # "I did it", by mistake, then taken back.
+    tab_to(page, "Retour à mon parcours")
+    follow(page)
+    tab_to(page, "Voir ce que nous avons promis de faire")
+    follow(page)
+    expect(page.locator("main")).to_contain_text("Prendre le bus 12 un matin")
+    tab_to(page, "Je l'ai fait")
+    follow(page)
+    expect(page.locator("main")).to_contain_text("C'est noté comme fait.")
+    tab_to(page, "Oups, ce n\u2019est pas fait")
+    follow(page)
+    expect(page.locator("main")).to_contain_text("D\u2019accord. C\u2019est de nouveau à faire.")
+    expect(page.get_by_role("button", name="Je l'ai fait")).to_be_visible()
     screenshot(page, "journey-2-esat-worker")
 
 

@@ -14,6 +14,7 @@ from parcours.accounts.models import ApiToken, LoginSession, TokenScope, hash_se
 from parcours.accounts.operations import api_token_for, user_for_login_session
 from parcours.core.integrity import foreign_key_violations, row_counts
 from parcours.core.models import utcnow
+from parcours.demo import load_demo
 from parcours.extensions import db
 
 NOW = datetime(2026, 11, 1, 9, 30)
@@ -173,7 +174,10 @@ def _populate_the_rest() -> None:
             status=201,
             created_at=NOW,
         )
-        _insert(connection, "inbox_reads", user_id=user, key="news-1", read_at=NOW)
+        connection.execute(
+            text("INSERT INTO inbox_reads (user_id, key, read_at) VALUES (:user, 'news-1', :at)"),
+            {"user": user, "at": NOW},
+        )
         version, member = connection.execute(
             text("SELECT id, author_id FROM objective_versions ORDER BY id DESC")
         ).first()
@@ -199,6 +203,20 @@ def _populate_the_rest() -> None:
                 "changes": {"label": ["IME", "IME Les Tilleuls"]},
                 "created_at": NOW,
             },
+        )
+        commitment, member = connection.execute(
+            text("SELECT id, created_by_id FROM commitments ORDER BY id")
+        ).first()
+        _insert(
+            connection,
+            "commitment_changes",
+            commitment_id=commitment,
+            member_id=member,
+            kind="rescheduled",
+            before="2026-01-01",
+            after="2026-02-01",
+            reason="",
+            created_at=NOW,
         )
 
 
@@ -622,3 +640,21 @@ def test_0014_makes_the_ticks_declared_not_confirmed_and_keeps_the_version_of_ac
         downgrade(directory=directory, revision="0013")
         with db.engine.connect() as connection:
             assert row_counts(connection)["handoffs"] == 1
+
+
+@pytest.mark.committing  # db.session must be the scratch app's own, not the suite's
+def test_0017_starts_the_revision_of_a_kept_commitment_at_one(scratch_app):
+    app = scratch_app("corrections")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="head")
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=directory, revision="0016")
+        upgrade(directory=directory, revision="0017")
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT kept_at IS NOT NULL, revision FROM commitments")
+            ).all()
+        assert sorted(rows) == [(False, 0), (True, 1)]

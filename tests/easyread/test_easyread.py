@@ -157,7 +157,7 @@ def test_i_did_it_after_someone_else_marked_it_says_so(client, sign_in, mk, api)
     response = client.post(
         f"{url}/{commitment.id}/done", data={"base_revision": "0"}, follow_redirects=True
     )
-    assert "Someone marked this commitment kept in the meantime." in response.text
+    assert "Someone changed this commitment in the meantime." in response.text
 
 
 def test_the_circle_names_everyone_and_the_pilot(client, sign_in, alliance):

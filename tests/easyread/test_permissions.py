@@ -14,6 +14,7 @@ ROUTES = [
     ("post", "/easy/parcours/{p}/voice/hopes", {"answer": "x", "base_number": "0"}, 302),
     ("get", "/easy/parcours/{p}/objective", None, 200),
     ("post", "/easy/parcours/{p}/objective/{n}/yes", {}, 302),
+    ("post", "/easy/parcours/{p}/objective/{n}/yes/withdrawal", {}, 302),
     ("get", "/easy/parcours/{p}/objective/{n}/not-yet", None, 200),
     ("post", "/easy/parcours/{p}/objective/{n}/not-yet", {"answer": "x"}, 302),
     ("get", "/easy/parcours/{p}/means", None, 200),
@@ -21,6 +22,7 @@ ROUTES = [
     ("post", "/easy/parcours/{p}/means/{means}", {"value": "support"}, 302),
     ("get", "/easy/parcours/{p}/commitments", None, 200),
     ("post", "/easy/parcours/{p}/commitments/{c}/done", {}, 302),
+    ("post", "/easy/parcours/{p}/commitments/{c}/undo", {}, 302),
     ("get", "/easy/parcours/{p}/circle", None, 200),
 ]
 # Not of a parcours: the switch and the home page (tests/easyread/test_easyread.py).

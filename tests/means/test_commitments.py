@@ -318,7 +318,7 @@ class TestKeeping:
         # The page's button from before says so too.
         form = f"/parcours/{members['pilot'].parcours_id}/commitments/{commitment.id}/kept"
         response = client.post(form, data={"base_revision": "0"}, follow_redirects=True)
-        assert "Someone marked this commitment kept in the meantime." in response.text
+        assert "Someone changed this commitment in the meantime." in response.text
 
     @pytest.mark.parametrize("payload", [{}, {"status": "done"}, {"status": None}, {"kept": True}])
     def test_bad_patches(self, api, mk, payload):

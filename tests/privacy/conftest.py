@@ -9,7 +9,7 @@ from parcours.alliance.operations import disagree_with_version, propose_version,
 from parcours.core.models import today
 from parcours.extensions import db
 from parcours.means.models import Commitment, Review
-from parcours.means.operations import add_review_comment, keep_commitment
+from parcours.means.operations import add_review_comment, correct_commitment, keep_commitment
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import create_invitation, set_tolerance
 from parcours.timeline.inputs import flags_for
@@ -64,6 +64,12 @@ def rich_plan(make, app) -> dict:
 
     def acts():
         keep_commitment(_m(me), db.session.get(Commitment, own.id))
+        correct_commitment(
+            _m(me),
+            db.session.get(Commitment, commitment.id),
+            due_on=today() + timedelta(days=20),
+            reason="MINE-correction",
+        )
         add_review_comment(_m(me), db.session.get(Review, review.id), view="MINE-review-view")
         update_episode(
             _m(me),

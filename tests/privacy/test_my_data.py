@@ -239,3 +239,21 @@ def test_a_past_membership_is_in_the_document(app, client, sign_in, make):
     sign_in(family.user)
     [membership] = json.loads(download(client).get_data(as_text=True))["memberships"]
     assert membership["left_at"] is not None
+
+
+def test_a_row_deleted_by_mistake_stays_in_my_data_with_who_when_and_why(
+    api, client, sign_in, plan
+):
+    me, commitment = plan["me"], plan["commitment"]
+    response = api(me.user).delete(
+        f"/api/v1/parcours/{me.parcours_id}/commitments/{commitment.id}",
+        json={"reason": "MINE-deletion"},
+    )
+    assert response.status_code == 204
+    sign_in(me.user)
+    document = json.loads(download(client).get_data(as_text=True))
+    [row] = [c for c in document["commitments"] if c["id"] == commitment.id]
+    assert (row["deleted_by_id"], row["deletion_reason"]) == (me.id, "MINE-deletion")
+    assert row["deleted_at"]
+    kinds = {c["kind"] for c in document["commitment_changes"]}
+    assert kinds == {"rescheduled", "deleted"}

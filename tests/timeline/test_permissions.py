@@ -91,6 +91,14 @@ PAGES = [
     ("new episode form", "get", "/parcours/{pid}/timeline/episodes/new", None, 200),
     ("add episode", "post", "/parcours/{pid}/timeline/episodes/new", EPISODE_FORM, 302),
     ("edit episode form", "get", "/parcours/{pid}/timeline/episodes/{ended}/edit", None, 200),
+    # Hand-offs start at it: it stays, and the page says so (or who may delete it).
+    (
+        "delete episode",
+        "post",
+        "/parcours/{pid}/timeline/episodes/{ended}/deletion",
+        {"reason": "Erreur"},
+        302,
+    ),
     (
         "edit episode",
         "post",
@@ -197,6 +205,14 @@ API = [
         "/episodes/{ended}",
         {"end_date": _day(-21), "base_revision": "{ended_revision}"},
         200,
+    ),
+    # Hand-offs start at it: its author and the pilot hear it stays, the others may not.
+    (
+        "delete episode",
+        "delete",
+        "/episodes/{ended}",
+        {"reason": "Erreur"},
+        {role: 403 for role in ROLES} | {"professional": 409, "pilot": 409},
     ),
     ("list hand-offs", "get", "/handoffs", None, 200),
     (
