@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     and_,
     bindparam,
+    cast,
     exists,
     func,
     literal,
@@ -88,7 +89,7 @@ def _row(kind: str, parcours_id, subject_id, since, due_on=None):
         parcours_id.label("parcours_id"),
         subject_id.label("subject_id"),
         type_coerce(since, UTCDateTime).label("since"),
-        type_coerce(due_on if due_on is not None else null(), Date).label("due_on"),
+        (due_on if due_on is not None else cast(null(), Date)).label("due_on"),
     )
 
 
