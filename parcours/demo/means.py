@@ -38,8 +38,9 @@ def build(world: DemoWorld) -> None:
 
 
 def build_thomas(world: DemoWorld) -> None:
-    """Thomas's alliance, his objective agreed, has an idea waiting for his own stance: Marc
-    proposed learning to take the bus alone, Amina supports it."""
+    """Thomas's alliance, his objective agreed, has an idea waiting for his own stance (Marc
+    proposed learning to take the bus alone, Amina supports it), and one adopted with him a
+    month ago, with a commitment of his due in two days."""
     thomas, marc = world.member("thomas", "thomas"), world.member("thomas", "marc")
     amina = world.member("thomas", "amina")
     latest = latest_version(thomas.parcours_id)
@@ -56,9 +57,45 @@ def build_thomas(world: DemoWorld) -> None:
     amina_stance = take_stance(
         amina, bus, value=SUPPORT, comment="Il en a envie, et ce serait rassurant pour tous."
     )
+    # An idea adopted with Thomas a month ago, and what he said he would do this week.
+    cooking = propose_means(
+        amina,
+        title="Un atelier cuisine le mercredi soir au foyer",
+        description="Thomas apprend à faire ses courses avec une liste et à préparer deux "
+        "repas simples, avec une éducatrice du foyer.",
+        carried_by="Le foyer Les Glycines",
+        category=Category.daily_life,
+    )
+    cooking_stances = [
+        take_stance(member, cooking, value=SUPPORT, comment=comment)
+        for member, comment in (
+            (thomas, "Oui. J'aime faire à manger."),
+            (amina, "Il cuisine déjà avec moi le dimanche."),
+            (marc, "Ça l'aidera pour son appartement."),
+        )
+    ]
+    adopted = decide_means(
+        marc,
+        cooking,
+        outcome=Outcome.adopted,
+        rationale="Thomas le veut, et c'est un pas vers son appartement.",
+        participant_ids=[thomas.id, amina.id, marc.id],
+    )
+    shopping = add_commitment(
+        marc,
+        cooking,
+        member=thomas,
+        action="Faire la liste de courses de la semaine",
+        due_on=today() + timedelta(days=2),
+    )
     db.session.flush()
     bus.created_at = _days_ago(6)
     amina_stance.created_at = _days_ago(5)
+    cooking.created_at = _days_ago(35)
+    for stance in cooking_stances:
+        stance.created_at = _days_ago(33)
+    adopted.created_at = _days_ago(30)
+    shopping.created_at = _days_ago(30, 11)
     db.session.flush()
 
 

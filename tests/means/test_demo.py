@@ -10,7 +10,7 @@ from parcours.demo import means as demo
 from parcours.demo.people import DemoWorld, build_leo, build_people
 from parcours.extensions import db
 from parcours.means.models import Commitment, Means, MeansStatus, Review, current_stances
-from parcours.timeline.awaiting import GIVE_STANCE, awaiting_for
+from parcours.timeline.awaiting import COMMITMENT_DUE, GIVE_STANCE, awaiting_for
 from parcours.timeline.means_inputs import means_flag_inputs
 
 
@@ -70,7 +70,7 @@ def test_the_demo_tells_the_story(app, client, sign_in):
     assert "Review of" in page.text
 
 
-def test_in_the_demo_thomas_has_an_idea_waiting_for_his_stance_and_the_objective_came_first(
+def test_in_the_demo_thomas_has_an_idea_and_a_commitment_waiting_and_the_objective_came_first(
     app,
 ):
     with app.app_context():
@@ -78,7 +78,7 @@ def test_in_the_demo_thomas_has_an_idea_waiting_for_his_stance_and_the_objective
         db.session.commit()
         thomas = db.session.scalar(select(User).where(User.login_name == "thomas"))
         kinds = {item.kind for item in awaiting_for(thomas, today())}
-        assert GIVE_STANCE in kinds
+        assert GIVE_STANCE in kinds and COMMITMENT_DUE in kinds
         for version in db.session.scalars(
             select(ObjectiveVersion).where(ObjectiveVersion.number == 1)
         ):
