@@ -59,17 +59,22 @@ class InboxItem:
         return PICTOGRAMS[self.kind]
 
 
-def inbox_for(user: User, on: date) -> list[InboxItem]:
-    """What waits for `user`, oldest first, in two queries however many plans they have."""
+def inbox_for(user: User, on: date, names: dict[int, str] | None = None) -> list[InboxItem]:
+    """What waits for `user`, oldest first, in two queries however many plans they have (one
+    when the page already knows the person's name of each plan, `names`)."""
     waiting = awaiting_for(user, on)
     if not waiting:
         return []
-    names = dict(
-        db.session.execute(
-            select(Parcours.id, Parcours.person_name)
-            .join(Member, Member.parcours_id == Parcours.id)
-            .where(Member.user_id == user.id, Member.left_at.is_(None))
-        ).all()
+    names = (
+        names
+        if names is not None
+        else dict(
+            db.session.execute(
+                select(Parcours.id, Parcours.person_name)
+                .join(Member, Member.parcours_id == Parcours.id)
+                .where(Member.user_id == user.id, Member.left_at.is_(None))
+            ).all()
+        )
     )
     return [_item(item, names.get(item.parcours_id, ""), on) for item in waiting]
 

@@ -18,9 +18,10 @@ bp = Blueprint("inbox", __name__)
 EVENTS.update({"inbox": _l("saw what waits for them in this plan")})
 
 
-def read_inbox(user) -> list:
-    """The user's things to do, their plans' reads written to their access logs."""
-    items = inbox_for(user, today())
+def read_inbox(user, names: dict[int, str] | None = None) -> list:
+    """The user's things to do, their plans' reads written to their access logs (`names`: the
+    person's name of each plan, when the page has them)."""
+    items = inbox_for(user, today(), names)
     record_reads([item.parcours_id for item in items], user, "inbox")
     return items
 

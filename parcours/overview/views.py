@@ -28,7 +28,7 @@ def home():
     if easy_read_on(current_user):
         return redirect(url_for("easyread.home"))
     summaries = summaries_for(current_user)
-    inbox = read_inbox(current_user)
+    inbox = read_inbox(current_user, {s.parcours.id: s.parcours.person_name for s in summaries})
     search = " ".join(request.args.get("q", "").split())[:SEARCH_MAX]
     words = folded(search).split()
     shown = [s for s in summaries if all(w in folded(s.parcours.person_name) for w in words)]

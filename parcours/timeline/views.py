@@ -31,7 +31,16 @@ from parcours.plans.operations import (
     speaks_for_person,
 )
 from parcours.timeline import operations
-from parcours.timeline.awaiting import ANSWER_HANDOFF, APPROVE_OBJECTIVE, GIVE_STANCE
+from parcours.timeline.awaiting import (
+    ANSWER_HANDOFF,
+    APPROVE_OBJECTIVE,
+    COMMITMENT_DUE,
+    CONFIRM_CLOSING,
+    CONFIRM_HANDOFF,
+    CONFIRM_PAUSE,
+    GIVE_CONSENT,
+    GIVE_STANCE,
+)
 from parcours.timeline.chart import ruptures, timeline_chart
 from parcours.timeline.checks import Flag, FlagKind, compute_flags
 from parcours.timeline.forms import (
@@ -163,6 +172,11 @@ def _awaiting_labels() -> dict[str, str]:
         APPROVE_OBJECTIVE: _("the objective to approve"),
         GIVE_STANCE: _("a proposal to give your stance on"),
         ANSWER_HANDOFF: _("a hand-off to answer"),
+        COMMITMENT_DUE: _("a commitment of yours due soon or late"),
+        CONFIRM_CLOSING: _("a closing to confirm"),
+        GIVE_CONSENT: _("a consent to give"),
+        CONFIRM_HANDOFF: _("a transition to confirm you took part in"),
+        CONFIRM_PAUSE: _("a pause to confirm you chose"),
     }
 
 

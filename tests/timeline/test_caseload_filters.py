@@ -4,12 +4,14 @@ activity or by name; the same in the page, the API and the CSV; bad parameters g
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from parcours.accounts.models import Organisation
 from parcours.alliance.operations import approve_version, propose_version
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member, Role
 from parcours.timeline.awaiting import ANSWER_HANDOFF, APPROVE_OBJECTIVE, GIVE_STANCE
@@ -175,3 +177,14 @@ def test_the_caseload_reads_as_much_for_two_plans_as_for_twelve(
     with count_queries() as large:
         client.get(query)
     assert large.count == small.count
+
+
+def test_the_caseload_names_every_kind_that_waits_for_me(client, sign_in, make):
+    mk = MeansFactory(make)
+    members = mk.alliance()
+    means = mk.adopted(members)
+    mk.commitment(members["pilot"], means, members["pilot"], due_on=today() + timedelta(days=1))
+    sign_in(members["pilot"].user)
+    page = client.get("/caseload?awaiting=me").text
+    assert "Waiting for your answer:" in page
+    assert "a commitment of yours due soon or late" in page
