@@ -3,7 +3,7 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from parcours.accounts.operations import PASSWORD_MIN
 from parcours.core.i18n import lazy_gettext as _l
@@ -136,6 +136,19 @@ class ProfileForm(ProfessionalFields, FlaskForm):
             SelectChoice("off", _l("Never")),
         ],
         default="default",
+    )
+    form_of_address = RadioField(
+        _l("How should Parcours speak of you?"),
+        description=_l(
+            "In French, some words change: “représentante” or “représentant”, “la” or “le” pilote."
+        ),
+        choices=[
+            SelectChoice("feminine", _l("She (feminine forms)")),
+            SelectChoice("masculine", _l("He (masculine forms)")),
+            SelectChoice("neutral", _l("Neither (neutral forms)")),
+        ],
+        default="neutral",
+        validators=[Optional()],  # not sent: unchanged
     )
 
 

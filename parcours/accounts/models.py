@@ -70,6 +70,15 @@ def normalise_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+class FormOfAddress(enum.Enum):
+    """How the app speaks of a user where French marks it ("représentante légale", "la
+    pilote"): their own choice. Not said: the neutral forms (epicene words, else both forms)."""
+
+    feminine = "feminine"
+    masculine = "masculine"
+    neutral = "neutral"
+
+
 class Organisation(CreatedAtMixin, db.Model):
     """A service or institution professionals work for (SESSAD, IME, school, ESAT…)."""
 
@@ -108,6 +117,8 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     # None: the default for the user's roles (easy-read is offered to people accompanied).
     easy_read: Mapped[bool | None] = mapped_column()
+    # None: not said, read as neutral.
+    form_of_address: Mapped[FormOfAddress | None] = mapped_column(EnumType(FormOfAddress))
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     # Set when the user closed their account: personal data erased, texts kept unnamed.
@@ -122,6 +133,16 @@ class User(UserMixin, CreatedAtMixin, db.Model):
 
     # Set by the user loader: the login session this request runs in.
     login_session = None
+
+    def spoken_of(self, feminine: str, masculine: str, neutral: str) -> str:
+        """Of three forms of a sentence about this user ("représentante légale", "représentant
+        légal", "représentante ou représentant légal"), the one they chose; the neutral one
+        when they did not say, or once their account is closed."""
+        if self.closed_at is not None:
+            return neutral
+        return {FormOfAddress.feminine: feminine, FormOfAddress.masculine: masculine}.get(
+            self.form_of_address, neutral
+        )
 
     @hybrid_property
     def name(self) -> str:

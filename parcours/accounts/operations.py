@@ -11,6 +11,7 @@ from zxcvbn import zxcvbn
 from parcours.accounts import two_step
 from parcours.accounts.models import (
     ApiToken,
+    FormOfAddress,
     LoginSession,
     Organisation,
     RecoveryCode,
@@ -382,6 +383,7 @@ def update_profile(
     name: str,
     locale: str | None,
     easy_read: bool | None,
+    form_of_address: FormOfAddress | None = None,
     organisation: str | None = None,
     function: str | None = None,
 ) -> None:
@@ -392,6 +394,8 @@ def update_profile(
     user.name = name[:80]
     user.locale = locale
     user.easy_read = easy_read
+    if form_of_address is not None:
+        user.form_of_address = form_of_address
     if user.is_professional:
         _set_professional_details(user, organisation, function)
 

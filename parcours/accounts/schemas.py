@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from parcours.accounts.models import TokenScope
+from parcours.accounts.models import FormOfAddress, TokenScope
 from parcours.accounts.operations import TOKEN_DAYS_DEFAULT, TOKEN_DAYS_MAX
 
 
@@ -70,3 +70,11 @@ class UserSchema(Schema):
     organisation = fields.Nested(OrganisationSchema, allow_none=True)
     function = fields.String(allow_none=True)
     locale = fields.String(allow_none=True)
+    form_of_address = fields.Enum(
+        FormOfAddress,
+        allow_none=True,
+        metadata={
+            "description": "How the app speaks of the user where French marks it (feminine, "
+            "masculine, neutral); null: not said, read as neutral."
+        },
+    )

@@ -30,7 +30,7 @@ from parcours.accounts.forms import (
     SignupForm,
     TwoStepSetupForm,
 )
-from parcours.accounts.models import Organisation, User, identifier_key
+from parcours.accounts.models import FormOfAddress, Organisation, User, identifier_key
 from parcours.core.errors import DomainError, TooManyAttempts
 from parcours.core.i18n import LANGUAGE_COOKIE
 from parcours.core.i18n import gettext as _
@@ -303,6 +303,7 @@ def account():
         obj=user,
         locale=user.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
         easy_read={None: "default", True: "on", False: "off"}[user.easy_read],
+        form_of_address=(user.form_of_address or FormOfAddress.neutral).value,
         organisation=user.organisation.name if user.organisation else "",
     )
     password_form = PasswordForm(prefix="password")
@@ -313,6 +314,7 @@ def account():
                 name=form.name.data,
                 locale=form.locale.data,
                 easy_read={"default": None, "on": True, "off": False}[form.easy_read.data],
+                form_of_address=_form_of_address(form.form_of_address.data),
                 organisation=form.organisation.data,
                 function=form.function.data,
             )
@@ -324,6 +326,10 @@ def account():
             response.set_cookie(LANGUAGE_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax")
             return response
     return _account_page(form, password_form, 422 if form.is_submitted() else 200)
+
+
+def _form_of_address(value: str | None) -> FormOfAddress | None:
+    return FormOfAddress(value) if value else None
 
 
 @bp.post("/account/password")

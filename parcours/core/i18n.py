@@ -92,6 +92,20 @@ def gettext(string: str, **variables) -> str:
     return translated % variables
 
 
+def pgettext(context: str, string: str, **variables) -> str:
+    """The sentence in the form a context asks for (French marks who it speaks of: see
+    `User.spoken_of`); the plain translation where the catalogue has no form for it."""
+    _locale, translations, french = PAGE_DOMAIN.kept()
+    translated = translations.upgettext(context, string)
+    if translated == string:
+        translated = translations.ugettext(string)
+    if not variables:
+        return translated
+    if french:
+        translated = contract(translated, variables)
+    return translated % variables
+
+
 def lazy_gettext(string: str, **variables) -> LazyString:
     """A sentence translated when it is shown, in the reader's language (labels defined at
     import time)."""

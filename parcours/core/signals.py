@@ -30,3 +30,12 @@ organisation_renamed = _signals.signal("organisation-renamed")
 # answers as for a new address (it does not reveal who has an account); a receiver tells the
 # owner by e-mail. Sender: the existing User.
 signup_for_existing_account = _signals.signal("signup-for-existing-account")
+
+# An invitation was created. A receiver sends it when it carries an e-mail address (the printed
+# card stays for people without one). Sender: the Invitation; `token`: the link's token, given
+# once and never stored.
+invitation_created = _signals.signal("invitation-created")
+
+# Someone asked for a new password for an active account that has an e-mail address; a
+# receiver sends the link. Sender: the User; `token`: the single-use token, never stored.
+password_reset_requested = _signals.signal("password-reset-requested")

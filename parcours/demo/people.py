@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from parcours.accounts.models import User
+from parcours.accounts.models import FormOfAddress, User
 from parcours.accounts.operations import create_user
 from parcours.alliance.operations import approve_version, propose_version, save_voice
 from parcours.plans.consent import answer_consent, consent_for
@@ -31,8 +31,20 @@ class DemoWorld:
         return self.members[(parcours, user)]
 
 
+# How each demo user asked to be spoken of (Karim did not say: the neutral forms).
+FORMS_OF_ADDRESS = {
+    "sophie": FormOfAddress.feminine,
+    "claire": FormOfAddress.feminine,
+    "amina": FormOfAddress.feminine,
+    "julien": FormOfAddress.masculine,
+    "thomas": FormOfAddress.masculine,
+    "marc": FormOfAddress.masculine,
+}
+
+
 def _user(world: DemoWorld, key: str, who: str, **kwargs) -> User:
     user = create_user(password=PASSWORD, **kwargs)
+    user.form_of_address = FORMS_OF_ADDRESS.get(key)
     world.users[key] = user
     world.logins.append((user.email or user.login_name, PASSWORD, who))
     return user

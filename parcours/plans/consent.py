@@ -32,8 +32,10 @@ from parcours.plans.models import (
     Member,
     Parcours,
     Role,
+    current_person,
     lock_parcours,
 )
+from parcours.plans.spoken import only_the_person_consents
 
 
 class ConsentPending(Conflict):
@@ -186,10 +188,7 @@ def answer_consent(by: Member, consent: Consent, given: bool) -> Consent:
     the plan, its invitations and answer links stop working."""
     if not by.speaks_for_person:
         raise PersonOnly(
-            _(
-                "Only %(name)s or their legal representative decides who may see the plan.",
-                name=by.parcours.person_name,
-            )
+            only_the_person_consents(current_person(by.parcours_id), by.parcours.person_name)
         )
     lock_parcours(by.parcours_id)
     db.session.refresh(consent, ["status"])

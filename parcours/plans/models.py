@@ -208,6 +208,17 @@ class SettingsChange(CreatedAtMixin, db.Model):
         return date.fromisoformat(self.new_value) if self.new_value else None
 
 
+def current_person(parcours_id: int) -> Member | None:
+    """The person accompanied, while they are a member."""
+    return db.session.scalar(
+        select(Member).where(
+            Member.parcours_id == parcours_id,
+            Member.role == Role.person,
+            Member.left_at.is_(None),
+        )
+    )
+
+
 def link_members(records: Iterable, members: Iterable[Member]) -> None:
     """Set each record's `member` from members already loaded (no query, no join)."""
     by_id = {member.id: member for member in members}

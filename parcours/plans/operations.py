@@ -23,7 +23,7 @@ from parcours.core.errors import (
 from parcours.core.i18n import gettext as _
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import TEXT_MAX, utcnow
-from parcours.core.signals import consent_refused, member_left
+from parcours.core.signals import consent_refused, invitation_created, member_left
 from parcours.extensions import db
 from parcours.plans.consent import (
     ConsentPending,
@@ -41,21 +41,19 @@ from parcours.plans.models import (
     Role,
     SettingsChange,
     SettingsChangeKind,
+    current_person,
     link_members,
     lock_parcours,
 )
+from parcours.plans.spoken import (
+    only_the_person_closes,
+    only_the_pilot_changes_rules,
+    only_the_pilot_hands_over,
+    you_are_the_pilot_leaving,
+    you_are_the_pilot_removing,
+)
 
 PERSON_NAME_MAX = 60
-
-
-def _current_person(parcours_id: int) -> Member | None:
-    return db.session.scalar(
-        select(Member).where(
-            Member.parcours_id == parcours_id,
-            Member.role == Role.person,
-            Member.left_at.is_(None),
-        )
-    )
 
 
 def _refuse_admins(user: User) -> None:
@@ -114,7 +112,7 @@ def _add_member(
     is_legal_representative: bool = False,
 ) -> Member:
     """Add the user to the parcours, or bring a former member back with the new role."""
-    if role is Role.person and _current_person(parcours.id) is not None:
+    if role is Role.person and current_person(parcours.id) is not None:
         raise Conflict(
             _("This plan already has its person accompanied."), code="person_already_member"
         )
@@ -177,7 +175,7 @@ def create_invitation(
             _("Please give the organisation of the professional you invite."),
             code="missing_organisation",
         )
-    if role is Role.person and _current_person(by.parcours_id) is not None:
+    if role is Role.person and current_person(by.parcours_id) is not None:
         raise Conflict(
             _("This plan already has its person accompanied."), code="person_already_member"
         )
@@ -203,6 +201,7 @@ def create_invitation(
     db.session.add(invitation)
     db.session.flush()
     record(by.parcours_id, by.user, Access.change, "invitation.created")
+    invitation_created.send(invitation, token=token)
     return invitation, token
 
 
@@ -339,7 +338,7 @@ def leave_parcours(member: Member) -> None:
         )
     if member.is_pilot:
         raise Conflict(
-            _("You are the pilot: hand the role over to another member before leaving."),
+            you_are_the_pilot_leaving(member),
             code="pilot_must_hand_over",
         )
     member.left_at = utcnow()
@@ -361,7 +360,7 @@ def remove_member(by: Member, removed: Member, reason: str) -> None:
         raise NotFound(_("This member is not part of this plan."), code="member_not_found")
     if removed.id == by.id:
         raise Conflict(
-            _("You are the pilot: hand the role over to another member, or leave the plan."),
+            you_are_the_pilot_removing(by),
             code="pilot_cannot_remove_self",
         )
     if not reason:
@@ -479,7 +478,7 @@ def designate_pilot(by: Member, pilot: Member, base_revision: int | None = None)
     )
     if current is not None and current.id != by.id:
         raise Forbidden(
-            _("Only the pilot (%(name)s) can hand the role over.", name=current.name),
+            only_the_pilot_hands_over(current),
             code="not_pilot",
         )
     if current is not None:
@@ -527,13 +526,7 @@ def check_pilot(by: Member) -> None:
                 "tolerance, closing and reopening)."
             )
         )
-    raise PilotOnly(
-        _(
-            "Only the pilot (%(name)s) changes the rules of the plan: the tolerance, closing "
-            "and reopening.",
-            name=pilot.name,
-        )
-    )
+    raise PilotOnly(only_the_pilot_changes_rules(pilot))
 
 
 def settings_reason(reason: str | None, *, required: bool = True) -> str | None:
@@ -694,11 +687,7 @@ def answer_closing(
     pending = pending_closing(by.parcours_id)
     if not can_answer_closing(by):
         raise Forbidden(
-            _(
-                "Only %(name)s or their legal representative can answer a request to close "
-                "the plan.",
-                name=by.parcours.person_name,
-            ),
+            only_the_person_closes(current_person(by.parcours_id), by.parcours.person_name),
             code="not_the_person",
         )
     if pending is None:

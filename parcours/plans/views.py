@@ -15,7 +15,7 @@ from parcours.core.i18n import gettext as _
 from parcours.core.navigation import external_url, page_number
 from parcours.core.views import flash_error, flash_success, perform, place_error, qr_code
 from parcours.extensions import db
-from parcours.plans import consent, operations
+from parcours.plans import consent, operations, spoken
 from parcours.plans.access import current_member
 from parcours.plans.easy_read import easy_read_context, forget_easy_read_default
 from parcours.plans.forms import (
@@ -39,6 +39,12 @@ from parcours.plans.models import (
 
 bp = Blueprint("plans", __name__)
 bp.app_context_processor(easy_read_context)
+
+# The words French marks by who they speak of, for every package's templates.
+bp.add_app_template_filter(spoken.role_label, "role_label")
+bp.add_app_template_filter(spoken.place_of, "place")
+bp.add_app_template_filter(spoken.legal_representative_label, "legal_representative")
+bp.add_app_template_filter(spoken.pilot_is, "pilot_is")
 
 LOG_PAGE_SIZE = 50
 
@@ -177,7 +183,7 @@ def designate_pilot(parcours_id: int):
         except DomainError as error:
             flash_error(error.message)
         else:
-            flash_success(_("%(name)s is now the pilot.", name=pilot.name))
+            flash_success(spoken.pilot_now(pilot))
     else:
         flash_error(_("Please choose a member."))
     return redirect(url_for("plans.members", parcours_id=parcours_id))

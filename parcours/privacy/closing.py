@@ -240,6 +240,7 @@ def _erase(user: User) -> None:
     user.function = None
     user.locale = None
     user.easy_read = None
+    user.form_of_address = None
     user.password_hash = CLOSED_PASSWORD_HASH
     end_sessions_and_tokens(user)
     remove_two_step(user)

@@ -17,7 +17,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from parcours.accounts.models import ApiToken, LoginSession, RecoveryCode, User
+from parcours.accounts.models import ApiToken, FormOfAddress, LoginSession, RecoveryCode, User
 from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion, Voice
 from parcours.core.audit import AccessLogEntry, record_reads
 from parcours.core.idempotency import OnceRequest
@@ -69,6 +69,7 @@ class AccountSchema(Schema):
     function = fields.String(allow_none=True)
     language = fields.String(attribute="locale", allow_none=True)
     easy_read = fields.Function(lambda u: {None: "default", True: "on", False: "off"}[u.easy_read])
+    form_of_address = fields.Enum(FormOfAddress, allow_none=True)
     is_admin = fields.Boolean()
     created_at = fields.AwareDateTime()
     two_step_since = fields.AwareDateTime(attribute="totp_enabled_at", allow_none=True)

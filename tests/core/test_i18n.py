@@ -101,16 +101,18 @@ def test_api_messages_follow_accept_language(api, make):
 def test_the_catalogues_agree_with_each_other():
     """A string in several catalogues (the core one and a package's) reads the same in each:
     otherwise the page would depend on which catalogue is merged last."""
-    from babel.messages.pofile import read_po
-
-    seen: dict[str, tuple[str, str]] = {}
+    seen: dict[tuple, tuple[str, str]] = {}
     clashes = []
     for path in sorted(ROOT.glob("parcours/**/translations/fr/LC_MESSAGES/messages.po")):
         with path.open("rb") as file:
             for message in read_po(file):
-                if not message.id:
-                    continue
-                key = message.id if isinstance(message.id, str) else message.id[0]
+                if not message.id or not message.string or not any(message.string):
+                    continue  # untranslated here: another catalogue has it
+                # A context ("feminine") is another sentence: `pgettext` asks for it.
+                key = (
+                    message.context,
+                    message.id if isinstance(message.id, str) else message.id[0],
+                )
                 if key in seen and seen[key][1] != message.string:
                     clashes.append(f"{key!r}: {seen[key]} vs {(path.parts[-5], message.string)}")
                 seen.setdefault(key, (path.parts[-5], message.string))
