@@ -299,13 +299,7 @@ def account():
     """The user's profile: name, language, easy-read, organisation and function; password,
     two-step sign-in, devices and API tokens."""
     user = current_user
-    form = ProfileForm(
-        obj=user,
-        locale=user.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
-        easy_read={None: "default", True: "on", False: "off"}[user.easy_read],
-        form_of_address=(user.form_of_address or FormOfAddress.neutral).value,
-        organisation=user.organisation.name if user.organisation else "",
-    )
+    form = ProfileForm(data=_profile(user))
     password_form = PasswordForm(prefix="password")
     if form.validate_on_submit():
         try:
@@ -328,6 +322,19 @@ def account():
     return _account_page(form, password_form, 422 if form.is_submitted() else 200)
 
 
+def _profile(user) -> dict:
+    """What the profile form shows: its own values, not the user's attributes of the same names
+    (an organisation is a record, easy-read a yes/no/default)."""
+    return {
+        "name": user.name,
+        "locale": user.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
+        "easy_read": {None: "default", True: "on", False: "off"}[user.easy_read],
+        "form_of_address": (user.form_of_address or FormOfAddress.neutral).value,
+        "organisation": user.organisation.name if user.organisation else "",
+        "function": user.function,
+    }
+
+
 def _form_of_address(value: str | None) -> FormOfAddress | None:
     return FormOfAddress(value) if value else None
 
@@ -336,7 +343,7 @@ def _form_of_address(value: str | None) -> FormOfAddress | None:
 @login_required
 def change_password():
     """Change one's password; the other devices are signed out, the API tokens revoked."""
-    form = ProfileForm(obj=current_user)
+    form = ProfileForm(data=_profile(current_user))
     password_form = PasswordForm(prefix="password")
     if password_form.validate_on_submit():
         try:
