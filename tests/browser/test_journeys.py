@@ -127,9 +127,15 @@ def test_journey_1_parents_co_edit_their_plan(new_page, live_server):
     parent.get_by_role("button", name="Je me reconnais dans cet objectif").click()
     expect(parent.locator("main")).to_contain_text("Vous avez approuvé la version 3.")
 
-    claire.goto(f"/parcours/{parcours_id}/objective")
+    # What waits for Claire: the version the parent saved, in "For me" on her home page.
+    claire.goto("/")
+    waiting = claire.locator("li.inbox__item", has_text="Parcours de Nina")
+    expect(waiting).to_contain_text("La version 3 de l'objectif commun attend votre accord.")
+    waiting.get_by_role("link").click()
     claire.get_by_role("button", name="Je me reconnais dans cet objectif").click()
     expect(claire.locator("main")).to_contain_text("Tout le monde a approuvé")
+    claire.goto("/")
+    expect(claire.locator("li.inbox__item", has_text="Parcours de Nina")).to_have_count(0)
     parent.goto(f"/parcours/{parcours_id}/objective")
     in_force = parent.locator("section[aria-labelledby=in-force-heading]")
     expect(in_force).to_contain_text("Que Nina apprenne à lire et à compter, et ait des amies.")
@@ -185,6 +191,10 @@ def test_journey_2_an_esat_worker_voices_his_view_with_the_keyboard(new_page, li
     page.keyboard.type(DEMO_PASSWORD)
     follow(page)
     assert page.url.endswith(f"/easy/parcours/{parcours_id}")
+    # What waits for him, as big cards: the new version of the objective among them.
+    for_me = page.locator("section[aria-labelledby=for-me]")
+    expect(for_me.locator("h2")).to_contain_text("choses vous attendent")
+    expect(for_me).to_contain_text("Lisez le nouveau but, et dites si vous êtes d'accord.")
 
     tab_to(page, "Dire ce qui est important pour moi")
     follow(page)
@@ -208,6 +218,8 @@ def test_journey_2_an_esat_worker_voices_his_view_with_the_keyboard(new_page, li
 
     tab_to(page, "Retour à mon parcours")
     follow(page)
+    # Done, so no longer waiting.
+    expect(page.locator("main")).not_to_contain_text("Lisez le nouveau but")
     tab_to(page, "Donner mon avis sur les idées")
     follow(page)
     tab_to(page, "Visiter un appartement avec le SAVS")
@@ -244,12 +256,25 @@ def test_journey_3_a_professional_logs_a_transition(new_page, live_server):
 
     def setup():
         from parcours.accounts.models import user_by_identifier
+        from parcours.accounts.operations import create_user
+        from parcours.plans.operations import accept_invitation
+        from tests.factories import invite_consented
 
         claire = create_parcours(
             user_by_identifier("claire@demo.parcours.test"),
             person_name="Sami",
             role=Role.professional,
         )
+        # A monitor of the ESAT that will take over, already a member of the plan.
+        lucas = create_user(
+            name="Lucas",
+            email="lucas@esat.example.org",
+            password=DEMO_PASSWORD,
+            is_professional=True,
+            organisation="ESAT Les Ateliers du Val",
+            function="moniteur d'atelier",
+        )
+        accept_invitation(invite_consented(claire, lucas, Role.professional), lucas)
         add_episode(
             claire,
             kind=EpisodeKind.ime,
@@ -299,3 +324,15 @@ def test_journey_3_a_professional_logs_a_transition(new_page, live_server):
     assert sami_after != sami_before
     assert "Relais de sens incomplet" in sami_after
     screenshot(page, "journey-3-professional")
+
+    # The receiving service: the hand-off waits for its answer in "For me".
+    lucas = new_page(login="lucas@esat.example.org")
+    lucas.goto("/")
+    waiting = lucas.locator("li.inbox__item", has_text="Parcours de Sami")
+    expect(waiting).to_contain_text(
+        "Un passage de relais vers votre organisation attend sa réponse."
+    )
+    waiting.get_by_role("link").click()
+    lucas.get_by_role("button", name="Accepter le passage de relais").click()
+    lucas.goto("/")
+    expect(lucas.locator("li.inbox__item", has_text="Parcours de Sami")).to_have_count(0)
