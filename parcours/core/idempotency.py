@@ -163,8 +163,16 @@ def api_key() -> str | Refusal | None:
 
 
 def form_key() -> str | None:
-    """The page form's key: its one-time token and what it was sent with (None without)."""
-    token = request.form.get(FORM_FIELD, "").strip()
+    """The page form's key: its one-time token and what it was sent with (None without). A
+    form with a prefix (several forms on one page) names it `<prefix>-once`."""
+    token = next(
+        (
+            value
+            for name, value in request.form.items()
+            if name == FORM_FIELD or name.endswith("-" + FORM_FIELD)
+        ),
+        "",
+    ).strip()
     if not token or len(token) > 64:
         return None
     return f"form:{token}:{_fingerprint()[:32]}"

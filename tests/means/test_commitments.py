@@ -444,3 +444,29 @@ def test_my_commitments_leave_out_plans_i_left(client, sign_in, make, mk):
     page = client.get("/commitments")
     assert "Ancienne action" not in page.text
     assert "You have no commitment yet." in page.text
+
+
+def test_a_commitment_form_sent_twice_makes_one_commitment(client, sign_in, mk, api):
+    """The proposal page holds several forms, each with its prefix: the commitment form's
+    one-time token (`commitment-once`) counts as the others' do."""
+    members = mk.alliance()
+    means = mk.adopted(members)
+    family = members["family"]
+    sign_in(family.user)
+    url = f"/parcours/{family.parcours_id}/means/{means.id}"
+    page = client.get(url).text
+    hidden = {
+        name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
+        for name in ("csrf_token", "commitment-once")
+    }
+    data = hidden | {
+        "commitment-member_id": str(members["pilot"].id),
+        "commitment-action": "Déposer la demande à la MDPH",
+        "commitment-due_on": (today() + timedelta(days=7)).isoformat(),
+    }
+    assert client.post(f"{url}/commitments", data=data).status_code in (302, 303)
+    again = client.post(f"{url}/commitments", data=data, follow_redirects=True)
+    assert "already saved" in again.text
+    listed = api(family.user).get(commitments_url(family)).json
+    actions = [c["action"] for c in listed["commitments"]]
+    assert actions.count("Déposer la demande à la MDPH") == 1
