@@ -202,10 +202,10 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     check(visitor, "sign-in refused")
     # Getting back in: the request with an error, then its answer (the same for any address).
     visitor.goto("/password-reset")
-    visitor.get_by_role("button", name="M’envoyer un lien").click()
+    visitor.get_by_role("button", name="M\u2019envoyer un lien").click()
     check(visitor, "password reset request with errors")
     visitor.fill("#email", "nobody@example.org")
-    visitor.get_by_role("button", name="M’envoyer un lien").click()
+    visitor.get_by_role("button", name="M\u2019envoyer un lien").click()
     visitor.get_by_role("heading", name="Regardez votre boîte e-mail").wait_for()
     check(visitor, "password reset asked")
     visitor.goto("/password-reset/not-a-token")
