@@ -14,6 +14,8 @@ from sqlalchemy import func, inspect, select
 
 from parcours.accounts.models import User
 from parcours.accounts.operations import create_user as create
+from parcours.accounts.password_reset import KEPT as RESET_KEPT
+from parcours.accounts.password_reset import purge_password_resets
 from parcours.core.audit import purge_ended_logs, verify_chains
 from parcours.core.backup import BackupError, backup, restore
 from parcours.core.errors import DomainError
@@ -153,14 +155,15 @@ def restore_command(file: Path, yes: bool):
 )
 def purge(days: int | None):
     """Delete the security log entries older than the retention period, the access logs of
-    the plans deleted before it, and the requests remembered over 24 hours ago (run it
-    daily)."""
+    the plans deleted before it, the requests remembered over 24 hours ago, and the password
+    resets ended over 30 days ago (run it daily)."""
     kept = days or current_app.config["LOG_RETENTION_DAYS"]
     before = utcnow() - timedelta(days=kept)
     security = purge_security_log(before)
     access = purge_ended_logs(before)
     once = purge_once_requests()
     reads = purge_reads(utcnow() - timedelta(days=NEWS_DAYS))
+    resets = purge_password_resets()
     db.session.commit()
     click.echo(f"{_entries(security)} of the security log older than {kept} days deleted.")
     click.echo(
@@ -168,6 +171,7 @@ def purge(days: int | None):
     )
     click.echo(f"{once} request(s) remembered over 24 hours ago forgotten.")
     click.echo(f"{reads} read mark(s) of news older than {NEWS_DAYS} days forgotten.")
+    click.echo(f"{resets} password reset(s) ended over {RESET_KEPT.days} days ago deleted.")
 
 
 def _entries(count: int) -> str:

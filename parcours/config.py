@@ -44,6 +44,13 @@ class Config:
     ADDRESS_ATTEMPTS_LIMIT = os.environ.get("PARCOURS_ADDRESS_ATTEMPTS_LIMIT", "20 per 15 minutes")
     SIGNUP_LIMIT = os.environ.get("PARCOURS_SIGNUP_LIMIT", "5 per hour")
     ANSWER_LINK_LIMIT = os.environ.get("PARCOURS_ANSWER_LINK_LIMIT", "30 per 15 minutes")
+    # Requests for a password reset link per client address, and per e-mail address whatever
+    # the client (nobody fills someone's mailbox); visits of reset links per client address.
+    PASSWORD_RESET_LIMIT = os.environ.get("PARCOURS_PASSWORD_RESET_LIMIT", "5 per hour")
+    PASSWORD_RESET_ACCOUNT_LIMIT = os.environ.get(
+        "PARCOURS_PASSWORD_RESET_ACCOUNT_LIMIT", "3 per hour"
+    )
+    RESET_LINK_LIMIT = os.environ.get("PARCOURS_RESET_LINK_LIMIT", "30 per 15 minutes")
     # How many proxies stand before the app (nginx: 1): the client's address is then read from
     # X-Forwarded-For, and the scheme from X-Forwarded-Proto.
     PROXY_COUNT = int(os.environ.get("PARCOURS_PROXY_COUNT", "0"))
@@ -107,6 +114,9 @@ class TestConfig(Config):
     ADDRESS_ATTEMPTS_LIMIT = "20 per 15 minutes"
     SIGNUP_LIMIT = "5 per hour"
     ANSWER_LINK_LIMIT = "30 per 15 minutes"
+    PASSWORD_RESET_LIMIT = "5 per hour"
+    PASSWORD_RESET_ACCOUNT_LIMIT = "3 per hour"
+    RESET_LINK_LIMIT = "30 per 15 minutes"
     PROXY_COUNT = 0
     BASE_URL = None
     TRUSTED_HOSTS = None

@@ -34,6 +34,8 @@ ROUTES = [
     Route("POST", "/parcours/{p}/invitations/{inv}/revoke", member_status=302),
     Route("POST", "/parcours/{p}/pilot", {"member_id": "{me}", "base_revision": "0"}, 302),
     Route("POST", "/parcours/{p}/leave", member_status=302),
+    # Only the pilot prints a card to choose a new password (nobody is the pilot here).
+    Route("POST", "/parcours/{p}/members/{person}/reset-card", member_status=403),
     # Only the pilot removes a member (nobody is the pilot here).
     Route(
         "POST",
@@ -108,6 +110,7 @@ ROUTES = [
     Route("DELETE", "/api/v1/parcours/{p}/members/me", member_status=204, api=True),
     Route("PUT", "/api/v1/parcours/{p}/pilot", {"member_id": "{me}", "base_revision": 0}, api=True),
     Route("DELETE", "/api/v1/parcours/{p}/members/{other}", {"reason": "x"}, 403, api=True),
+    Route("POST", "/api/v1/parcours/{p}/members/{person}/reset-card", member_status=403, api=True),
     Route("POST", "/api/v1/parcours/{p}/invitations", {"role": "family"}, 201, api=True),
     Route("DELETE", "/api/v1/parcours/{p}/invitations/{inv}", member_status=204, api=True),
     Route("GET", "/api/v1/parcours/{p}/voices", api=True),
@@ -172,6 +175,11 @@ GLOBAL_RULES = {
     # credentials: tokens, two-step sign-in (tests/accounts/test_tokens.py, test_two_step.py)
     "/api/v1/tokens/<int:token_id>",
     "/login/code",
+    # getting back in: the token is the credential (tests/accounts/test_password_reset.py)
+    "/password-reset",
+    "/password-reset/<token>",
+    "/api/v1/password-reset",
+    "/api/v1/password-reset/<token>",
     "/account/tokens/<int:token_id>/revoke",
     "/account/two-step",
     "/account/two-step/recovery-codes",

@@ -3,8 +3,16 @@
 from flask import g
 from flask_login import current_user
 
-from parcours.accounts import operations, throttling
-from parcours.accounts.schemas import TokenInfoSchema, TokenRequestSchema, TokenSchema, UserSchema
+from parcours.accounts import operations, password_reset, throttling
+from parcours.accounts.schemas import (
+    NewPasswordSchema,
+    PasswordResetAskedSchema,
+    PasswordResetRequestSchema,
+    TokenInfoSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserSchema,
+)
 from parcours.core.api import Merged, api, bearer_tokens, documented, error, load
 from parcours.core.errors import Forbidden
 from parcours.core.i18n import gettext as _
@@ -98,3 +106,29 @@ def revoke_token():
 def me():
     """The signed-in user."""
     return UserSchema().dump(current_user)
+
+
+@api.post("/password-reset")
+@documented(
+    body=PasswordResetRequestSchema, responses={202: PasswordResetAskedSchema}, errors=(429,)
+)
+def request_password_reset():
+    """Ask for a link to choose a new password, sent to the account with this e-mail address
+    (valid one hour, once). The answer is the same whether the address has an account or not;
+    requests are slowed down per client and per address (429 with Retry-After)."""
+    data = load(PasswordResetRequestSchema())
+    throttling.check_password_reset(data["email"])
+    password_reset.request_password_reset(data["email"])
+    return PasswordResetAskedSchema().dump({"message": password_reset.reset_asked_message()}), 202
+
+
+@api.post("/password-reset/<token>")
+@documented(body=NewPasswordSchema, responses={204: None}, errors=(410, 429))
+def set_new_password(token: str):
+    """Set a new password with the token of a reset link or card: every login session and
+    API token of the account ends; two-step sign-in stays. 404 `reset_not_found`; 410
+    `reset_used`, `reset_replaced` or `reset_expired`; 422 `weak_password`."""
+    throttling.check_reset_link_visit()
+    data = load(NewPasswordSchema())
+    password_reset.reset_password(token, data["password"])
+    return "", 204

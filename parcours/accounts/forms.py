@@ -179,3 +179,29 @@ class OrganisationForm(FlaskForm):
         _l("Name"),
         validators=[DataRequired(_l("Please give the organisation's name.")), Length(max=NAME_MAX)],
     )
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        description=_l("The address of your account."),
+        validators=[DataRequired(_l("Please give your e-mail address.")), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        description=_l(
+            "At least %(n)d characters. A few words that go together only for you are easy "
+            "to remember and hard to guess. Every device signed in to your account is then "
+            "signed out.",
+            n=PASSWORD_MIN,
+        ),
+        validators=[
+            DataRequired(_l("Please choose a password.")),
+            Length(min=PASSWORD_MIN, message=_l("At least %(n)d characters.", n=PASSWORD_MIN)),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

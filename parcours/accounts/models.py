@@ -265,6 +265,46 @@ class RecoveryCode(CreatedAtMixin, db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ResetKind(enum.Enum):
+    """How a password reset reaches the owner of the account."""
+
+    email = "email"  # a link sent to the account's e-mail address (valid one hour)
+    card = "card"  # a printed card the pilot of a plan gives to a member (valid 7 days)
+
+
+class ResetState(enum.Enum):
+    pending = "pending"  # can still be used
+    used = "used"  # a new password was set with it: it cannot be used again
+    revoked = "revoked"  # replaced (a newer card, a password set) before it was used
+    expired = "expired"  # past its expiry time
+
+
+class PasswordReset(CreatedAtMixin, db.Model):
+    """A single-use way to choose a new password without the old one: a link sent by e-mail,
+    or a printed card. Only its digest is stored; the token is given once."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[ResetKind] = mapped_column(EnumType(ResetKind))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    def state(self, now: datetime | None = None) -> ResetState:
+        if self.used_at is not None:
+            return ResetState.used
+        if self.revoked_at is not None:
+            return ResetState.revoked
+        if self.expires_at <= (now or utcnow()):
+            return ResetState.expired
+        return ResetState.pending
+
+
 class Attempt(db.Model):
     """A failed sign-in (or a sign-up request), kept a short while to slow down guessing: in
     the database, so that the limits hold across the workers and processes of the site."""

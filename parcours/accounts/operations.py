@@ -14,7 +14,9 @@ from parcours.accounts.models import (
     FormOfAddress,
     LoginSession,
     Organisation,
+    PasswordReset,
     RecoveryCode,
+    ResetKind,
     TokenScope,
     User,
     dummy_password_hash,
@@ -241,12 +243,28 @@ def end_other_login_sessions(user: User, keep: LoginSession | None) -> int:
 
 
 def end_sessions_and_tokens(user: User, keep: LoginSession | None = None) -> int:
-    """Sign the user out of every browser but `keep` and revoke every API token (a password
-    changed or reset, "sign out my other devices", a deactivated or closed account); returns
-    how many login sessions were ended."""
+    """Sign the user out of every browser but `keep`, revoke every API token and every
+    password reset not used yet (a password changed or reset, "sign out my other devices", a
+    deactivated or closed account); returns how many login sessions were ended."""
     ended = end_other_login_sessions(user, keep)
     revoke_api_tokens(user)
+    revoke_password_resets(user)
     return ended
+
+
+def revoke_password_resets(user: User, kind: ResetKind | None = None) -> None:
+    """The user's password resets not used yet (all, or those of one kind) stop working."""
+    condition = [
+        PasswordReset.user_id == user.id,
+        PasswordReset.used_at.is_(None),
+        PasswordReset.revoked_at.is_(None),
+    ]
+    if kind is not None:
+        condition.append(PasswordReset.kind == kind)
+    db.session.execute(
+        update(PasswordReset).where(*condition).values(revoked_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
 
 
 # Built once: every signed-in request asks it.

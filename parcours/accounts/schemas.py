@@ -78,3 +78,29 @@ class UserSchema(Schema):
             "masculine, neutral); null: not said, read as neutral."
         },
     )
+
+
+class PasswordResetRequestSchema(Schema):
+    email = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=254),
+        metadata={"description": "The e-mail address of the account."},
+    )
+
+
+class PasswordResetAskedSchema(Schema):
+    message = fields.String(
+        required=True,
+        metadata={"description": "The same sentence whether the address has an account or not."},
+    )
+
+
+class NewPasswordSchema(Schema):
+    password = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={
+            "description": "At least 12 characters, and not easy to guess (else 422 "
+            "`weak_password`)."
+        },
+    )

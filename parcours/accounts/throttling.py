@@ -10,7 +10,11 @@ servers, share one limit. Each limit is a sliding window ("5 per 15 minutes"):
   spraying, one guess on each of many accounts, is limited too;
 - sign-up requests per client address (PARCOURS_SIGNUP_LIMIT);
 - visits of answer links, which need no account, per client address
-  (PARCOURS_ANSWER_LINK_LIMIT).
+  (PARCOURS_ANSWER_LINK_LIMIT);
+- requests for a password reset link per client address (PARCOURS_PASSWORD_RESET_LIMIT) and
+  per e-mail address typed, whatever the client (PARCOURS_PASSWORD_RESET_ACCOUNT_LIMIT: nobody
+  fills someone's mailbox), and visits of reset links per client address
+  (PARCOURS_RESET_LINK_LIMIT).
 
 A refusal says how long to wait (page message, API 429 with Retry-After) and checks no
 password. A successful sign-in clears the failures of its account and address. Failures are
@@ -37,6 +41,8 @@ from parcours.extensions import db
 SIGN_IN = "sign_in"
 SIGN_UP = "sign_up"
 ANSWER_LINK = "answer_link"
+PASSWORD_RESET = "password_reset"
+RESET_LINK = "reset_link"
 # Attempts older than this are deleted as new ones come (no limit looks further back).
 KEPT = timedelta(days=1)
 
@@ -181,25 +187,69 @@ def check_answer_link_visit() -> None:
     check_address_rate(ANSWER_LINK, "ANSWER_LINK_LIMIT", "answer_link.throttled")
 
 
-def check_address_rate(action: str, setting: str, throttled_event: str) -> None:
+def check_password_reset(email: str) -> None:
+    """Count a request for a password reset link, or refuse it (TooManyAttempts): per client
+    address, and per address typed whatever the client. Judged on what was typed, never on
+    whether it has an account, so that a refusal tells nothing either."""
+    check_address_rate(
+        PASSWORD_RESET,
+        "PASSWORD_RESET_LIMIT",
+        "password_reset.throttled",
+        account_key=identifier_key(email),
+        account_setting="PASSWORD_RESET_ACCOUNT_LIMIT",
+    )
+
+
+def check_reset_link_visit() -> None:
+    """Count a visit of a password reset link (the page or the API) from this address, or
+    refuse it (TooManyAttempts): the links cannot be guessed, and nobody needs many visits."""
+    check_address_rate(RESET_LINK, "RESET_LINK_LIMIT", "reset_link.throttled")
+
+
+def check_address_rate(
+    action: str,
+    setting: str,
+    throttled_event: str,
+    *,
+    account_key: str | None = None,
+    account_setting: str | None = None,
+) -> None:
     """Count a request of `action` from this address within the rate `setting`, or refuse it
-    (TooManyAttempts); the request that reaches the limit writes `throttled_event` to the
-    security log."""
+    (TooManyAttempts); with `account_key`, also the requests about that account from any
+    address within `account_setting`. The request that reaches a limit writes
+    `throttled_event` to the security log."""
     address = client_address() or "-"
     rate = _rate(setting)
+    per_account = _rate(account_setting) if account_setting else None
     now = utcnow()
-    times = db.session.scalars(
-        select(Attempt.created_at).where(
+    about = Attempt.address == address
+    if per_account is not None:
+        about = about | (Attempt.account_key == account_key)
+    rows = db.session.execute(
+        select(Attempt.address, Attempt.account_key, Attempt.created_at).where(
             Attempt.action == action,
-            Attempt.address == address,
-            Attempt.created_at > now - rate.window,
+            about,
+            Attempt.created_at
+            > now - max(rate.window, per_account.window if per_account else rate.window),
         )
     ).all()
-    if wait := wait_before_next(list(times), rate, now):
-        raise _refuse(wait)
-    if len(times) + 1 == rate.count:
-        record_security_event(throttled_event)
-    row = {"action": action, "account_key": None, "address": address, "created_at": now}
+    times = [
+        at for row_address, _key, at in rows if row_address == address and at > now - rate.window
+    ]
+    waits = [wait_before_next(times, rate, now)]
+    reached = len(times) + 1 == rate.count
+    if per_account is not None:
+        mine = [at for _address, key, at in rows if key == account_key]
+        waits.append(wait_before_next(mine, per_account, now))
+        reached = (
+            reached
+            or sum(1 for at in mine if at > now - per_account.window) + 1 == per_account.count
+        )
+    if any(waits):
+        raise _refuse(max(w for w in waits if w))
+    if reached:
+        record_security_event(throttled_event, identifier_key=account_key)
+    row = {"action": action, "account_key": account_key, "address": address, "created_at": now}
 
     def write() -> None:
         db.session.execute(insert(Attempt), [row])

@@ -19,19 +19,21 @@ from flask_login import current_user, login_required, login_url, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 
-from parcours.accounts import operations, throttling, two_step
+from parcours.accounts import operations, password_reset, throttling, two_step
 from parcours.accounts.forms import (
     CodeForm,
     ConfirmPasswordForm,
     LoginForm,
+    NewPasswordForm,
     OrganisationForm,
     PasswordForm,
+    PasswordResetRequestForm,
     ProfileForm,
     SignupForm,
     TwoStepSetupForm,
 )
 from parcours.accounts.models import FormOfAddress, Organisation, User, identifier_key
-from parcours.core.errors import DomainError, TooManyAttempts
+from parcours.core.errors import DomainError, Gone, NotFound, TooManyAttempts
 from parcours.core.i18n import LANGUAGE_COOKIE
 from parcours.core.i18n import gettext as _
 from parcours.core.models import utcnow
@@ -87,6 +89,8 @@ BEFORE_TWO_STEP = {
     "accounts.set_language",
     "accounts.login",
     "accounts.login_code",
+    "accounts.password_reset_request",
+    "accounts.new_password",
 }
 
 
@@ -202,6 +206,66 @@ def login_code():
     elif form.is_submitted():
         status = 422
     return render_template("accounts/login_code.html", form=form), status
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+def password_reset_request():
+    """Ask for a link to choose a new password: the answer is the same whether the address
+    has an account or not. Requests are rate-limited."""
+    form = PasswordResetRequestForm()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            throttling.check_password_reset(form.email.data)
+        except TooManyAttempts as error:
+            return _refused("accounts/password_reset.html", form, error, "email", sent=None)
+        password_reset.request_password_reset(form.email.data)
+        sent = password_reset.reset_asked_message()
+        return render_template("accounts/password_reset.html", form=form, sent=sent)
+    return render_template("accounts/password_reset.html", form=form, sent=None), status
+
+
+def _reset_refused(error: DomainError):
+    """The page of a reset link that does not work (unknown, used, replaced, expired), or
+    of too many visits: what happened and what to do."""
+    return (
+        render_template("accounts/reset_link_refused.html", error=error),
+        error.status,
+        (error.headers),
+    )
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def new_password(token: str):
+    """Choose a new password through a link sent by e-mail or a printed card; every device
+    signed in to the account is signed out, and the next sign-in asks the two-step code of
+    those who set it up."""
+    try:
+        throttling.check_reset_link_visit()
+        reset = password_reset.reset_of(token)
+    except (TooManyAttempts, NotFound, Gone) as error:
+        return _reset_refused(error)
+    form = NewPasswordForm()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            password_reset.reset_password(token, form.password.data)
+        except (NotFound, Gone) as error:
+            return _reset_refused(error)
+        except DomainError as error:
+            place_error(error, form, {}, default="password")
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash_success(
+                _(
+                    "Your new password is saved. Every device signed in to your account is "
+                    "signed out: sign in with your new password."
+                )
+            )
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/new_password.html", form=form, reset=reset), status
 
 
 @bp.post("/logout")

@@ -51,6 +51,9 @@ PUBLIC_ENDPOINTS = {
     "api.openapi",
     "api.get_handoff_answer",
     "api.post_handoff_answer",
+    # Getting back in: no account signed in (the reset token is the credential).
+    "api.request_password_reset",
+    "api.set_new_password",
 }
 # What a read-only token may do besides reading: give itself up.
 READ_ONLY_ALSO = {"api.revoke_token"}

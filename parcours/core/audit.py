@@ -83,6 +83,7 @@ EVENTS: dict[str, object] = {
         "closed their account: the invitation sent to them is withdrawn"
     ),
     "pilot.designated": _l("designated %(detail)s as pilot"),
+    "reset_card.created": _l("printed a card for %(subject)s to choose a new password"),
     "voice.saved": _l("wrote the point of view of %(detail)s"),
     "objective.version": _l("wrote version %(detail)s of the objective"),
     "objective.approved": _l("approved version %(detail)s of the objective"),

@@ -55,6 +55,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """The thing existed but no longer works: a link used, replaced or expired (HTTP 410)."""
+
+    status = 410
+    code = "gone"
+
+
 class BadInput(DomainError):
     """The request itself could not be read (not JSON, not an object)."""
 

@@ -37,6 +37,11 @@ EVENTS = {
     "two_step.disabled": _l("Two-step sign-in removed"),
     "password.changed": _l("Password changed: other sessions and API tokens ended"),
     "sessions.ended": _l("Signed out of other devices: API tokens revoked too"),
+    "password_reset.asked": _l("A link to choose a new password was asked for"),
+    "password_reset.card": _l("A card to choose a new password was printed by a plan's pilot"),
+    "password_reset.done": _l("Password reset: sessions, API tokens and other reset links ended"),
+    "password_reset.throttled": _l("Requests for a password reset link slowed down"),
+    "reset_link.throttled": _l("Visits of password reset links slowed down from one address"),
 }
 
 

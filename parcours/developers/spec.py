@@ -73,6 +73,11 @@ ERRORS = {
     ),
     404: ("NotFound", "Not found, or the parcours is not one of yours."),
     409: ("Conflict", "The current state does not allow it; `current` holds a newer version."),
+    410: (
+        "Gone",
+        "The link existed but no longer works: used, replaced or expired (the `error` code "
+        "says which).",
+    ),
     413: ("TooLarge", "The request body is too large."),
     422: ("Invalid", "Some fields are missing or invalid (`fields` says which) or a rule refused."),
     428: (
@@ -86,7 +91,7 @@ ERRORS = {
         "Too many failed attempts from this address: wait as long as `Retry-After` says.",
     ),
 }
-SUCCESS = {200: "OK.", 201: "Created.", 204: "Done: no content."}
+SUCCESS = {200: "OK.", 201: "Created.", 202: "Accepted.", 204: "Done: no content."}
 
 _PARAMETER = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 

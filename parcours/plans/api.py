@@ -28,6 +28,7 @@ from parcours.plans.schemas import (
     ParcoursPatchSchema,
     PilotSchema,
     RemovalSchema,
+    ResetCardSchema,
 )
 
 API_LOG_PAGE_SIZE = 200
@@ -174,6 +175,20 @@ def create_invitation(parcours_id: int):
     waiting = operations.invitation_waits_for_consent(invitation)
     out = Merged(invitation, token=token, url=url, waiting_for_consent=waiting)
     return InvitationSchema().dump(out), 201
+
+
+@api.post("/parcours/<int:parcours_id>/members/<int:member_id>/reset-card")
+@documented(responses={201: ResetCardSchema}, errors=(403, 409))
+def create_reset_card(parcours_id: int, member_id: int):
+    """The pilot makes a card for a member without e-mail to choose a new password: a
+    single-use link valid 7 days, given only here, replacing the member's previous card. 403
+    `pilot_only` for anyone else, `admin_account` and `professional_account` for those
+    accounts; 404 `member_not_found` for someone not a current member."""
+    member = current_member(parcours_id)
+    subject = operations.member_of(parcours_id, member_id)
+    reset, token = operations.create_reset_card(member, subject)
+    url = external_url("accounts.new_password", token=token)
+    return ResetCardSchema().dump({"url": url, "expires_at": reset.expires_at}), 201
 
 
 @api.delete("/parcours/<int:parcours_id>/invitations/<int:invitation_id>")

@@ -9,8 +9,9 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import lazyload
 
-from parcours.accounts.models import User, hash_secret
+from parcours.accounts.models import PasswordReset, ResetKind, User, hash_secret
 from parcours.accounts.operations import check_email, get_or_create_organisation
+from parcours.accounts.password_reset import create_password_reset
 from parcours.core.audit import Access, AccessLogEntry, record
 from parcours.core.errors import (
     Conflict,
@@ -23,6 +24,7 @@ from parcours.core.errors import (
 from parcours.core.i18n import gettext as _
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import TEXT_MAX, utcnow
+from parcours.core.security_log import record_security_event
 from parcours.core.signals import consent_refused, invitation_created, member_left
 from parcours.extensions import db
 from parcours.plans.consent import (
@@ -326,6 +328,37 @@ def member_of(parcours_id: int, member_id: int | None) -> Member:
     if member is None or member.parcours_id != parcours_id or not member.is_current:
         raise NotFound(_("This member is not part of this plan."), code="member_not_found")
     return member
+
+
+def create_reset_card(by: Member, member: Member) -> tuple[PasswordReset, str]:
+    """The pilot prints a card for a member who forgot their password and has no e-mail (the
+    person accompanied, a parent): a single-use link to choose a new one, valid 7 days, that
+    replaces the member's previous card not used yet; the token is returned once. Not for a
+    platform admin's account, nor a professional's (a professional's account is theirs and
+    their service's: they get back in by e-mail)."""
+    if not by.is_pilot:
+        raise PilotOnly(_("Only the pilot of the plan prints a card to choose a new password."))
+    if member.user.is_admin:
+        raise Forbidden(
+            _("A platform admin's account gets back in through another admin, not a card."),
+            code="admin_account",
+        )
+    if member.is_professional:
+        raise Forbidden(
+            _(
+                "A professional chooses a new password through the link sent to their e-mail "
+                "address (“Forgot your password?” on the sign-in page), not a card."
+            ),
+            code="professional_account",
+        )
+    if not member.user.is_active:
+        raise Conflict(
+            _("This account is deactivated: a card would not work."), code="account_inactive"
+        )
+    reset, token = create_password_reset(member.user, ResetKind.card)
+    record(by.parcours_id, by.user, Access.change, "reset_card.created", subject=member.user)
+    record_security_event("password_reset.card", user_id=member.user_id)
+    return reset, token
 
 
 def leave_parcours(member: Member) -> None:

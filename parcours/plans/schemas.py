@@ -170,6 +170,13 @@ class InvitationSchema(Schema):
     expires_at = fields.AwareDateTime()
 
 
+class ResetCardSchema(Schema):
+    """A card to choose a new password: its link (for the QR code), given only once."""
+
+    url = fields.String()
+    expires_at = fields.AwareDateTime()
+
+
 class ConsentEventSchema(Schema):
     kind = fields.Enum(ConsentEventKind, by_value=True)
     at = fields.AwareDateTime(attribute="created_at")

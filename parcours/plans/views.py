@@ -211,6 +211,30 @@ def remove_member(parcours_id: int):
     return redirect(url_for("plans.members", parcours_id=parcours_id))
 
 
+@bp.post("/parcours/<int:parcours_id>/members/<int:member_id>/reset-card")
+@login_required
+def reset_card(parcours_id: int, member_id: int):
+    """The pilot prints a card for a member without e-mail to choose a new password (shown
+    once; it replaces the member's previous card)."""
+    member = current_member(parcours_id)
+    try:
+        subject = operations.member_of(parcours_id, member_id)
+        reset, token = operations.create_reset_card(member, subject)
+    except DomainError as error:
+        flash_error(error.message)
+        return _members_page(member, InvitationForm(formdata=None), error.status)
+    page = _printed_card(
+        "plans/reset_card.html",
+        external_url("accounts.new_password", token=token),
+        _("Link to choose a new password"),
+        parcours=member.parcours,
+        member=member,
+        subject=subject,
+        reset=reset,
+    )
+    return page, 201
+
+
 @bp.post("/parcours/<int:parcours_id>/leave")
 @login_required
 def leave(parcours_id: int):
@@ -268,13 +292,17 @@ def invitation_card(token: str):
         return render_template(
             "plans/invitation.html", invitation=None, token=token, form=FlaskForm()
         ), 410
-    link = external_url("plans.invitation", token=token)
-    return render_template(
+    return _printed_card(
         "plans/invitation_card.html",
+        external_url("plans.invitation", token=token),
+        _("Invitation link"),
         invitation=pending,
-        link=link,
-        qr=qr_code(link, _("Invitation link")),
     )
+
+
+def _printed_card(template: str, link: str, qr_title: str, **context) -> str:
+    """A printable card (an invitation, a new password): its link as a QR code and as text."""
+    return render_template(template, link=link, qr=qr_code(link, qr_title), **context)
 
 
 @bp.post("/invitations/<token>/accept")

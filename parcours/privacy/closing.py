@@ -9,8 +9,9 @@ What happens, and why:
   version, episode referents in the corrections' history), organisation, function, language,
   easy-read choice, and the organisation and function of each membership (they would name
   the person again); the password hash becomes unusable; login sessions and API tokens stop
-  working; the pending invitations sent to their e-mail address are withdrawn, and every
-  invitation sent to it forgets the address. A plan named by the person's full name (the
+  working, and its password reset links and cards are deleted; the pending invitations
+  sent to their e-mail address are withdrawn, and every invitation sent to it forgets the
+  address. A plan named by the person's full name (the
   default when they created it) keeps only its initial. The access log names members by
   their account, so it reads "a former member" from then on. The former e-mail address or
   login name can sign up again, as a new account.
@@ -33,6 +34,7 @@ from sqlalchemy import delete, func, select, update
 
 from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
 from parcours.accounts.operations import end_sessions_and_tokens, remove_two_step
+from parcours.accounts.password_reset import forget_password_resets
 from parcours.core.audit import Access, end_logs, erase_written_name, record
 from parcours.core.errors import Conflict, DomainError, Forbidden
 from parcours.core.i18n import gettext as _
@@ -246,3 +248,4 @@ def _erase(user: User) -> None:
     remove_two_step(user)
     forget_once_requests(user.id)
     forget_reads(user.id)
+    forget_password_resets(user.id)

@@ -17,7 +17,15 @@ from marshmallow import Schema, fields
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from parcours.accounts.models import ApiToken, FormOfAddress, LoginSession, RecoveryCode, User
+from parcours.accounts.models import (
+    ApiToken,
+    FormOfAddress,
+    LoginSession,
+    RecoveryCode,
+    ResetKind,
+    User,
+)
+from parcours.accounts.password_reset import password_resets_of
 from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion, Voice
 from parcours.core.audit import AccessLogEntry, record_reads
 from parcours.core.idempotency import OnceRequest
@@ -101,6 +109,18 @@ class RecoveryCodeSchema(Schema):
 
     created_at = fields.AwareDateTime()
     used_at = fields.AwareDateTime(allow_none=True)
+
+
+class PasswordResetSchema(Schema):
+    """A way to choose a new password without the old one: when it was asked for or
+    printed, by e-mail or as a card, until when it worked, when it was used or replaced
+    (never its token or digest)."""
+
+    at = fields.AwareDateTime(attribute="created_at")
+    kind = fields.Enum(ResetKind, by_value=True)
+    expires_at = fields.AwareDateTime()
+    used_at = fields.AwareDateTime(allow_none=True)
+    replaced_at = fields.AwareDateTime(attribute="revoked_at", allow_none=True)
 
 
 class OnceRequestSchema(Schema):
@@ -511,6 +531,7 @@ USER_COLUMNS = {
     ("login_sessions", "user_id"),
     ("api_tokens", "user_id"),
     ("recovery_codes", "user_id"),
+    ("password_resets", "user_id"),  # the links and cards to choose a new password
     ("security_events", "user_id"),  # the security log's entries about the account
     ("once_requests", "user_id"),  # the requests remembered for a day (core/idempotency.py)
     ("inbox_reads", "user_id"),  # the news of "For me" the account has read (inbox/models.py)
@@ -615,6 +636,7 @@ def my_data(user: User, *, now: datetime | None = None) -> dict:
                 .order_by(RecoveryCode.id)
             )
         ),
+        "password_resets": PasswordResetSchema(many=True).dump(password_resets_of(user.id)),
         "security_log": SecurityEventSchema(many=True).dump(
             db.session.scalars(
                 select(SecurityEvent)

@@ -200,6 +200,16 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     visitor.fill("#password", "wrong password")
     visitor.get_by_role("button", name="Se connecter").click()
     check(visitor, "sign-in refused")
+    # Getting back in: the request with an error, then its answer (the same for any address).
+    visitor.goto("/password-reset")
+    visitor.get_by_role("button", name="M\u2019envoyer un lien").click()
+    check(visitor, "password reset request with errors")
+    visitor.fill("#email", "nobody@example.org")
+    visitor.get_by_role("button", name="M\u2019envoyer un lien").click()
+    visitor.get_by_role("heading", name="Regardez votre boîte e-mail").wait_for()
+    check(visitor, "password reset asked")
+    visitor.goto("/password-reset/not-a-token")
+    check(visitor, "password reset link that does not work (404)")
 
     claire = new_page(login="claire@demo.parcours.test")
     claire.goto("/parcours/new")
@@ -213,6 +223,18 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     claire.goto("/parcours/1/members")  # Claire is the pilot: removing without a reason
     claire.get_by_role("button", name="Retirer ce membre").click()
     check(claire, "removing a member with errors")
+    # Claire is the pilot: a card for Sophie to choose a new password, and its page (not
+    # sent: the other tests sign in as Sophie with the demo's password).
+    claire.goto("/parcours/1/members")
+    claire.get_by_role("button", name="Imprimer une carte pour Sophie").click()
+    claire.get_by_role("heading", name="choisissez un nouveau mot de passe").wait_for()
+    check(claire, "a card to choose a new password")
+    card_link = claire.locator(".link-text").inner_text()
+    card_visitor = new_page()
+    card_visitor.goto(card_link)
+    check(card_visitor, "choosing a new password")
+    card_visitor.get_by_role("button", name="Enregistrer mon nouveau mot de passe").click()
+    check(card_visitor, "choosing a new password with errors")
     claire.goto("/caseload?kind=rupture")
     check(claire, "caseload filtered")
     claire.goto("/parcours/1/settings")  # Claire is the pilot: a change without a reason

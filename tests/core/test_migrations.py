@@ -158,6 +158,15 @@ def _populate_the_rest() -> None:
             _insert(connection, "recovery_codes", user_id=user, digest="x", created_at=NOW)
             _insert(
                 connection,
+                "password_resets",
+                user_id=user,
+                digest=f"reset-{user}",
+                kind="card",
+                expires_at=NOW,
+                created_at=NOW,
+            )
+            _insert(
+                connection,
                 "security_events",
                 event="sign_in.failed",
                 user_id=user,

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
+from parcours.accounts.models import CLOSED_PASSWORD_HASH, PasswordReset, User
 from parcours.alliance.models import Voice
 from parcours.core.audit import Access, AccessLogEntry, record, verify_chains
 from parcours.core.models import today
@@ -13,6 +13,7 @@ from parcours.plans.models import Invitation, Member, Parcours, Role
 from parcours.plans.operations import (
     accept_invitation,
     create_invitation,
+    create_reset_card,
     designate_pilot,
     leave_parcours,
 )
@@ -358,3 +359,17 @@ def test_a_deleted_plan_s_log_is_kept_with_its_end(app, client, sign_in, make):
         ).all()
         assert events[0] == "parcours.created" and events[-1] == "parcours.deleted"
         assert verify_chains().broken is None
+
+
+def test_the_password_resets_are_deleted(app, client, sign_in, plan):
+    me, family = plan["me"], plan["family"]
+    with app.app_context():
+        _reset, card = create_reset_card(
+            db.session.get(Member, me.id), db.session.get(Member, family.id)
+        )
+        db.session.commit()
+    sign_in(family.user)
+    assert close(client).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(PasswordReset)).all() == []
+    assert client.get(f"/password-reset/{card}").status_code == 404

@@ -4,15 +4,23 @@ import json
 
 from sqlalchemy import select
 
-from parcours.accounts.models import ApiToken, LoginSession, RecoveryCode, User
+from parcours.accounts.models import (
+    ApiToken,
+    LoginSession,
+    PasswordReset,
+    RecoveryCode,
+    ResetKind,
+    User,
+)
 from parcours.accounts.operations import enable_two_step
+from parcours.accounts.password_reset import create_password_reset
 from parcours.accounts.two_step import new_secret
 from parcours.alliance.operations import save_voice
 from parcours.core.audit import AccessLogEntry
 from parcours.core.models import today
 from parcours.extensions import db
 from parcours.plans.models import Member, Role
-from parcours.plans.operations import leave_parcours
+from parcours.plans.operations import create_reset_card, leave_parcours
 from parcours.privacy.mydata import SECTIONS, covered_columns
 from tests.accounts.test_two_step import code
 from tests.timeline.conftest import TimelineFactory
@@ -257,3 +265,25 @@ def test_a_row_deleted_by_mistake_stays_in_my_data_with_who_when_and_why(
     assert row["deleted_at"]
     kinds = {c["kind"] for c in document["commitment_changes"]}
     assert kinds == {"rescheduled", "deleted"}
+
+
+def test_the_password_resets_are_in_the_document_without_their_tokens(app, client, sign_in, plan):
+    me, family = plan["me"], plan["family"]
+    with app.app_context():
+        _reset, card = create_reset_card(
+            db.session.get(Member, me.id), db.session.get(Member, family.id)
+        )
+        _reset, link = create_password_reset(db.session.get(User, family.user.id), ResetKind.email)
+        db.session.commit()
+        digests = list(db.session.scalars(select(PasswordReset.digest)))
+    assert client.post(f"/password-reset/{link}", data={"password": "a heron by the canal"})
+    sign_in(family.user)
+    text = download(client).get_data(as_text=True)
+    for value in [card, link, *digests]:
+        assert value not in text
+    resets = json.loads(text)["password_resets"]
+    assert [(r["kind"], bool(r["used_at"]), bool(r["replaced_at"])) for r in resets] == [
+        ("card", False, True),  # the password set with the link ended the card
+        ("email", True, False),
+    ]
+    assert set(resets[0]) == {"at", "kind", "expires_at", "used_at", "replaced_at"}
