@@ -80,9 +80,11 @@ def reset_asked_message() -> str:
 def request_password_reset(email: str) -> None:
     """Someone asks for a link to choose a new password. When an active account has this
     e-mail address, a link valid one hour is made and `password_reset_requested` sent with its
-    token; otherwise nothing happens. Either way the same work is done (a token drawn and
-    hashed, the same queries), so that neither the answer nor its time tells the address has
-    an account."""
+    token; otherwise nothing happens. Either way the same work is done (the same look-up, a
+    token drawn and hashed, the same security log entry; only the row is written for a real
+    account), so that neither the answer nor its time tells the address has an account. The
+    receiver that sends the e-mail must send it once the response is ready (or queue it),
+    not while the request waits: the time of an SMTP exchange would tell."""
     key = email.strip().lower()
     user = db.session.scalar(select(User).where(User.email == key)) if key else None
     token, digest = new_token()

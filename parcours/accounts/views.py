@@ -231,7 +231,7 @@ def _reset_refused(error: DomainError):
     return (
         render_template("accounts/reset_link_refused.html", error=error),
         error.status,
-        (error.headers),
+        error.headers,
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from parcours.accounts.models import PasswordReset, ResetKind, User
 from parcours.core.audit import AccessLogEntry
+from parcours.core.security_log import SecurityEvent
 from parcours.extensions import db
 from parcours.plans.models import Member, Role
 from tests.factories import PASSWORD
@@ -51,6 +52,8 @@ def test_the_pilot_prints_a_card_that_sets_a_new_password(app, make, sign_in):
             select(AccessLogEntry).filter_by(event="reset_card.created")
         ).all()
         assert entry.user_id == pilot.user_id and entry.subject_id == thomas.user_id
+        [logged] = db.session.scalars(select(SecurityEvent).filter_by(event="password_reset.card"))
+        assert logged.user_id == thomas.user_id
     log = client.get(f"/parcours/{pilot.parcours_id}/log").text
     assert "printed a card for Thomas to choose a new password" in log
     # The card's link leads to the same page as the e-mail's.
