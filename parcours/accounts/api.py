@@ -4,7 +4,13 @@ from flask import g
 from flask_login import current_user
 
 from parcours.accounts import operations, throttling
-from parcours.accounts.schemas import TokenInfoSchema, TokenRequestSchema, TokenSchema, UserSchema
+from parcours.accounts.schemas import (
+    MePatchSchema,
+    TokenInfoSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserSchema,
+)
 from parcours.core.api import Merged, api, bearer_tokens, documented, error, load
 from parcours.core.errors import Forbidden
 from parcours.core.i18n import gettext as _
@@ -97,4 +103,14 @@ def revoke_token():
 @documented(responses={200: UserSchema})
 def me():
     """The signed-in user."""
+    return UserSchema().dump(current_user)
+
+
+@api.patch("/me")
+@documented(body=MePatchSchema, responses={200: UserSchema})
+def patch_me():
+    """Change my preferences: how often I get the e-mail digest (`notifications`), how the app
+    speaks of me (`form_of_address`, null: not said); either alone. 422 on a value it does not
+    know."""
+    operations.set_preferences(current_user, load(MePatchSchema()))
     return UserSchema().dump(current_user)

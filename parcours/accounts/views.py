@@ -30,7 +30,13 @@ from parcours.accounts.forms import (
     SignupForm,
     TwoStepSetupForm,
 )
-from parcours.accounts.models import FormOfAddress, Organisation, User, identifier_key
+from parcours.accounts.models import (
+    FormOfAddress,
+    Notifications,
+    Organisation,
+    User,
+    identifier_key,
+)
 from parcours.core.errors import DomainError, TooManyAttempts
 from parcours.core.i18n import LANGUAGE_COOKIE
 from parcours.core.i18n import gettext as _
@@ -299,11 +305,15 @@ def account():
     """The user's profile: name, language, easy-read, organisation and function; password,
     two-step sign-in, devices and API tokens."""
     user = current_user
+    # Values, not `obj=user`: WTForms reads an object's attribute before a keyword, and the
+    # model's enums and None would leave every radio button unchecked.
     form = ProfileForm(
-        obj=user,
+        name=user.name,
+        function=user.function,
         locale=user.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
         easy_read={None: "default", True: "on", False: "off"}[user.easy_read],
         form_of_address=(user.form_of_address or FormOfAddress.neutral).value,
+        notifications=user.notifications.value,
         organisation=user.organisation.name if user.organisation else "",
     )
     password_form = PasswordForm(prefix="password")
@@ -315,6 +325,9 @@ def account():
                 locale=form.locale.data,
                 easy_read={"default": None, "on": True, "off": False}[form.easy_read.data],
                 form_of_address=_form_of_address(form.form_of_address.data),
+                notifications=(
+                    Notifications(form.notifications.data) if form.notifications.data else None
+                ),
                 organisation=form.organisation.data,
                 function=form.function.data,
             )

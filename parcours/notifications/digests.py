@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from parcours.accounts.models import Notifications, User
@@ -25,9 +25,7 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 def unsubscribe_token(user: User) -> str:
     """The link's token: the user's id signed with the site's key (it cannot be guessed)."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps(
-        user.id
-    )
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps(user.id)
 
 
 def user_of_token(token: str) -> User | None:
@@ -50,18 +48,16 @@ def waiting_keys(user: User, now: datetime) -> set[str]:
 
 def period_start(frequency: Notifications, now: datetime) -> datetime | None:
     """When the current digest period began (UTC): today (daily) or this week's Monday
-    (weekly) at DIGEST_HOUR local time, else the previous one; None when sent at once."""
+    (weekly) at DIGEST_HOUR local time; None when sent at once. Later than `now` before the
+    hour (on Mondays before it, for the weekly one): not due yet."""
     if frequency is Notifications.immediately:
         return None
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     local = now.astimezone(zone)
-    step = timedelta(days=1 if frequency is Notifications.daily else 7)
     day = local.date()
     if frequency is Notifications.weekly:
         day -= timedelta(days=day.weekday())
     start = datetime.combine(day, time(current_app.config["DIGEST_HOUR"]), zone)
-    if start > local:
-        start -= step
     return start.astimezone(now.tzinfo)
 
 
@@ -70,7 +66,9 @@ def digest_due(state: DigestState, frequency: Notifications, now: datetime) -> b
     if frequency is Notifications.never:
         return False
     start = period_start(frequency, now)
-    return start is None or state.checked_at is None or state.checked_at < start
+    if start is None:
+        return True
+    return start <= now and (state.checked_at is None or state.checked_at < start)
 
 
 def _state_for(user: User) -> DigestState:
@@ -156,3 +154,8 @@ def queue_digests(now: datetime | None = None) -> int:
         queued += queue_digest(user, now)
         db.session.commit()
     return queued
+
+
+def forget_digest(user_id: int) -> None:
+    """Closing an account: what its last digest counted goes."""
+    db.session.execute(delete(DigestState).where(DigestState.user_id == user_id))

@@ -34,8 +34,9 @@ def _signature() -> str:
     return _("Parcours — this message was sent automatically; replies are not read.")
 
 
-def digest_words(count: int, frequency: Notifications, link: str, settings: str, stop: str, *,
-                 easy_read: bool) -> Words:
+def digest_words(
+    count: int, frequency: Notifications, link: str, settings: str, stop: str, *, easy_read: bool
+) -> Words:
     """How many things wait, and where to see them; how to change or stop these messages."""
     if easy_read:
         subject = (
@@ -67,9 +68,7 @@ def digest_words(count: int, frequency: Notifications, link: str, settings: str,
             (
                 _("One thing waits for you in your plans (something to do, or news).")
                 if count == 1
-                else _(
-                    "%(n)d things wait for you in your plans (things to do and news).", n=count
-                )
+                else _("%(n)d things wait for you in your plans (things to do and news).", n=count)
             ),
             _("See them in Parcours: %(link)s", link=link),
             "",
@@ -84,8 +83,10 @@ def invitation_words(link: str, organisation: str | None, expires_on: str) -> Wo
     """The invitation's link. Who invites is told by their organisation only (a professional's
     service; a relative is "a member of the plan"): never a person's name."""
     invites = (
-        _("Someone from %(organisation)s invites you to join a plan on Parcours.",
-          organisation=organisation)
+        _(
+            "Someone from %(organisation)s invites you to join a plan on Parcours.",
+            organisation=organisation,
+        )
         if organisation
         else _("A member of a plan invites you to join it on Parcours.")
     )
@@ -128,9 +129,7 @@ def signup_attempt_words(sign_in: str, *, easy_read: bool) -> Words:
             ),
             _("If it was not you, you need not do anything."),
         ]
-    return Words(
-        _("Your Parcours account"), "\n".join([*lines, "", _signature()]) + "\n"
-    )
+    return Words(_("Your Parcours account"), "\n".join([*lines, "", _signature()]) + "\n")
 
 
 def password_reset_words(link: str, *, easy_read: bool) -> Words:
@@ -147,13 +146,14 @@ def password_reset_words(link: str, *, easy_read: bool) -> Words:
         lines = [
             _("Hello,"),
             _("Someone asked for a new password for your Parcours account."),
-            _("To choose a new password, open this link (it works once, for a short time): "
-              "%(link)s", link=link),
+            _(
+                "To choose a new password, open this link (it works once, for a short time): "
+                "%(link)s",
+                link=link,
+            ),
             _("If you did not ask, ignore this message: your password stays the same."),
         ]
-    return Words(
-        _("A new password for Parcours"), "\n".join([*lines, "", _signature()]) + "\n"
-    )
+    return Words(_("A new password for Parcours"), "\n".join([*lines, "", _signature()]) + "\n")
 
 
 def in_language(locale: str, words, *args, **kwargs) -> Words:
@@ -173,9 +173,9 @@ def compose(to: str, words: Words, locale: str, unsubscribe: str | None = None) 
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = locale
     if unsubscribe:
         message["List-Unsubscribe"] = f"<{unsubscribe}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(words.body)
+    message["Content-Language"] = locale  # after the content, which resets Content-*
     return message

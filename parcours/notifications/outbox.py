@@ -123,7 +123,9 @@ class SMTPTransport:
         try:
             if self.secure:
                 self.connection = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=SMTP_TIMEOUT,
+                    self.host,
+                    self.port,
+                    timeout=SMTP_TIMEOUT,
                     context=ssl.create_default_context(),
                 )
             else:
