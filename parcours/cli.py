@@ -202,7 +202,9 @@ def send_notifications():
     base = current_app.config.get("BASE_URL")
     if not base:
         click.echo("PARCOURS_BASE_URL is not set: the links point to http://localhost.", err=True)
-    with current_app.test_request_context(base_url=base or "http://localhost"):
+    # A request context for the links (on the site's address); a POST's, so that SQLite
+    # begins each transaction as a writer (core/database.py).
+    with current_app.test_request_context(base_url=base or "http://localhost", method="POST"):
         digests = queue_digests()
         db.session.commit()
         result = deliver_due()
