@@ -176,6 +176,7 @@ def compose(to: str, words: Words, locale: str, unsubscribe: str | None = None) 
     if unsubscribe:
         message["List-Unsubscribe"] = f"<{unsubscribe}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(words.body)
+    # Quoted-printable: 7-bit safe for every server, still readable as text.
+    message.set_content(words.body, cte="quoted-printable")
     message["Content-Language"] = locale  # after the content, which resets Content-*
     return message
