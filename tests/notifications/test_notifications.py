@@ -16,8 +16,8 @@ from parcours.core.models import utcnow
 from parcours.core.signals import password_reset_requested
 from parcours.extensions import db
 from parcours.means.operations import propose_means
-from parcours.notifications.digests import queue_digests, unsubscribe_token
-from parcours.notifications.models import MessageKind, OutboxMessage
+from parcours.notifications.digests import digest_due, queue_digests, unsubscribe_token
+from parcours.notifications.models import DigestState, MessageKind, OutboxMessage
 from parcours.notifications.outbox import deliver_due
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import create_invitation
@@ -490,3 +490,40 @@ def test_my_data_holds_the_setting_and_my_messages_without_their_text(ctx, smtp,
     ]
     assert document["digest"]["count"] == _count(digest)
     assert unsubscribe_token(_user(family.id)) not in str(document)
+
+
+def test_an_invitation_made_through_the_api_is_sent_once_committed(api, smtp, plan, app):
+    response = api(plan["professional"].user).post(
+        f"/api/v1/parcours/{plan['professional'].parcours_id}/invitations",
+        json={"role": "family", "email": "oncle@example.org"},
+    )
+    assert response.status_code == 201
+    with app.app_context():
+        assert deliver_due().sent == 1
+    [received] = smtp.to("oncle@example.org")
+    assert response.json["url"] in received.message.get_content()
+
+
+@pytest.mark.parametrize(
+    ("frequency", "local", "checked", "due"),
+    [
+        (Notifications.daily, datetime(2026, 12, 7, 7, 59), None, False),
+        (Notifications.daily, datetime(2026, 12, 7, 8, 0), None, True),
+        (Notifications.daily, datetime(2026, 12, 7, 20), datetime(2026, 12, 7, 8, 5), False),
+        (Notifications.daily, datetime(2026, 12, 8, 8), datetime(2026, 12, 7, 8, 5), True),
+        (Notifications.weekly, datetime(2026, 12, 7, 7), datetime(2026, 11, 30, 9), False),
+        (Notifications.weekly, datetime(2026, 12, 7, 8), datetime(2026, 11, 30, 9), True),
+        (Notifications.weekly, datetime(2026, 12, 13, 23), datetime(2026, 12, 7, 9), False),
+        (Notifications.weekly, datetime(2026, 12, 10, 9), datetime(2026, 11, 30, 9), True),
+        # The clocks go forward on 29 March 2026: 8 o'clock is still 8 o'clock in Paris.
+        (Notifications.daily, datetime(2026, 3, 29, 8), datetime(2026, 3, 28, 8), True),
+        (Notifications.immediately, datetime(2026, 12, 7, 3), datetime(2026, 12, 7, 2), True),
+        (Notifications.never, datetime(2026, 12, 7, 9), None, False),
+    ],
+)
+def test_when_a_digest_is_due(ctx, frequency, local, checked, due):
+    def utc(moment):
+        return moment.replace(tzinfo=PARIS).astimezone(UTC) if moment else None
+
+    state = DigestState(user_id=1, checked_at=utc(checked), count=0, seen="")
+    assert digest_due(state, frequency, utc(local)) is due
