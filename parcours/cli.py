@@ -1,5 +1,5 @@
 """Flask commands: `users create`, `demo`, `timeline refresh`, `backup`, `restore`,
-`audit verify`, `retention purge`."""
+`audit verify`, `retention purge`, `notifications send`."""
 
 import os
 from datetime import timedelta
@@ -26,12 +26,15 @@ from parcours.demo import load_demo
 from parcours.extensions import db
 from parcours.inbox.models import purge_reads
 from parcours.inbox.news import NEWS_DAYS
+from parcours.notifications.digests import queue_digests
+from parcours.notifications.outbox import deliver_due, purge_delivered
 from parcours.timeline.snapshots import refresh_snapshots, stale_parcours
 
 users = AppGroup("users", help="Manage user accounts.")
 timeline = AppGroup("timeline", help="The timeline of hand-offs.")
 retention = AppGroup("retention", help="Keep the logs no longer than the retention period.")
 audit = AppGroup("audit", help="The access log of the plans.")
+notifications = AppGroup("notifications", help="E-mail: the digests and the outbox.")
 
 # Where `users create` reads the password from, for scripts; otherwise it asks (never on the
 # command line, where the shell's history and `ps` would show it).
@@ -195,7 +198,34 @@ def verify():
     )
 
 
+@notifications.command("send")
+def send_notifications():
+    """Queue the digests due now, then deliver every message due (run it every few minutes
+    from cron or a systemd timer). Exit status 1 when a message could not be sent: it is kept
+    and a later run tries again."""
+    base = current_app.config.get("BASE_URL")
+    if not base:
+        click.echo("PARCOURS_BASE_URL is not set: the links point to http://localhost.", err=True)
+    # A request context for the links (on the site's address); a POST's, so that SQLite
+    # begins each transaction as a writer (core/database.py).
+    with current_app.test_request_context(base_url=base or "http://localhost", method="POST"):
+        digests = queue_digests()
+        db.session.commit()
+        result = deliver_due()
+        purge_delivered()
+        db.session.commit()
+    click.echo(f"{digests} digest(s) queued, {result.sent} message(s) sent.")
+    for line in result.errors:
+        click.echo(line, err=True)
+    if not result.ok:
+        raise click.ClickException(
+            f"{result.failed} message(s) not sent, kept for a later run; "
+            f"{result.given_up} given up."
+        )
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(notifications)
     app.cli.add_command(users)
     app.cli.add_command(retention)
     app.cli.add_command(audit)

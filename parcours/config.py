@@ -86,6 +86,14 @@ class Config:
     # Base URI of our identifier systems, codes and extensions in the FHIR export; by default
     # the site's own address followed by /fhir.
     FHIR_SYSTEM = os.environ.get("PARCOURS_FHIR_SYSTEM")
+    # Where e-mail goes: smtp://[user:password@]host:port (?starttls=1) or smtps://…; without
+    # it (the demo, a laptop) each message is written as an .eml file under instance/mail/.
+    MAIL_URL = os.environ.get("PARCOURS_MAIL_URL")
+    MAIL_FROM = os.environ.get("PARCOURS_MAIL_FROM", "Parcours <no-reply@localhost>")
+    # `flask notifications send` gives a message up after this many failed attempts.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("PARCOURS_MAIL_MAX_ATTEMPTS", "12"))
+    # The daily and weekly (Monday) digests go out from this hour (local time) on.
+    DIGEST_HOUR = int(os.environ.get("PARCOURS_DIGEST_HOUR", "8"))
     TESTING = False
 
     @classmethod
@@ -120,6 +128,10 @@ class TestConfig(Config):
     PROXY_COUNT = 0
     BASE_URL = None
     TRUSTED_HOSTS = None
+    MAIL_URL = None
+    MAIL_FROM = "Parcours <no-reply@parcours.test>"
+    MAIL_MAX_ATTEMPTS = 3
+    DIGEST_HOUR = 8
 
     @classmethod
     def load(cls, instance_path: Path) -> dict:

@@ -156,6 +156,9 @@ GLOBAL_RULES = {
     # Answer links: the token is the credential, the same for anyone (test_answer_links.py).
     "/handoff-answers/<token>",
     "/api/v1/handoff-answers/<token>",
+    # The digests' unsubscribe link: the signed token is the credential, no sign-in
+    # (tests/notifications/test_notifications.py).
+    "/unsubscribe/<token>",
     "/",
     "/login",
     "/logout",

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from parcours.accounts import operations, password_reset, throttling
 from parcours.accounts.schemas import (
+    MePatchSchema,
     NewPasswordSchema,
     PasswordResetAskedSchema,
     PasswordResetRequestSchema,
@@ -105,6 +106,16 @@ def revoke_token():
 @documented(responses={200: UserSchema})
 def me():
     """The signed-in user."""
+    return UserSchema().dump(current_user)
+
+
+@api.patch("/me")
+@documented(body=MePatchSchema, responses={200: UserSchema})
+def patch_me():
+    """Change my preferences: how often I get the e-mail digest (`notifications`), how the app
+    speaks of me (`form_of_address`, null: not said); either alone. 422 on a value it does not
+    know."""
+    operations.set_preferences(current_user, load(MePatchSchema()))
     return UserSchema().dump(current_user)
 
 

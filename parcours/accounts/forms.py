@@ -150,6 +150,21 @@ class ProfileForm(ProfessionalFields, FlaskForm):
         default="neutral",
         validators=[Optional()],  # not sent: unchanged
     )
+    notifications = RadioField(
+        _l("E-mail about what waits for you"),
+        description=_l(
+            "How many things wait for you, never what they say. Invitations and password "
+            "links you ask for come whatever you choose."
+        ),
+        choices=[
+            SelectChoice("immediately", _l("As soon as something new waits")),
+            SelectChoice("daily", _l("Once a day, in the morning")),
+            SelectChoice("weekly", _l("Once a week, on Mondays")),
+            SelectChoice("never", _l("Never")),
+        ],
+        default="daily",
+        validators=[Optional()],  # not sent: unchanged
+    )
 
 
 class PasswordForm(FlaskForm):

@@ -79,6 +79,16 @@ class FormOfAddress(enum.Enum):
     neutral = "neutral"
 
 
+class Notifications(enum.Enum):
+    """How often a user wants e-mail about what waits for them (the digest; the messages they
+    ask for, an invitation or a new password, go out whatever they chose)."""
+
+    immediately = "immediately"  # as soon as something new waits
+    daily = "daily"  # once a day, in the morning
+    weekly = "weekly"  # on Mondays
+    never = "never"  # no digest
+
+
 class Organisation(CreatedAtMixin, db.Model):
     """A service or institution professionals work for (SESSAD, IME, school, ESAT…)."""
 
@@ -119,6 +129,9 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     easy_read: Mapped[bool | None] = mapped_column()
     # None: not said, read as neutral.
     form_of_address: Mapped[FormOfAddress | None] = mapped_column(EnumType(FormOfAddress))
+    notifications: Mapped[Notifications] = mapped_column(
+        EnumType(Notifications), default=Notifications.daily, server_default="daily"
+    )
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     # Set when the user closed their account: personal data erased, texts kept unnamed.

@@ -13,6 +13,7 @@ from parcours.accounts.models import (
     ApiToken,
     FormOfAddress,
     LoginSession,
+    Notifications,
     Organisation,
     PasswordReset,
     RecoveryCode,
@@ -402,6 +403,7 @@ def update_profile(
     locale: str | None,
     easy_read: bool | None,
     form_of_address: FormOfAddress | None = None,
+    notifications: Notifications | None = None,
     organisation: str | None = None,
     function: str | None = None,
 ) -> None:
@@ -414,8 +416,19 @@ def update_profile(
     user.easy_read = easy_read
     if form_of_address is not None:
         user.form_of_address = form_of_address
+    if notifications is not None:
+        user.notifications = notifications
     if user.is_professional:
         _set_professional_details(user, organisation, function)
+
+
+def set_preferences(user: User, changes: dict) -> None:
+    """How often the user wants the digest (`notifications`) and how the app speaks of them
+    (`form_of_address`, None: not said); only the keys given change."""
+    if "notifications" in changes:
+        user.notifications = changes["notifications"]
+    if "form_of_address" in changes:
+        user.form_of_address = changes["form_of_address"]
 
 
 def change_password(user: User, current: str, new: str, keep: LoginSession | None) -> None:

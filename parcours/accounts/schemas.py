@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from parcours.accounts.models import FormOfAddress, TokenScope
+from parcours.accounts.models import FormOfAddress, Notifications, TokenScope
 from parcours.accounts.operations import TOKEN_DAYS_DEFAULT, TOKEN_DAYS_MAX
 
 
@@ -77,6 +77,27 @@ class UserSchema(Schema):
             "description": "How the app speaks of the user where French marks it (feminine, "
             "masculine, neutral); null: not said, read as neutral."
         },
+    )
+    notifications = fields.Enum(
+        Notifications,
+        metadata={
+            "description": "How often the user gets the e-mail digest of what waits for them: "
+            "immediately (when something new waits), daily (the default), weekly (Mondays), "
+            "never. Invitations and password links go out whatever it says."
+        },
+    )
+
+
+class MePatchSchema(Schema):
+    """What the user may change of their own preferences through the API (either alone)."""
+
+    notifications = fields.Enum(
+        Notifications, metadata={"description": "immediately, daily, weekly or never."}
+    )
+    form_of_address = fields.Enum(
+        FormOfAddress,
+        allow_none=True,
+        metadata={"description": "feminine, masculine, neutral, or null (not said)."},
     )
 
 

@@ -32,7 +32,13 @@ from parcours.accounts.forms import (
     SignupForm,
     TwoStepSetupForm,
 )
-from parcours.accounts.models import FormOfAddress, Organisation, User, identifier_key
+from parcours.accounts.models import (
+    FormOfAddress,
+    Notifications,
+    Organisation,
+    User,
+    identifier_key,
+)
 from parcours.core.errors import DomainError, Gone, NotFound, TooManyAttempts
 from parcours.core.i18n import LANGUAGE_COOKIE
 from parcours.core.i18n import gettext as _
@@ -373,6 +379,9 @@ def account():
                 locale=form.locale.data,
                 easy_read={"default": None, "on": True, "off": False}[form.easy_read.data],
                 form_of_address=_form_of_address(form.form_of_address.data),
+                notifications=(
+                    Notifications(form.notifications.data) if form.notifications.data else None
+                ),
                 organisation=form.organisation.data,
                 function=form.function.data,
             )
@@ -394,6 +403,7 @@ def _profile(user) -> dict:
         "locale": user.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
         "easy_read": {None: "default", True: "on", False: "off"}[user.easy_read],
         "form_of_address": (user.form_of_address or FormOfAddress.neutral).value,
+        "notifications": user.notifications.value,
         "organisation": user.organisation.name if user.organisation else "",
         "function": user.function,
     }

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select, update
 
-from parcours.accounts.models import CLOSED_PASSWORD_HASH, User
+from parcours.accounts.models import CLOSED_PASSWORD_HASH, Notifications, User
 from parcours.accounts.operations import end_sessions_and_tokens, remove_two_step
 from parcours.accounts.password_reset import forget_password_resets
 from parcours.core.audit import Access, end_logs, erase_written_name, record
@@ -44,6 +44,8 @@ from parcours.core.names import FORMER_MEMBER_MARK
 from parcours.core.signals import member_left
 from parcours.extensions import db
 from parcours.inbox.models import forget_reads
+from parcours.notifications.digests import forget_digest
+from parcours.notifications.outbox import forget_messages
 from parcours.plans.models import Invitation, Member, Parcours, Role
 from parcours.plans.operations import lock_parcours
 from parcours.timeline.models import Episode, EpisodeChange
@@ -235,6 +237,9 @@ def _erase(user: User) -> None:
         member.organisation = None
         member.function = None
     user.closed_at = utcnow()
+    forget_messages(user.id, user.email)
+    forget_digest(user.id)
+    user.notifications = Notifications.daily  # the default: it says nothing of them
     user.email = None
     user.login_name = None
     user.stored_name = ""

@@ -21,6 +21,7 @@ from parcours.accounts.models import (
     ApiToken,
     FormOfAddress,
     LoginSession,
+    Notifications,
     RecoveryCode,
     ResetKind,
     User,
@@ -44,6 +45,7 @@ from parcours.means.models import (
     Stance,
     decision_participants,
 )
+from parcours.notifications.models import DigestState, MessageKind, OutboxMessage
 from parcours.plans.models import ConsentEvent, Invitation, Member, SettingsChange
 from parcours.timeline.models import (
     Episode,
@@ -78,6 +80,7 @@ class AccountSchema(Schema):
     language = fields.String(attribute="locale", allow_none=True)
     easy_read = fields.Function(lambda u: {None: "default", True: "on", False: "off"}[u.easy_read])
     form_of_address = fields.Enum(FormOfAddress, allow_none=True)
+    notifications = fields.Enum(Notifications)
     is_admin = fields.Boolean()
     created_at = fields.AwareDateTime()
     two_step_since = fields.AwareDateTime(attribute="totp_enabled_at", allow_none=True)
@@ -137,6 +140,25 @@ class InboxReadSchema(Schema):
 
     key = fields.String()
     read_at = fields.AwareDateTime()
+
+
+class OutboxMessageSchema(Schema):
+    """An e-mail for the account: its kind, when it was queued and sent (never its text: it
+    held single-use links — a new password's — and is erased once sent)."""
+
+    kind = fields.Enum(MessageKind)
+    created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    attempts = fields.Integer()
+    gave_up_at = fields.AwareDateTime(allow_none=True)
+
+
+class DigestStateSchema(Schema):
+    """What the account's last digest counted (the number of things waiting), and when."""
+
+    checked_at = fields.AwareDateTime(allow_none=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    count = fields.Integer()
 
 
 class SecurityEventSchema(Schema):
@@ -535,6 +557,8 @@ USER_COLUMNS = {
     ("security_events", "user_id"),  # the security log's entries about the account
     ("once_requests", "user_id"),  # the requests remembered for a day (core/idempotency.py)
     ("inbox_reads", "user_id"),  # the news of "For me" the account has read (inbox/models.py)
+    ("outbox_messages", "user_id"),  # the e-mails for the account (notifications/models.py)
+    ("notification_digests", "user_id"),  # what its last digest counted
     ("access_log_entries", "user_id"),  # the access log (with the rest of the periods)
     ("access_log_entries", "subject_id"),  # it names members only while they are members
 }
@@ -648,6 +672,18 @@ def my_data(user: User, *, now: datetime | None = None) -> dict:
             db.session.scalars(
                 select(InboxRead).where(InboxRead.user_id == user.id).order_by(InboxRead.read_at)
             )
+        ),
+        "emails": OutboxMessageSchema(many=True).dump(
+            db.session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.user_id == user.id)
+                .order_by(OutboxMessage.id)
+            )
+        ),
+        "digest": (
+            DigestStateSchema().dump(digest)
+            if (digest := db.session.get(DigestState, user.id)) is not None
+            else None
         ),
         "requests_sent_once": OnceRequestSchema(many=True).dump(
             db.session.scalars(

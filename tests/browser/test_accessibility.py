@@ -134,6 +134,7 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     from parcours.accounts.operations import create_user
     from parcours.demo.people import agree
     from parcours.extensions import db
+    from parcours.notifications.digests import unsubscribe_token
     from parcours.plans.models import Role
     from parcours.plans.operations import close_parcours, create_invitation, withdraw_closing
     from parcours.timeline.models import episodes_of
@@ -155,6 +156,12 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
         _waiting, waiting_token = create_invitation(
             claire_leo, role=Role.professional, organisation="SAVS Les Passerelles"
         )
+        # Someone's digest unsubscribe link (a new account: the demo's stay subscribed).
+        reader = create_user(
+            name="Lectrice", email="lectrice@example.org", password="une phrase assez longue"
+        )
+        db.session.flush()
+        unsubscribe = f"/unsubscribe/{unsubscribe_token(reader)}"
         db.session.commit()
     failures = {}
 
@@ -169,9 +176,14 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
         f"/invitations/{waiting_token}",
         "/nowhere",
         "/developers",
+        unsubscribe,
+        "/unsubscribe/forged",
     ):
         visitor.goto(path)
         check(visitor, path)
+    visitor.goto(unsubscribe)
+    visitor.get_by_role("button", name="Arrêter ces e-mails").click()
+    check(visitor, "unsubscribed")
     # The answer link waits for the consent of Léo's legal representative, then opens.
     visitor.goto(f"/handoff-answers/{answer_token}")
     check(visitor, "answer link waiting for consent (409)")

@@ -119,7 +119,7 @@ def _populate_first_revision() -> None:
 
 def _populate_the_rest() -> None:
     """What the demo leaves empty: login sessions and API tokens for every account, a closed
-    account, a disagreement, a correction of an episode, a news item read."""
+    account, a disagreement, a correction of an episode, a news item read, an e-mail sent."""
     with db.engine.begin() as connection:
         closed = _insert(
             connection,
@@ -226,6 +226,26 @@ def _populate_the_rest() -> None:
             after="2026-02-01",
             reason="",
             created_at=NOW,
+        )
+        # An e-mail delivered, and what its digest counted (migration 0023).
+        (user,) = connection.execute(text("SELECT min(id) FROM users")).first()
+        _insert(
+            connection,
+            "outbox_messages",
+            kind="digest",
+            user_id=user,
+            recipient="someone@example.org",
+            next_attempt_at=NOW,
+            attempts=0,
+            sent_at=NOW,
+            created_at=NOW,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO notification_digests (user_id, checked_at, sent_at, count, seen) "
+                "VALUES (:user, :now, :now, 2, 'a b')"
+            ),
+            {"user": user, "now": NOW},
         )
 
 
