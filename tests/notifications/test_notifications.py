@@ -372,7 +372,9 @@ def test_the_command_exits_non_zero_with_the_server_down_and_delivers_later(app,
     smtp.start()
     with app.app_context():
         # A minute later, as cron would run it again.
-        message = db.session.scalar(select(OutboxMessage))
+        message = db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.recipient == "cli@example.org")
+        )
         message.next_attempt_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
     result = runner.invoke(args=["notifications", "send"])
