@@ -27,6 +27,8 @@ from parcours.core.transactions import init_transactions
 from parcours.developers import api as _developers_api  # noqa: F401
 from parcours.developers.views import bp as developers_pages
 from parcours.easyread.views import bp as easyread_pages
+from parcours.discussions import api as _discussions_api  # noqa: F401
+from parcours.discussions.views import bp as discussions_pages
 from parcours.exports import api as _exports_api  # noqa: F401
 from parcours.exports.views import bp as exports_pages
 from parcours.extensions import babel, csrf, db, login_manager, migrate
@@ -51,6 +53,7 @@ BLUEPRINTS = (
     alliance_pages,
     means_pages,
     timeline_pages,
+    discussions_pages,
     overview_pages,
     inbox_pages,
     privacy_pages,
@@ -59,7 +62,7 @@ BLUEPRINTS = (
     developers_pages,
 )
 # The packages that ship their own catalogue, besides the core one (parcours/translations).
-CATALOGUES = ("means", "timeline", "inbox", "exports", "developers")
+CATALOGUES = ("means", "timeline", "discussions", "inbox", "exports", "developers")
 
 
 class BoundedIntConverter(IntegerConverter):
