@@ -26,9 +26,9 @@ from parcours.core.security import init_security
 from parcours.core.transactions import init_transactions
 from parcours.developers import api as _developers_api  # noqa: F401
 from parcours.developers.views import bp as developers_pages
-from parcours.easyread.views import bp as easyread_pages
 from parcours.discussions import api as _discussions_api  # noqa: F401
 from parcours.discussions.views import bp as discussions_pages
+from parcours.easyread.views import bp as easyread_pages
 from parcours.exports import api as _exports_api  # noqa: F401
 from parcours.exports.views import bp as exports_pages
 from parcours.extensions import babel, csrf, db, login_manager, migrate

@@ -25,9 +25,7 @@ def build(world: DemoWorld) -> None:
     julien = world.member("leo", "julien")
     claire = world.member("leo", "claire")
     ordinary = db.session.scalar(
-        select(Means).where(
-            Means.parcours_id == sophie.parcours_id, Means.author_id == sophie.id
-        )
+        select(Means).where(Means.parcours_id == sophie.parcours_id, Means.author_id == sophie.id)
     )
     about = f"means:{ordinary.id}"
     members = current_members(sophie.parcours_id)

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
@@ -61,7 +61,7 @@ class PlanClosed(Conflict):
 
 def unknown_about() -> DomainError:
     return DomainError(
-        _("Choose what the message is about: the objective, a proposal or a hand-off of this plan."),
+        _("Say what the message is about: the objective, a proposal or a hand-off of this plan."),
         code="unknown_about",
     )
 
@@ -81,11 +81,18 @@ def subject_of(parcours_id: int, about: str) -> Subject:
             raise unknown_about()
         return Subject(about, kind, number, _("The proposal “%(title)s”", title=means.title))
     handoff = db.session.scalar(
-        select(Handoff.id).where(Handoff.id == number, Handoff.parcours_id == parcours_id)
+        select(Handoff)
+        .where(Handoff.id == number, Handoff.parcours_id == parcours_id)
+        .options(joinedload(Handoff.from_episode), joinedload(Handoff.to_episode))
     )
     if handoff is None:
         raise unknown_about()
-    return Subject(about, kind, number, _("Hand-off %(n)d", n=number))
+    title = _(
+        "The hand-off from %(from_label)s to %(to_label)s",
+        from_label=handoff.from_episode.display_label,
+        to_label=handoff.receiving_label,
+    )
+    return Subject(about, kind, number, title)
 
 
 def comment_of(parcours_id: int, comment_id: int) -> Comment:
@@ -176,7 +183,11 @@ def write_comment(
     reply_to = None
     if reply_to_id is not None:
         reply_to = db.session.get(Comment, reply_to_id)
-        if reply_to is None or reply_to.parcours_id != author.parcours_id or reply_to.about != about:
+        if (
+            reply_to is None
+            or reply_to.parcours_id != author.parcours_id
+            or reply_to.about != about
+        ):
             raise DomainError(
                 _("You can reply only to a message of this discussion."), code="invalid_reply_to"
             )

@@ -9,8 +9,9 @@ from parcours.plans.schemas import MemberSchema
 
 _about = fields.String(
     validate=validate.Length(min=1, max=ABOUT_MAX),
-    metadata={"description": 'What the thread is about: "objective", "means:<id>" or '
-              '"handoff:<id>".'},
+    metadata={
+        "description": 'What the thread is about: "objective", "means:<id>" or "handoff:<id>".'
+    },
 )
 
 

@@ -48,13 +48,13 @@ def _comment_form(member: Member, members: list[Member], comments: list[Comment]
     form.reply_to.choices = [SelectChoice(0, _("Nobody: a new message"))] + [
         SelectChoice(
             c.id,
-            _("%(name)s’s message %(n)d", name=c.voice.name, n=c.id),
+            _("%(name)s's message %(n)d", name=c.voice.name, n=c.id),
         )
         for c in comments
     ]
     form.mentions.choices = [SelectChoice(m.id, m.name) for m in members if m.id != member.id]
     form.on_behalf_of.choices = [SelectChoice(0, _("Mine"))] + [
-        SelectChoice(m.id, _("%(name)s’s, written by me", name=m.name))
+        SelectChoice(m.id, _("%(name)s's, written by me", name=m.name))
         for m in members
         if m.is_person and m.id != member.id
     ]
