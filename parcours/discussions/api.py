@@ -30,7 +30,7 @@ def _dump(comment: Comment) -> dict:
 
 
 @api.get("/parcours/<int:parcours_id>/comments")
-@documented(responses={200: CommentListSchema}, query=CommentQuerySchema)
+@documented(responses={200: CommentListSchema}, query=CommentQuerySchema, errors=(422,))
 def list_comments(parcours_id: int):
     """The comments of the thread under `?about=` (the objective, a proposal, a hand-off),
     oldest first."""
