@@ -26,7 +26,7 @@ class CommentForm(FlaskForm):
         option_widget=CheckboxInput(),
         validators=[Optional()],
     )
-    on_behalf_of = SelectField(_l("Whose words"), coerce=int, default=0)
+    on_behalf_of = SelectField(_l("In whose name"), coerce=int, default=0)
 
 
 class EditCommentForm(FlaskForm):

@@ -53,8 +53,8 @@ def _comment_form(member: Member, members: list[Member], comments: list[Comment]
         for c in comments
     ]
     form.mentions.choices = [SelectChoice(m.id, m.name) for m in members if m.id != member.id]
-    form.on_behalf_of.choices = [SelectChoice(0, _("Mine"))] + [
-        SelectChoice(m.id, _("%(name)s's, written by me", name=m.name))
+    form.on_behalf_of.choices = [SelectChoice(0, _("In my own name"))] + [
+        SelectChoice(m.id, _("For %(name)s, written by me", name=m.name))
         for m in members
         if m.is_person and m.id != member.id
     ]
@@ -189,6 +189,8 @@ def edit(parcours_id: int, comment_id: int):
                 )
     elif not found.can_edit(member):
         raise operations.not_author()
+    elif operations.is_closed(member.parcours):
+        raise operations.PlanClosed()
     return render_template(
         "discussions/edit.html",
         member=member,

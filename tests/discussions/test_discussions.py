@@ -444,7 +444,7 @@ def test_the_edit_page_keeps_the_earlier_text_and_refuses_a_stale_form(
 
 def test_a_closed_plan_shows_its_discussion_without_the_form(client, sign_in, make, alliance):
     pro = alliance["professional"]
-    _write(make, pro, text="Avant la fermeture.")
+    mine = _write(make, pro, text="Avant la fermeture.")
 
     def close():
         db.session.get(Parcours, pro.parcours_id).closed_on = today()
@@ -457,6 +457,8 @@ def test_a_closed_plan_shows_its_discussion_without_the_form(client, sign_in, ma
     assert "This plan is closed" in page.text and 'name="text"' not in page.text
     refused = client.post(url, data={"text": "Après."})
     assert refused.status_code == 409 and "This plan is closed" in refused.text
+    edit = client.get(f"/parcours/{pro.parcours_id}/comments/{mine.id}/edit")
+    assert edit.status_code == 409 and "This plan is closed" in edit.text
 
 
 def test_reading_and_writing_are_in_the_access_log(app, api, make, alliance):
