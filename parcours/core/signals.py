@@ -39,3 +39,8 @@ invitation_created = _signals.signal("invitation-created")
 # Someone asked for a new password for an active account that has an e-mail address; a
 # receiver sends the link. Sender: the User; `token`: the single-use token, never stored.
 password_reset_requested = _signals.signal("password-reset-requested")
+
+# A message of a discussion answers a member or mentions them: it is news for them in "For
+# me" (read from the access log); a receiver may tell them by e-mail (that something waits,
+# never the text). Sender: the Comment; `member`: the Member told; `kind`: "reply" or "mention".
+member_addressed = _signals.signal("member-addressed")

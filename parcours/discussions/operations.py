@@ -11,6 +11,7 @@ from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound, StaleVersion
 from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, today, utcnow
+from parcours.core.signals import member_addressed
 from parcours.discussions.models import (
     COMMENT_EDITED,
     COMMENT_MENTION,
@@ -221,6 +222,7 @@ def write_comment(
             subject=reply_to.voice.user,
         )
         told.add(reply_to.voice.user_id)
+        member_addressed.send(comment, member=reply_to.voice, kind="reply")
     else:
         record(author.parcours_id, author.user, Access.change, COMMENT_WRITTEN, number)
     for member in mentioned:
@@ -234,6 +236,7 @@ def write_comment(
                 subject=member.user,
             )
             told.add(member.user_id)
+            member_addressed.send(comment, member=member, kind="mention")
     return comment
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from parcours.core.audit import AccessLogEntry
 from parcours.core.models import TEXT_MAX, today
+from parcours.core.signals import member_addressed
 from parcours.discussions.models import Comment
 from parcours.discussions.operations import write_comment
 from parcours.extensions import db
@@ -546,3 +547,19 @@ def test_my_data_holds_my_messages_their_earlier_texts_and_where_i_am_mentioned(
     assert [r["text"] for r in data["comment_revisions"]] == ["Premier."]
     person_data = api(person.user).get("/api/v1/me/data").json
     assert [c["your_part"] for c in person_data["comments"]] == [["on_behalf_of"]]
+
+
+def test_the_members_told_are_signalled_for_the_notifications(make, alliance):
+    pro, family, pilot = alliance["professional"], alliance["family"], alliance["pilot"]
+    question = _write(make, family)
+    told = []
+
+    def receiver(comment, member, kind):
+        told.append((member.id, kind))
+
+    member_addressed.connect(receiver)
+    try:
+        _write(make, pro, reply_to_id=question.id, mention_ids=[family.id, pilot.id, pro.id])
+    finally:
+        member_addressed.disconnect(receiver)
+    assert told == [(family.id, "reply"), (pilot.id, "mention")]
