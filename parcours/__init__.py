@@ -26,6 +26,8 @@ from parcours.core.security import init_security
 from parcours.core.transactions import init_transactions
 from parcours.developers import api as _developers_api  # noqa: F401
 from parcours.developers.views import bp as developers_pages
+from parcours.discussions import api as _discussions_api  # noqa: F401
+from parcours.discussions.views import bp as discussions_pages
 from parcours.easyread.views import bp as easyread_pages
 from parcours.exports import api as _exports_api  # noqa: F401
 from parcours.exports.views import bp as exports_pages
@@ -53,6 +55,7 @@ BLUEPRINTS = (
     alliance_pages,
     means_pages,
     timeline_pages,
+    discussions_pages,
     overview_pages,
     inbox_pages,
     notifications_pages,
@@ -62,7 +65,7 @@ BLUEPRINTS = (
     developers_pages,
 )
 # The packages that ship their own catalogue, besides the core one (parcours/translations).
-CATALOGUES = ("means", "timeline", "inbox", "notifications", "exports", "developers")
+CATALOGUES = ("means", "timeline", "discussions", "inbox", "notifications", "exports", "developers")
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -314,6 +314,7 @@ def test_removed_member(route, world, sign_in, api):
 
 def matrix_paths():
     """(method, path) of every route in the permission matrices of every package."""
+    from tests.discussions import test_permissions as discussions
     from tests.easyread import test_permissions as easyread
     from tests.exports import test_permissions as exports
     from tests.means import test_permissions as means
@@ -328,6 +329,7 @@ def matrix_paths():
         for _name, method, path, *_rest in timeline.API
     )
     yield from ((method.upper(), path) for method, path, *_rest in easyread.ROUTES)
+    yield from ((r.method.upper(), r.url) for r in discussions.ROUTES)
 
 
 class AnyId(dict):

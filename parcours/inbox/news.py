@@ -1,13 +1,14 @@
 """The news part of the inbox: what happened in my plans lately that others did — a member
 joined (a legal representative named, said so), a decision was taken, a pilot designated, the
-plan asked to close — read from the plans' access logs (the record of every change, with its
-author), unread until opened. No table of its own but what each user has read."""
+plan asked to close, someone replied to me or mentioned me in a discussion (news for that
+member only: the entry's `subject`) — read from the plans' access logs (the record of every
+change, with its author), unread until opened. No table of its own but what each user has read."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import String, cast, exists, literal, select
+from sqlalchemy import String, cast, exists, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parcours.accounts.models import User
@@ -15,6 +16,7 @@ from parcours.core.audit import Access, AccessLogEntry
 from parcours.core.i18n import gettext as _
 from parcours.core.models import utcnow
 from parcours.core.names import former_member_name
+from parcours.discussions.models import COMMENT_MENTION, COMMENT_REPLY
 from parcours.extensions import db
 from parcours.inbox.models import InboxRead
 from parcours.plans.models import Member, Parcours
@@ -23,8 +25,18 @@ from parcours.plans.models import Member, Parcours
 NEWS_DAYS = 30
 NEWS_MAX = 50
 DECISIONS = ("means.adopted", "means.set_aside", "means.to_revisit")
-NEWS_EVENTS = ("member.joined", "pilot.designated", "rules.close_requested", *DECISIONS)
-NEWS_KINDS = ("member_joined", "legal_representative", "decision", "pilot", "closing")
+# News for the member the entry names only (who was replied to, who was mentioned).
+AIMED = (COMMENT_REPLY, COMMENT_MENTION)
+NEWS_EVENTS = ("member.joined", "pilot.designated", "rules.close_requested", *DECISIONS, *AIMED)
+NEWS_KINDS = (
+    "member_joined",
+    "legal_representative",
+    "decision",
+    "pilot",
+    "closing",
+    "reply",
+    "mention",
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ def news_for(user: User, now: datetime | None = None) -> list[NewsItem]:
         .where(
             AccessLogEntry.access == Access.change,
             AccessLogEntry.event.in_(NEWS_EVENTS),
+            or_(AccessLogEntry.event.not_in(AIMED), AccessLogEntry.subject_id == user.id),
             AccessLogEntry.user_id != user.id,
             AccessLogEntry.created_at >= mine.c.joined_at,
             AccessLogEntry.created_at > now - timedelta(days=NEWS_DAYS),
@@ -105,6 +118,15 @@ def _news(entry, stored_name, closed_at, person_name, read, legal) -> NewsItem:
     elif entry.event == "pilot.designated":
         kind, text = "pilot", f"{who} {entry.description}."
         url = url_for("plans.members", parcours_id=pid)
+    elif entry.event in AIMED:
+        kind = "reply" if entry.event == COMMENT_REPLY else "mention"
+        text = (
+            _("%(name)s replied to your message in a discussion.", name=who)
+            if kind == "reply"
+            else _("%(name)s mentioned you in a discussion.", name=who)
+        )
+        # The message, in its discussion (the detail is the message's number).
+        url = url_for("discussions.comment", parcours_id=pid, comment_id=int(entry.detail))
     else:
         kind, text = "closing", f"{who} {entry.description}."
         url = url_for("overview.parcours", parcours_id=pid)

@@ -2,8 +2,9 @@
 
 What happens, and why:
 - Every text and act of the user stays in the parcours they co-wrote (the others' work rests
-  on it: versions, approvals, stances, decisions), attributed to "a former member"
-  (`User.name` says so once `closed_at` is set).
+  on it: versions, approvals, stances, decisions, the messages of the discussions and their
+  earlier texts), attributed to "a former member" (`User.name` says so once `closed_at` is
+  set).
 - The account's personal data is erased: identifiers, name (also where it was written down as
   text, in every plan they were ever part of: access log details written by an earlier
   version, episode referents in the corrections' history), organisation, function, language,

@@ -10,7 +10,7 @@ when a table gains a column referencing members or users that no section covers.
 number of queries builds the document, however many parcours the user is part of.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from marshmallow import Schema, fields
@@ -33,6 +33,7 @@ from parcours.core.idempotency import OnceRequest
 from parcours.core.models import utcnow
 from parcours.core.names import former_member_name
 from parcours.core.security_log import SecurityEvent
+from parcours.discussions.models import Comment, CommentRevision, comment_mentions
 from parcours.extensions import db
 from parcours.inbox.models import InboxRead
 from parcours.means.models import (
@@ -297,6 +298,26 @@ class ReviewCommentSchema(_Row):
     view = fields.String()
 
 
+class CommentSchema(_Row):
+    about = fields.String()
+    author_id = fields.Integer()
+    on_behalf_of_id = fields.Integer(allow_none=True)
+    reply_to_id = fields.Integer(allow_none=True)
+    mention_ids = fields.Function(lambda c: [m.id for m in c.mentions])
+    text = fields.String()
+    revision = fields.Integer()
+    edited_at = fields.AwareDateTime(allow_none=True)
+
+
+class CommentRevisionSchema(Schema):
+    id = fields.Integer()
+    comment_id = fields.Integer()
+    revision = fields.Integer()
+    author_id = fields.Integer()
+    text = fields.String()
+    written_at = fields.AwareDateTime()
+
+
 class EpisodeSchema(_Deletable):
     kind = fields.Function(lambda e: e.kind.value)
     label = fields.String()
@@ -439,18 +460,25 @@ class Section:
     columns: tuple[str, ...]
     schema: type[Schema]
     options: tuple = ()
-    # Other (table, column) pairs pointing at a member that this section reads.
-    also_covers: frozenset = field(default_factory=frozenset)
+    # Members linked to the row through an association table (a decision's participants, a
+    # comment's mentions): the table, its column naming the row, the row's attribute listing
+    # those members, and the part the user plays then.
+    linked: tuple | None = None
+
+    @property
+    def also_covers(self) -> frozenset:
+        """The (table, column) pair of the association table pointing at a member."""
+        return frozenset({(self.linked[0].name, "member_id")}) if self.linked else frozenset()
+
+    def linked_members(self, row) -> list[Member]:
+        return list(getattr(row, self.linked[2])) if self.linked else []
 
     def query(self, member_ids: list[int]):
         conditions = [getattr(self.model, name).in_(member_ids) for name in self.columns]
-        if self.model is Decision:
+        if self.linked:
+            table, key = self.linked[0], self.linked[1]
             conditions.append(
-                Decision.id.in_(
-                    select(decision_participants.c.decision_id).where(
-                        decision_participants.c.member_id.in_(member_ids)
-                    )
-                )
+                self.model.id.in_(select(table.c[key]).where(table.c.member_id.in_(member_ids)))
             )
         return (
             select(self.model)
@@ -462,15 +490,15 @@ class Section:
     def parts(self, row, mine: dict[int, Member]) -> list[str]:
         """The columns of the row that point at the user ("author", "member"…)."""
         parts = [name.removesuffix("_id") for name in self.columns if getattr(row, name) in mine]
-        if self.model is Decision and any(m.id in mine for m in row.participants):
-            parts.append("participant")
+        if any(m.id in mine for m in self.linked_members(row)):
+            parts.append(self.linked[3])
         return parts
 
     def parcours_of(self, row, mine: dict[int, Member]) -> int:
         for name in self.columns:
             if (member_id := getattr(row, name)) in mine:
                 return mine[member_id].parcours_id
-        return next(mine[m.id].parcours_id for m in row.participants if m.id in mine)
+        return next(mine[m.id].parcours_id for m in self.linked_members(row) if m.id in mine)
 
     @property
     def covers(self) -> set[tuple[str, str]]:
@@ -495,7 +523,7 @@ SECTIONS = (
         ("decided_by_id",),
         DecisionSchema,
         options=(selectinload(Decision.participants),),
-        also_covers=frozenset({("decision_participants", "member_id")}),
+        linked=(decision_participants, "decision_id", "participants", "participant"),
     ),
     Section(
         "commitments",
@@ -545,6 +573,15 @@ SECTIONS = (
     Section(
         "flag_acknowledgements", FlagAcknowledgement, ("member_id",), FlagAcknowledgementSchema
     ),
+    Section(
+        "comments",
+        Comment,
+        ("author_id", "on_behalf_of_id"),
+        CommentSchema,
+        options=(selectinload(Comment.mentions),),
+        linked=(comment_mentions, "comment_id", "mentions", "mentioned"),
+    ),
+    Section("comment_revisions", CommentRevision, ("author_id",), CommentRevisionSchema),
 )
 
 # The columns pointing at a user, read outside the sections above.
@@ -704,8 +741,7 @@ def my_data(user: User, *, now: datetime | None = None) -> dict:
                     **schema.dump(row),
                 }
                 mentioned |= {getattr(row, name) for name in section.columns} - {None}
-                if section.model is Decision:
-                    mentioned |= {m.id for m in row.participants}
+                mentioned |= {m.id for m in section.linked_members(row)}
                 records.append(record)
         document[section.key] = records
     document["people"] = _people(mentioned)

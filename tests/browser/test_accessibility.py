@@ -19,14 +19,14 @@ VISITORS = {
     "family": "sophie@demo.parcours.test",
     "professional": "claire@demo.parcours.test",
 }
-# Same template, different ids: audit one of each.
-NUMBER = re.compile(r"/\d+")
+# Same template, different ids: audit one of each (a discussion's subject too: means:3).
+NUMBER = re.compile(r"([/:])\d+")
 MAX_PAGES = 80
 
 
 def pattern(url: str) -> str:
     parts = urlsplit(url)
-    return NUMBER.sub("/N", parts.path) + ("?" + parts.query if parts.query else "")
+    return NUMBER.sub(r"\1N", parts.path) + ("?" + parts.query if parts.query else "")
 
 
 def crawl(page, base: str) -> tuple[list[str], list[str]]:

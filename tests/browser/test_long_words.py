@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from parcours.accounts.operations import create_user
 from parcours.alliance.operations import approve_version, propose_version, save_voice
+from parcours.discussions.operations import edit_comment, write_comment
 from parcours.extensions import db
 from parcours.means.models import Outcome, StanceValue
 from parcours.means.operations import add_commitment, decide_means, propose_means, take_stance
@@ -15,6 +16,7 @@ from parcours.plans.operations import (
     accept_invitation,
     create_invitation,
     create_parcours,
+    current_members,
     designate_pilot,
 )
 from parcours.timeline.models import EpisodeKind
@@ -88,6 +90,20 @@ def _long_plan(app) -> int:
             proposed_on=day - timedelta(days=110),
         )
         pid = member.parcours_id
+        # A discussion under the proposal: a message, edited (its earlier text kept), and the
+        # person's reply mentioning the professional.
+        members = current_members(pid)
+        about = f"means:{means.id}"
+        message = write_comment(member, about, text=WORD, members=members)
+        edit_comment(member, message, text=WORD[:-1], revision=0)
+        write_comment(
+            person,
+            about,
+            text=WORD,
+            members=members,
+            reply_to_id=message.id,
+            mention_ids=[member.id],
+        )
         db.session.commit()
     return pid
 

@@ -230,6 +230,7 @@ def test_every_form_that_creates_something_carries_a_one_time_token(app, make, s
         f"/parcours/{p}/reviews/new",
         f"/parcours/{p}/timeline/episodes/new",
         f"/parcours/{p}/timeline/handoffs/new",
+        f"/parcours/{p}/discussions/objective",
     ]
     missing = []
     for url in pages:

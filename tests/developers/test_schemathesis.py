@@ -72,12 +72,19 @@ def seeded(make, api, app):
         json={"role": "professional", "organisation": "SAVS Les Passerelles"},
     )
     consents = api(pilot.user).get(f"/api/v1/parcours/{pilot.parcours_id}/consents").json
+    # A discussion under the objective: the pilot's message (theirs to edit) and a reply.
+    comments = f"/api/v1/parcours/{pilot.parcours_id}/comments"
+    own = api(pilot.user).post(comments, json={"about": "objective", "text": "Une question."})
+    reply = api(members["family"].user).post(
+        comments, json={"about": "objective", "text": "Oui.", "reply_to": own.json["id"]}
+    )
     # The values each path parameter takes: a real one, and one that does not exist.
     values = {
         "parcours_id": [pilot.parcours_id],
         "means_id": [open_means.id, adopted.id],
         "commitment_id": [commitment.id],
         "review_id": [review.id],
+        "comment_id": [own.json["id"], reply.json["id"]],
         "episode_id": [first.id, second.id, pause.id],
         "handoff_id": [handoff.id, declared.id],
         "number": [1, 2],

@@ -7,11 +7,12 @@ import pytest
 
 from parcours.alliance.operations import disagree_with_version, propose_version, save_voice
 from parcours.core.models import today
+from parcours.discussions.operations import edit_comment, write_comment
 from parcours.extensions import db
 from parcours.means.models import Commitment, Review
 from parcours.means.operations import add_review_comment, correct_commitment, keep_commitment
 from parcours.plans.models import Member, Role
-from parcours.plans.operations import create_invitation, set_tolerance
+from parcours.plans.operations import create_invitation, current_members, set_tolerance
 from parcours.timeline.inputs import flags_for
 from parcours.timeline.models import Episode, EpisodeKind
 from parcours.timeline.operations import (
@@ -84,6 +85,25 @@ def rich_plan(make, app) -> dict:
         [flag, *_] = flags_for([me.parcours_id])[me.parcours_id]
         acknowledge_flag(_m(me), flag.key, "MINE-acknowledgement")
         create_answer_link(_m(me), handoff_of(me.parcours_id, linked.id))
+        members_now = current_members(me.parcours_id)
+        question = write_comment(
+            _m(family), "objective", text="OTHERS-comment", members=members_now
+        )
+        mine = write_comment(
+            _m(me),
+            "objective",
+            text="MINE-comment-before",
+            members=members_now,
+            reply_to_id=question.id,
+        )
+        edit_comment(_m(me), mine, text="MINE-comment", revision=0)
+        write_comment(
+            _m(family),
+            "objective",
+            text="MENTIONS-ME-comment",
+            members=members_now,
+            mention_ids=[me.id],
+        )
 
     make._run(acts)
     return members | {"me": me, "commitment": commitment, "means": means}

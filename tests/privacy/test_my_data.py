@@ -66,9 +66,13 @@ def test_the_download_holds_a_text_of_each_kind_and_not_the_others_texts(
         "MINE-episode",
         "MINE-handoff",
         "MINE-settings-change",
+        "MINE-comment",
+        "MINE-comment-before",  # the earlier text of my edited message
+        "MENTIONS-ME-comment",  # a message that mentions me
     ):
         assert mine in text, mine
     assert "OTHERS-voice" not in text
+    assert "OTHERS-comment" not in text
     assert "OTHERS-stance" not in text
     assert "OTHERS-objective" not in text
     assert document["account"]["email"] == me.user.email
