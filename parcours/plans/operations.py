@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import lazyload
 
-from parcours.accounts.models import User, hash_secret
+from parcours.accounts.models import User, hash_secret, is_observer
 from parcours.accounts.operations import check_email, get_or_create_organisation
 from parcours.core.audit import Access, AccessLogEntry, record
 from parcours.core.errors import (
@@ -57,8 +57,8 @@ PERSON_NAME_MAX = 60
 
 
 def _refuse_admins(user: User) -> None:
-    """Platform admins manage accounts and organisations; they see no plan contents, so they
-    never become members of a plan."""
+    """Platform admins manage accounts and organisations, observers see figures of many
+    plans; neither sees plan contents, so they never become members of a plan."""
     if user.is_admin:
         raise Forbidden(
             _(
@@ -66,6 +66,14 @@ def _refuse_admins(user: User) -> None:
                 "accounts, not plans. Use a personal account to take part in a plan."
             ),
             code="admin_not_member",
+        )
+    if is_observer(user):
+        raise Forbidden(
+            _(
+                "An observer account cannot be a member of a plan: observers see figures drawn "
+                "from many plans, never a plan. Use a personal account to take part in a plan."
+            ),
+            code="observer_not_member",
         )
 
 
