@@ -34,6 +34,8 @@ from parcours.inbox import api as _inbox_api  # noqa: F401
 from parcours.inbox.views import bp as inbox_pages
 from parcours.means import api as _means_api  # noqa: F401
 from parcours.means.views import bp as means_pages
+from parcours.observatory import api as _observatory_api  # noqa: F401
+from parcours.observatory.views import bp as observatory_pages
 from parcours.overview import api as _overview_api  # noqa: F401
 from parcours.overview.views import bp as overview_pages
 from parcours.plans import api as _plans_api  # noqa: F401
@@ -53,13 +55,14 @@ BLUEPRINTS = (
     timeline_pages,
     overview_pages,
     inbox_pages,
+    observatory_pages,
     privacy_pages,
     easyread_pages,
     exports_pages,
     developers_pages,
 )
 # The packages that ship their own catalogue, besides the core one (parcours/translations).
-CATALOGUES = ("means", "timeline", "inbox", "exports", "developers")
+CATALOGUES = ("means", "timeline", "inbox", "observatory", "exports", "developers")
 
 
 class BoundedIntConverter(IntegerConverter):
