@@ -39,9 +39,9 @@ def _m(member: Member) -> Member:
 
 def build_plan(make, tl: TimelineFactory, mk: MeansFactory, index: int, gap: int) -> dict:
     """One plan: 200 days at the IME, `gap` days without a service, then the ESAT; a hand-off
-    IME → ESAT (answered within the tolerance in plans 0–2, left unanswered in 3–5; a meaning
-    note in 0–3; the services in contact in all); the person's own voice in plans 0–4; a
-    commitment of the family, kept on time in plans 0–3, overdue in 4–5."""
+    IME → ESAT (answered within the tolerance in plans 0 to 2, left unanswered in 3 to 5; a meaning
+    note in 0 to 3; the services in contact in all); the person's own voice in plans 0 to 4; a
+    commitment of the family, kept on time in plans 0 to 3, overdue in 4 to 5."""
     members = mk.alliance()
     pro = members["professional"]
     ime = tl.episode(pro, IME, kind=EpisodeKind.ime, start=-300, end=-100)
