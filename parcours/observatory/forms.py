@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from parcours.core.i18n import lazy_gettext as _l
@@ -19,7 +20,10 @@ class ObserverForm(FlaskForm):
     )
     kind = RadioField(
         _l("They observe"),
-        choices=[("organisation", _l("An organisation")), ("territory", _l("A territory"))],
+        choices=[
+            SelectChoice("organisation", _l("An organisation")),
+            SelectChoice("territory", _l("A territory")),
+        ],
         default="territory",
     )
     organisation = StringField(

@@ -525,6 +525,26 @@ def answer_consent(parcours_id: int, consent_id: int):
     return redirect(back)
 
 
+@bp.post("/parcours/<int:parcours_id>/observatory")
+@login_required
+def observatory_opt_out(parcours_id: int):
+    """The person (or their legal representative) leaves the plan out of the observatory's
+    figures, or lets it count again; back to the members page."""
+    member = current_member(parcours_id)
+    answer = request.form.get("answer")
+    if FlaskForm().validate_on_submit() and answer in {"out", "in"}:
+        try:
+            operations.set_observatory_opt_out(member, answer == "out")
+        except DomainError as error:
+            flash_error(error.message)
+        else:
+            if answer == "out":
+                flash_success(_("The plan is left out of every figure of the observatory."))
+            else:
+                flash_success(_("The plan counts again in the observatory's figures."))
+    return redirect(url_for("plans.members", parcours_id=parcours_id) + "#observatory-heading")
+
+
 @bp.get("/parcours/<int:parcours_id>/log")
 @login_required
 def access_log(parcours_id: int):
