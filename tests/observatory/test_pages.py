@@ -5,8 +5,8 @@ import pytest
 
 from parcours.extensions import db
 from parcours.plans.models import Member
-from tests.observatory.conftest import GAPS, build_plan
 from tests.means.factories import MeansFactory
+from tests.observatory.conftest import GAPS, build_plan
 from tests.timeline.conftest import TimelineFactory
 
 
