@@ -43,7 +43,7 @@ def one_way_tables(draw):
 
 @st.composite
 def two_way_tables(draw):
-    """Rows × columns of counts, with the rows', the columns' and the grand totals."""
+    """Rows by columns of counts, with the rows', the columns' and the grand totals."""
     rows = draw(st.integers(min_value=1, max_value=4))
     columns = draw(st.integers(min_value=1, max_value=4))
     grid = [[draw(counts) for _ in range(columns)] for _ in range(rows)]
