@@ -529,15 +529,11 @@ def answer_consent(parcours_id: int, consent_id: int):
 @login_required
 def observatory_opt_out(parcours_id: int):
     """The person (or their legal representative) leaves the plan out of the observatory's
-    figures, or lets it count again; back to the members page."""
+    figures, or lets it count again; back to the members page (403 for anyone else)."""
     member = current_member(parcours_id)
     answer = request.form.get("answer")
     if FlaskForm().validate_on_submit() and answer in {"out", "in"}:
-        try:
-            operations.set_observatory_opt_out(member, answer == "out")
-        except DomainError as error:
-            flash_error(error.message)
-        else:
+        if operations.set_observatory_opt_out(member, answer == "out"):
             if answer == "out":
                 flash_success(_("The plan is left out of every figure of the observatory."))
             else:

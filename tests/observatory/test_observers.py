@@ -51,9 +51,9 @@ def test_the_cli_sets_a_territory_and_names_observers(app, make):
     assert f"{observer.email}\tterritory 37" in listed
     assert f"{observer.email}\torganisation IME Les Cèdres" in listed
     refused = _cli(app, "observers", "add", observer.email, "--territory", "37")
-    assert refused.exit_code != 0 and "already has this scope" in refused.output
+    assert refused.exit_code != 0 and "observe déjà ce périmètre" in refused.output
     neither = _cli(app, "observers", "add", observer.email)
-    assert neither.exit_code != 0 and "either an organisation or a territory" in neither.output
+    assert neither.exit_code != 0 and "soit une structure, soit un territoire" in neither.output
 
     result = _cli(app, "observers", "remove", observer.email, "--territory", "37")
     assert result.exit_code == 0, result.output
@@ -68,7 +68,7 @@ def test_a_member_of_a_plan_cannot_be_made_observer(app, make):
     member = make.parcours()
     result = _cli(app, "observers", "add", member.user.email, "--territory", "37")
     assert result.exit_code != 0
-    assert "is a member of a plan" in result.output
+    assert "est membre d'un parcours" in result.output
 
 
 def test_an_observer_cannot_create_a_plan_nor_accept_an_invitation(ctx, make, observer):
@@ -83,7 +83,7 @@ def test_an_observer_cannot_create_a_plan_nor_accept_an_invitation(ctx, make, ob
     with pytest.raises(Forbidden) as refused:
         accept_invitation(token, user)
     assert refused.value.code == "observer_not_member"
-    assert "observer" in refused.value.message
+    assert "observateur" in refused.value.message
 
 
 def test_the_new_plan_page_refuses_an_observer_with_the_message(client, sign_in, observer):
