@@ -532,12 +532,12 @@ def observatory_opt_out(parcours_id: int):
     figures, or lets it count again; back to the members page (403 for anyone else)."""
     member = current_member(parcours_id)
     answer = request.form.get("answer")
-    if FlaskForm().validate_on_submit() and answer in {"out", "in"}:
-        if operations.set_observatory_opt_out(member, answer == "out"):
-            if answer == "out":
-                flash_success(_("The plan is left out of every figure of the observatory."))
-            else:
-                flash_success(_("The plan counts again in the observatory's figures."))
+    chosen = FlaskForm().validate_on_submit() and answer in {"out", "in"}
+    if chosen and operations.set_observatory_opt_out(member, answer == "out"):
+        if answer == "out":
+            flash_success(_("The plan is left out of every figure of the observatory."))
+        else:
+            flash_success(_("The plan counts again in the observatory's figures."))
     return redirect(url_for("plans.members", parcours_id=parcours_id) + "#observatory-heading")
 
 
