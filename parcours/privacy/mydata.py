@@ -26,6 +26,7 @@ from parcours.core.names import former_member_name
 from parcours.core.security_log import SecurityEvent
 from parcours.extensions import db
 from parcours.inbox.models import InboxRead
+from parcours.observatory.operations import observer_scopes
 from parcours.means.models import (
     Commitment,
     CommitmentChange,
@@ -110,6 +111,15 @@ class OnceRequestSchema(Schema):
     at = fields.AwareDateTime(attribute="created_at")
     status = fields.Integer(allow_none=True)
     location = fields.String(allow_none=True)
+
+
+class ObserverScopeSchema(Schema):
+    """What the account observes (figures drawn from many plans, never a plan): an
+    organisation or a territory, since when."""
+
+    organisation = fields.Function(lambda s: s.organisation.name if s.organisation else None)
+    territory = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
 
 
 class InboxReadSchema(Schema):
@@ -514,6 +524,7 @@ USER_COLUMNS = {
     ("security_events", "user_id"),  # the security log's entries about the account
     ("once_requests", "user_id"),  # the requests remembered for a day (core/idempotency.py)
     ("inbox_reads", "user_id"),  # the news of "For me" the account has read (inbox/models.py)
+    ("observer_scopes", "user_id"),  # what the account observes (parcours/observatory)
     ("access_log_entries", "user_id"),  # the access log (with the rest of the periods)
     ("access_log_entries", "subject_id"),  # it names members only while they are members
 }
@@ -632,6 +643,7 @@ def my_data(user: User, *, now: datetime | None = None) -> dict:
                 select(OnceRequest).where(OnceRequest.user_id == user.id).order_by(OnceRequest.id)
             )
         ),
+        "observes": ObserverScopeSchema(many=True).dump(observer_scopes(user)),
         "memberships": MembershipSchema(many=True).dump(memberships),
     }
     mentioned: set[int] = set()
