@@ -26,7 +26,6 @@ from parcours.core.names import former_member_name
 from parcours.core.security_log import SecurityEvent
 from parcours.extensions import db
 from parcours.inbox.models import InboxRead
-from parcours.observatory.operations import observer_scopes
 from parcours.means.models import (
     Commitment,
     CommitmentChange,
@@ -37,6 +36,7 @@ from parcours.means.models import (
     Stance,
     decision_participants,
 )
+from parcours.observatory.operations import observer_scopes
 from parcours.plans.models import ConsentEvent, Invitation, Member, SettingsChange
 from parcours.timeline.models import (
     Episode,
