@@ -9,7 +9,7 @@ from parcours.observatory.schemas import ObservatoryQuerySchema, ObservatorySche
 
 
 @api.get("/observatory")
-@documented(responses={200: ObservatorySchema}, query=ObservatoryQuerySchema, errors=(400,))
+@documented(responses={200: ObservatorySchema}, query=ObservatoryQuerySchema, errors=(400, 404))
 def get_observatory():
     """Without parameters: your scopes as an observer. With `?organisation=<id>` or
     `?territory=<code>` (one of yours) and the period `?from=&to=` (YYYY-MM-DD, default the

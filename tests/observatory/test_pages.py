@@ -129,3 +129,12 @@ def test_the_page_s_queries_do_not_grow_with_the_plans(
         page = client.get("/observatory?territory=37")
     assert "12" in page.text
     assert after.count == before.count
+
+
+def test_the_openapi_description_has_the_observatory(client):
+    spec = client.get("/api/v1/openapi.json").json
+    operation = spec["paths"]["/api/v1/observatory"]["get"]
+    assert operation["tags"] == ["observatory"]
+    parameters = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+    assert {"organisation", "territory", "from", "to"} <= parameters
+    assert {"200", "400", "401", "404"} <= set(operation["responses"])
