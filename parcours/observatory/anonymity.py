@@ -5,8 +5,8 @@ Pure: cells in, the same cells out with some withheld. A table is a set of cells
 *lines* that add up: a line names its cells and the cell that holds their total (a column of
 counts and its total row). Primary suppression withholds every cell drawn from fewer than
 `THRESHOLD` plans; complementary suppression then withholds, in every line where exactly one
-cell (its total included) is withheld, a second one — the smallest shown — so that no line
-gives a withheld value by subtraction.
+cell (its total included) is withheld, a second one — its total, else the smallest shown
+cell — so that no line gives a withheld value by subtraction.
 """
 
 from __future__ import annotations
@@ -64,8 +64,13 @@ def suppress(
             shown = [key for key in members if not result[key].suppressed]
             if not shown:
                 continue
-            # The smallest shown cell hides the least; ties by position, so it is determined.
-            second = min(shown, key=lambda key: (result[key].value or 0, members.index(key)))
+            # The total first (the cells stay, and it only says "at least their sum"), else
+            # the smallest shown cell, which hides the least; ties by position.
+            second = (
+                line.total
+                if line.total in shown
+                else min(shown, key=lambda key: (result[key].value or 0, members.index(key)))
+            )
             result[second] = replace(result[second], suppressed=True)
             changed = True
     return result

@@ -15,12 +15,20 @@ def test_a_figure_under_five_plans_is_withheld():
     assert not shown.suppressed and shown.shown == 5 and shown.shown_plans == 5
 
 
-def test_a_single_withheld_cell_takes_a_second_one_with_it():
+def test_a_single_withheld_cell_takes_the_total_with_it():
     cells = {0: Cell(12, 12), 1: Cell(3, 3), 2: Cell(7, 7), "total": Cell(22, 22)}
     published = suppress(cells, [Line((0, 1, 2), "total")])
     assert published[1].suppressed  # under 5
-    assert published[2].suppressed  # the smallest shown: 22 - 12 - 3 no longer gives 7
-    assert not published[0].suppressed and not published["total"].suppressed
+    assert published["total"].suppressed  # 22 - 12 - 7 would give it
+    assert not published[0].suppressed and not published[2].suppressed
+
+
+def test_a_withheld_total_takes_the_smallest_cell_with_it():
+    cells = {0: Cell(12, 12), 1: Cell(6, 6), 2: Cell(7, 7), "total": Cell(25, 4)}
+    published = suppress(cells, [Line((0, 1, 2), "total")])
+    assert published["total"].suppressed  # drawn from 4 plans
+    assert published[1].suppressed  # the smallest: 12 + 7 and the total no longer give it
+    assert not published[0].suppressed and not published[2].suppressed
 
 
 def test_a_withheld_total_takes_a_cell_with_it():
