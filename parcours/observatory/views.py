@@ -11,9 +11,10 @@ from parcours.core.i18n import gettext as _
 from parcours.core.views import flash_success, place_error
 from parcours.extensions import db
 from parcours.observatory import operations
+from parcours.observatory.chart import bars
 from parcours.observatory.forms import ObserverForm
 from parcours.observatory.reading import chosen_scope, figures_for, scopes_of
-from parcours.timeline.models import KIND_LABELS, EpisodeKind
+from parcours.timeline.models import KIND_LABELS
 
 bp = Blueprint("observatory", __name__)
 
@@ -37,14 +38,28 @@ def index():
     scopes = scopes_of(current_user)
     scope = chosen_scope(scopes, request.args) or scopes[0]
     figures = figures_for(scope, request.args)
+    kinds = KINDS | {None: _("not recorded yet")}
     return render_template(
         "observatory/index.html",
         scopes=scopes,
         scope=scope,
         figures=figures,
         kinds=KINDS,
-        other_kind=EpisodeKind.other.value,
         elements=element_labels(),
+        transition_bars=bars(
+            [
+                (f"{kinds[row.from_kind]} → {kinds[row.to_kind]}", row.answered_in_time)
+                for row in figures.transitions
+            ],
+            share=True,
+        ),
+        commitment_bars=bars(
+            [
+                (row.name or _("The person and their family"), row.kept_on_time)
+                for row in figures.commitments
+            ],
+            share=True,
+        ),
     )
 
 

@@ -138,3 +138,13 @@ def test_the_openapi_description_has_the_observatory(client):
     parameters = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
     assert {"organisation", "territory", "from", "to"} <= parameters
     assert {"200", "400", "401", "404"} <= set(operation["responses"])
+
+
+def test_the_charts_show_the_same_figures_as_the_tables(world, client, sign_in):
+    sign_in(world.observer)
+    page = client.get("/observatory?territory=37").text
+    chart = page[page.index("Hand-offs answered in time, by transition") :]
+    chart = chart[: chart.index("</figure>")]
+    assert 'width="50.0"' in chart  # half of them answered in time: half a bar
+    assert "50&#8239;%" in chart or "50\u202f%" in chart
+    assert 'aria-hidden="true"' in chart  # the words beside each bar are its alternative
