@@ -559,7 +559,8 @@ def admin_organisation(organisation_id: int):
     if form.validate_on_submit():
         try:
             operations.rename_organisation(organisation, form.name.data)
-            operations.set_territory(organisation, form.territory.data)
+            if "territory" in request.form:  # a form sent without the field keeps it
+                operations.set_territory(organisation, form.territory.data)
         except DomainError as error:
             place_error(error, form, {"invalid_territory": "territory"}, default="name")
         else:

@@ -142,3 +142,15 @@ def test_add_observer_refuses_an_unknown_account(ctx):
     with pytest.raises(DomainError) as refused:
         add_observer("nobody@example.org", territory="37")
     assert refused.value.code == "user_not_found"
+
+
+def test_renaming_without_the_territory_field_keeps_it(client, sign_in, make):
+    admin = make.user("Admin")
+    make._run(lambda: setattr(db.session.get(type(admin), admin.id), "is_admin", True))
+    pro = make.user(professional=True, organisation="ESAT Le Val")
+    make._run(lambda: set_territory(find_organisation("ESAT Le Val"), "37"))
+    sign_in(admin)
+    url = f"/admin/organisations/{pro.organisation_id}"
+    assert client.post(url, data={"name": "ESAT Le Val (Tours)"}).status_code == 302
+    with client.application.app_context():
+        assert find_organisation("ESAT Le Val (Tours)").territory == "37"
