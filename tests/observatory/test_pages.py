@@ -148,3 +148,10 @@ def test_the_charts_show_the_same_figures_as_the_tables(world, client, sign_in):
     assert 'width="50.0"' in chart  # half of them answered in time: half a bar
     assert "50&#8239;%" in chart or "50\u202f%" in chart
     assert 'aria-hidden="true"' in chart  # the words beside each bar are its alternative
+
+
+def test_an_observer_s_home_page_leads_to_the_observatory(observer, client, sign_in):
+    sign_in(observer)
+    page = client.get("/").text
+    assert 'href="/observatory"' in page
+    assert "Start a plan" not in page
