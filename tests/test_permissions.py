@@ -286,6 +286,16 @@ def test_non_member(route, world, make, client, sign_in, api):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_observer(route, world, make, client, sign_in, api):
+    """An observer opens no plan: a 404, like any non-member."""
+    observer = make.user("Observer")
+    make._run(lambda: add_observer(observer.email, territory="37"))
+    values = {**world["values"], "me": world["members"]["person"].id}
+    response = call(api(observer) if route.api else sign_in(observer), route, values)
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_member(route, role, world, client, sign_in, api):
