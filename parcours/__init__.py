@@ -38,6 +38,8 @@ from parcours.means import api as _means_api  # noqa: F401
 from parcours.means.views import bp as means_pages
 from parcours.notifications import receivers as _notifications_receivers  # noqa: F401
 from parcours.notifications.views import bp as notifications_pages
+from parcours.observatory import api as _observatory_api  # noqa: F401
+from parcours.observatory.views import bp as observatory_pages
 from parcours.overview import api as _overview_api  # noqa: F401
 from parcours.overview.views import bp as overview_pages
 from parcours.plans import api as _plans_api  # noqa: F401
@@ -59,13 +61,23 @@ BLUEPRINTS = (
     overview_pages,
     inbox_pages,
     notifications_pages,
+    observatory_pages,
     privacy_pages,
     easyread_pages,
     exports_pages,
     developers_pages,
 )
 # The packages that ship their own catalogue, besides the core one (parcours/translations).
-CATALOGUES = ("means", "timeline", "discussions", "inbox", "notifications", "exports", "developers")
+CATALOGUES = (
+    "means",
+    "timeline",
+    "discussions",
+    "inbox",
+    "notifications",
+    "observatory",
+    "exports",
+    "developers",
+)
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -1,5 +1,6 @@
-"""Flask commands: `users create`, `demo`, `timeline refresh`, `backup`, `restore`,
-`audit verify`, `retention purge`, `notifications send`."""
+"""Flask commands: `users create`, `organisations territory`, `observers add|remove|list`,
+`demo`, `timeline refresh`, `backup`, `restore`, `audit verify`, `retention purge`,
+`notifications send`."""
 
 import os
 from datetime import timedelta
@@ -12,8 +13,9 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select
 
-from parcours.accounts.models import User
+from parcours.accounts.models import User, find_organisation
 from parcours.accounts.operations import create_user as create
+from parcours.accounts.operations import set_territory
 from parcours.accounts.password_reset import KEPT as RESET_KEPT
 from parcours.accounts.password_reset import purge_password_resets
 from parcours.core.audit import purge_ended_logs, verify_chains
@@ -28,9 +30,17 @@ from parcours.inbox.models import purge_reads
 from parcours.inbox.news import NEWS_DAYS
 from parcours.notifications.digests import queue_digests
 from parcours.notifications.outbox import deliver_due, purge_delivered
+from parcours.observatory.operations import (
+    add_observer,
+    all_observer_scopes,
+    find_scope,
+    remove_observer_scope,
+)
 from parcours.timeline.snapshots import refresh_snapshots, stale_parcours
 
 users = AppGroup("users", help="Manage user accounts.")
+organisations = AppGroup("organisations", help="Manage organisations.")
+observers = AppGroup("observers", help="Who sees the observatory's figures (never a plan).")
 timeline = AppGroup("timeline", help="The timeline of hand-offs.")
 retention = AppGroup("retention", help="Keep the logs no longer than the retention period.")
 audit = AppGroup("audit", help="The access log of the plans.")
@@ -68,6 +78,72 @@ def create_user(email, name, professional, organisation, function, admin):
     user.is_admin = admin
     db.session.commit()
     click.echo(f"Created user {user.id}: {user.name} <{user.email}>")
+
+
+@organisations.command("territory")
+@click.argument("name")
+@click.argument("code")
+def organisation_territory(name: str, code: str):
+    """Say which territory (département code: 37, 2A, 971) the organisation NAME serves; an
+    empty CODE ("") says none."""
+    organisation = find_organisation(name)
+    if organisation is None:
+        raise click.ClickException(f"No organisation is named {name}.")
+    try:
+        set_territory(organisation, code)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"{organisation.name}: territory {organisation.territory or 'none'}")
+
+
+def _scope_options(command):
+    command = click.option("--territory", help="A territory: its département code.")(command)
+    return click.option("--organisation", help="An organisation, by its name.")(command)
+
+
+@observers.command("add")
+@click.argument("email")
+@_scope_options
+def observers_add(email: str, organisation: str | None, territory: str | None):
+    """Let the account EMAIL see the figures of an organisation or a territory."""
+    try:
+        scope = add_observer(email, organisation=organisation, territory=territory)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"{scope.user.email} observes {_scope_label(scope)}")
+
+
+@observers.command("remove")
+@click.argument("email")
+@_scope_options
+def observers_remove(email: str, organisation: str | None, territory: str | None):
+    """Take one scope away from the observer EMAIL."""
+    try:
+        scope = find_scope(email, organisation=organisation, territory=territory)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    label = _scope_label(scope)
+    remove_observer_scope(scope)
+    db.session.commit()
+    click.echo(f"{email} no longer observes {label}")
+
+
+@observers.command("list")
+def observers_list():
+    """Every observer and what they observe."""
+    scopes = all_observer_scopes()
+    for scope in scopes:
+        click.echo(f"{scope.user.email or scope.user.login_name}\t{_scope_label(scope)}")
+    if not scopes:
+        click.echo("No observer.")
+
+
+def _scope_label(scope) -> str:
+    if scope.organisation is not None:
+        return f"organisation {scope.organisation.name}"
+    return f"territory {scope.territory}"
 
 
 @click.command("demo")
@@ -227,6 +303,8 @@ def send_notifications():
 def register_cli(app: Flask) -> None:
     app.cli.add_command(notifications)
     app.cli.add_command(users)
+    app.cli.add_command(organisations)
+    app.cli.add_command(observers)
     app.cli.add_command(retention)
     app.cli.add_command(audit)
     app.cli.add_command(timeline)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from parcours.observatory.operations import add_observer
 from parcours.plans.models import Role
 from tests.helpers import logs_a_read
 
@@ -73,6 +74,13 @@ ROUTES = [
         "POST",
         "/parcours/{p}/consents/{c}/answer",
         {"answer": "yes"},
+        {"person": 302, "family": 403, "professional": 403},
+    ),
+    # Only the person (or a legal representative) leaves the plan out of the observatory.
+    Route(
+        "POST",
+        "/parcours/{p}/observatory",
+        {"answer": "out"},
         {"person": 302, "family": 403, "professional": 403},
     ),
     Route("GET", "/parcours/{p}/log"),
@@ -216,6 +224,11 @@ GLOBAL_RULES = {
     "/inbox/read",
     "/easy/",
     "/easy/switch",
+    # the observatory: observers only, never a plan (below, and tests/observatory)
+    "/observatory",
+    "/api/v1/observatory",
+    "/admin/observers",
+    "/admin/observers/<int:scope_id>/remove",
 }
 
 
@@ -284,6 +297,16 @@ def test_non_member(route, world, make, client, sign_in, api):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_observer(route, world, make, client, sign_in, api):
+    """An observer opens no plan: a 404, like any non-member."""
+    observer = make.user("Observer")
+    make._run(lambda: add_observer(observer.email, territory="37"))
+    values = {**world["values"], "me": world["members"]["person"].id}
+    response = call(api(observer) if route.api else sign_in(observer), route, values)
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_member(route, role, world, client, sign_in, api):
@@ -310,6 +333,32 @@ def test_removed_member(route, world, sign_in, api):
     values = {**world["values"], "me": family.id}
     response = call(api(family.user) if route.api else sign_in(family.user), route, values)
     assert response.status_code == 404
+
+
+OBSERVATORY = ("/observatory", "/observatory?territory=37", "/admin/observers")
+
+
+@pytest.mark.parametrize("path", OBSERVATORY)
+@pytest.mark.parametrize("who", ["anonymous", "stranger", *ROLES, "observer"])
+def test_the_observatory_is_for_observers_only(path, who, world, make, client, sign_in, api):
+    """Observers see the figures of their scopes (never a plan: the matrices above answer
+    them 404 like any non-member); anyone else gets a 404, the anonymous the sign-in page."""
+    if who == "observer":
+        user = make.user("Observer")
+        make._run(lambda: add_observer(user.email, territory="37"))
+    elif who == "stranger":
+        user = make.user(professional=True)
+    elif who != "anonymous":
+        user = world["members"][who].user
+    if who == "anonymous":
+        assert client.get(path).status_code == 302
+        if "admin" not in path:
+            assert api().get("/api/v1" + path).status_code == 401
+        return
+    expected = 200 if who == "observer" and "admin" not in path else 404
+    assert sign_in(user).get(path).status_code == expected
+    if "admin" not in path:
+        assert api(user).get("/api/v1" + path).status_code == expected
 
 
 def matrix_paths():

@@ -194,6 +194,11 @@ class OrganisationForm(FlaskForm):
         _l("Name"),
         validators=[DataRequired(_l("Please give the organisation's name.")), Length(max=NAME_MAX)],
     )
+    territory = StringField(
+        _l("Territory (département code)"),
+        description=_l("As on a postcode: 37, 2A, 971. Leave it empty if it serves none."),
+        validators=[Optional(), Length(max=10)],
+    )
 
 
 class PasswordResetRequestForm(FlaskForm):

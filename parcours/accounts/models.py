@@ -89,6 +89,22 @@ class Notifications(enum.Enum):
     never = "never"  # no digest
 
 
+TERRITORY_MAX = 3
+# The départements: 01 to 95 (Corsica is 2A and 2B, not 20) and the five overseas ones.
+TERRITORIES = frozenset(
+    [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B", "971", "972", "973", "974", "976"]
+)
+
+
+def territory_code(value: str | None) -> str | None:
+    """A département code as written ("37", "2a", " 971 "), normalised ("2A"); None when it
+    is none of them."""
+    code = (value or "").strip().upper()
+    if code.isdigit() and len(code) == 1:
+        code = "0" + code
+    return code if code in TERRITORIES else None
+
+
 class Organisation(CreatedAtMixin, db.Model):
     """A service or institution professionals work for (SESSAD, IME, school, ESAT…)."""
 
@@ -97,6 +113,8 @@ class Organisation(CreatedAtMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     key: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    # The département it serves ("37", "2A", "971"), for the observatory of a territory.
+    territory: Mapped[str | None] = mapped_column(String(TERRITORY_MAX), index=True)
 
     def __str__(self) -> str:
         return self.name
@@ -345,3 +363,38 @@ def user_by_identifier(identifier: str) -> User | None:
     """The user signing in with this e-mail address or login name."""
     key = identifier.strip().lower()
     return db.session.scalar(db.select(User).where((User.email == key) | (User.login_name == key)))
+
+
+class ObserverScope(CreatedAtMixin, db.Model):
+    """What an observer sees figures of: one organisation, or one territory (a département).
+    Named by a platform admin. An observer sees figures drawn from many plans, never a plan.
+
+    Kept with the accounts, not in the observatory package: the plans refuse observers as
+    members (an observer never opens a plan), and the plans stand below the observatory."""
+
+    __tablename__ = "observer_scopes"
+    __table_args__ = (
+        CheckConstraint(
+            "(organisation_id IS NULL) <> (territory IS NULL)", name="organisation_or_territory"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    territory: Mapped[str | None] = mapped_column(String(TERRITORY_MAX))
+
+    user: Mapped[User] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+
+def is_observer(user: User) -> bool:
+    """Whether the user has an observer scope (one query)."""
+    return (
+        db.session.scalar(
+            db.select(ObserverScope.id).where(ObserverScope.user_id == user.id).limit(1)
+        )
+        is not None
+    )

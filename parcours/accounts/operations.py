@@ -25,6 +25,7 @@ from parcours.accounts.models import (
     hash_password,
     hash_secret,
     normalise_key,
+    territory_code,
     user_by_identifier,
     verify_password,
 )
@@ -572,3 +573,21 @@ def rename_organisation(organisation: Organisation, name: str) -> None:
     organisation.name = name[:NAME_MAX]
     organisation.key = normalise_key(name)[:NAME_MAX]
     organisation_renamed.send(organisation)
+
+
+def set_territory(organisation: Organisation, code: str | None) -> None:
+    """Say which département an organisation serves ("37", "2A", "971"); empty: none."""
+    if not (code or "").strip():
+        organisation.territory = None
+        return
+    territory = territory_code(code)
+    if territory is None:
+        raise DomainError(
+            _(
+                "%(code)s is not a département code: write it as on a postcode, e.g. 37, 2A "
+                "or 971.",
+                code=code.strip()[:10],
+            ),
+            code="invalid_territory",
+        )
+    organisation.territory = territory

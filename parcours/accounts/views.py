@@ -626,17 +626,19 @@ def admin_organisations():
 @bp.route("/admin/organisations/<int:organisation_id>", methods=["GET", "POST"])
 @login_required
 def admin_organisation(organisation_id: int):
-    """Correct an organisation's name."""
+    """Correct an organisation's name, say which territory (département) it serves."""
     require_admin()
     organisation = db.get_or_404(Organisation, organisation_id)
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
         try:
             operations.rename_organisation(organisation, form.name.data)
+            if "territory" in request.form:  # a form sent without the field keeps it
+                operations.set_territory(organisation, form.territory.data)
         except DomainError as error:
-            place_error(error, form, {}, default="name")
+            place_error(error, form, {"invalid_territory": "territory"}, default="name")
         else:
-            flash_success(_("The organisation is renamed."))
+            flash_success(_("The organisation is saved."))
             return redirect(url_for("accounts.admin_organisations"))
     status = 422 if form.is_submitted() else 200
     return render_template(

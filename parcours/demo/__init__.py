@@ -1,6 +1,6 @@
 """Demo data: the example of the seeds, built through the operations so the rules hold."""
 
-from parcours.demo import discussions, means, objective, timeline
+from parcours.demo import discussions, means, objective, observatory, timeline
 from parcours.demo.people import DemoWorld, build_leo, build_people, build_thomas
 
 
@@ -15,4 +15,5 @@ def load_demo() -> list[tuple[str, str, str]]:
     objective.date_first_versions(world)
     objective.build(world)
     discussions.build(world)
+    observatory.build(world)
     return world.logins

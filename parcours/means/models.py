@@ -249,6 +249,12 @@ class Decision(CreatedAtMixin, db.Model):
 UNDO_KEPT_DAYS = 7
 
 
+def kept_on_time(kept_at: datetime | None, due_on: date) -> bool:
+    """A commitment is kept on time when it was marked kept on or before its due day (French
+    days)."""
+    return kept_at is not None and local_date(kept_at) <= due_on
+
+
 class Commitment(SoftDeletedMixin, CreatedAtMixin, db.Model):
     """What a member commits to do for an adopted means, and by when."""
 
@@ -304,7 +310,7 @@ class Commitment(SoftDeletedMixin, CreatedAtMixin, db.Model):
 
     @property
     def kept_late(self) -> bool:
-        return self.kept_at is not None and local_date(self.kept_at) > self.due_on
+        return self.kept_at is not None and not kept_on_time(self.kept_at, self.due_on)
 
     def can_mark_kept(self, member: Member) -> bool:
         """Only the member who committed, or the pilot, says it is done."""

@@ -4,6 +4,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from parcours.accounts.models import is_observer
 from parcours.alliance.objective import load_objective
 from parcours.core.models import today
 from parcours.inbox.views import read_inbox
@@ -39,6 +40,8 @@ def home():
         any_plan=bool(summaries),
         inbox=inbox,
         inbox_count=len(inbox),
+        # Only asked of those with no plan: an observer has none (one query, then).
+        observer=not summaries and is_observer(current_user),
     )
 
 

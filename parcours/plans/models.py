@@ -4,7 +4,7 @@ import enum
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, select, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, false, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -43,6 +43,9 @@ class Parcours(CreatedAtMixin, db.Model):
     person_name: Mapped[str] = mapped_column(String(60))
     tolerance_days: Mapped[int] = mapped_column(default=DEFAULT_TOLERANCE_DAYS)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # The person (or their legal representative) left the plan out of every observatory
+    # figure: a fact that is theirs (see plans.operations.set_observatory_opt_out).
+    observatory_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     members: Mapped[list["Member"]] = relationship(
         back_populates="parcours", lazy="raise", order_by="Member.id"

@@ -9,10 +9,10 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import lazyload
 
-from parcours.accounts.models import PasswordReset, ResetKind, User, hash_secret
+from parcours.accounts.models import PasswordReset, ResetKind, User, hash_secret, is_observer
 from parcours.accounts.operations import check_email, get_or_create_organisation
 from parcours.accounts.password_reset import create_password_reset
-from parcours.core.audit import Access, AccessLogEntry, record
+from parcours.core.audit import EVENTS, Access, AccessLogEntry, record
 from parcours.core.errors import (
     Conflict,
     DomainError,
@@ -59,8 +59,8 @@ PERSON_NAME_MAX = 60
 
 
 def _refuse_admins(user: User) -> None:
-    """Platform admins manage accounts and organisations; they see no plan contents, so they
-    never become members of a plan."""
+    """Platform admins manage accounts and organisations, observers see figures of many
+    plans; neither sees plan contents, so they never become members of a plan."""
     if user.is_admin:
         raise Forbidden(
             _(
@@ -68,6 +68,14 @@ def _refuse_admins(user: User) -> None:
                 "accounts, not plans. Use a personal account to take part in a plan."
             ),
             code="admin_not_member",
+        )
+    if is_observer(user):
+        raise Forbidden(
+            _(
+                "An observer account cannot be a member of a plan: observers see figures drawn "
+                "from many plans, never a plan. Use a personal account to take part in a plan."
+            ),
+            code="observer_not_member",
         )
 
 
@@ -649,6 +657,35 @@ def _changed(
 def _check_rules_edit(by: Member, base_revision: int | None) -> None:
     check_pilot(by)
     check_settings_revision(by, base_revision)
+
+
+EVENTS.update(
+    {
+        "observatory.left_out": _l("left the plan out of the observatory's figures"),
+        "observatory.counted": _l("let the plan count in the observatory's figures again"),
+    }
+)
+
+
+def set_observatory_opt_out(by: Member, left_out: bool) -> bool:
+    """Leave the plan out of every observatory figure, or count it again: the person's, or
+    their legal representative's, to say (a fact belongs to the party it concerns). Returns
+    whether it changed."""
+    if not by.speaks_for_person:
+        raise Forbidden(
+            _(
+                "Only %(name)s, or their legal representative, decides whether the plan counts "
+                "in the observatory's figures.",
+                name=by.parcours.person_name,
+            ),
+            code="person_only",
+        )
+    if by.parcours.observatory_opt_out == left_out:
+        return False
+    by.parcours.observatory_opt_out = left_out
+    event = "observatory.left_out" if left_out else "observatory.counted"
+    record(by.parcours_id, by.user, Access.change, event)
+    return True
 
 
 def set_tolerance(

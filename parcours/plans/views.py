@@ -553,6 +553,22 @@ def answer_consent(parcours_id: int, consent_id: int):
     return redirect(back)
 
 
+@bp.post("/parcours/<int:parcours_id>/observatory")
+@login_required
+def observatory_opt_out(parcours_id: int):
+    """The person (or their legal representative) leaves the plan out of the observatory's
+    figures, or lets it count again; back to the members page (403 for anyone else)."""
+    member = current_member(parcours_id)
+    answer = request.form.get("answer")
+    chosen = FlaskForm().validate_on_submit() and answer in {"out", "in"}
+    if chosen and operations.set_observatory_opt_out(member, answer == "out"):
+        if answer == "out":
+            flash_success(_("The plan is left out of every figure of the observatory."))
+        else:
+            flash_success(_("The plan counts again in the observatory's figures."))
+    return redirect(url_for("plans.members", parcours_id=parcours_id) + "#observatory-heading")
+
+
 @bp.get("/parcours/<int:parcours_id>/log")
 @login_required
 def access_log(parcours_id: int):

@@ -15,7 +15,7 @@ What happens, and why:
   address. A plan named by the person's full name (the
   default when they created it) keeps only its initial. The access log names members by
   their account, so it reads "a former member" from then on. The former e-mail address or
-  login name can sign up again, as a new account.
+  login name can sign up again, as a new account. An observer's scopes are taken away.
 - Each membership ends (`left_at`), as when leaving a parcours. Like leaving, a pilot hands
   the role over first where other members remain: closing is refused until they have.
 - Where the user is the last current member, nobody could ever see the parcours again (only
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select, update
 
-from parcours.accounts.models import CLOSED_PASSWORD_HASH, Notifications, User
+from parcours.accounts.models import CLOSED_PASSWORD_HASH, Notifications, ObserverScope, User
 from parcours.accounts.operations import end_sessions_and_tokens, remove_two_step
 from parcours.accounts.password_reset import forget_password_resets
 from parcours.core.audit import Access, end_logs, erase_written_name, record
@@ -255,3 +255,5 @@ def _erase(user: User) -> None:
     forget_once_requests(user.id)
     forget_reads(user.id)
     forget_password_resets(user.id)
+    # An observer's scopes: what a closed account would go on seeing.
+    db.session.execute(delete(ObserverScope).where(ObserverScope.user_id == user.id))

@@ -47,6 +47,7 @@ from parcours.means.models import (
     decision_participants,
 )
 from parcours.notifications.models import DigestState, MessageKind, OutboxMessage
+from parcours.observatory.operations import observer_scopes
 from parcours.plans.models import ConsentEvent, Invitation, Member, SettingsChange
 from parcours.timeline.models import (
     Episode,
@@ -134,6 +135,15 @@ class OnceRequestSchema(Schema):
     at = fields.AwareDateTime(attribute="created_at")
     status = fields.Integer(allow_none=True)
     location = fields.String(allow_none=True)
+
+
+class ObserverScopeSchema(Schema):
+    """What the account observes (figures drawn from many plans, never a plan): an
+    organisation or a territory, since when."""
+
+    organisation = fields.Function(lambda s: s.organisation.name if s.organisation else None)
+    territory = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
 
 
 class InboxReadSchema(Schema):
@@ -596,6 +606,7 @@ USER_COLUMNS = {
     ("inbox_reads", "user_id"),  # the news of "For me" the account has read (inbox/models.py)
     ("outbox_messages", "user_id"),  # the e-mails for the account (notifications/models.py)
     ("notification_digests", "user_id"),  # what its last digest counted
+    ("observer_scopes", "user_id"),  # what the account observes (parcours/observatory)
     ("access_log_entries", "user_id"),  # the access log (with the rest of the periods)
     ("access_log_entries", "subject_id"),  # it names members only while they are members
 }
@@ -727,6 +738,7 @@ def my_data(user: User, *, now: datetime | None = None) -> dict:
                 select(OnceRequest).where(OnceRequest.user_id == user.id).order_by(OnceRequest.id)
             )
         ),
+        "observes": ObserverScopeSchema(many=True).dump(observer_scopes(user)),
         "memberships": MembershipSchema(many=True).dump(memberships),
     }
     mentioned: set[int] = set()

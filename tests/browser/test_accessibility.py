@@ -291,9 +291,17 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
         "/admin/organisations",
         "/admin/organisations/1",
         "/admin/security",
+        "/admin/observers",
     ):
         admin.goto(path)
         check(admin, path)
+
+    # The observatory: an observer's figures (tables, some withheld), at 360 px too.
+    for width in (1280, 360):
+        observer = new_page(login="observatoire@demo.parcours.test", width=width)
+        for path in ("/observatory", "/observatory?territory=37&from=2000-01-01&to=2000-12-31"):
+            observer.goto(path)
+            check(observer, f"{path} at {width} px")
 
     # Two-step sign-in: set up (the recovery codes), then the code asked at sign-in, and the
     # account page that lists a token; on an account of its own (the journeys sign in as the

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from parcours.demo import observatory
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -50,6 +52,7 @@ def test_demo_runs_twice_on_the_same_sqlite_file(tmp_path):
         runs.append(_sqlite_row_counts(database))
     first, second = runs
     assert second == first
-    # One copy of the demo: one account per login the command printed.
+    # One copy of the demo: one account per login the command printed, and the accounts of
+    # the observatory's generated plans (their coordinator and people, no demo login).
     logins = result.stdout.split("Sign in with one of these accounts:\n")[1].splitlines()
-    assert second["users"] == len(logins) > 0
+    assert second["users"] == len(logins) + len(observatory.PLANS) + 1 > 0

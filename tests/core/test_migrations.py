@@ -14,7 +14,7 @@ from parcours.accounts.models import ApiToken, LoginSession, TokenScope, hash_se
 from parcours.accounts.operations import api_token_for, user_for_login_session
 from parcours.core.integrity import foreign_key_violations, row_counts
 from parcours.core.models import utcnow
-from parcours.demo import load_demo
+from parcours.demo import load_demo, observatory
 from parcours.extensions import db
 
 NOW = datetime(2026, 11, 1, 9, 30)
@@ -692,5 +692,7 @@ def test_0017_starts_the_revision_of_a_kept_commitment_at_one(scratch_app):
             rows = connection.execute(
                 text("SELECT kept_at IS NOT NULL, revision FROM commitments")
             ).all()
-        # Léo's overdue and kept commitments, and Thomas's, due soon.
-        assert sorted(rows) == [(False, 0), (False, 0), (True, 1)]
+        # Léo's overdue and kept commitments, and Thomas's, due soon; then those of the
+        # observatory's generated plans.
+        generated = [(kept, int(kept)) for *_plan, kept in observatory.PLANS]
+        assert sorted(rows) == sorted([(False, 0), (False, 0), (True, 1), *generated])

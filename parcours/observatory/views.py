@@ -1,0 +1,114 @@
+"""Pages: the observatory (an observer's figures) and the admins' list of observers."""
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from parcours.accounts.models import ObserverScope
+from parcours.accounts.views import require_admin
+from parcours.core.errors import DomainError
+from parcours.core.i18n import gettext as _
+from parcours.core.views import flash_success, place_error
+from parcours.extensions import db
+from parcours.observatory import operations
+from parcours.observatory.chart import bars
+from parcours.observatory.forms import ObserverForm
+from parcours.observatory.reading import chosen_scope, figures_for, scopes_of
+from parcours.timeline.models import KIND_LABELS
+
+bp = Blueprint("observatory", __name__)
+
+KINDS = {kind.value: label for kind, label in KIND_LABELS.items()}
+
+
+def element_labels() -> dict[str, str]:
+    """The relais-de-sens elements as the page names them."""
+    return {
+        "objective": _("Objective passed on"),
+        "person": _("The person took part"),
+        "meaning_note": _("Meaning note"),
+        "contact": _("Services in contact"),
+    }
+
+
+@bp.get("/observatory")
+@login_required
+def index():
+    """The figures of one of my scopes over a period (observers only: 404 for anyone else)."""
+    scopes = scopes_of(current_user)
+    scope = chosen_scope(scopes, request.args) or scopes[0]
+    figures = figures_for(scope, request.args)
+    kinds = KINDS | {None: _("not recorded yet")}
+    return render_template(
+        "observatory/index.html",
+        scopes=scopes,
+        scope=scope,
+        figures=figures,
+        kinds=KINDS,
+        elements=element_labels(),
+        transition_bars=bars(
+            [
+                (f"{kinds[row.from_kind]} → {kinds[row.to_kind]}", row.answered_in_time)
+                for row in figures.transitions
+            ],
+            share=True,
+        ),
+        commitment_bars=bars(
+            [
+                (row.name or _("The person and their family"), row.kept_on_time)
+                for row in figures.commitments
+            ],
+            share=True,
+        ),
+    )
+
+
+@bp.route("/admin/observers", methods=["GET", "POST"])
+@login_required
+def admin_observers():
+    """Observers and what each observes; name one (admins only)."""
+    require_admin()
+    form = ObserverForm()
+    if form.validate_on_submit():
+        by_organisation = form.kind.data == "organisation"
+        try:
+            operations.add_observer(
+                form.email.data,
+                organisation=form.organisation.data if by_organisation else None,
+                territory=None if by_organisation else form.territory.data,
+            )
+        except DomainError as error:
+            place_error(
+                error,
+                form,
+                {
+                    "invalid_territory": "territory",
+                    "organisation_not_found": "organisation",
+                    "scope_organisation_or_territory": (
+                        "organisation" if by_organisation else "territory"
+                    ),
+                },
+                default="email",
+            )
+        else:
+            flash_success(_("The observer is named."))
+            return redirect(url_for("observatory.admin_observers"))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "observatory/admin_observers.html",
+        scopes=operations.all_observer_scopes(),
+        form=form,
+        remove_form=FlaskForm(),
+    ), status
+
+
+@bp.post("/admin/observers/<int:scope_id>/remove")
+@login_required
+def admin_remove_observer(scope_id: int):
+    """Take a scope away from an observer (admins only)."""
+    require_admin()
+    scope = db.get_or_404(ObserverScope, scope_id)
+    if FlaskForm().validate_on_submit():
+        operations.remove_observer_scope(scope)
+        flash_success(_("The observer no longer sees these figures."))
+    return redirect(url_for("observatory.admin_observers"))
