@@ -127,15 +127,17 @@ def test_journey_1_parents_co_edit_their_plan(new_page, live_server):
     parent.get_by_role("button", name="Je me reconnais dans cet objectif").click()
     expect(parent.locator("main")).to_contain_text("Vous avez approuvé la version 3.")
 
-    # What waits for Claire: the version the parent saved, in "For me" on her home page.
-    claire.goto("/")
-    waiting = claire.locator("li.inbox__item", has_text="Parcours de Nina")
+    # What waits for Claire: the version the parent saved, in "For me" (the whole list: the
+    # home page shows its first five, and the demo gives Claire more than that).
+    claire.goto("/inbox")
+    to_do = "section[aria-labelledby=todo-heading] li.inbox__item"
+    waiting = claire.locator(to_do, has_text="Parcours de Nina")
     expect(waiting).to_contain_text("La version 3 de l'objectif commun attend votre accord.")
     waiting.get_by_role("link").click()
     claire.get_by_role("button", name="Je me reconnais dans cet objectif").click()
     expect(claire.locator("main")).to_contain_text("Tout le monde a approuvé")
-    claire.goto("/")
-    expect(claire.locator("li.inbox__item", has_text="Parcours de Nina")).to_have_count(0)
+    claire.goto("/inbox")
+    expect(claire.locator(to_do, has_text="Parcours de Nina")).to_have_count(0)
     parent.goto(f"/parcours/{parcours_id}/objective")
     in_force = parent.locator("section[aria-labelledby=in-force-heading]")
     expect(in_force).to_contain_text("Que Nina apprenne à lire et à compter, et ait des amies.")
@@ -327,12 +329,13 @@ def test_journey_3_a_professional_logs_a_transition(new_page, live_server):
 
     # The receiving service: the hand-off waits for its answer in "For me".
     lucas = new_page(login="lucas@esat.example.org")
-    lucas.goto("/")
-    waiting = lucas.locator("li.inbox__item", has_text="Parcours de Sami")
+    lucas.goto("/inbox")
+    to_do = "section[aria-labelledby=todo-heading] li.inbox__item"
+    waiting = lucas.locator(to_do, has_text="Parcours de Sami")
     expect(waiting).to_contain_text(
         "Un passage de relais vers votre organisation attend sa réponse."
     )
     waiting.get_by_role("link").click()
     lucas.get_by_role("button", name="Accepter le passage de relais").click()
-    lucas.goto("/")
-    expect(lucas.locator("li.inbox__item", has_text="Parcours de Sami")).to_have_count(0)
+    lucas.goto("/inbox")
+    expect(lucas.locator(to_do, has_text="Parcours de Sami")).to_have_count(0)
