@@ -284,6 +284,9 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
     ):
         claire.goto(path)
         check(claire, f"{path} as a professional")
+    # Back to the usual pages: the choice is kept on her account, which the other browser
+    # tests share.
+    claire.get_by_role("button", name="Pages habituelles").click()
 
     admin = new_page(login="admin@demo.parcours.test")
     for path in (
