@@ -186,11 +186,18 @@ def refresh(batch: int):
     """Recompute today's caseload snapshots (run it nightly: the first caseload of the day is
     then as fast as the others)."""
     on = today()
+    refreshed = _refresh_snapshots(on, batch)
+    click.echo(f"{refreshed} snapshot(s) refreshed for {on.isoformat()}.")
+
+
+def _refresh_snapshots(on, batch: int = 500) -> int:
+    """Recompute the snapshots that do not hold for `on`, a batch per transaction (a new day
+    can raise new flags, which are the pilots' news)."""
     stale, revisions = stale_parcours(on)
     for start in range(0, len(stale), batch):
         refresh_snapshots(stale[start : start + batch], revisions, on)
         db.session.commit()
-    click.echo(f"{len(stale)} snapshot(s) refreshed for {on.isoformat()}.")
+    return len(stale)
 
 
 @click.command("backup")
@@ -285,6 +292,8 @@ def send_notifications():
     # A request context for the links (on the site's address); a POST's, so that SQLite
     # begins each transaction as a writer (core/database.py).
     with current_app.test_request_context(base_url=base or "http://localhost", method="POST"):
+        # The flags a new day raised are news: found before the digests count them.
+        _refresh_snapshots(today())
         digests = queue_digests()
         db.session.commit()
         result = deliver_due()

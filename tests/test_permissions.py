@@ -220,7 +220,7 @@ GLOBAL_RULES = {
     "/inbox",  # what waits for me, and my news (tests/inbox)
     "/api/v1/me/inbox",
     "/api/v1/me/inbox/read",
-    "/inbox/news/<int:entry_id>",
+    "/inbox/news/<key>",
     "/inbox/read",
     "/easy/",
     "/easy/switch",

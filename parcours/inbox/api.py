@@ -17,7 +17,8 @@ def get_inbox():
     consent, and what a member declared of them that only they confirm (these for the person
     or their legal representative). Each clears itself once done. Then the news of the last
     30 days, newest first (a member joined — a legal representative named —, a decision, a
-    pilot designated, a closing asked), `read` once opened or marked read."""
+    pilot designated, a closing asked, a reply to you or a mention of you, and for the pilot a
+    new flag on the plan), `read` once opened or marked read."""
     items, news = read_all(current_user)
     return InboxSchema().dump({"items": [*items, *news]})
 

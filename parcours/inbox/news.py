@@ -2,7 +2,9 @@
 joined (a legal representative named, said so), a decision was taken, a pilot designated, the
 plan asked to close, someone replied to me or mentioned me in a discussion (news for that
 member only: the entry's `subject`) — read from the plans' access logs (the record of every
-change, with its author), unread until opened. No table of its own but what each user has read."""
+change, with its author); and, for the pilot, a new flag on the plan (the timeline's raised
+flags: a check found open for the first time, by a change or by a new day). Unread until
+opened. No table of its own but what each user has read."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +22,9 @@ from parcours.discussions.models import COMMENT_MENTION, COMMENT_REPLY
 from parcours.extensions import db
 from parcours.inbox.models import InboxRead
 from parcours.plans.models import Member, Parcours
+from parcours.timeline.checks import FlagKind
+from parcours.timeline.messages import KIND_LABELS
+from parcours.timeline.models import RaisedFlag
 
 # News are the changes of the last days; older ones are in each plan's access log.
 NEWS_DAYS = 30
@@ -36,7 +41,9 @@ NEWS_KINDS = (
     "closing",
     "reply",
     "mention",
+    "flag",
 )
+FLAG_KINDS = {kind.value: kind for kind in FlagKind}
 
 
 @dataclass(frozen=True)
@@ -50,9 +57,18 @@ class NewsItem:
     created_at: datetime
     read: bool
 
+    @property
+    def open_url(self) -> str:
+        """The link that marks it read, then opens its page."""
+        return url_for("inbox.open_news", key=self.id)
+
 
 def news_key(entry_id: int) -> str:
     return f"news-{entry_id}"
+
+
+def flag_key(raised_id: int) -> str:
+    return f"flag-{raised_id}"
 
 
 def news_for(user: User, now: datetime | None = None) -> list[NewsItem]:
@@ -94,7 +110,48 @@ def news_for(user: User, now: datetime | None = None) -> list[NewsItem]:
         .order_by(AccessLogEntry.created_at.desc(), AccessLogEntry.id.desc())
         .limit(NEWS_MAX)
     ).all()
-    return [_news(*row) for row in rows]
+    news = [_news(*row) for row in rows] + _raised_flags(user, now)
+    news.sort(key=lambda item: item.created_at, reverse=True)
+    return news[:NEWS_MAX]
+
+
+def _raised_flags(user: User, now: datetime) -> list[NewsItem]:
+    """The flags raised on the plans the user pilots, since they joined and in the last
+    NEWS_DAYS days (one query)."""
+    key = literal("flag-") + cast(RaisedFlag.id, String)
+    read = exists().where(InboxRead.user_id == user.id, InboxRead.key == key)
+    rows = db.session.execute(
+        select(RaisedFlag, Parcours.person_name, read.label("read"))
+        .join(Member, Member.parcours_id == RaisedFlag.parcours_id)
+        .join(Parcours, Parcours.id == RaisedFlag.parcours_id)
+        .where(
+            Member.user_id == user.id,
+            Member.left_at.is_(None),
+            Member.is_pilot.is_(True),
+            RaisedFlag.raised_at >= Member.joined_at,
+            RaisedFlag.raised_at > now - timedelta(days=NEWS_DAYS),
+            RaisedFlag.kind.in_(FLAG_KINDS),
+        )
+        .order_by(RaisedFlag.raised_at.desc(), RaisedFlag.id.desc())
+        .limit(NEWS_MAX)
+    ).all()
+    return [
+        NewsItem(
+            flag_key(raised.id),
+            "flag",
+            raised.parcours_id,
+            person_name,
+            _(
+                "A new check on the plan of %(person)s: %(kind)s.",
+                person=person_name,
+                kind=KIND_LABELS[FLAG_KINDS[raised.kind]],
+            ),
+            url_for("timeline.index", parcours_id=raised.parcours_id, _anchor=f"flag-{raised.key}"),
+            raised.raised_at,
+            read,
+        )
+        for raised, person_name, read in rows
+    ]
 
 
 def _news(entry, stored_name, closed_at, person_name, read, legal) -> NewsItem:
@@ -143,6 +200,6 @@ def mark_read(user: User, keys: list[str]) -> None:
     db.session.execute(insert.on_conflict_do_nothing(), rows)
 
 
-def entry_of_news(user: User, entry_id: int) -> NewsItem | None:
+def news_item(user: User, key: str) -> NewsItem | None:
     """One news item of the user's, to open it (None: not theirs, or no news)."""
-    return next((n for n in news_for(user) if n.id == news_key(entry_id)), None)
+    return next((n for n in news_for(user) if n.id == key), None)

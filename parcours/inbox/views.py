@@ -11,7 +11,7 @@ from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import today
 from parcours.core.views import flash_success
 from parcours.inbox.items import inbox_for
-from parcours.inbox.news import entry_of_news, mark_read, news_for
+from parcours.inbox.news import mark_read, news_for, news_item
 
 bp = Blueprint("inbox", __name__)
 
@@ -49,11 +49,12 @@ def index():
     )
 
 
-@bp.get("/inbox/news/<int:entry_id>")
+@bp.get("/inbox/news/<key>")
 @login_required
-def open_news(entry_id: int):
-    """Open a news item: it is read, and the page it is about opens."""
-    item = entry_of_news(current_user, entry_id)
+def open_news(key: str):
+    """Open a news item (its id, e.g. `news-812` or `flag-31`): it is read, and the page it is
+    about opens."""
+    item = news_item(current_user, key)
     if item is None:
         raise NotFound(
             _("This news is not yours, or is too old: see the plan's access log."),

@@ -569,6 +569,25 @@ class FlagAcknowledgement(CreatedAtMixin, db.Model):
     member: Mapped[Member] = relationship()
 
 
+class RaisedFlag(db.Model):
+    """The day a check was first found open on a parcours (its `key`, see
+    timeline/checks.py): written when the caseload snapshots are stored, so that the pilot
+    hears of a new flag in their news (parcours.inbox.news). Once raised, a flag is not raised
+    again, even if it closes and opens again."""
+
+    __tablename__ = "raised_flags"
+    __table_args__ = (
+        UniqueConstraint("parcours_id", "key", name="uq_raised_flags_parcours_key"),
+        Index("ix_raised_flags_raised_at", "raised_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcours_id: Mapped[int] = mapped_column(ForeignKey("parcours.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(FLAG_KEY_MAX))
+    kind: Mapped[str] = mapped_column(String(40))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 def handoff_revision(handoff_id: int) -> int:
     """How far a hand-off's history goes (its latest event): an edit carries the revision it
     started from, so that a change saved in between is not overwritten."""

@@ -30,9 +30,10 @@ from parcours.plans.models import Member, Parcours, Role
 from parcours.timeline.awaiting import awaiting_answers
 from parcours.timeline.checks import FlagKind, Severity, compute_flags
 from parcours.timeline.inputs import load_timelines
-from parcours.timeline.models import Episode, Handoff, TimelineSnapshot
+from parcours.timeline.models import Episode, Handoff, RaisedFlag, TimelineSnapshot
 
 SNAPSHOT = TimelineSnapshot.__table__
+RAISED = RaisedFlag.__table__
 COMPUTED = (
     "computed_revision",
     "computed_for",
@@ -45,9 +46,9 @@ COMPUTED = (
 )
 
 
-def _insert(dialect_name: str):
+def _insert(dialect_name: str, table=SNAPSHOT):
     """An INSERT that can say ON CONFLICT, for the database in use."""
-    return (postgresql if dialect_name == "postgresql" else sqlite).insert(SNAPSHOT)
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
 
 
 def bump_revisions(parcours_ids: Sequence[int], *, changed: bool = True) -> None:
@@ -352,11 +353,12 @@ def _compute(
     parcours_ids: Sequence[int], revisions: dict[int, int], on: date
 ) -> tuple[dict[int, _Computed], list[dict]]:
     """Recompute the snapshots of these parcours (a constant number of queries): the values,
-    and the rows to store."""
+    and the rows to store (each with the open flags it found, `raised`)."""
     computed = {}
     rows = []
     for pid, timeline in load_timelines(parcours_ids, on).items():
         flags = compute_flags(timeline.input)
+        raised = [{"key": f.key, "kind": f.kind.value} for f in flags if f.is_open]
         # An answered flag leaves the urgent order (it is counted as answered); a past
         # rupture is history: counted, it does not make the plan urgent.
         counts: dict[str, int] = {}
@@ -385,6 +387,7 @@ def _compute(
                 "current_services": result.current_services,
                 "last_handoff_on": result.last_handoff_on,
                 "answered": result.answered,
+                "raised": raised,
             }
         )
     return computed, rows
@@ -392,14 +395,25 @@ def _compute(
 
 def _store(rows: list[dict]) -> None:
     """Write computed snapshots. Each keeps the revision it was computed for: if a change
-    bumped it in between, the snapshot stays stale and is computed again next time."""
-    if rows:
-        statement = _insert(db.session.get_bind().dialect.name)
-        statement = statement.on_conflict_do_update(
-            index_elements=[SNAPSHOT.c.parcours_id],
-            set_={name: statement.excluded[name] for name in COMPUTED},
-        )
-        db.session.execute(statement, rows)
+    bumped it in between, the snapshot stays stale and is computed again next time. The open
+    flags not raised before are raised now (the pilot's news)."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    statement = _insert(dialect)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SNAPSHOT.c.parcours_id],
+        set_={name: statement.excluded[name] for name in COMPUTED},
+    )
+    db.session.execute(statement, [{k: v for k, v in row.items() if k != "raised"} for row in rows])
+    now = utcnow()
+    raised = [
+        {"parcours_id": row["parcours_id"], "raised_at": now, **flag}
+        for row in rows
+        for flag in row["raised"]
+    ]
+    if raised:
+        db.session.execute(_insert(dialect, RAISED).on_conflict_do_nothing(), raised)
 
 
 def stale_parcours(on: date) -> tuple[list[int], dict[int, int]]:

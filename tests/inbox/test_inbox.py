@@ -11,7 +11,7 @@ from parcours.core.models import today
 from parcours.extensions import db
 from parcours.inbox.news import NEWS_KINDS
 from parcours.plans.models import Member, Role
-from parcours.plans.operations import close_parcours, create_invitation
+from parcours.plans.operations import close_parcours, create_invitation, designate_pilot
 from parcours.timeline.awaiting import (
     ANSWER_HANDOFF,
     APPROVE_OBJECTIVE,
@@ -20,6 +20,8 @@ from parcours.timeline.awaiting import (
     GIVE_CONSENT,
     GIVE_STANCE,
 )
+from parcours.timeline.models import EpisodeKind
+from parcours.timeline.snapshots import refresh_snapshots, stale_parcours
 from tests.helpers import access_log_size
 from tests.means.factories import MeansFactory
 from tests.timeline.conftest import TimelineFactory
@@ -213,8 +215,7 @@ def test_news_say_who_joined_and_what_was_decided_unread_until_opened(
     sign_in(family.user)
     page = client.get("/inbox").text
     assert "unread" in page and f"{newcomer.user.name} joined the plan." in page
-    entry_id = news[1]["id"].split("-")[1]
-    opened = client.get(f"/inbox/news/{entry_id}")
+    opened = client.get(f"/inbox/news/{news[1]['id']}")
     assert opened.status_code == 302
     assert opened.headers["Location"].endswith(f"/parcours/{family.parcours_id}/members")
     read = {i["id"]: i["read"] for i in client_api.get("/api/v1/me/inbox").json["items"]}
@@ -259,4 +260,75 @@ def test_marking_news_read_through_the_api(api, make, alliance):
 def test_a_news_item_of_someone_else_is_a_404(client, sign_in, make, alliance):
     make.member(alliance["professional"], Role.professional)
     sign_in(make.parcours(person_name="Zoé").user)
-    assert client.get("/inbox/news/1").status_code == 404
+    assert client.get("/inbox/news/news-1").status_code == 404
+
+
+def _flag_news(api, member) -> list[dict]:
+    return [
+        i for i in api(member.user).get("/api/v1/me/inbox").json["items"] if i["kind"] == "flag"
+    ]
+
+
+def test_a_new_flag_is_news_for_the_pilot_once(app, api, client, sign_in, make, alliance):
+    """A flag found open for the first time (here when a caseload stores the snapshots) is
+    news for the pilot of the plan, and for them only; it is not raised twice."""
+    pilot, family = alliance["pilot"], alliance["family"]
+    tl = TimelineFactory(app)
+    episode = tl.episode(alliance["professional"], start=-100, end=-40)  # an ongoing rupture
+    assert _flag_news(api, pilot) == []  # not found yet: no caseload has been computed
+    sign_in(family.user)
+    assert client.get("/caseload").status_code == 200  # stores the snapshots
+    news = {f["text"]: f for f in _flag_news(api, pilot)}
+    # The episode ended without a hand-off, and nobody has followed since.
+    assert sorted(news) == [
+        "A new check on the plan of Léa: Missing hand-off.",
+        "A new check on the plan of Léa: Ongoing rupture.",
+    ]
+    flag = news["A new check on the plan of Léa: Ongoing rupture."]
+    assert flag["url"].endswith(
+        f"/parcours/{pilot.parcours_id}/timeline#flag-rupture-e{episode.id}"
+    )
+    assert flag["read"] is False
+    assert _flag_news(api, family) == []  # the pilot's news only
+    # Recomputed (a change, then the caseload again): the same flag is not news again.
+    tl.episode(alliance["professional"], "IME Les Tilleuls", kind=EpisodeKind.ime, start=-10)
+    client.get("/caseload")
+    kinds = [f["text"] for f in _flag_news(api, pilot)]
+    assert kinds.count(flag["text"]) == 1
+    sign_in(pilot.user)
+    opened = client.get(f"/inbox/news/{flag['id']}")
+    assert opened.status_code == 302 and opened.headers["Location"] == flag["url"]
+    assert next(f for f in _flag_news(api, pilot) if f["id"] == flag["id"])["read"] is True
+    assert f'id="flag-rupture-e{episode.id}"' in client.get(flag["url"]).text
+
+
+def test_a_flag_a_new_day_raises_is_news_once_the_snapshots_are_refreshed(app, api, make, alliance):
+    """`flask timeline refresh` (and `notifications send`, before the digests) recompute the
+    snapshots of the day: a rupture that a new day makes is the pilot's news."""
+    tl = TimelineFactory(app)
+    tl.episode(alliance["professional"], start=-100, end=-14)  # 14 days: not yet a rupture
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["timeline", "refresh"]).exit_code == 0
+    before = {f["id"] for f in _flag_news(api, alliance["pilot"])}  # the missing hand-off
+    with app.app_context():
+        stale, revisions = stale_parcours(today() + timedelta(days=1))
+        refresh_snapshots(stale, revisions, today() + timedelta(days=1))
+        db.session.commit()
+    news = [f["text"] for f in _flag_news(api, alliance["pilot"]) if f["id"] not in before]
+    assert news == ["A new check on the plan of Léa: Ongoing rupture."]
+
+
+def test_a_flag_raised_before_the_pilot_joined_is_not_their_news(app, api, make, alliance):
+    tl = TimelineFactory(app)
+    tl.episode(alliance["professional"], start=-100, end=-40)
+    with app.app_context():
+        stale, revisions = stale_parcours(today())
+        refresh_snapshots(stale, revisions, today())
+        db.session.commit()
+    newcomer = make.member(alliance["pilot"], Role.professional)
+    with app.app_context():
+        designate_pilot(
+            db.session.get(Member, alliance["pilot"].id), db.session.get(Member, newcomer.id)
+        )
+        db.session.commit()
+    assert _flag_news(api, newcomer) == []
