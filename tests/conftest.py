@@ -58,20 +58,10 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _isolated_database(request, app):
-    """Each test runs in a transaction rolled back at its end; every session the app opens
-    during the test (one per request) joins it through savepoints."""
-    if request.node.get_closest_marker("browser"):
-        yield  # the live server has its own database
-        return
-    if request.node.get_closest_marker("committing"):
-        yield
-        _empty_tables(app)
-        return
-    with app.app_context():
-        connection = db.engine.connect()
-        transaction = connection.begin()
+@contextmanager
+def _sessions_joining(connection):
+    """Every session the app opens (one per request) joins the connection's transaction
+    through savepoints."""
     original = db.session
     db.session = scoped_session(
         sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
@@ -82,8 +72,70 @@ def _isolated_database(request, app):
     finally:
         db.session.remove()
         db.session = original
+
+
+@pytest.fixture(autouse=True)
+def _isolated_database(request, app):
+    """Each test runs in a transaction rolled back at its end; every session the app opens
+    during the test (one per request) joins it through savepoints. In a module marked
+    `shared_world`, the transaction is the module's and each test runs in a savepoint of it."""
+    if request.node.get_closest_marker("browser"):
+        yield  # the live server has its own database
+        return
+    if request.node.get_closest_marker("committing"):
+        yield
+        _empty_tables(app)
+        return
+    if request.node.get_closest_marker("shared_world"):
+        connection = request.getfixturevalue("module_database")
+        savepoint = connection.begin_nested()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            savepoint.rollback()
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+    try:
+        with _sessions_joining(connection):
+            yield
+    finally:
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture(scope="module")
+def module_database(request, app):
+    """One transaction for a whole module marked `shared_world`, rolled back at its end: its
+    module-scoped fixtures (built with `shared_make`) build their data once, and each test
+    runs in a savepoint rolled back after it (the permission matrices: one world, hundreds of
+    requests)."""
+    assert request.node.get_closest_marker("shared_world"), (
+        f"{request.node.name}: module-scoped data needs `pytestmark = pytest.mark.shared_world`"
+    )
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+    try:
+        with _sessions_joining(connection):
+            yield connection
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def shared_make(app, module_database) -> Factory:
+    """`make`, for the module-scoped fixtures of a `shared_world` module."""
+    return Factory(app)
+
+
+@pytest.fixture(scope="module")
+def shared_api(app, shared_make):
+    """`api`, for the module-scoped fixtures of a `shared_world` module."""
+    return _api_clients(app, shared_make)
 
 
 def _empty_tables(app) -> None:
@@ -126,41 +178,45 @@ def sign_in(app, client, make):
     return _sign_in
 
 
+class ApiClient:
+    """A client whose requests carry a bearer token (none: anonymous)."""
+
+    def __init__(self, app, token: str | None):
+        self.client = app.test_client()
+        self.headers = {"Accept-Language": "en"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def __getattr__(self, method):
+        def call(url, **kwargs):
+            headers = {**self.headers, **kwargs.pop("headers", {})}
+            return getattr(self.client, method)(url, headers=headers, **kwargs)
+
+        return call
+
+    def edit(self, url, json):
+        """PATCH a shared record from its current revision (read first), as a client does."""
+        revision = self.get(url).json["revision"]
+        return self.patch(url, json={"base_revision": revision, **json})
+
+    def designate_pilot(self, parcours_id, member_id):
+        """PUT the pilot from the current designation (read first), as a client does."""
+        url = f"/api/v1/parcours/{parcours_id}"
+        revision = self.get(url).json["pilot_revision"]
+        return self.put(f"{url}/pilot", json={"member_id": member_id, "base_revision": revision})
+
+
+def _api_clients(app, make: Factory):
+    def _api(user=None):
+        return ApiClient(app, make.api_token(user) if user is not None else None)
+
+    return _api
+
+
 @pytest.fixture
 def api(app, make):
     """api(user) returns a client whose requests carry the user's bearer token."""
-
-    class ApiClient:
-        def __init__(self, token: str | None):
-            self.client = app.test_client()
-            self.headers = {"Accept-Language": "en"}
-            if token:
-                self.headers["Authorization"] = f"Bearer {token}"
-
-        def __getattr__(self, method):
-            def call(url, **kwargs):
-                headers = {**self.headers, **kwargs.pop("headers", {})}
-                return getattr(self.client, method)(url, headers=headers, **kwargs)
-
-            return call
-
-        def edit(self, url, json):
-            """PATCH a shared record from its current revision (read first), as a client does."""
-            revision = self.get(url).json["revision"]
-            return self.patch(url, json={"base_revision": revision, **json})
-
-        def designate_pilot(self, parcours_id, member_id):
-            """PUT the pilot from the current designation (read first), as a client does."""
-            url = f"/api/v1/parcours/{parcours_id}"
-            revision = self.get(url).json["pilot_revision"]
-            return self.put(
-                f"{url}/pilot", json={"member_id": member_id, "base_revision": revision}
-            )
-
-    def _api(user=None):
-        return ApiClient(make.api_token(user) if user is not None else None)
-
-    return _api
+    return _api_clients(app, make)
 
 
 @pytest.fixture

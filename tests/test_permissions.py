@@ -10,6 +10,9 @@ from parcours.observatory.operations import add_observer
 from parcours.plans.models import Role
 from tests.helpers import logs_a_read
 
+# One world for the whole module, each test in a savepoint of it (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 ROLES = ("person", "family", "professional")
 
 
@@ -232,8 +235,9 @@ GLOBAL_RULES = {
 }
 
 
-@pytest.fixture
-def world(make, api):
+@pytest.fixture(scope="module")
+def world(shared_make, shared_api):
+    make, api = shared_make, shared_api
     members = make.alliance()
     pro = members["professional"]
     other = make.member(pro, Role.professional)

@@ -28,6 +28,9 @@ class Route:
     reads: bool = True  # a GET answering 200 is written to the access log
 
 
+# One world for the whole module, each test in a savepoint of it (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 ROUTES = [
     Route("thread", "get", "/parcours/{pid}/discussions/objective"),
     Route("write", "post", "/parcours/{pid}/discussions/objective", {"text": "Bonjour."}, 302),
@@ -62,8 +65,9 @@ ROUTES = [
 ]
 
 
-@pytest.fixture
-def world(make):
+@pytest.fixture(scope="module")
+def world(shared_make):
+    make = shared_make
     members = MeansFactory(make).alliance()
     pro = members["professional"]
 

@@ -4,6 +4,10 @@ the standard pages (the operations decide)."""
 import pytest
 
 from tests.helpers import logs_a_read
+from tests.means.factories import MeansFactory
+
+# One world for the whole module, each test in a savepoint of it (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
 
 # (method, path, form data, status for a member). Paths: {p} parcours, {n} objective version,
 # {means} an adopted proposal, {c} a commitment of the family member.
@@ -29,8 +33,9 @@ ROUTES = [
 GLOBAL = [("post", "/easy/switch"), ("get", "/easy/")]
 
 
-@pytest.fixture
-def world(mk):
+@pytest.fixture(scope="module")
+def world(shared_make):
+    mk = MeansFactory(shared_make)
     members = mk.alliance()
     adopted = mk.adopted(members)
     commitment = mk.commitment(members["pilot"], adopted, members["family"])

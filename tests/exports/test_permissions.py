@@ -8,6 +8,9 @@ import pytest
 from tests.helpers import logs_a_read
 from tests.test_permissions import Route, call
 
+# One world for the whole module, each test in a savepoint of it (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
+
 ROUTES: list[Route] = [
     Route("GET", "/parcours/{p}/documents"),
     # the FHIR export

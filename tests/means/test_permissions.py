@@ -16,6 +16,7 @@ from parcours.means import operations
 from parcours.means.models import Outcome, StanceValue
 from parcours.plans.models import Member
 from tests.helpers import access_log_size
+from tests.means.factories import MeansFactory
 
 WHO = ("anonymous", "outsider", "person", "family", "professional", "pilot")
 MEMBERS = ("person", "family", "professional", "pilot")
@@ -36,6 +37,9 @@ class Route:
 def _due() -> str:
     return (today() + timedelta(days=5)).isoformat()
 
+
+# One world for the whole module, each test in a savepoint of it (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
 
 ROUTES = [
     # pages
@@ -253,8 +257,9 @@ def _fill(value, ids):
     return value
 
 
-@pytest.fixture
-def world(mk):
+@pytest.fixture(scope="module")
+def world(shared_make):
+    mk = MeansFactory(shared_make)
     """An agreed alliance with an open proposal everyone took a stance on, an adopted one with
     a commitment of the family member, and a review (one transaction: it runs ~200 times)."""
     members = mk.alliance()

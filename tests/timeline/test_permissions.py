@@ -14,6 +14,10 @@ from parcours.plans.models import Member, Role
 from parcours.timeline import operations
 from parcours.timeline.models import EpisodeKind, episode_revision, handoff_revision
 from tests.helpers import access_log_size
+from tests.timeline.conftest import TimelineFactory
+
+# One world for the whole module, each test in a savepoint of it (tests/conftest.py).
+pytestmark = pytest.mark.shared_world
 
 ROLES = ("anonymous", "outsider", "person", "family", "professional", "receiving", "pilot")
 # Only the receiving side answers; the pilot records an answer given by phone.
@@ -30,8 +34,9 @@ def _day(offset: int) -> str:
     return (today() + timedelta(days=offset)).isoformat()
 
 
-@pytest.fixture
-def world(make, tl, api):
+@pytest.fixture(scope="module")
+def world(app, shared_make, shared_api):
+    make, api, tl = shared_make, shared_api, TimelineFactory(app)
     members = make.alliance()
     pro = members["professional"]
     receiving_user = make.user(professional=True, organisation="IME Les Tilleuls")
