@@ -19,8 +19,9 @@ VISITORS = {
     "family": "sophie@demo.parcours.test",
     "professional": "claire@demo.parcours.test",
 }
-# Same template, different ids: audit one of each (a discussion's subject too: means:3).
-NUMBER = re.compile(r"([/:])\d+")
+# Same template, different ids: audit one of each (a discussion's subject too: means:3; a news
+# item: news-812).
+NUMBER = re.compile(r"([/:-])\d+")
 MAX_PAGES = 80
 
 
@@ -29,9 +30,10 @@ def pattern(url: str) -> str:
     return NUMBER.sub(r"\1N", parts.path) + ("?" + parts.query if parts.query else "")
 
 
-def crawl(page, base: str) -> tuple[list[str], list[str]]:
+def crawl(page, base: str, visit=None) -> tuple[list[str], list[str]]:
     """Same-site pages reachable by links from the home page, one per URL pattern, and the
-    links that lead to an error. Download links are fetched, not opened as pages."""
+    links that lead to an error. Download links are fetched, not opened as pages. `visit(path)`
+    is called on each page while it is open."""
     seen, queue, pages, broken = set(), ["/"], [], []
     downloads = set()
     while queue and len(pages) < MAX_PAGES:
@@ -48,6 +50,8 @@ def crawl(page, base: str) -> tuple[list[str], list[str]]:
         if not response.headers.get("content-type", "").startswith("text/html"):
             continue  # a document linked from a page (the OpenAPI JSON), not a page
         pages.append(path)
+        if visit is not None:
+            visit(path)
         title = page.title()
         if not title.strip() or "<" in title:
             broken.append(f"{path}: title {title!r}")
@@ -88,18 +92,19 @@ def describe(violations) -> str:
 @pytest.mark.parametrize("visitor", list(VISITORS))
 def test_every_page_passes_axe_and_reflows(visitor, new_page, live_server):
     page = new_page(login=VISITORS[visitor])
-    pages, broken = crawl(page, live_server["url"])
-    print(f"{visitor}: {len(pages)} pages audited: {', '.join(pages)}")
-    assert not broken, f"links leading to an error: {broken}"
-    assert len(pages) >= (3 if visitor == "anonymous" else 8), pages
+    narrow = new_page(login=VISITORS[visitor], width=360)
     axe = Axe()
     failures = {}
-    narrow = new_page(login=VISITORS[visitor], width=360)
-    for path in pages:
-        page.goto(path)
+
+    def visit(path):
+        """Audit the page the crawl has open, then the same page at 360 px."""
         results = axe.run(page)
         if results.violations_count:
             failures[path] = describe(results.response["violations"])
+        unsaid = page.evaluate(WITHOUT_AUTOCOMPLETE)
+        if unsaid:
+            failures.setdefault(path, "")
+            failures[path] += f"\nfields without an autocomplete attribute: {unsaid}"
         narrow.goto(path)
         narrow_results = axe.run(narrow)
         if narrow_results.violations_count:
@@ -108,14 +113,15 @@ def test_every_page_passes_axe_and_reflows(visitor, new_page, live_server):
                 + "\nat 360 px:\n"
                 + describe(narrow_results.response["violations"])
             )
-        unsaid = page.evaluate(WITHOUT_AUTOCOMPLETE)
-        if unsaid:
-            failures.setdefault(path, "")
-            failures[path] += f"\nfields without an autocomplete attribute: {unsaid}"
         overflow = narrow.evaluate("document.documentElement.scrollWidth")
         if overflow > 360:
             failures.setdefault(path, "")
             failures[path] += f"\nwider than the screen at 360 px: {overflow}px"
+
+    pages, broken = crawl(page, live_server["url"], visit)
+    print(f"{visitor}: {len(pages)} pages audited: {', '.join(pages)}")
+    assert not broken, f"links leading to an error: {broken}"
+    assert len(pages) >= (3 if visitor == "anonymous" else 8), pages
     assert not failures, "\n\n".join(f"{path}:\n{text}" for path, text in failures.items())
 
 

@@ -5,11 +5,15 @@ a fixed number of queries however many plans."""
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
 
+from parcours.accounts.models import User
 from parcours.alliance.operations import approve_version, propose_version
 from parcours.core.models import today
+from parcours.demo import load_demo
 from parcours.extensions import db
-from parcours.inbox.news import NEWS_KINDS
+from parcours.inbox.news import NEWS_KINDS, news_for
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import close_parcours, create_invitation, designate_pilot
 from parcours.timeline.awaiting import (
@@ -332,3 +336,18 @@ def test_a_flag_raised_before_the_pilot_joined_is_not_their_news(app, api, make,
         )
         db.session.commit()
     assert _flag_news(api, newcomer) == []
+
+
+def test_in_the_demo_claire_hears_of_the_flags_on_leos_plan_she_pilots(app):
+    """The demo computes the caseloads as the nightly job does: the open flags found are the
+    pilots' news (Claire pilots Léo's plan, Marc Thomas's)."""
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+        claire = db.session.scalar(select(User).where(User.email == "claire@demo.parcours.test"))
+        with force_locale("en"):
+            flags = sorted(n.text for n in news_for(claire) if n.kind == "flag")
+    assert flags == [
+        "A new check on the plan of Léo: Commitment overdue.",
+        "A new check on the plan of Léo: Missing relais de sens.",
+    ]
