@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -358,6 +358,45 @@ def _gap_flag(
         return Flag(kind, SEVERITY[kind], start, None, episode_ids, days=days, params=params)
     kind = FlagKind.RUPTURE
     return Flag(kind, SEVERITY[kind], start, end, episode_ids, days=days, params=params)
+
+
+# A day after any day a timeline is looked at. The ruptures as of it are every uncovered run
+# longer than the tolerance, each up to the next service (or, for the last one, open): what the
+# ruptures as of any earlier day are cut from (`ruptures_on`), so that they can be kept once
+# and read on any day.
+OPEN_END = date(9999, 12, 30)
+
+
+def ruptures_on(
+    runs: Iterable[Flag], on: date, closed_on: date | None, tolerance_days: int
+) -> list[Flag]:
+    """The rupture flags of a timeline as of `on`, from its rupture flags as of OPEN_END (the
+    same input with `today=OPEN_END`): each run cut at the horizon, left out when it starts
+    after it or no longer lasts more than the tolerance, ongoing when it reaches `on` while
+    the parcours is open. The same flags as `compute_flags` on that day, unanswered."""
+    data = TimelineInput("", on, closed_on=closed_on, tolerance_days=tolerance_days)
+    horizon = data.horizon
+    flags = []
+    for run in runs:
+        if run.kind not in (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE) or run.start > horizon:
+            continue
+        end = horizon if run.end is None else min(run.end, horizon)
+        days = (end - run.start).days + 1
+        if days <= tolerance_days:
+            continue
+        kind = FlagKind.ONGOING_RUPTURE if end == on and data.is_open else FlagKind.RUPTURE
+        flags.append(
+            Flag(
+                kind,
+                SEVERITY[kind],
+                run.start,
+                None if kind is FlagKind.ONGOING_RUPTURE else end,
+                run.episode_ids,
+                days=days,
+                params=run.params,
+            )
+        )
+    return flags
 
 
 def _successors(episodes: list[EpisodeData]) -> dict[int, EpisodeData]:
