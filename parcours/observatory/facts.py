@@ -15,7 +15,6 @@ in a constant number of queries per batch of plans, and stored once the page is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -29,9 +28,10 @@ from parcours.means.models import Commitment, kept_on_time
 from parcours.observatory.models import ObservatoryFacts
 from parcours.plans.models import Member, Role
 from parcours.timeline.checks import (
+    HANDOFF_DECLINED,
+    HANDOFF_PROPOSED,
     OPEN_END,
-    SEVERITY,
-    Flag,
+    RELAIS_ELEMENTS,
     FlagKind,
     compute_flags,
 )
@@ -46,44 +46,22 @@ BATCH = 2_000
 RUPTURES = (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE)
 
 
-@dataclass(frozen=True)
-class HandoffFacts:
-    """One hand-off, as the figures count it."""
-
-    proposed_on: date
-    from_kind: str
-    to_kind: str | None  # None: the receiving side is not an episode yet
-    first_answer: date | None  # the day it was first accepted or declined
-    status: str  # as the checks name it ("proposed", "declined"…)
-    missing: tuple[str, ...]  # what its relais de sens lacks (RELAIS_ELEMENTS)
-
-
-@dataclass(frozen=True)
-class CommitmentFacts:
-    """One commitment not cancelled, by the organisation of who committed."""
-
-    organisation_id: int | None
-    due_on: date
-    kept: bool
-    on_time: bool
+# The facts of one plan, as stored and read: one flat JSON list, small and quick to read
+# back (days as ordinals, 0 for none; flags as bits):
+#   [tolerance_days, closed_on, own_voice (0/1), days_to_agreement (or null),
+#    ruptures: [start, end (0: still open as of OPEN_END), next_start (0: none)] * n,
+#    hand-offs: [proposed_on, "from_kind>to_kind" (nothing after ">": no episode reached),
+#                first_answer, PROPOSED | DECLINED | missing elements' bits] * n,
+#    decisions without the person: [decided_on] * n, over an objection: [decided_on] * n,
+#    commitments: [organisation_id (0: none), due_on, KEPT | ON_TIME] * n]
+TOLERANCE, CLOSED_ON, OWN_VOICE, DAYS_TO_AGREEMENT, RUPTURE_RUNS, HANDOFFS = range(6)
+WITHOUT_PERSON, OVER_OBJECTION, COMMITMENTS_DUE = range(6, 9)
+PROPOSED, DECLINED = 1, 2
+MISSING = {element: 4 << index for index, element in enumerate(RELAIS_ELEMENTS)}
+KEPT, ON_TIME = 1, 2
 
 
-@dataclass(frozen=True)
-class PlanFacts:
-    """What the figures need about one plan, whatever the day they are read on."""
-
-    tolerance_days: int
-    closed_on: date | None
-    ruptures: tuple[Flag, ...]  # as of OPEN_END: cut them with `ruptures_on`
-    handoffs: tuple[HandoffFacts, ...]
-    without_person: tuple[date, ...]  # days of the decisions taken without the person
-    over_objection: tuple[date, ...]  # and over an objection not heard
-    commitments: tuple[CommitmentFacts, ...]
-    own_voice: bool  # the person wrote their voice themselves
-    days_to_agreement: int | None  # from the objective's first version to its first agreed
-
-
-def plan_facts(plans) -> dict[int, PlanFacts]:
+def plan_facts(plans) -> dict[int, list]:
     """The facts of the plans a select of `parcours_id` gives, computed again where stale
     (one query when none is)."""
     scope = plans.subquery()
@@ -102,7 +80,7 @@ def plan_facts(plans) -> dict[int, PlanFacts]:
         if stored is None or computed != current:
             stale[pid] = current
         else:
-            found[pid] = decoded(stored)
+            found[pid] = stored
     if stale:
         ids = sorted(stale)
         stored_rows = []
@@ -110,7 +88,7 @@ def plan_facts(plans) -> dict[int, PlanFacts]:
             for pid, facts in computed_facts(ids[start : start + BATCH]).items():
                 found[pid] = facts
                 stored_rows.append(
-                    {"parcours_id": pid, "computed_revision": stale[pid], "facts": encoded(facts)}
+                    {"parcours_id": pid, "computed_revision": stale[pid], "facts": facts}
                 )
         after_response(lambda: _store(stored_rows))
     return found
@@ -158,7 +136,7 @@ COMMITMENTS = (
 )
 
 
-def computed_facts(ids: Sequence[int]) -> dict[int, PlanFacts]:
+def computed_facts(ids: Sequence[int]) -> dict[int, list]:
     """The facts of these plans, from their timelines as the checks judge them (as of
     OPEN_END) and a few selects, in a constant number of queries."""
     if not ids:
@@ -184,48 +162,49 @@ def computed_facts(ids: Sequence[int]) -> dict[int, PlanFacts]:
         )
         if agreed is not None
     }
-    commitments: dict[int, list[CommitmentFacts]] = {pid: [] for pid in ids}
+    commitments: dict[int, list[int]] = {pid: [] for pid in ids}
     for pid, organisation_id, due_on, kept_at in db.session.execute(
         COMMITMENTS.where(Commitment.parcours_id.in_(ids))
     ):
-        commitments[pid].append(
-            CommitmentFacts(
-                organisation_id, due_on, kept_at is not None, kept_on_time(kept_at, due_on)
-            )
+        bits = (KEPT if kept_at is not None else 0) | (
+            ON_TIME if kept_on_time(kept_at, due_on) else 0
         )
+        commitments[pid] += [organisation_id or 0, due_on.toordinal(), bits]
     result = {}
     for pid, timeline in timelines.items():
         data = timeline.input
         flags = compute_flags(data)
-        handoffs = []
+        ruptures, handoffs = [], []
+        for flag in flags:
+            if flag.kind in RUPTURES:
+                following = flag.params.get("next_start")
+                ruptures += [_day(flag.start), _day(flag.end), _day(following)]
         for handoff in data.handoffs:
             origin = kinds.get(handoff.from_episode_id)
             target = kinds.get(handoff.to_episode_id) if handoff.to_episode_id else None
-            handoffs.append(
-                HandoffFacts(
-                    proposed_on=handoff.proposed_on,
-                    from_kind=_kind(origin),
-                    to_kind=_kind(target) if target else None,
-                    first_answer=answered.get(handoff.id),
-                    status=handoff.status,
-                    missing=handoff.missing,
-                )
+            bits = (PROPOSED if handoff.status == HANDOFF_PROPOSED else 0) | (
+                DECLINED if handoff.status == HANDOFF_DECLINED else 0
             )
-        result[pid] = PlanFacts(
-            tolerance_days=data.tolerance_days,
-            closed_on=data.closed_on,
-            ruptures=tuple(flag for flag in flags if flag.kind in RUPTURES),
-            handoffs=tuple(handoffs),
-            without_person=tuple(
-                flag.start for flag in flags if flag.kind is FlagKind.DECISION_WITHOUT_PERSON
-            ),
-            over_objection=tuple(
-                flag.start for flag in flags if flag.kind is FlagKind.DECISION_OVER_OBJECTION
-            ),
-            commitments=tuple(commitments[pid]),
-            own_voice=pid in own_voice,
-            days_to_agreement=agreement.get(pid),
-        )
+            for element in handoff.missing:
+                bits |= MISSING[element]
+            transition = f"{_kind(origin)}>{_kind(target) if target else ''}"
+            handoffs += [
+                _day(handoff.proposed_on),
+                transition,
+                _day(answered.get(handoff.id)),
+                bits,
+            ]
+        result[pid] = [
+            data.tolerance_days,
+            _day(data.closed_on),
+            int(pid in own_voice),
+            agreement.get(pid),
+            ruptures,
+            handoffs,
+            [_day(f.start) for f in flags if f.kind is FlagKind.DECISION_WITHOUT_PERSON],
+            [_day(f.start) for f in flags if f.kind is FlagKind.DECISION_OVER_OBJECTION],
+            commitments[pid],
+        ]
     return result
 
 
@@ -233,75 +212,5 @@ def _kind(kind: EpisodeKind | None) -> str:
     return kind.value if kind is not None else EpisodeKind.other.value
 
 
-# Stored as JSON, small: days as ordinals, each record as a list (the order of its fields).
-
-
-def _day(value: date | None) -> int | None:
-    return None if value is None else value.toordinal()
-
-
-def _date(value: int | None) -> date | None:
-    return None if value is None else date.fromordinal(value)
-
-
-def encoded(facts: PlanFacts) -> dict:
-    """The facts as stored."""
-    return {
-        "tolerance": facts.tolerance_days,
-        "closed_on": _day(facts.closed_on),
-        "ruptures": [
-            [_day(r.start), _day(r.end), _day(r.params.get("next_start")), list(r.episode_ids)]
-            for r in facts.ruptures
-        ],
-        "handoffs": [
-            [
-                _day(h.proposed_on),
-                h.from_kind,
-                h.to_kind,
-                _day(h.first_answer),
-                h.status,
-                list(h.missing),
-            ]
-            for h in facts.handoffs
-        ],
-        "without_person": [_day(day) for day in facts.without_person],
-        "over_objection": [_day(day) for day in facts.over_objection],
-        "commitments": [
-            [c.organisation_id, _day(c.due_on), c.kept, c.on_time] for c in facts.commitments
-        ],
-        "own_voice": facts.own_voice,
-        "days_to_agreement": facts.days_to_agreement,
-    }
-
-
-def _rupture(start: int, end: int | None, next_start: int | None, episode_ids: list) -> Flag:
-    """A rupture as of OPEN_END, with what the figures read of it (`ruptures_on` cuts it)."""
-    kind = FlagKind.RUPTURE if end is not None else FlagKind.ONGOING_RUPTURE
-    return Flag(
-        kind,
-        SEVERITY[kind],
-        _date(start),
-        _date(end),
-        tuple(episode_ids),
-        params={"next_start": _date(next_start)} if next_start is not None else {},
-    )
-
-
-def decoded(stored: dict) -> PlanFacts:
-    """The facts as stored, read back."""
-    return PlanFacts(
-        tolerance_days=stored["tolerance"],
-        closed_on=_date(stored["closed_on"]),
-        ruptures=tuple(_rupture(*r) for r in stored["ruptures"]),
-        handoffs=tuple(
-            HandoffFacts(_date(p), f, t, _date(a), s, tuple(m))
-            for p, f, t, a, s, m in stored["handoffs"]
-        ),
-        without_person=tuple(_date(day) for day in stored["without_person"]),
-        over_objection=tuple(_date(day) for day in stored["over_objection"]),
-        commitments=tuple(
-            CommitmentFacts(o, _date(d), k, t) for o, d, k, t in stored["commitments"]
-        ),
-        own_voice=stored["own_voice"],
-        days_to_agreement=stored["days_to_agreement"],
-    )
+def _day(value: date | None) -> int:
+    return 0 if value is None else value.toordinal()

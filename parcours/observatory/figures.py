@@ -27,20 +27,29 @@ from parcours.core.i18n import gettext as _
 from parcours.core.models import live, today
 from parcours.extensions import db
 from parcours.observatory.anonymity import Cell, Line, suppress, suppress_one
-from parcours.observatory.facts import PlanFacts, plan_facts
-from parcours.plans.models import Parcours
-from parcours.timeline.checks import (
-    HANDOFF_DECLINED,
-    HANDOFF_PROPOSED,
-    RELAIS_ELEMENTS,
-    FlagKind,
-    ruptures_on,
+from parcours.observatory.facts import (
+    CLOSED_ON,
+    COMMITMENTS_DUE,
+    DAYS_TO_AGREEMENT,
+    DECLINED,
+    HANDOFFS,
+    KEPT,
+    MISSING,
+    ON_TIME,
+    OVER_OBJECTION,
+    OWN_VOICE,
+    PROPOSED,
+    RUPTURE_RUNS,
+    TOLERANCE,
+    WITHOUT_PERSON,
+    plan_facts,
 )
+from parcours.plans.models import Parcours
+from parcours.timeline.checks import FlagKind, cut_rupture
 from parcours.timeline.models import Episode
 
 # The period shown when none is asked: the last twelve months.
 DEFAULT_DAYS = 365
-RUPTURES = (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE)
 
 
 @dataclass(frozen=True)
@@ -173,8 +182,13 @@ def compute_figures(scope: Scope, start: date, end: date) -> Figures:
     on = min(end, today())
     facts = plan_facts(_scope_query(scope, start, end))
     ids = sorted(facts)
-    organisations = {c.organisation_id for f in facts.values() for c in f.commitments}
-    organisations.discard(None)
+    period = (start.toordinal(), end.toordinal(), on.toordinal())
+    organisations = {
+        organisation
+        for plan in facts.values()
+        for organisation in plan[COMMITMENTS_DUE][::3]
+        if organisation
+    }
     names = (
         dict(
             db.session.execute(
@@ -186,12 +200,9 @@ def compute_figures(scope: Scope, start: date, end: date) -> Figures:
         if organisations
         else {}
     )
-    ruptures = {
-        pid: ruptures_on(f.ruptures, on, f.closed_on, f.tolerance_days) for pid, f in facts.items()
-    }
-    transitions, handoffs_total = _transition_figures(facts, start, end, on)
-    commitments, commitments_total = _commitment_figures(facts, names, start, end, on)
-    participation = _participation_figures(facts, start, end)
+    transitions, handoffs_total = _transition_figures(facts, *period)
+    commitments, commitments_total = _commitment_figures(facts, names, *period)
+    participation = _participation_figures(facts, *period[:2])
     return Figures(
         scope=scope,
         start=start,
@@ -199,7 +210,7 @@ def compute_figures(scope: Scope, start: date, end: date) -> Figures:
         on=on,
         plans=suppress_one(Cell(len(ids), len(ids))),
         ruptures={
-            key: suppress_one(cell) for key, cell in _rupture_figures(ruptures, start, end).items()
+            key: suppress_one(cell) for key, cell in _rupture_figures(facts, start, end, on).items()
         },
         transitions=transitions,
         handoffs_total=handoffs_total,
@@ -209,26 +220,36 @@ def compute_figures(scope: Scope, start: date, end: date) -> Figures:
     )
 
 
-def _overlaps(flag, start: date, end: date, on: date | None = None) -> bool:
-    return flag.start is not None and flag.start <= end and (flag.end or on or end) >= start
-
-
-def _rupture_figures(flags: dict[int, list], start: date, end: date) -> dict[str, Cell]:
+def _rupture_figures(facts: dict[int, list], start: date, end: date, on: date) -> dict[str, Cell]:
     """Plans with a rupture in the period, its days without accompaniment (median, 90th
     percentile), the plans in an ongoing rupture, and those waiting for a planned service
-    (an ongoing rupture before a service that starts later: "sans solution")."""
+    (an ongoing rupture before a service that starts later: "sans solution"). The ruptures
+    kept as of OPEN_END are cut at `on` by the timeline's `cut_rupture`."""
     with_rupture, days, ongoing, waiting, waited = set(), [], set(), set(), []
-    for pid, found in flags.items():
-        for flag in found:
-            if flag.kind not in RUPTURES or not _overlaps(flag, start, end):
+    day = date.fromordinal
+    for pid, plan in facts.items():
+        runs = plan[RUPTURE_RUNS]
+        if not runs:
+            continue
+        closed_on = day(plan[CLOSED_ON]) if plan[CLOSED_ON] else None
+        for index in range(0, len(runs), 3):
+            first, last, following = runs[index : index + 3]
+            first = day(first)
+            cut = cut_rupture(first, day(last) if last else None, on, closed_on, plan[TOLERANCE])
+            if cut is None:
+                continue
+            kind, last_day, length = cut
+            is_ongoing = kind is FlagKind.ONGOING_RUPTURE
+            # The rupture overlaps the period (an ongoing one lasts until its end).
+            if first > end or (not is_ongoing and last_day < start):
                 continue
             with_rupture.add(pid)
-            days.append(flag.days)
-            if flag.kind is FlagKind.ONGOING_RUPTURE:
+            days.append(length)
+            if is_ongoing:
                 ongoing.add(pid)
-                if "next_start" in flag.params:
+                if following:
                     waiting.add(pid)
-                    waited.append(flag.days)
+                    waited.append(length)
     return {
         "plans_with_rupture": Cell(len(with_rupture), len(with_rupture)),
         "days_median": Cell(median(days), len(with_rupture)),
@@ -240,50 +261,51 @@ def _rupture_figures(flags: dict[int, list], start: date, end: date) -> dict[str
 
 
 def _transition_figures(
-    facts: dict[int, PlanFacts], start: date, end: date, on: date
+    facts: dict[int, list], start: int, end: int, on: int
 ) -> tuple[list[TransitionRow], Cell]:
-    """Hand-offs made in the period, by transition (kind of the episode left → kind of the
-    one reached): how many, the share answered within the plan's tolerance, and the share
-    lacking each element of the relais de sens (as the timeline's checks judge it)."""
+    """Hand-offs made in the period (days as ordinals), by transition (kind of the episode
+    left → kind of the one reached): how many, the share answered within the plan's
+    tolerance, and the share lacking each element of the relais de sens (as the timeline's
+    checks judge it)."""
     if not facts:
         return [], suppress_one(Cell(0, 0))
-    groups: dict[tuple[str, str | None], list] = defaultdict(list)
+    groups: dict[str, list] = defaultdict(list)
     for pid, plan in facts.items():
-        tolerance = plan.tolerance_days
-        for handoff in plan.handoffs:
-            if not start <= handoff.proposed_on <= end:
+        tolerance, handoffs = plan[TOLERANCE], plan[HANDOFFS]
+        for index in range(0, len(handoffs), 4):
+            proposed_on, transition, first_answer, bits = handoffs[index : index + 4]
+            if not start <= proposed_on <= end:
                 continue
-            if handoff.first_answer is not None:
-                in_time = (handoff.first_answer - handoff.proposed_on).days <= tolerance
-            elif handoff.status == HANDOFF_PROPOSED and (on - handoff.proposed_on).days <= (
-                tolerance
-            ):
+            if first_answer:
+                in_time = first_answer - proposed_on <= tolerance
+            elif bits & PROPOSED and on - proposed_on <= tolerance:
                 in_time = None  # still within its tolerance: not judged yet
             else:
                 in_time = False
-            groups[(handoff.from_kind, handoff.to_kind)].append((pid, handoff, in_time))
+            groups[transition].append((pid, bits, in_time))
 
     cells: dict = {}
     rows_data = []
-    for index, (key, items) in enumerate(sorted(groups.items(), key=_transition_order)):
-        plans = len({pid for pid, _h, _t in items})
+    keyed = {tuple(key.split(">")): items for key, items in groups.items()}
+    keyed = {(origin, target or None): items for (origin, target), items in keyed.items()}
+    for index, (key, items) in enumerate(sorted(keyed.items(), key=_transition_order)):
+        plans = len({pid for pid, _b, _t in items})
         cells[index] = Cell(len(items), plans)
-        judged = [t for _p, _h, t in items if t is not None]
-        happened = [h for _p, h, _t in items if h.status != HANDOFF_DECLINED]
+        judged = [t for _p, _b, t in items if t is not None]
+        happened = [bits for _p, bits, _t in items if not bits & DECLINED]
         rows_data.append(
             (
                 key,
                 Cell(share(sum(judged), len(judged)), plans),
                 {
                     element: Cell(
-                        share(sum(1 for h in happened if element in h.missing), len(happened)),
-                        plans,
+                        share(sum(1 for bits in happened if bits & bit), len(happened)), plans
                     )
-                    for element in RELAIS_ELEMENTS
+                    for element, bit in MISSING.items()
                 },
             )
         )
-    total_plans = len({pid for items in groups.values() for pid, _h, _t in items})
+    total_plans = len({pid for items in groups.values() for pid, _b, _t in items})
     cells["total"] = Cell(sum(len(items) for items in groups.values()), total_plans)
     published = suppress(cells, [Line(tuple(range(len(rows_data))), "total")])
     rows = []
@@ -313,25 +335,28 @@ def _with(count: Cell, cell: Cell) -> Cell:
 
 
 def _commitment_figures(
-    facts: dict[int, PlanFacts], names: dict[int, str], start: date, end: date, on: date
+    facts: dict[int, list], names: dict[int, str], start: int, end: int, on: int
 ) -> tuple[list[OrganisationRow], Cell]:
     """Commitments due in the period (and already due), by the organisation of the member
     who committed: how many, and the share kept on time ("je tiens mes engagements")."""
     if not facts:
         return [], suppress_one(Cell(0, 0))
-    groups: dict[tuple[int | None, str | None], list] = defaultdict(list)
+    groups: dict[int, list] = defaultdict(list)
     count, plans_with = 0, set()
     for pid, plan in facts.items():
-        for commitment in plan.commitments:
-            due_on = commitment.due_on
-            if not start <= due_on <= end or not (due_on < on or commitment.kept):
+        commitments = plan[COMMITMENTS_DUE]
+        for index in range(0, len(commitments), 3):
+            organisation_id, due_on, bits = commitments[index : index + 3]
+            if not start <= due_on <= end or not (due_on < on or bits & KEPT):
                 continue
-            organisation_id = commitment.organisation_id
-            key = (organisation_id, names.get(organisation_id) if organisation_id else None)
-            groups[key].append((pid, commitment.on_time))
+            groups[organisation_id].append((pid, bool(bits & ON_TIME)))
             count += 1
             plans_with.add(pid)
-    ordered = sorted(groups.items(), key=lambda item: (item[0][1] is None, item[0][1] or ""))
+    keyed = {
+        (organisation_id or None, names.get(organisation_id) if organisation_id else None): items
+        for organisation_id, items in groups.items()
+    }
+    ordered = sorted(keyed.items(), key=lambda item: (item[0][1] is None, item[0][1] or ""))
     cells: dict = {}
     kept: dict = {}
     for index, (_key, items) in enumerate(ordered):
@@ -351,7 +376,7 @@ def _commitment_figures(
     ], published["total"]
 
 
-def _participation_figures(facts: dict[int, PlanFacts], start: date, end: date) -> dict[str, Cell]:
+def _participation_figures(facts: dict[int, list], start: int, end: int) -> dict[str, Cell]:
     """Plans where the person wrote their own voice; decisions in the period taken without
     the person or over an objection (as the checks flag them); days from the objective's
     first version to its first agreed one."""
@@ -360,10 +385,16 @@ def _participation_figures(facts: dict[int, PlanFacts], start: date, end: date) 
             key: Cell(None, 0)
             for key in ("own_voice", "without_person", "over_objection", "days_to_agreement")
         }
-    own_voice = [pid for pid, plan in facts.items() if plan.own_voice]
-    without = [pid for pid, p in facts.items() for day in p.without_person if start <= day <= end]
-    over = [pid for pid, p in facts.items() for day in p.over_objection if start <= day <= end]
-    durations = [p.days_to_agreement for p in facts.values() if p.days_to_agreement is not None]
+    own_voice = [pid for pid, plan in facts.items() if plan[OWN_VOICE]]
+    without = [
+        pid for pid, plan in facts.items() for day in plan[WITHOUT_PERSON] if start <= day <= end
+    ]
+    over = [
+        pid for pid, plan in facts.items() for day in plan[OVER_OBJECTION] if start <= day <= end
+    ]
+    durations = [
+        plan[DAYS_TO_AGREEMENT] for plan in facts.values() if plan[DAYS_TO_AGREEMENT] is not None
+    ]
     return {
         "own_voice": Cell(len(own_voice), len(own_voice)),
         "without_person": Cell(len(without), len(set(without))),

@@ -367,33 +367,42 @@ def _gap_flag(
 OPEN_END = date(9999, 12, 30)
 
 
+def cut_rupture(
+    start: date, end: date | None, on: date, closed_on: date | None, tolerance_days: int
+) -> tuple[FlagKind, date, int] | None:
+    """A rupture as of OPEN_END (from `start` to `end`, None when still open then) as the
+    checks find it on `on`: its kind, its last day so far and its days; None when it starts
+    after the horizon or no longer lasts more than the tolerance. Ongoing when it reaches
+    `on` while the parcours is open."""
+    horizon = on if closed_on is None else min(on, closed_on)
+    if start > horizon:
+        return None
+    last = horizon if end is None else min(end, horizon)
+    days = (last - start).days + 1
+    if days <= tolerance_days:
+        return None
+    is_open = closed_on is None or closed_on > on
+    return (FlagKind.ONGOING_RUPTURE if last == on and is_open else FlagKind.RUPTURE), last, days
+
+
 def ruptures_on(
     runs: Iterable[Flag], on: date, closed_on: date | None, tolerance_days: int
 ) -> list[Flag]:
     """The rupture flags of a timeline as of `on`, from its rupture flags as of OPEN_END (the
-    same input with `today=OPEN_END`): each run cut at the horizon, left out when it starts
-    after it or no longer lasts more than the tolerance, ongoing when it reaches `on` while
-    the parcours is open. The same flags as `compute_flags` on that day, unanswered."""
-    data = TimelineInput("", on, closed_on=closed_on, tolerance_days=tolerance_days)
-    horizon = data.horizon
+    same input with `today=OPEN_END`), each cut by `cut_rupture`: the same flags as
+    `compute_flags` on that day, unanswered."""
     flags = []
     for run in runs:
-        if run.kind not in (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE) or run.start > horizon:
+        if run.kind not in (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE):
             continue
-        end = horizon if run.end is None else min(run.end, horizon)
-        days = (end - run.start).days + 1
-        if days <= tolerance_days:
+        cut = cut_rupture(run.start, run.end, on, closed_on, tolerance_days)
+        if cut is None:
             continue
-        kind = FlagKind.ONGOING_RUPTURE if end == on and data.is_open else FlagKind.RUPTURE
+        kind, last, days = cut
+        end = None if kind is FlagKind.ONGOING_RUPTURE else last
         flags.append(
             Flag(
-                kind,
-                SEVERITY[kind],
-                run.start,
-                None if kind is FlagKind.ONGOING_RUPTURE else end,
-                run.episode_ids,
-                days=days,
-                params=run.params,
+                kind, SEVERITY[kind], run.start, end, run.episode_ids, days=days, params=run.params
             )
         )
     return flags
