@@ -2,13 +2,12 @@
 territory) had an episode in a period, what the timeline checks found and how the people took
 part, each figure with the number of plans under it and the anonymity rule applied.
 
-How it scales: one query finds the plans in scope; the timeline's inputs of all of them are
-loaded with `load_timelines` (Core selects of the needed columns, a constant number of
-queries) and judged by the timeline's pure checks (`compute_flags`, `HandoffData.missing`);
-five more selects read the episodes' kinds, the hand-offs' first answers, the person's own
-voices, the objective's first and agreed versions and the commitments. So the number of
-queries is constant whatever the number of plans; the time and memory grow linearly with the
-plans' episodes, hand-offs and commitments (no ORM object is loaded).
+How it scales: the figures are drawn from the facts each plan keeps (observatory/facts.py:
+small, whatever the day, computed again only for the plans that changed), read with the plans
+in scope in one query, plus one for the names of the organisations that committed; then a
+light pass over those facts, the ruptures cut at the day asked by the timeline's
+`ruptures_on`. The first figures after many plans changed compute their facts from the
+timeline's inputs and pure checks, in a constant number of queries per batch of plans.
 """
 
 from __future__ import annotations
@@ -20,30 +19,37 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 
 from parcours.accounts.models import ObserverScope, Organisation
-from parcours.alliance.models import ObjectiveVersion, Voice
 from parcours.core.errors import BadInput
 from parcours.core.i18n import gettext as _
-from parcours.core.models import live, local_date, today
+from parcours.core.models import live, today
 from parcours.extensions import db
-from parcours.means.models import Commitment, kept_on_time
 from parcours.observatory.anonymity import Cell, Line, suppress, suppress_one
-from parcours.plans.models import Member, Parcours, Role
-from parcours.timeline.checks import (
-    HANDOFF_DECLINED,
-    HANDOFF_PROPOSED,
-    RELAIS_ELEMENTS,
-    FlagKind,
-    compute_flags,
+from parcours.observatory.facts import (
+    CLOSED_ON,
+    COMMITMENTS_DUE,
+    DAYS_TO_AGREEMENT,
+    DECLINED,
+    HANDOFFS,
+    KEPT,
+    MISSING,
+    ON_TIME,
+    OVER_OBJECTION,
+    OWN_VOICE,
+    PROPOSED,
+    RUPTURE_RUNS,
+    TOLERANCE,
+    WITHOUT_PERSON,
+    plan_facts,
 )
-from parcours.timeline.inputs import load_timelines
-from parcours.timeline.models import Episode, EpisodeKind, Handoff, HandoffEvent, HandoffEventKind
+from parcours.plans.models import Parcours
+from parcours.timeline.checks import FlagKind, cut_rupture
+from parcours.timeline.models import Episode
 
 # The period shown when none is asked: the last twelve months.
 DEFAULT_DAYS = 365
-RUPTURES = (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE)
 
 
 @dataclass(frozen=True)
@@ -124,9 +130,10 @@ def _day(value: str) -> date:
         ) from None
 
 
-def plans_in_scope(scope: Scope, start: date, end: date) -> list[int]:
-    """The plans where the organisation (or an organisation of the territory) had an episode
-    overlapping the period, less those their person left out of the figures (one query)."""
+def _scope_query(scope: Scope, start: date, end: date):
+    """The select of the plans where the organisation (or an organisation of the territory)
+    had an episode overlapping the period, less those their person left out of the
+    figures."""
     query = (
         select(Episode.parcours_id)
         .join(Parcours, Parcours.id == Episode.parcours_id)
@@ -139,12 +146,15 @@ def plans_in_scope(scope: Scope, start: date, end: date) -> list[int]:
         .distinct()
     )
     if scope.organisation_id is not None:
-        query = query.where(Episode.organisation_id == scope.organisation_id)
-    else:
-        query = query.join(Organisation, Organisation.id == Episode.organisation_id).where(
-            Organisation.territory == scope.territory
-        )
-    return sorted(db.session.scalars(query))
+        return query.where(Episode.organisation_id == scope.organisation_id)
+    return query.join(Organisation, Organisation.id == Episode.organisation_id).where(
+        Organisation.territory == scope.territory
+    )
+
+
+def plans_in_scope(scope: Scope, start: date, end: date) -> list[int]:
+    """The plans the figures of the scope over the period are drawn from (one query)."""
+    return sorted(db.session.scalars(_scope_query(scope, start, end)))
 
 
 def median(values: Sequence[float]) -> float | None:
@@ -167,24 +177,41 @@ def share(part: int, whole: int) -> float | None:
 
 
 def compute_figures(scope: Scope, start: date, end: date) -> Figures:
-    """Every figure of the scope over the period, the anonymity rule applied (a constant
-    number of queries)."""
+    """Every figure of the scope over the period, the anonymity rule applied, from the facts
+    kept per plan (observatory/facts.py; two queries when none is stale)."""
     on = min(end, today())
-    ids = plans_in_scope(scope, start, end)
-    timelines = load_timelines(ids, on)
-    flags = {pid: compute_flags(timeline.input) for pid, timeline in timelines.items()}
-
-    ruptures = _rupture_figures(flags, start, end)
-    transitions, handoffs_total = _transition_figures(ids, timelines, start, end, on)
-    commitments, commitments_total = _commitment_figures(ids, start, end, on)
-    participation = _participation_figures(ids, flags, start, end)
+    facts = plan_facts(_scope_query(scope, start, end))
+    ids = sorted(facts)
+    period = (start.toordinal(), end.toordinal(), on.toordinal())
+    organisations = {
+        organisation
+        for plan in facts.values()
+        for organisation in plan[COMMITMENTS_DUE][::3]
+        if organisation
+    }
+    names = (
+        dict(
+            db.session.execute(
+                select(Organisation.id, Organisation.name).where(
+                    Organisation.id.in_(sorted(organisations))
+                )
+            ).all()
+        )
+        if organisations
+        else {}
+    )
+    transitions, handoffs_total = _transition_figures(facts, *period)
+    commitments, commitments_total = _commitment_figures(facts, names, *period)
+    participation = _participation_figures(facts, *period[:2])
     return Figures(
         scope=scope,
         start=start,
         end=end,
         on=on,
         plans=suppress_one(Cell(len(ids), len(ids))),
-        ruptures={key: suppress_one(cell) for key, cell in ruptures.items()},
+        ruptures={
+            key: suppress_one(cell) for key, cell in _rupture_figures(facts, start, end, on).items()
+        },
         transitions=transitions,
         handoffs_total=handoffs_total,
         commitments=commitments,
@@ -193,26 +220,36 @@ def compute_figures(scope: Scope, start: date, end: date) -> Figures:
     )
 
 
-def _overlaps(flag, start: date, end: date, on: date | None = None) -> bool:
-    return flag.start is not None and flag.start <= end and (flag.end or on or end) >= start
-
-
-def _rupture_figures(flags: dict[int, list], start: date, end: date) -> dict[str, Cell]:
+def _rupture_figures(facts: dict[int, list], start: date, end: date, on: date) -> dict[str, Cell]:
     """Plans with a rupture in the period, its days without accompaniment (median, 90th
     percentile), the plans in an ongoing rupture, and those waiting for a planned service
-    (an ongoing rupture before a service that starts later: "sans solution")."""
+    (an ongoing rupture before a service that starts later: "sans solution"). The ruptures
+    kept as of OPEN_END are cut at `on` by the timeline's `cut_rupture`."""
     with_rupture, days, ongoing, waiting, waited = set(), [], set(), set(), []
-    for pid, found in flags.items():
-        for flag in found:
-            if flag.kind not in RUPTURES or not _overlaps(flag, start, end):
+    day = date.fromordinal
+    for pid, plan in facts.items():
+        runs = plan[RUPTURE_RUNS]
+        if not runs:
+            continue
+        closed_on = day(plan[CLOSED_ON]) if plan[CLOSED_ON] else None
+        for index in range(0, len(runs), 3):
+            first, last, following = runs[index : index + 3]
+            first = day(first)
+            cut = cut_rupture(first, day(last) if last else None, on, closed_on, plan[TOLERANCE])
+            if cut is None:
+                continue
+            kind, last_day, length = cut
+            is_ongoing = kind is FlagKind.ONGOING_RUPTURE
+            # The rupture overlaps the period (an ongoing one lasts until its end).
+            if first > end or (not is_ongoing and last_day < start):
                 continue
             with_rupture.add(pid)
-            days.append(flag.days)
-            if flag.kind is FlagKind.ONGOING_RUPTURE:
+            days.append(length)
+            if is_ongoing:
                 ongoing.add(pid)
-                if "next_start" in flag.params:
+                if following:
                     waiting.add(pid)
-                    waited.append(flag.days)
+                    waited.append(length)
     return {
         "plans_with_rupture": Cell(len(with_rupture), len(with_rupture)),
         "days_median": Cell(median(days), len(with_rupture)),
@@ -223,71 +260,52 @@ def _rupture_figures(flags: dict[int, list], start: date, end: date) -> dict[str
     }
 
 
-FIRST_ANSWERS = (
-    select(HandoffEvent.handoff_id, func.min(HandoffEvent.created_at))
-    .join(Handoff, Handoff.id == HandoffEvent.handoff_id)
-    .where(
-        HandoffEvent.kind.in_([HandoffEventKind.accepted, HandoffEventKind.declined]),
-    )
-    .group_by(HandoffEvent.handoff_id)
-)
-
-
 def _transition_figures(
-    ids: list[int], timelines: dict, start: date, end: date, on: date
+    facts: dict[int, list], start: int, end: int, on: int
 ) -> tuple[list[TransitionRow], Cell]:
-    """Hand-offs made in the period, by transition (kind of the episode left → kind of the
-    one reached): how many, the share answered within the plan's tolerance, and the share
-    lacking each element of the relais de sens (as the timeline's checks judge it)."""
-    if not ids:
+    """Hand-offs made in the period (days as ordinals), by transition (kind of the episode
+    left → kind of the one reached): how many, the share answered within the plan's
+    tolerance, and the share lacking each element of the relais de sens (as the timeline's
+    checks judge it)."""
+    if not facts:
         return [], suppress_one(Cell(0, 0))
-    kinds = dict(
-        db.session.execute(
-            select(Episode.id, Episode.kind).where(Episode.parcours_id.in_(ids))
-        ).all()
-    )
-    answered = dict(db.session.execute(FIRST_ANSWERS.where(Handoff.parcours_id.in_(ids))).all())
-    groups: dict[tuple[str, str | None], list] = defaultdict(list)
-    for pid, timeline in timelines.items():
-        tolerance = timeline.input.tolerance_days
-        for handoff in timeline.input.handoffs:
-            if not start <= handoff.proposed_on <= end:
+    groups: dict[str, list] = defaultdict(list)
+    for pid, plan in facts.items():
+        tolerance, handoffs = plan[TOLERANCE], plan[HANDOFFS]
+        for index in range(0, len(handoffs), 4):
+            proposed_on, transition, first_answer, bits = handoffs[index : index + 4]
+            if not start <= proposed_on <= end:
                 continue
-            origin = kinds.get(handoff.from_episode_id)
-            target = kinds.get(handoff.to_episode_id) if handoff.to_episode_id else None
-            first_answer = answered.get(handoff.id)
-            if first_answer is not None:
-                in_time = (local_date(first_answer) - handoff.proposed_on).days <= tolerance
-            elif handoff.status == HANDOFF_PROPOSED and (on - handoff.proposed_on).days <= (
-                tolerance
-            ):
+            if first_answer:
+                in_time = first_answer - proposed_on <= tolerance
+            elif bits & PROPOSED and on - proposed_on <= tolerance:
                 in_time = None  # still within its tolerance: not judged yet
             else:
                 in_time = False
-            key = (_kind(origin), _kind(target) if target else None)
-            groups[key].append((pid, handoff, in_time))
+            groups[transition].append((pid, bits, in_time))
 
     cells: dict = {}
     rows_data = []
-    for index, (key, items) in enumerate(sorted(groups.items(), key=_transition_order)):
-        plans = len({pid for pid, _h, _t in items})
+    keyed = {tuple(key.split(">")): items for key, items in groups.items()}
+    keyed = {(origin, target or None): items for (origin, target), items in keyed.items()}
+    for index, (key, items) in enumerate(sorted(keyed.items(), key=_transition_order)):
+        plans = len({pid for pid, _b, _t in items})
         cells[index] = Cell(len(items), plans)
-        judged = [t for _p, _h, t in items if t is not None]
-        happened = [h for _p, h, _t in items if h.status != HANDOFF_DECLINED]
+        judged = [t for _p, _b, t in items if t is not None]
+        happened = [bits for _p, bits, _t in items if not bits & DECLINED]
         rows_data.append(
             (
                 key,
                 Cell(share(sum(judged), len(judged)), plans),
                 {
                     element: Cell(
-                        share(sum(1 for h in happened if element in h.missing), len(happened)),
-                        plans,
+                        share(sum(1 for bits in happened if bits & bit), len(happened)), plans
                     )
-                    for element in RELAIS_ELEMENTS
+                    for element, bit in MISSING.items()
                 },
             )
         )
-    total_plans = len({pid for items in groups.values() for pid, _h, _t in items})
+    total_plans = len({pid for items in groups.values() for pid, _b, _t in items})
     cells["total"] = Cell(sum(len(items) for items in groups.values()), total_plans)
     published = suppress(cells, [Line(tuple(range(len(rows_data))), "total")])
     rows = []
@@ -305,10 +323,6 @@ def _transition_figures(
     return rows, published["total"]
 
 
-def _kind(kind: EpisodeKind | None) -> str:
-    return kind.value if kind is not None else EpisodeKind.other.value
-
-
 def _transition_order(item) -> tuple:
     (origin, target), _items = item
     return (origin, target or "")
@@ -320,45 +334,36 @@ def _with(count: Cell, cell: Cell) -> Cell:
     return Cell(cell.value, cell.plans, suppressed=cell.suppressed or count.suppressed)
 
 
-COMMITMENTS = (
-    select(
-        Commitment.parcours_id,
-        Member.organisation_id,
-        Organisation.name,
-        Commitment.due_on,
-        Commitment.kept_at,
-    )
-    .join(Member, Member.id == Commitment.member_id)
-    .outerjoin(Organisation, Organisation.id == Member.organisation_id)
-    .where(live(Commitment), Commitment.cancelled_at.is_(None))
-)
-
-
 def _commitment_figures(
-    ids: list[int], start: date, end: date, on: date
+    facts: dict[int, list], names: dict[int, str], start: int, end: int, on: int
 ) -> tuple[list[OrganisationRow], Cell]:
     """Commitments due in the period (and already due), by the organisation of the member
     who committed: how many, and the share kept on time ("je tiens mes engagements")."""
-    if not ids:
+    if not facts:
         return [], suppress_one(Cell(0, 0))
-    rows = db.session.execute(
-        COMMITMENTS.where(
-            Commitment.parcours_id.in_(ids),
-            and_(Commitment.due_on >= start, Commitment.due_on <= end, Commitment.due_on < on)
-            | (Commitment.kept_at.is_not(None) & Commitment.due_on.between(start, end)),
-        )
-    ).all()
-    groups: dict[tuple[int | None, str | None], list] = defaultdict(list)
-    for pid, organisation_id, name, due_on, kept_at in rows:
-        groups[(organisation_id, name)].append((pid, kept_on_time(kept_at, due_on)))
-    ordered = sorted(groups.items(), key=lambda item: (item[0][1] is None, item[0][1] or ""))
+    groups: dict[int, list] = defaultdict(list)
+    count, plans_with = 0, set()
+    for pid, plan in facts.items():
+        commitments = plan[COMMITMENTS_DUE]
+        for index in range(0, len(commitments), 3):
+            organisation_id, due_on, bits = commitments[index : index + 3]
+            if not start <= due_on <= end or not (due_on < on or bits & KEPT):
+                continue
+            groups[organisation_id].append((pid, bool(bits & ON_TIME)))
+            count += 1
+            plans_with.add(pid)
+    keyed = {
+        (organisation_id or None, names.get(organisation_id) if organisation_id else None): items
+        for organisation_id, items in groups.items()
+    }
+    ordered = sorted(keyed.items(), key=lambda item: (item[0][1] is None, item[0][1] or ""))
     cells: dict = {}
     kept: dict = {}
     for index, (_key, items) in enumerate(ordered):
         plans = len({pid for pid, _k in items})
         cells[index] = Cell(len(items), plans)
         kept[index] = Cell(share(sum(1 for _p, k in items if k), len(items)), plans)
-    cells["total"] = Cell(len(rows), len({row[0] for row in rows}))
+    cells["total"] = Cell(count, len(plans_with))
     published = suppress(cells, [Line(tuple(range(len(ordered))), "total")])
     return [
         OrganisationRow(
@@ -371,49 +376,25 @@ def _commitment_figures(
     ], published["total"]
 
 
-def _participation_figures(
-    ids: list[int], flags: dict[int, list], start: date, end: date
-) -> dict[str, Cell]:
+def _participation_figures(facts: dict[int, list], start: int, end: int) -> dict[str, Cell]:
     """Plans where the person wrote their own voice; decisions in the period taken without
     the person or over an objection (as the checks flag them); days from the objective's
     first version to its first agreed one."""
-    if not ids:
+    if not facts:
         return {
             key: Cell(None, 0)
             for key in ("own_voice", "without_person", "over_objection", "days_to_agreement")
         }
-    person = Member.__table__.alias("person")
-    own_voice = set(
-        db.session.scalars(
-            select(Voice.parcours_id)
-            .join(person, person.c.id == Voice.member_id)
-            .where(
-                Voice.parcours_id.in_(ids),
-                person.c.role == Role.person,
-                Voice.author_id == Voice.member_id,
-            )
-            .distinct()
-        )
-    )
-    decisions = {FlagKind.DECISION_WITHOUT_PERSON: [], FlagKind.DECISION_OVER_OBJECTION: []}
-    for pid, found in flags.items():
-        for flag in found:
-            if flag.kind in decisions and start <= flag.start <= end:
-                decisions[flag.kind].append(pid)
-    durations = [
-        (local_date(agreed) - local_date(first)).days
-        for _pid, first, agreed in db.session.execute(
-            select(
-                ObjectiveVersion.parcours_id,
-                func.min(ObjectiveVersion.created_at),
-                func.min(ObjectiveVersion.agreed_at),
-            )
-            .where(ObjectiveVersion.parcours_id.in_(ids))
-            .group_by(ObjectiveVersion.parcours_id)
-        )
-        if agreed is not None
+    own_voice = [pid for pid, plan in facts.items() if plan[OWN_VOICE]]
+    without = [
+        pid for pid, plan in facts.items() for day in plan[WITHOUT_PERSON] if start <= day <= end
     ]
-    without, over = decisions.values()
+    over = [
+        pid for pid, plan in facts.items() for day in plan[OVER_OBJECTION] if start <= day <= end
+    ]
+    durations = [
+        plan[DAYS_TO_AGREEMENT] for plan in facts.values() if plan[DAYS_TO_AGREEMENT] is not None
+    ]
     return {
         "own_voice": Cell(len(own_voice), len(own_voice)),
         "without_person": Cell(len(without), len(set(without))),

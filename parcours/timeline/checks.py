@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -358,6 +358,54 @@ def _gap_flag(
         return Flag(kind, SEVERITY[kind], start, None, episode_ids, days=days, params=params)
     kind = FlagKind.RUPTURE
     return Flag(kind, SEVERITY[kind], start, end, episode_ids, days=days, params=params)
+
+
+# A day after any day a timeline is looked at. The ruptures as of it are every uncovered run
+# longer than the tolerance, each up to the next service (or, for the last one, open): what the
+# ruptures as of any earlier day are cut from (`ruptures_on`), so that they can be kept once
+# and read on any day.
+OPEN_END = date(9999, 12, 30)
+
+
+def cut_rupture(
+    start: date, end: date | None, on: date, closed_on: date | None, tolerance_days: int
+) -> tuple[FlagKind, date, int] | None:
+    """A rupture as of OPEN_END (from `start` to `end`, None when still open then) as the
+    checks find it on `on`: its kind, its last day so far and its days; None when it starts
+    after the horizon or no longer lasts more than the tolerance. Ongoing when it reaches
+    `on` while the parcours is open."""
+    horizon = on if closed_on is None else min(on, closed_on)
+    if start > horizon:
+        return None
+    last = horizon if end is None else min(end, horizon)
+    days = (last - start).days + 1
+    if days <= tolerance_days:
+        return None
+    is_open = closed_on is None or closed_on > on
+    return (FlagKind.ONGOING_RUPTURE if last == on and is_open else FlagKind.RUPTURE), last, days
+
+
+def ruptures_on(
+    runs: Iterable[Flag], on: date, closed_on: date | None, tolerance_days: int
+) -> list[Flag]:
+    """The rupture flags of a timeline as of `on`, from its rupture flags as of OPEN_END (the
+    same input with `today=OPEN_END`), each cut by `cut_rupture`: the same flags as
+    `compute_flags` on that day, unanswered."""
+    flags = []
+    for run in runs:
+        if run.kind not in (FlagKind.RUPTURE, FlagKind.ONGOING_RUPTURE):
+            continue
+        cut = cut_rupture(run.start, run.end, on, closed_on, tolerance_days)
+        if cut is None:
+            continue
+        kind, last, days = cut
+        end = None if kind is FlagKind.ONGOING_RUPTURE else last
+        flags.append(
+            Flag(
+                kind, SEVERITY[kind], run.start, end, run.episode_ids, days=days, params=run.params
+            )
+        )
+    return flags
 
 
 def _successors(episodes: list[EpisodeData]) -> dict[int, EpisodeData]:

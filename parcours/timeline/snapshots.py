@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parcours.accounts.models import Organisation, User
@@ -80,6 +80,14 @@ def bump_revisions(parcours_ids: Sequence[int], *, changed: bool = True) -> None
         ),
         rows,
     )
+
+
+def revision(parcours_id):
+    """The revision of a parcours' data, as a column of a select on `parcours_id` (0 before
+    its first change): what a package keeping something else derived from the parcours
+    compares its copy with (the observatory's facts)."""
+    current = select(SNAPSHOT.c.revision).where(SNAPSHOT.c.parcours_id == parcours_id)
+    return func.coalesce(current.scalar_subquery(), 0)
 
 
 @parcours_changed.connect

@@ -119,7 +119,8 @@ def _populate_first_revision() -> None:
 
 def _populate_the_rest() -> None:
     """What the demo leaves empty: login sessions and API tokens for every account, a closed
-    account, a disagreement, a correction of an episode, a news item read, an e-mail sent."""
+    account, a disagreement, a correction of an episode, a news item read, an e-mail sent, the
+    observatory's facts of a plan."""
     with db.engine.begin() as connection:
         closed = _insert(
             connection,
@@ -212,6 +213,14 @@ def _populate_the_rest() -> None:
                 "changes": {"label": ["IME", "IME Les Tilleuls"]},
                 "created_at": NOW,
             },
+        )
+        # The observatory keeps facts once figures are asked (the demo asks none).
+        connection.execute(
+            text(
+                "INSERT INTO observatory_facts (parcours_id, computed_revision, facts) "
+                "SELECT parcours_id, 0, :facts FROM episodes WHERE id = :episode"
+            ).bindparams(bindparam("facts", type_=JSON)),
+            {"episode": episode, "facts": [14, 0, 0, None, [], [], [], [], []]},
         )
         commitment, member = connection.execute(
             text("SELECT id, created_by_id FROM commitments ORDER BY id")
