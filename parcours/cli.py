@@ -30,12 +30,14 @@ from parcours.inbox.models import purge_reads
 from parcours.inbox.news import NEWS_DAYS
 from parcours.notifications.digests import queue_digests
 from parcours.notifications.outbox import deliver_due, purge_delivered
+from parcours.observatory.facts import plan_facts
 from parcours.observatory.operations import (
     add_observer,
     all_observer_scopes,
     find_scope,
     remove_observer_scope,
 )
+from parcours.plans.models import Parcours
 from parcours.timeline.snapshots import refresh_snapshots, stale_parcours
 
 users = AppGroup("users", help="Manage user accounts.")
@@ -183,10 +185,13 @@ def _holds_accounts() -> bool:
 @timeline.command("refresh")
 @click.option("--batch", default=500, show_default=True, help="Parcours per transaction.")
 def refresh(batch: int):
-    """Recompute today's caseload snapshots (run it nightly: the first caseload of the day is
-    then as fast as the others)."""
+    """Recompute today's caseload snapshots, then the observatory's facts of the plans that
+    changed (run it nightly: the first caseload of the day, and the first figures after many
+    changes, are then as fast as the others)."""
     on = today()
     refreshed = _refresh_snapshots(on, batch)
+    plan_facts(select(Parcours.id.label("parcours_id")))
+    db.session.commit()
     click.echo(f"{refreshed} snapshot(s) refreshed for {on.isoformat()}.")
 
 

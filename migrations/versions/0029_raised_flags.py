@@ -1,7 +1,7 @@
 """raised flags
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0028
 Create Date: 2026-12-04 19:00:00
 
 A new flag on a plan I pilot is news (issue 13): the first time each check is found open on a
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0029'
-down_revision = '0026'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

@@ -94,3 +94,13 @@ def test_a_plan_left_out_is_left_out_both_ways(app, varied, make):
     with app.app_context():
         figures = compute_figures(Scope(territory=TERRITORY), today() - timedelta(365), today())
         assert figures.plans.value == len(varied.plans) - 1
+
+
+def test_the_nightly_refresh_stores_the_facts_of_every_plan(app, world):
+    """`flask timeline refresh` computes the facts of the plans that changed, so that the
+    first figures after a day of changes read them only."""
+    assert stored_facts(app) == 0
+    result = app.test_cli_runner().invoke(args=["timeline", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert stored_facts(app) == len(world.plans)
+    assert_same_figures(app, world, periods=[(-365, 0)])
