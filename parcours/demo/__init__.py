@@ -1,6 +1,6 @@
 """Demo data: the example of the seeds, built through the operations so the rules hold."""
 
-from parcours.demo import discussions, means, objective, observatory, timeline
+from parcours.demo import discussions, means, objective, observatory, statements, timeline
 from parcours.demo.people import DemoWorld, build_leo, build_people, build_thomas
 
 
@@ -16,4 +16,5 @@ def load_demo() -> list[tuple[str, str, str]]:
     objective.build(world)
     discussions.build(world)
     observatory.build(world)
+    statements.build(world)
     return world.logins

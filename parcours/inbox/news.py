@@ -1,8 +1,9 @@
 """The news part of the inbox: what happened in my plans lately that others did — a member
 joined (a legal representative named, said so), a decision was taken, a pilot designated, the
 plan asked to close, someone replied to me or mentioned me in a discussion (news for that
-member only: the entry's `subject`) — read from the plans' access logs (the record of every
-change, with its author), unread until opened. No table of its own but what each user has read."""
+member only: the entry's `subject`), an observer answered a statement of the plan — read
+from the plans' access logs (the record of every change, with its author), unread until
+opened. No table of its own but what each user has read."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from parcours.discussions.models import COMMENT_MENTION, COMMENT_REPLY
 from parcours.extensions import db
 from parcours.inbox.models import InboxRead
 from parcours.plans.models import Member, Parcours
+from parcours.statements.models import STATEMENT_ANSWERED
 
 # News are the changes of the last days; older ones are in each plan's access log.
 NEWS_DAYS = 30
@@ -27,7 +29,14 @@ NEWS_MAX = 50
 DECISIONS = ("means.adopted", "means.set_aside", "means.to_revisit")
 # News for the member the entry names only (who was replied to, who was mentioned).
 AIMED = (COMMENT_REPLY, COMMENT_MENTION)
-NEWS_EVENTS = ("member.joined", "pilot.designated", "rules.close_requested", *DECISIONS, *AIMED)
+NEWS_EVENTS = (
+    "member.joined",
+    "pilot.designated",
+    "rules.close_requested",
+    *DECISIONS,
+    *AIMED,
+    STATEMENT_ANSWERED,  # an observer answered a statement of the plan
+)
 NEWS_KINDS = (
     "member_joined",
     "legal_representative",
@@ -36,6 +45,7 @@ NEWS_KINDS = (
     "closing",
     "reply",
     "mention",
+    "statement_answer",
 )
 
 
@@ -127,6 +137,10 @@ def _news(entry, stored_name, closed_at, person_name, read, legal) -> NewsItem:
         )
         # The message, in its discussion (the detail is the message's number).
         url = url_for("discussions.comment", parcours_id=pid, comment_id=int(entry.detail))
+    elif entry.event == STATEMENT_ANSWERED:
+        kind = "statement_answer"
+        text = _("%(name)s answered a statement of the plan.", name=who)
+        url = url_for("statements.index", parcours_id=pid, _anchor=f"statement-{entry.detail}")
     else:
         kind, text = "closing", f"{who} {entry.description}."
         url = url_for("overview.parcours", parcours_id=pid)

@@ -3,6 +3,7 @@
 view and of the observer's. The rules are told at the top of parcours/statements/models.py."""
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -130,13 +131,21 @@ def statement_of(parcours_id: int, statement_id: int) -> Statement:
     return statement
 
 
+# The easy-read page tells the person of the answers of the last days.
+ANSWER_DAYS = 90
+
+
 def answered_statements(parcours_id: int, limit: int = 3) -> list[Statement]:
-    """The plan's statements that have an answer, the latest answered first, with their
-    answers (two queries): what the easy-read page tells the person."""
+    """The plan's statements answered in the last ANSWER_DAYS days, the latest answered
+    first, with their answers (one query when none, two otherwise): what the easy-read page
+    tells the person."""
     latest = (
         select(StatementAnswer.statement_id)
         .join(Statement, Statement.id == StatementAnswer.statement_id)
-        .where(Statement.parcours_id == parcours_id)
+        .where(
+            Statement.parcours_id == parcours_id,
+            StatementAnswer.created_at > utcnow() - timedelta(days=ANSWER_DAYS),
+        )
         .group_by(StatementAnswer.statement_id)
         .order_by(db.func.max(StatementAnswer.id).desc())
         .limit(limit)
