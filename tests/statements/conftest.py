@@ -4,8 +4,9 @@ representative, a professional of a service of territory 37) and observers."""
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from parcours.accounts.models import find_organisation
 from parcours.accounts.operations import set_territory
 from parcours.extensions import db
 from parcours.observatory.operations import add_observer
@@ -56,26 +57,35 @@ def elsewhere(make):
     return user
 
 
+def loaded(make, statement_id: int) -> Statement:
+    """The statement with its signatures and answers, usable once detached."""
+    with make.app.app_context():
+        return db.session.scalar(
+            select(Statement)
+            .where(Statement.id == statement_id)
+            .options(selectinload(Statement.signatures), selectinload(Statement.answers))
+        )
+
+
 def write(make, member: Member, text: str = TEXT, **to) -> Statement:
     to = to or {"territory": "37"}
-    return make._run(
+    written = make._run(
         lambda: operations.write_statement(db.session.get(Member, member.id), text, **to)
     )
+    return loaded(make, written.id)
 
 
 def sign(make, member: Member, statement: Statement) -> Statement:
-    return make._run(
+    make._run(
         lambda: operations.sign_statement(
             db.session.get(Member, member.id),
             operations.statement_of(member.parcours_id, statement.id),
         )
     )
+    return loaded(make, statement.id)
 
 
 def sent(make, plan: Plan, text: str = TEXT, **to) -> Statement:
     """A statement written by the professional and signed by the person: sent."""
     statement = write(make, plan.members["professional"], text, **to)
     return sign(make, plan.members["person"], statement)
-
-
-__all__ = ["find_organisation"]
