@@ -10,11 +10,11 @@ from parcours.observatory.schemas import ObservatoryQuerySchema, ObservatorySche
 from parcours.statements import operations as statement_operations
 from parcours.statements.api import field_error as statement_field_error
 from parcours.statements.schemas import (
-    AnswerInputSchema,
-    GroupInputSchema,
-    ObservedQuerySchema,
     ObservedStatementListSchema,
+    ObservedStatementQuerySchema,
     ObservedStatementSchema,
+    StatementAnswerInputSchema,
+    StatementGroupInputSchema,
 )
 
 
@@ -39,7 +39,9 @@ def get_observatory():
 
 @api.get("/observatory/statements")
 @documented(
-    responses={200: ObservedStatementListSchema}, query=ObservedQuerySchema, errors=(400, 404)
+    responses={200: ObservedStatementListSchema},
+    query=ObservedStatementQuerySchema,
+    errors=(400, 404),
 )
 def get_observed_statements():
     """The statements sent to one of your scopes (`?organisation=<id>` or `?territory=<code>`:
@@ -57,7 +59,7 @@ def get_observed_statements():
 
 
 @api.post("/observatory/statements/<int:statement_id>/answer")
-@documented(body=AnswerInputSchema, responses={201: ObservedStatementListSchema})
+@documented(body=StatementAnswerInputSchema, responses={201: ObservedStatementListSchema})
 def answer_observed_statement(statement_id: int):
     """Answer a statement sent to one of your scopes (404 for any other), and with it every
     statement of its group you see: the answer goes back into each one's plan, where its
@@ -65,7 +67,7 @@ def answer_observed_statement(statement_id: int):
     first. Answers the statements answered."""
     scopes_of(current_user)
     statement = statement_operations.observed_statement(current_user, statement_id)
-    data = load(AnswerInputSchema())
+    data = load(StatementAnswerInputSchema())
     try:
         answered = statement_operations.answer_statement(current_user, statement, data["text"])
     except DomainError as exc:
@@ -74,13 +76,13 @@ def answer_observed_statement(statement_id: int):
 
 
 @api.post("/observatory/statements/<int:statement_id>/group")
-@documented(body=GroupInputSchema, responses={200: ObservedStatementSchema})
+@documented(body=StatementGroupInputSchema, responses={200: ObservedStatementSchema})
 def group_observed_statement(statement_id: int):
     """Say that a statement sent to one of your scopes says the same as another you see
     (`with`): it joins that one's group (422 `same_statement` for itself, 404 for one you do
     not see). `"with": null` takes it out of its group."""
     scopes_of(current_user)
     statement = statement_operations.observed_statement(current_user, statement_id)
-    data = load(GroupInputSchema())
+    data = load(StatementGroupInputSchema())
     grouped = statement_operations.group_statement(current_user, statement, data["with_"])
     return ObservedStatementSchema().dump(grouped)

@@ -48,7 +48,7 @@ class StatementInputSchema(Schema):
     )
 
 
-class AnswerInputSchema(Schema):
+class StatementAnswerInputSchema(Schema):
     text = fields.String(
         required=True,
         validate=validate.Length(min=1, max=TEXT_MAX),
@@ -56,7 +56,7 @@ class AnswerInputSchema(Schema):
     )
 
 
-class GroupInputSchema(Schema):
+class StatementGroupInputSchema(Schema):
     with_ = Id(
         data_key="with",
         required=True,
@@ -68,7 +68,7 @@ class GroupInputSchema(Schema):
     )
 
 
-class ObservedQuerySchema(Schema):
+class ObservedStatementQuerySchema(Schema):
     organisation = fields.Integer(metadata={"description": "One of your organisations."})
     territory = fields.String(metadata={"description": "One of your territories."})
 
@@ -76,13 +76,13 @@ class ObservedQuerySchema(Schema):
 # Output: the plan's view --------------------------------------------------------------------
 
 
-class SignatureSchema(Schema):
+class StatementSignatureSchema(Schema):
     member = fields.Nested(MemberSchema)
     side = fields.Enum(Side, by_value=True)
     signed_at = fields.AwareDateTime()
 
 
-class PlanAnswerSchema(Schema):
+class StatementAnswerSchema(Schema):
     text = fields.String()
     answered_at = fields.AwareDateTime(attribute="created_at")
     by = Computed(lambda a: a.user.name, "string")
@@ -99,8 +99,8 @@ class StatementSchema(Schema):
         allow_none=True,
         metadata={"description": "When both sides had signed: its observers read it since."},
     )
-    signatures = fields.List(fields.Nested(SignatureSchema))
-    answers = fields.List(fields.Nested(PlanAnswerSchema))
+    signatures = fields.List(fields.Nested(StatementSignatureSchema))
+    answers = fields.List(fields.Nested(StatementAnswerSchema))
 
 
 class StatementListSchema(Schema):
