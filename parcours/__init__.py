@@ -46,6 +46,8 @@ from parcours.plans import api as _plans_api  # noqa: F401
 from parcours.plans.views import bp as plans_pages
 from parcours.privacy import api as _privacy_api  # noqa: F401
 from parcours.privacy.views import bp as privacy_pages
+from parcours.statements import api as _statements_api  # noqa: F401
+from parcours.statements.views import bp as statements_pages
 from parcours.timeline import api as _timeline_api  # noqa: F401
 from parcours.timeline.views import bp as timeline_pages
 
@@ -58,6 +60,7 @@ BLUEPRINTS = (
     means_pages,
     timeline_pages,
     discussions_pages,
+    statements_pages,
     overview_pages,
     inbox_pages,
     notifications_pages,
@@ -72,6 +75,7 @@ CATALOGUES = (
     "means",
     "timeline",
     "discussions",
+    "statements",
     "inbox",
     "notifications",
     "observatory",

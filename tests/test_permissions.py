@@ -232,6 +232,13 @@ GLOBAL_RULES = {
     "/api/v1/observatory",
     "/admin/observers",
     "/admin/observers/<int:scope_id>/remove",
+    # the statements sent to an observer's scopes (tests/statements/test_observer.py)
+    "/observatory/statements",
+    "/observatory/statements/<int:statement_id>/answer",
+    "/observatory/statements/<int:statement_id>/group",
+    "/api/v1/observatory/statements",
+    "/api/v1/observatory/statements/<int:statement_id>/answer",
+    "/api/v1/observatory/statements/<int:statement_id>/group",
 }
 
 
@@ -371,6 +378,7 @@ def matrix_paths():
     from tests.easyread import test_permissions as easyread
     from tests.exports import test_permissions as exports
     from tests.means import test_permissions as means
+    from tests.statements import test_permissions as statements
     from tests.timeline import test_permissions as timeline
 
     yield from ((r.method, r.path) for r in ROUTES)
@@ -383,6 +391,7 @@ def matrix_paths():
     )
     yield from ((method.upper(), path) for method, path, *_rest in easyread.ROUTES)
     yield from ((r.method.upper(), r.url) for r in discussions.ROUTES)
+    yield from ((r.method.upper(), r.url) for r in statements.ROUTES)
 
 
 class AnyId(dict):

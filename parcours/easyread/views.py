@@ -44,6 +44,7 @@ from parcours.plans.operations import (
     members_ever,
     pending_closing,
 )
+from parcours.statements.operations import answered_statements
 from parcours.timeline.awaiting import CONFIRM_CLOSING, CONFIRM_HANDOFF, CONFIRM_PAUSE, GIVE_CONSENT
 from parcours.timeline.models import awaiting_person
 
@@ -105,6 +106,8 @@ def plan(parcours_id: int):
         consents=pending_consents_of(member) if GIVE_CONSENT in kinds else [],
         confirm_handoffs=handoffs,
         confirm_pauses=pauses,
+        # The answers that came back to what the plan told the services (one query).
+        answers=answered_statements(parcours_id),
         form=FlaskForm(),
     )
 

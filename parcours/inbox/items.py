@@ -21,6 +21,7 @@ from parcours.timeline.awaiting import (
     CONFIRM_PAUSE,
     GIVE_CONSENT,
     GIVE_STANCE,
+    SIGN_STATEMENT,
     Awaiting,
     awaiting_for,
 )
@@ -35,6 +36,7 @@ PICTOGRAMS = {
     GIVE_CONSENT: "circle",
     CONFIRM_HANDOFF: "circle",
     CONFIRM_PAUSE: "circle",
+    SIGN_STATEMENT: "write",
 }
 
 
@@ -162,6 +164,14 @@ def _words_and_places(item: Awaiting, pid: int, overdue: bool) -> tuple[str, str
             _("Did you choose this pause? Say it."),
             url_for("timeline.index", parcours_id=pid),
             url_for("easyread.plan", parcours_id=pid, _anchor=f"confirm-pause-{item.subject_id}"),
+        )
+    if item.kind == SIGN_STATEMENT:
+        url = url_for("statements.index", parcours_id=pid, _anchor=f"statement-{item.subject_id}")
+        return (
+            _("A statement for the services or the territory waits for your signature."),
+            _("Read what we want to tell the services, and sign it if you agree."),
+            url,
+            url,
         )
     # GIVE_CONSENT
     return (

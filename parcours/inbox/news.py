@@ -1,10 +1,11 @@
 """The news part of the inbox: what happened in my plans lately that others did — a member
 joined (a legal representative named, said so), a decision was taken, a pilot designated, the
 plan asked to close, someone replied to me or mentioned me in a discussion (news for that
-member only: the entry's `subject`) — read from the plans' access logs (the record of every
-change, with its author); and, for the pilot, a new flag on the plan (the timeline's raised
-flags: a check found open for the first time, by a change or by a new day). Unread until
-opened. No table of its own but what each user has read."""
+member only: the entry's `subject`), an observer answered a statement of the plan — read
+from the plans' access logs (the record of every change, with its author); and, for the pilot,
+a new flag on the plan (the timeline's raised flags: a check found open for the first time, by
+a change or by a new day). Unread until opened. No table of its own but what each user has
+read."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from parcours.discussions.models import COMMENT_MENTION, COMMENT_REPLY
 from parcours.extensions import db
 from parcours.inbox.models import InboxRead
 from parcours.plans.models import Member, Parcours
+from parcours.statements.models import STATEMENT_ANSWERED
 from parcours.timeline.checks import FlagKind
 from parcours.timeline.messages import KIND_LABELS
 from parcours.timeline.models import RaisedFlag
@@ -32,7 +34,14 @@ NEWS_MAX = 50
 DECISIONS = ("means.adopted", "means.set_aside", "means.to_revisit")
 # News for the member the entry names only (who was replied to, who was mentioned).
 AIMED = (COMMENT_REPLY, COMMENT_MENTION)
-NEWS_EVENTS = ("member.joined", "pilot.designated", "rules.close_requested", *DECISIONS, *AIMED)
+NEWS_EVENTS = (
+    "member.joined",
+    "pilot.designated",
+    "rules.close_requested",
+    *DECISIONS,
+    *AIMED,
+    STATEMENT_ANSWERED,  # an observer answered a statement of the plan
+)
 NEWS_KINDS = (
     "member_joined",
     "legal_representative",
@@ -42,6 +51,7 @@ NEWS_KINDS = (
     "reply",
     "mention",
     "flag",
+    "statement_answer",
 )
 FLAG_KINDS = {kind.value: kind for kind in FlagKind}
 
@@ -184,6 +194,10 @@ def _news(entry, stored_name, closed_at, person_name, read, legal) -> NewsItem:
         )
         # The message, in its discussion (the detail is the message's number).
         url = url_for("discussions.comment", parcours_id=pid, comment_id=int(entry.detail))
+    elif entry.event == STATEMENT_ANSWERED:
+        kind = "statement_answer"
+        text = _("%(name)s answered a statement of the plan.", name=who)
+        url = url_for("statements.index", parcours_id=pid, _anchor=f"statement-{entry.detail}")
     else:
         kind, text = "closing", f"{who} {entry.description}."
         url = url_for("overview.parcours", parcours_id=pid)

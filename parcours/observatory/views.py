@@ -1,6 +1,7 @@
 """Pages: the observatory (an observer's figures) and the admins' list of observers."""
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -8,12 +9,13 @@ from parcours.accounts.models import ObserverScope
 from parcours.accounts.views import require_admin
 from parcours.core.errors import DomainError
 from parcours.core.i18n import gettext as _
-from parcours.core.views import flash_success, place_error
+from parcours.core.views import flash_success, perform, place_error
 from parcours.extensions import db
 from parcours.observatory import operations
 from parcours.observatory.chart import bars
 from parcours.observatory.forms import ObserverForm
 from parcours.observatory.reading import chosen_scope, figures_for, scopes_of
+from parcours.statements import operations as statement_operations
 from parcours.timeline.models import KIND_LABELS
 
 bp = Blueprint("observatory", __name__)
@@ -112,3 +114,79 @@ def admin_remove_observer(scope_id: int):
         operations.remove_observer_scope(scope)
         flash_success(_("The observer no longer sees these figures."))
     return redirect(url_for("observatory.admin_observers"))
+
+
+# The statements co-signed in the plans, addressed to the observer's scopes (issue 15, part 3).
+
+
+def _scope_args(scope) -> dict:
+    if scope.organisation_id is not None:
+        return {"organisation": scope.organisation_id}
+    return {"territory": scope.territory}
+
+
+@bp.get("/observatory/statements")
+@login_required
+def statements():
+    """The statements sent to one of my scopes, by group, with the forms to group and answer
+    them (observers only: 404 for anyone else). No name, no plan."""
+    scopes = scopes_of(current_user)
+    scope = chosen_scope(scopes, request.args) or scopes[0]
+    found = statement_operations.observed_statements(scope.organisation_id, scope.territory)
+    groups: dict[int, list] = {}
+    for statement in found:
+        groups.setdefault(statement.group, []).append(statement)
+    return render_template(
+        "observatory/statements.html",
+        scopes=scopes,
+        scope=scope,
+        scope_args=_scope_args(scope),
+        groups=list(groups.values()),
+        statements=found,
+        form=FlaskForm(),
+    )
+
+
+def _back() -> str:
+    """The statements page of the scope the form was sent from (checked again there)."""
+    args = {k: v for k, v in request.args.items() if k in ("organisation", "territory")}
+    return url_for("observatory.statements", **args)
+
+
+@bp.post("/observatory/statements/<int:statement_id>/answer")
+@login_required
+def answer_statement(statement_id: int):
+    """Answer a statement and the others of its group: the answer goes back into each plan."""
+    scopes_of(current_user)
+    statement = statement_operations.observed_statement(current_user, statement_id)
+    if FlaskForm().validate_on_submit():
+        perform(
+            lambda: statement_operations.answer_statement(
+                current_user, statement, request.form.get("text")
+            ),
+            lambda answered: ngettext(
+                "Your answer goes back to the plan it came from.",
+                "Your answer goes back to the %(num)d plans they came from.",
+                len(answered),
+            ),
+        )
+    return redirect(_back() + f"#group-{statement.group}")
+
+
+@bp.post("/observatory/statements/<int:statement_id>/group")
+@login_required
+def group_statement(statement_id: int):
+    """Group a statement with another that says the same thing, or take it out of its group."""
+    scopes_of(current_user)
+    statement = statement_operations.observed_statement(current_user, statement_id)
+    if FlaskForm().validate_on_submit():
+        with_id = request.form.get("with", type=int) or None
+        perform(
+            lambda: statement_operations.group_statement(current_user, statement, with_id),
+            lambda grouped: (
+                _("The statement is grouped with those that say the same thing.")
+                if grouped.group_id
+                else _("The statement is on its own.")
+            ),
+        )
+    return redirect(_back() + f"#statement-{statement.id}")

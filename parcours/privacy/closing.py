@@ -25,6 +25,12 @@ What happens, and why:
 - The person accompanied closes their account like anyone else: the plan about them goes on
   with their family and professionals (it stays named as it was, by the first name or
   pseudonym its members chose), and their place is free for a new account to be invited.
+- Statements (parcours/statements): those the user wrote or signed stay in the plan, signed
+  "a former member", like every other text; one already sent stays with its observers, who
+  never saw a name. Where the plan is deleted, its statements not yet sent go with it; the
+  sent ones stay with their observers, detached from any plan (no plan, no author, no
+  signature), and their answers with them. An observer's answers stay in the plans they went
+  back to, signed "a former member".
 - Platform admins cannot close their account: they are staff, and their account is managed
   by another admin (deactivation).
 """
@@ -49,6 +55,7 @@ from parcours.notifications.digests import forget_digest
 from parcours.notifications.outbox import forget_messages
 from parcours.plans.models import Invitation, Member, Parcours, Role
 from parcours.plans.operations import lock_parcours
+from parcours.statements.operations import detach_statements
 from parcours.timeline.models import Episode, EpisodeChange
 
 
@@ -162,6 +169,8 @@ def close_account(user: User, password: str) -> ClosingPlan:
         # Their logs are kept for the retention period; the database cascades to everything
         # else the parcours holds.
         end_logs(sorted(deleted_ids), user)
+        # What their statements already told the observers stays with them, detached.
+        detach_statements(sorted(deleted_ids))
         db.session.execute(
             delete(Parcours).where(Parcours.id.in_(deleted_ids)),
             execution_options={"synchronize_session": False},

@@ -49,6 +49,7 @@ from parcours.means.models import (
 from parcours.notifications.models import DigestState, MessageKind, OutboxMessage
 from parcours.observatory.operations import observer_scopes
 from parcours.plans.models import ConsentEvent, Invitation, Member, SettingsChange
+from parcours.statements.models import Statement, StatementAnswer, StatementSignature
 from parcours.timeline.models import (
     Episode,
     EpisodeChange,
@@ -445,6 +446,56 @@ class ConsentEventSchema(_Row):
     member_id = fields.Integer()
 
 
+def _addressed_to(statement) -> dict:
+    if statement.organisation is not None:
+        return {"organisation": statement.organisation.name}
+    return {"territory": statement.territory}
+
+
+class StatementAnswerSchema(Schema):
+    text = fields.String()
+    answered_at = fields.AwareDateTime(attribute="created_at")
+
+
+class StatementSchema(_Row):
+    """A statement the user wrote in a plan (and signed then), with the observers' answers."""
+
+    text = fields.String()
+    addressed_to = fields.Function(_addressed_to)
+    author_id = fields.Integer()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    answers = fields.List(fields.Nested(StatementAnswerSchema))
+
+
+class StatementSignatureSchema(Schema):
+    """A statement the user signed: what it said, whom to, when."""
+
+    id = fields.Integer()
+    statement_id = fields.Integer()
+    text = fields.Function(lambda s: s.statement.text)
+    addressed_to = fields.Function(lambda s: _addressed_to(s.statement))
+    member_id = fields.Integer()
+    side = fields.Function(lambda s: s.side.value)
+    signed_at = fields.AwareDateTime()
+
+
+class ObserverAnswerSchema(Schema):
+    """An answer the account gave, as an observer, to a statement (never its plan)."""
+
+    statement_id = fields.Integer()
+    statement = fields.Function(lambda a: a.statement.text)
+    text = fields.String()
+    answered_at = fields.AwareDateTime(attribute="created_at")
+
+
+class ObserverGroupingSchema(Schema):
+    """A statement the account, as an observer, grouped with those that say the same thing."""
+
+    statement_id = fields.Integer(attribute="id")
+    group = fields.Integer(attribute="group_id", allow_none=True)
+    grouped_at = fields.AwareDateTime()
+
+
 class AccessLogSchema(Schema):
     parcours_id = fields.Integer()
     at = fields.AwareDateTime()
@@ -592,6 +643,20 @@ SECTIONS = (
         linked=(comment_mentions, "comment_id", "mentions", "mentioned"),
     ),
     Section("comment_revisions", CommentRevision, ("author_id",), CommentRevisionSchema),
+    Section(
+        "statements",
+        Statement,
+        ("author_id",),
+        StatementSchema,
+        options=(selectinload(Statement.answers),),
+    ),
+    Section(
+        "statement_signatures",
+        StatementSignature,
+        ("member_id",),
+        StatementSignatureSchema,
+        options=(selectinload(StatementSignature.statement),),
+    ),
 )
 
 # The columns pointing at a user, read outside the sections above.
@@ -607,6 +672,8 @@ USER_COLUMNS = {
     ("outbox_messages", "user_id"),  # the e-mails for the account (notifications/models.py)
     ("notification_digests", "user_id"),  # what its last digest counted
     ("observer_scopes", "user_id"),  # what the account observes (parcours/observatory)
+    ("statement_answers", "user_id"),  # an observer's answers to statements (parcours/statements)
+    ("statements", "grouped_by_id"),  # the statements an observer grouped
     ("access_log_entries", "user_id"),  # the access log (with the rest of the periods)
     ("access_log_entries", "subject_id"),  # it names members only while they are members
 }
@@ -739,6 +806,19 @@ def my_data(user: User, *, now: datetime | None = None) -> dict:
             )
         ),
         "observes": ObserverScopeSchema(many=True).dump(observer_scopes(user)),
+        "statements_answered": ObserverAnswerSchema(many=True).dump(
+            db.session.scalars(
+                select(StatementAnswer)
+                .where(StatementAnswer.user_id == user.id)
+                .options(selectinload(StatementAnswer.statement))
+                .order_by(StatementAnswer.id)
+            )
+        ),
+        "statements_grouped": ObserverGroupingSchema(many=True).dump(
+            db.session.scalars(
+                select(Statement).where(Statement.grouped_by_id == user.id).order_by(Statement.id)
+            )
+        ),
         "memberships": MembershipSchema(many=True).dump(memberships),
     }
     mentioned: set[int] = set()

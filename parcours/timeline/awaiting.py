@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -39,6 +40,7 @@ from parcours.plans.models import (
     SettingsChangeKind,
 )
 from parcours.plans.operations import CLOSING_KINDS
+from parcours.statements.models import Side, Statement, StatementSignature
 from parcours.timeline.models import Episode, EpisodeKind, Handoff, HandoffStatus
 
 APPROVE_OBJECTIVE = "approve_objective"
@@ -49,6 +51,7 @@ CONFIRM_CLOSING = "confirm_closing"
 GIVE_CONSENT = "give_consent"
 CONFIRM_HANDOFF = "confirm_handoff"  # "you took part in this transition": only the person says
 CONFIRM_PAUSE = "confirm_pause"  # "you chose this pause": only the person says
+SIGN_STATEMENT = "sign_statement"  # a statement waits for the signature of the member's side
 AWAITING_KINDS = (
     APPROVE_OBJECTIVE,
     GIVE_STANCE,
@@ -58,6 +61,7 @@ AWAITING_KINDS = (
     GIVE_CONSENT,
     CONFIRM_HANDOFF,
     CONFIRM_PAUSE,
+    SIGN_STATEMENT,
 )
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 # A commitment waits for its member from this many days before its due day.
@@ -229,6 +233,33 @@ def _statement():
             live(Episode),
         )
     )
+    signed_by = aliased(StatementSignature)
+    side_signed = aliased(StatementSignature)
+    statement = (
+        select(*_row(SIGN_STATEMENT, me.c.parcours_id, Statement.id, Statement.created_at))
+        .join(Statement, Statement.parcours_id == me.c.parcours_id)
+        .where(
+            Statement.sent_at.is_(None),
+            ~exists().where(signed_by.statement_id == Statement.id, signed_by.member_id == me.c.id),
+            # Only the side still missing is asked: the person's, or a professional's.
+            or_(
+                and_(
+                    speaks_for_person,
+                    ~exists().where(
+                        side_signed.statement_id == Statement.id, side_signed.side == Side.person
+                    ),
+                ),
+                and_(
+                    ~speaks_for_person,
+                    me.c.role == Role.professional,
+                    ~exists().where(
+                        side_signed.statement_id == Statement.id,
+                        side_signed.side == Side.professional,
+                    ),
+                ),
+            ),
+        )
+    )
     parts = (
         objective,
         stance,
@@ -238,6 +269,7 @@ def _statement():
         consent,
         declared_part,
         declared_pause,
+        statement,
     )
     return union_all(*parts)
 

@@ -40,6 +40,7 @@ from parcours.timeline.awaiting import (
     CONFIRM_PAUSE,
     GIVE_CONSENT,
     GIVE_STANCE,
+    SIGN_STATEMENT,
 )
 from parcours.timeline.chart import ruptures, timeline_chart
 from parcours.timeline.checks import Flag, FlagKind, compute_flags
@@ -177,6 +178,7 @@ def _awaiting_labels() -> dict[str, str]:
         GIVE_CONSENT: _("a consent to give"),
         CONFIRM_HANDOFF: _("a transition to confirm you took part in"),
         CONFIRM_PAUSE: _("a pause to confirm you chose"),
+        SIGN_STATEMENT: _("a statement to sign"),
     }
 
 

@@ -311,6 +311,9 @@ def test_pages_not_reached_by_links_pass_axe(new_page, live_server):
         for path in ("/observatory", "/observatory?territory=37&from=2000-01-01&to=2000-12-31"):
             observer.goto(path)
             check(observer, f"{path} at {width} px")
+        # The statements sent to territory 37 (the demo's, from Thomas's plan, answered).
+        observer.goto("/observatory/statements?territory=37")
+        check(observer, f"/observatory/statements at {width} px")
 
     # Two-step sign-in: set up (the recovery codes), then the code asked at sign-in, and the
     # account page that lists a token; on an account of its own (the journeys sign in as the

@@ -78,6 +78,11 @@ def seeded(make, api, app):
     reply = api(members["family"].user).post(
         comments, json={"about": "objective", "text": "Oui.", "reply_to": own.json["id"]}
     )
+    # A statement the pilot wrote (it waits for the person's signature).
+    statement = api(pilot.user).post(
+        f"/api/v1/parcours/{pilot.parcours_id}/statements",
+        json={"text": "Il manque un atelier.", "territory": "37"},
+    )
     # The values each path parameter takes: a real one, and one that does not exist.
     values = {
         "parcours_id": [pilot.parcours_id],
@@ -85,6 +90,7 @@ def seeded(make, api, app):
         "commitment_id": [commitment.id],
         "review_id": [review.id],
         "comment_id": [own.json["id"], reply.json["id"]],
+        "statement_id": [statement.json["id"]],
         "episode_id": [first.id, second.id, pause.id],
         "handoff_id": [handoff.id, declared.id],
         "number": [1, 2],

@@ -13,6 +13,7 @@ from parcours.means.models import Commitment, Review
 from parcours.means.operations import add_review_comment, correct_commitment, keep_commitment
 from parcours.plans.models import Member, Role
 from parcours.plans.operations import create_invitation, current_members, set_tolerance
+from parcours.statements.operations import sign_statement, write_statement
 from parcours.timeline.inputs import flags_for
 from parcours.timeline.models import Episode, EpisodeKind
 from parcours.timeline.operations import (
@@ -104,6 +105,9 @@ def rich_plan(make, app) -> dict:
             members=members_now,
             mention_ids=[me.id],
         )
+        # A statement the professional wrote (and signed), co-signed by the person.
+        statement = write_statement(_m(me), "MINE-statement", territory="37")
+        sign_statement(_m(person), statement)
 
     make._run(acts)
     return members | {"me": me, "commitment": commitment, "means": means}
