@@ -17,7 +17,7 @@ import math
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, select
@@ -29,7 +29,7 @@ from parcours.core.i18n import gettext as _
 from parcours.core.models import live, local_date, today
 from parcours.extensions import db
 from parcours.means.models import Commitment, kept_on_time
-from parcours.observatory.anonymity import Cell, Line, suppress, suppress_one
+from parcours.observatory.anonymity import Cell, Line, publish, suppress, suppress_one
 from parcours.plans.models import Member, Parcours, Role
 from parcours.timeline.checks import (
     HANDOFF_DECLINED,
@@ -167,8 +167,8 @@ def share(part: int, whole: int) -> float | None:
 
 
 def compute_figures(scope: Scope, start: date, end: date) -> Figures:
-    """Every figure of the scope over the period, the anonymity rule applied (a constant
-    number of queries)."""
+    """Every figure of the scope over the period, the anonymity rule applied: withheld, then
+    rounded (a constant number of queries)."""
     on = min(end, today())
     ids = plans_in_scope(scope, start, end)
     timelines = load_timelines(ids, on)
@@ -178,7 +178,7 @@ def compute_figures(scope: Scope, start: date, end: date) -> Figures:
     transitions, handoffs_total = _transition_figures(ids, timelines, start, end, on)
     commitments, commitments_total = _commitment_figures(ids, start, end, on)
     participation = _participation_figures(ids, flags, start, end)
-    return Figures(
+    figures = Figures(
         scope=scope,
         start=start,
         end=end,
@@ -190,6 +190,37 @@ def compute_figures(scope: Scope, start: date, end: date) -> Figures:
         commitments=commitments,
         commitments_total=commitments_total,
         participation={key: suppress_one(cell) for key, cell in participation.items()},
+    )
+    return published(figures)
+
+
+def published(figures: Figures) -> Figures:
+    """The figures as they are shown: every cell rounded to a base of 5 (the shares to 5 %),
+    once the withheld ones are known (see anonymity)."""
+    return replace(
+        figures,
+        plans=publish(figures.plans),
+        ruptures={key: publish(cell) for key, cell in figures.ruptures.items()},
+        transitions=[
+            replace(
+                row,
+                count=publish(row.count),
+                answered_in_time=publish(row.answered_in_time, share=True),
+                missing={key: publish(cell, share=True) for key, cell in row.missing.items()},
+            )
+            for row in figures.transitions
+        ],
+        handoffs_total=publish(figures.handoffs_total),
+        commitments=[
+            replace(
+                row,
+                count=publish(row.count),
+                kept_on_time=publish(row.kept_on_time, share=True),
+            )
+            for row in figures.commitments
+        ],
+        commitments_total=publish(figures.commitments_total),
+        participation={key: publish(cell) for key, cell in figures.participation.items()},
     )
 
 

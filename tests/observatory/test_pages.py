@@ -70,7 +70,7 @@ def test_the_observer_opens_no_plan(world, client, sign_in, api):
         assert answer.status_code == 404, url
 
 
-def test_a_plan_left_out_by_its_person_counts_in_no_figure(world, client, sign_in, api):
+def test_a_plan_left_out_by_its_person_counts_in_no_figure(world, client, sign_in, api, unrounded):
     person = world.plans[0]["person"]
     sign_in(person.user)
     page = client.get(f"/parcours/{person.parcours_id}/members")
@@ -115,7 +115,7 @@ def test_only_the_person_or_their_legal_representative_leaves_the_plan_out(
 
 
 def test_the_page_s_queries_do_not_grow_with_the_plans(
-    app, make, world, client, sign_in, count_queries
+    app, make, world, client, sign_in, count_queries, unrounded
 ):
     sign_in(world.observer)
     client.get("/observatory?territory=37")  # the session's first request writes its time
