@@ -148,6 +148,14 @@ ROUTES = [
         201,
         api=True,
     ),
+    # Only the person (or a legal representative) leaves the plan out of the observatory.
+    Route(
+        "PUT",
+        "/api/v1/parcours/{p}/observatory",
+        {"opt_out": True},
+        {"person": 200, "family": 403, "professional": 403},
+        api=True,
+    ),
     Route("GET", "/api/v1/parcours/{p}/access-log", api=True),
     Route("GET", "/api/v1/parcours/{p}/consents", api=True),
     Route(
