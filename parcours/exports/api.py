@@ -32,7 +32,7 @@ def fhir_export(parcours_id: int):
         )
     },
     query=ObservatoryQuerySchema,
-    errors=(400,),
+    errors=(400, 404),
 )
 def observatory_measure_report():
     """The observatory's figures of one of your scopes (`?organisation=<id>` or
