@@ -34,7 +34,8 @@ def consistent(whole: int, part: int, shown: Callable[[int], int] = rounded_coun
     return {
         difference
         for difference in range(THRESHOLD)
-        for value in range(THRESHOLD, int(part) + 2 * BASE)
+        # the part's true values: those a base away from its published one (or more)
+        for value in range(max(THRESHOLD, int(part) - 2 * BASE), int(part) + 2 * BASE)
         if shown(value) == part and shown(value + difference) == whole
     }
 
