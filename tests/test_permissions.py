@@ -151,6 +151,14 @@ ROUTES = [
         201,
         api=True,
     ),
+    # Only the person (or a legal representative) leaves the plan out of the observatory.
+    Route(
+        "PUT",
+        "/api/v1/parcours/{p}/observatory",
+        {"opt_out": True},
+        {"person": 200, "family": 403, "professional": 403},
+        api=True,
+    ),
     Route("GET", "/api/v1/parcours/{p}/access-log", api=True),
     Route("GET", "/api/v1/parcours/{p}/consents", api=True),
     Route(
@@ -239,6 +247,10 @@ GLOBAL_RULES = {
     "/api/v1/observatory/statements",
     "/api/v1/observatory/statements/<int:statement_id>/answer",
     "/api/v1/observatory/statements/<int:statement_id>/group",
+    # the observatory's figures as files (below, and tests/observatory/test_exports.py)
+    "/observatory/figures.csv",
+    "/observatory/measure-report.json",
+    "/api/v1/observatory/measure-report",
 }
 
 
@@ -370,6 +382,36 @@ def test_the_observatory_is_for_observers_only(path, who, world, make, client, s
     assert sign_in(user).get(path).status_code == expected
     if "admin" not in path:
         assert api(user).get("/api/v1" + path).status_code == expected
+
+
+OBSERVATORY_FILES = (
+    "/observatory/figures.csv?territory=37",
+    "/observatory/measure-report.json?territory=37",
+    "/api/v1/observatory/measure-report?territory=37",
+)
+
+
+@pytest.mark.parametrize("path", OBSERVATORY_FILES)
+@pytest.mark.parametrize("who", ["anonymous", "stranger", *ROLES, "observer"])
+def test_the_observatory_s_files_are_for_observers_only(
+    path, who, world, make, client, sign_in, api
+):
+    """The CSV table and the MeasureReports: observers of the scope only; anyone else gets a
+    404, the anonymous the sign-in page (a 401 from the API)."""
+    is_api = path.startswith("/api/")
+    if who == "anonymous":
+        response = (api() if is_api else client).get(path)
+        assert response.status_code == (401 if is_api else 302)
+        return
+    if who == "observer":
+        user = make.user("Observer")
+        make._run(lambda: add_observer(user.email, territory="37"))
+    elif who == "stranger":
+        user = make.user(professional=True)
+    else:
+        user = world["members"][who].user
+    response = (api(user) if is_api else sign_in(user)).get(path)
+    assert response.status_code == (200 if who == "observer" else 404)
 
 
 def matrix_paths():

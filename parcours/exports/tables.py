@@ -43,11 +43,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]], locale: str) -> str:
-    """The table as CSV text, with a byte-order mark, in the reader's convention."""
+def to_csv(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    locale: str,
+    preamble: Iterable[Sequence[Cell]] = (),
+) -> str:
+    """The table as CSV text, with a byte-order mark, in the reader's convention; the
+    `preamble`'s lines (what the table is about) come before its header."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=DELIMITERS.get(locale, ","), lineterminator="\r\n")
+    writer.writerows([cell_text(value) for value in line] for line in preamble)
     writer.writerow([cell_text(h) for h in header])
     writer.writerows([cell_text(value) for value in row] for row in rows)
     return out.getvalue()

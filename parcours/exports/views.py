@@ -1,4 +1,5 @@
-"""Pages that answer files: the printable plan and the CSV exports."""
+"""Pages that answer files: the printable plan, the CSV exports, and the observatory's figures
+as CSV and FHIR."""
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import get_locale
@@ -8,10 +9,11 @@ from parcours.core.audit import record_reads
 from parcours.core.i18n import gettext as _
 from parcours.core.models import today
 from parcours.core.views import download
-from parcours.exports import tables
-from parcours.exports.files import fhir_response
+from parcours.exports import observatory, tables
+from parcours.exports.files import fhir_response, measure_report_response
 from parcours.exports.printable import file_name, load_plan, render_html, render_pdf
 from parcours.exports.tables import TimelineEntry
+from parcours.observatory.reading import figures_asked
 from parcours.plans.access import current_member
 from parcours.plans.operations import members_ever
 from parcours.timeline.checks import HANDOFF_DECLINED, HandoffData
@@ -112,6 +114,29 @@ def caseload_csv():
         tables.caseload_rows(entries),
         f"caseload-{on.isoformat()}.csv",
     )
+
+
+@bp.get("/observatory/figures.csv")
+@login_required
+def observatory_csv():
+    """The observatory's figures of one of my scopes over a period, as a CSV table (observers
+    only: 404 for anyone else)."""
+    figures = figures_asked(current_user, request.args)
+    locale = str(get_locale())
+    text = tables.to_csv(
+        [str(h) for h in observatory.HEADER],
+        observatory.figure_rows(figures, locale),
+        locale,
+        preamble=observatory.preamble(figures),
+    )
+    return download(text, observatory.file_name(figures, "csv"), "text/csv")
+
+
+@bp.get("/observatory/measure-report.json")
+@login_required
+def observatory_measure_report():
+    """The observatory's figures as FHIR MeasureReports to download (observers only)."""
+    return measure_report_response(request.args, as_file=True)
 
 
 @bp.get("/parcours/<int:parcours_id>/export/fhir.json")

@@ -7,14 +7,29 @@ counts and its total row). Primary suppression withholds every cell drawn from f
 `THRESHOLD` plans; complementary suppression then withholds, in every line where exactly one
 cell (its total included) is withheld, a second one — its total, else the smallest shown
 cell — so that no line gives a withheld value by subtraction.
+
+Then every figure shown is rounded to a base of 5 (`publish`): counts, days and the numbers of
+plans to the nearest multiple of 5, shares to the nearest 5 %. Suppression works within one
+table; rounding is what protects across tables. An observer may ask any period and each of
+their scopes, so a withheld figure could otherwise be worked out by subtracting two shown
+ones: the hand-offs of a period as the difference of a longer period and its end, the plans of
+a territory outside one of its organisations as the difference of the two scopes. Once both
+are rounded, each difference is uncertain by up to 4 either way, so that several values under
+5 fit the same answers (tests/observatory/test_differencing.py). What rounding does not stop:
+someone who slides a period one day at a time sees the day a rounded figure jumps, and so the
+exact count on that day.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 THRESHOLD = 5
+# Published figures are multiples of these: counts, days and plans; shares (0 to 1).
+BASE = 5
+SHARE_BASE = 0.05
 
 
 @dataclass(frozen=True)
@@ -79,3 +94,19 @@ def suppress(
 def suppress_one(cell: Cell, threshold: int = THRESHOLD) -> Cell:
     """A figure on its own (no line adds it up): withheld under the threshold."""
     return suppress({0: cell}, (), threshold)[0]
+
+
+def rounded(value: float | int | None, base: float = BASE) -> float | int | None:
+    """The value rounded half up to a multiple of `base` (an int for a whole base)."""
+    if value is None:
+        return None
+    steps = math.floor(value / base + 0.5)
+    return steps * base if isinstance(base, int) else round(steps * base, 2)
+
+
+def publish(cell: Cell, share: bool = False) -> Cell:
+    """The cell as it is published: its value (a share, or a count or days) and its number of
+    plans rounded to a base of 5; a withheld cell keeps nothing."""
+    if cell.suppressed:
+        return Cell(None, 0, suppressed=True)
+    return Cell(rounded(cell.value, SHARE_BASE if share else BASE), rounded(cell.plans), False)

@@ -26,7 +26,10 @@ def get_observatory():
     last 12 months): the figures over the plans where that organisation, or an organisation
     of that territory, had an episode in the period. A figure drawn from fewer than 5 plans is
     withheld (`value` null, `suppressed` true), and so is a total that would let it be worked
-    out. 404 for anyone who is not an observer."""
+    out. Every figure shown is rounded to a base of 5 (counts, days and plans to the nearest
+    5, shares to the nearest 0.05), so that no two answers (over overlapping periods, or a
+    territory and one of its organisations) can be subtracted to work out a withheld one. 404
+    for anyone who is not an observer."""
     scopes = scopes_of(current_user)
     scope = chosen_scope(scopes, request.args)
     if scope is None:

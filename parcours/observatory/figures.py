@@ -16,7 +16,7 @@ import math
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from parcours.core.errors import BadInput
 from parcours.core.i18n import gettext as _
 from parcours.core.models import live, today
 from parcours.extensions import db
-from parcours.observatory.anonymity import Cell, Line, suppress, suppress_one
+from parcours.observatory.anonymity import Cell, Line, publish, suppress, suppress_one
 from parcours.observatory.facts import (
     CLOSED_ON,
     COMMITMENTS_DUE,
@@ -203,7 +203,7 @@ def compute_figures(scope: Scope, start: date, end: date) -> Figures:
     transitions, handoffs_total = _transition_figures(facts, *period)
     commitments, commitments_total = _commitment_figures(facts, names, *period)
     participation = _participation_figures(facts, *period[:2])
-    return Figures(
+    figures = Figures(
         scope=scope,
         start=start,
         end=end,
@@ -217,6 +217,37 @@ def compute_figures(scope: Scope, start: date, end: date) -> Figures:
         commitments=commitments,
         commitments_total=commitments_total,
         participation={key: suppress_one(cell) for key, cell in participation.items()},
+    )
+    return published(figures)
+
+
+def published(figures: Figures) -> Figures:
+    """The figures as they are shown: every cell rounded to a base of 5 (the shares to 5 %),
+    once the withheld ones are known (see anonymity)."""
+    return replace(
+        figures,
+        plans=publish(figures.plans),
+        ruptures={key: publish(cell) for key, cell in figures.ruptures.items()},
+        transitions=[
+            replace(
+                row,
+                count=publish(row.count),
+                answered_in_time=publish(row.answered_in_time, share=True),
+                missing={key: publish(cell, share=True) for key, cell in row.missing.items()},
+            )
+            for row in figures.transitions
+        ],
+        handoffs_total=publish(figures.handoffs_total),
+        commitments=[
+            replace(
+                row,
+                count=publish(row.count),
+                kept_on_time=publish(row.kept_on_time, share=True),
+            )
+            for row in figures.commitments
+        ],
+        commitments_total=publish(figures.commitments_total),
+        participation={key: publish(cell) for key, cell in figures.participation.items()},
     )
 
 

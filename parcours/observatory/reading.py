@@ -47,6 +47,22 @@ def figures_for(scope: Scope, args: Mapping[str, str]) -> Figures:
     return compute_figures(scope, start, end)
 
 
+def figures_asked(user: User, args: Mapping[str, str], required: bool = False) -> Figures:
+    """The figures of the scope and period asked by one of the user's scopes (404 for anyone
+    who is not an observer); without a scope asked, those of their first scope, or a 400
+    `scope_required` when one must be named."""
+    scopes = scopes_of(user)
+    scope = chosen_scope(scopes, args)
+    if scope is None:
+        if required:
+            raise BadInput(
+                _("Name one of your scopes: ?organisation=<number> or ?territory=<code>."),
+                code="scope_required",
+            )
+        scope = scopes[0]
+    return figures_for(scope, args)
+
+
 def figure(cell: Cell) -> dict:
     """One figure as published."""
     return {"value": cell.shown, "plans": cell.shown_plans, "suppressed": cell.suppressed}

@@ -14,6 +14,7 @@ from parcours.extensions import db
 from parcours.observatory import operations
 from parcours.observatory.chart import bars
 from parcours.observatory.forms import ObserverForm
+from parcours.observatory.labels import ELEMENTS, PARTICIPATION, RUPTURES
 from parcours.observatory.reading import chosen_scope, figures_for, scopes_of
 from parcours.statements import operations as statement_operations
 from parcours.timeline.models import KIND_LABELS
@@ -21,16 +22,6 @@ from parcours.timeline.models import KIND_LABELS
 bp = Blueprint("observatory", __name__)
 
 KINDS = {kind.value: label for kind, label in KIND_LABELS.items()}
-
-
-def element_labels() -> dict[str, str]:
-    """The relais-de-sens elements as the page names them."""
-    return {
-        "objective": _("Objective passed on"),
-        "person": _("The person took part"),
-        "meaning_note": _("Meaning note"),
-        "contact": _("Services in contact"),
-    }
 
 
 @bp.get("/observatory")
@@ -47,7 +38,17 @@ def index():
         scope=scope,
         figures=figures,
         kinds=KINDS,
-        elements=element_labels(),
+        elements=ELEMENTS,
+        download_args=(
+            {"organisation": scope.organisation_id}
+            if scope.organisation_id is not None
+            else {"territory": scope.territory}
+        )
+        | {"from": figures.start.isoformat(), "to": figures.end.isoformat()},
+        rupture_rows=[(label, figures.ruptures[key], False) for key, label in RUPTURES.items()],
+        participation_rows=[
+            (label, figures.participation[key], False) for key, label in PARTICIPATION.items()
+        ],
         transition_bars=bars(
             [
                 (f"{kinds[row.from_kind]} → {kinds[row.to_kind]}", row.answered_in_time)

@@ -23,6 +23,7 @@ from parcours.plans.schemas import (
     MemberListSchema,
     MemberSchema,
     MembershipSchema,
+    ObservatoryOptOutSchema,
     ParcoursCreateSchema,
     ParcoursOutSchema,
     ParcoursPatchSchema,
@@ -228,6 +229,18 @@ def answer_consent(parcours_id: int, consent_id: int):
     data = load(ConsentAnswerSchema())
     found = consent.consent_of(parcours_id, consent_id)
     return ConsentSchema().dump(consent.answer_consent(member, found, data["given"]))
+
+
+@api.put("/parcours/<int:parcours_id>/observatory")
+@documented(body=ObservatoryOptOutSchema, responses={200: ObservatoryOptOutSchema}, errors=(403,))
+def set_observatory_opt_out(parcours_id: int):
+    """The person, or their legal representative, leaves the plan out of every figure of the
+    observatory (`opt_out` true) or lets it count again (false); a change is written in the
+    access log. Anyone else gets 403 `person_only`."""
+    member = current_member(parcours_id)
+    data = load(ObservatoryOptOutSchema())
+    operations.set_observatory_opt_out(member, data["opt_out"])
+    return ObservatoryOptOutSchema().dump({"opt_out": member.parcours.observatory_opt_out})
 
 
 @api.get("/parcours/<int:parcours_id>/access-log")

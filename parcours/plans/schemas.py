@@ -28,6 +28,12 @@ class ParcoursSchema(Schema):
     tolerance_days = fields.Integer()
     closed_on = fields.Date(allow_none=True)
     created_at = fields.AwareDateTime()
+    observatory_opt_out = fields.Boolean(
+        metadata={
+            "description": "true: the person (or their legal representative) left the plan out "
+            "of every figure of the observatory."
+        }
+    )
 
 
 class ParcoursSeenSchema(ParcoursSchema):
@@ -256,3 +262,13 @@ class AccessLogSchema(Schema):
 
 class AccessLogQuerySchema(Schema):
     before = Id(metadata={"description": "Only the entries older than this one (its id)."})
+
+
+class ObservatoryOptOutSchema(Schema):
+    opt_out = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "true leaves the plan out of every figure of the observatory; false "
+            "lets it count again."
+        },
+    )

@@ -12,6 +12,7 @@ from parcours.core.models import today
 from parcours.extensions import db
 from parcours.means import operations as means_operations
 from parcours.means.models import Commitment
+from parcours.observatory import figures
 from parcours.observatory.operations import add_observer
 from parcours.plans.models import Member
 from parcours.timeline.models import EpisodeKind
@@ -106,3 +107,10 @@ def observer(make):
     user = make.user("Observer")
     make._run(lambda: add_observer(user.email, territory="2A"))
     return user
+
+
+@pytest.fixture
+def unrounded(monkeypatch):
+    """The figures withheld but not rounded, for the tests of exact values (the rounding has
+    its own tests)."""
+    monkeypatch.setattr(figures, "published", lambda computed: computed)

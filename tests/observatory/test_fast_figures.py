@@ -18,6 +18,9 @@ from tests.observatory.conftest import ESAT, TERRITORY
 from tests.observatory.reference import reference_figures
 from tests.timeline.conftest import TimelineFactory
 
+# Compared exactly: withheld, not rounded (rounding could hide a difference).
+pytestmark = pytest.mark.usefixtures("unrounded")
+
 PERIODS = [(-365, 0), (-150, -60), (-90, 30), (-400, -200), (-20, -20)]
 
 

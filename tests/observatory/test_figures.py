@@ -8,7 +8,7 @@ from parcours.timeline.models import Episode, EpisodeKind
 from tests.timeline.conftest import TimelineFactory
 
 
-def test_the_api_gives_the_figures_of_the_territory(world, api):
+def test_the_api_gives_the_figures_of_the_territory(world, api, unrounded):
     answer = api(world.observer).get("/api/v1/observatory?territory=37")
     assert answer.status_code == 200, answer.json
     body = answer.json
@@ -36,13 +36,24 @@ def test_the_api_gives_the_figures_of_the_territory(world, api):
     assert participation["days_to_agreement"] == {"value": 0, "plans": 6, "suppressed": False}
 
 
+def test_the_figures_are_published_rounded_to_a_base_of_5(world, api):
+    body = api(world.observer).get("/api/v1/observatory?territory=37").json
+    assert body["plans"] == {"value": 5, "plans": 5, "suppressed": False}  # 6 plans
+    (transition,) = body["handoffs"]["transitions"]
+    assert transition["count"] == {"value": 5, "plans": 5, "suppressed": False}
+    assert transition["missing"]["meaning_note"]["value"] == 0.35  # 2 of 6
+    assert body["commitments"]["organisations"][0]["kept_on_time"]["value"] == 0.65  # 4 of 6
+    assert body["ruptures"]["days_median"] == {"value": 40, "plans": 5, "suppressed": False}
+    assert body["ruptures"]["ongoing"] == {"value": None, "plans": None, "suppressed": True}
+
+
 def test_the_nearest_rank_percentile():
     assert percentile([20, 30, 40, 50, 60], 0.9) == 60
     assert percentile(list(range(1, 11)), 0.9) == 9
     assert percentile([], 0.9) is None
 
 
-def test_a_transition_under_five_plans_is_withheld_with_the_total(app, world, api):
+def test_a_transition_under_five_plans_is_withheld_with_the_total(app, world, api, unrounded):
     pro = world.plans[0]["professional"]
     with app.app_context():
         esat = db.session.scalar(
@@ -61,7 +72,7 @@ def test_a_transition_under_five_plans_is_withheld_with_the_total(app, world, ap
     assert rows["ime"]["count"]["value"] == 6
 
 
-def test_an_organisation_s_figures_count_only_its_plans(world, make, api):
+def test_an_organisation_s_figures_count_only_its_plans(world, make, api, unrounded):
     other = make.parcours()  # a plan the IME has no episode in
     assert other.parcours_id
     body = api(world.observer).get(f"/api/v1/observatory?organisation={world.ime_id}").json

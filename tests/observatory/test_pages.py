@@ -4,7 +4,7 @@ an observer; the opt-out; a constant number of queries."""
 import pytest
 
 from parcours.extensions import db
-from parcours.plans.models import Member
+from parcours.plans.models import Member, Role
 from tests.means.factories import MeansFactory
 from tests.observatory.conftest import GAPS, build_plan
 from tests.timeline.conftest import TimelineFactory
@@ -70,7 +70,7 @@ def test_the_observer_opens_no_plan(world, client, sign_in, api):
         assert answer.status_code == 404, url
 
 
-def test_a_plan_left_out_by_its_person_counts_in_no_figure(world, client, sign_in, api):
+def test_a_plan_left_out_by_its_person_counts_in_no_figure(world, client, sign_in, api, unrounded):
     person = world.plans[0]["person"]
     sign_in(person.user)
     page = client.get(f"/parcours/{person.parcours_id}/members")
@@ -115,7 +115,7 @@ def test_only_the_person_or_their_legal_representative_leaves_the_plan_out(
 
 
 def test_the_page_s_queries_do_not_grow_with_the_plans(
-    app, make, world, client, sign_in, count_queries
+    app, make, world, client, sign_in, count_queries, unrounded
 ):
     sign_in(world.observer)
     client.get("/observatory?territory=37")  # the session's first request writes its time
@@ -155,3 +155,58 @@ def test_an_observer_s_home_page_leads_to_the_observatory(observer, client, sign
     page = client.get("/").text
     assert 'href="/observatory"' in page
     assert "Start a plan" not in page
+
+
+def test_the_api_leaves_a_plan_out_and_lets_it_count_again(world, api, unrounded):
+    person = world.plans[0]["person"]
+    url = f"/api/v1/parcours/{person.parcours_id}"
+    assert api(person.user).get(url).json["observatory_opt_out"] is False
+    answer = api(person.user).put(f"{url}/observatory", json={"opt_out": True})
+    assert answer.status_code == 200 and answer.json == {"opt_out": True}
+    assert api(person.user).get(url).json["observatory_opt_out"] is True
+    assert api(world.observer).get("/api/v1/observatory?territory=37").json["plans"]["value"] == 5
+    entries = api(person.user).get(f"{url}/access-log").json["entries"]
+    changes = [e for e in entries if e["access"] == "change"]
+    assert changes[0]["event"] == "observatory.left_out"
+    assert changes[0]["user"] == person.user.name
+
+    again = api(person.user).put(f"{url}/observatory", json={"opt_out": True})
+    assert again.json == {"opt_out": True}  # the same answer again changes nothing
+    entries = api(person.user).get(f"{url}/access-log").json["entries"]
+    assert [e["event"] for e in entries if e["access"] == "change"].count(
+        "observatory.left_out"
+    ) == 1
+
+    assert api(person.user).put(f"{url}/observatory", json={"opt_out": False}).json == {
+        "opt_out": False
+    }
+    assert api(world.observer).get("/api/v1/observatory?territory=37").json["plans"]["value"] == 6
+
+
+@pytest.mark.parametrize("who", ["professional", "family", "pilot"])
+def test_through_the_api_only_the_person_leaves_the_plan_out(world, api, who):
+    member = world.plans[0][who]
+    url = f"/api/v1/parcours/{member.parcours_id}/observatory"
+    answer = api(member.user).put(url, json={"opt_out": True})
+    assert answer.status_code == 403 and answer.json["error"] == "person_only"
+    assert (
+        api(member.user).get(f"/api/v1/parcours/{member.parcours_id}").json["observatory_opt_out"]
+        is False
+    )
+
+
+def test_a_legal_representative_leaves_the_plan_out_through_the_api(make, api):
+    pro = make.pilot(make.parcours())
+    representative = make.member(pro, Role.family, is_legal_representative=True)
+    url = f"/api/v1/parcours/{pro.parcours_id}/observatory"
+    answer = api(representative.user).put(url, json={"opt_out": True})
+    assert answer.status_code == 200 and answer.json == {"opt_out": True}
+
+
+def test_the_opt_out_answers_404_to_strangers_and_observers(world, make, api):
+    parcours_id = world.plans[0]["person"].parcours_id
+    url = f"/api/v1/parcours/{parcours_id}/observatory"
+    for user in (make.user(), world.observer):
+        assert api(user).put(url, json={"opt_out": True}).status_code == 404
+    answer = api(world.plans[0]["person"].user).put(url, json={"opt_out": "yes please"})
+    assert answer.status_code == 422
