@@ -354,6 +354,17 @@ class Attempt(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+def organisation_names(organisation_ids) -> dict[int, str]:
+    """The name of each of these organisations (one query; none without ids)."""
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        db.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
 def find_organisation(name: str) -> Organisation | None:
     """The organisation with this name, whatever its case and spacing."""
     return db.session.scalar(db.select(Organisation).filter_by(key=normalise_key(name)))

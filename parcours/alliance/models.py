@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relation
 
 from parcours.core.models import CreatedAtMixin, UTCDateTime
 from parcours.extensions import db
-from parcours.plans.models import Member
+from parcours.plans.models import Member, Role
 
 
 class Voice(CreatedAtMixin, db.Model):
@@ -207,3 +207,35 @@ def open_disagreements(version: ObjectiveVersion) -> list[Disagreement]:
         if row.member_id not in approvers and row.member.is_current:
             latest.setdefault(row.member_id, row)
     return sorted(latest.values(), key=lambda d: d.id)
+
+
+def own_voices(parcours_ids) -> set[int]:
+    """The plans, among these, where the person wrote their own voice (one query)."""
+    person = Member.__table__.alias("person")
+    return set(
+        db.session.scalars(
+            select(Voice.parcours_id)
+            .join(person, person.c.id == Voice.member_id)
+            .where(
+                Voice.parcours_id.in_(parcours_ids),
+                person.c.role == Role.person,
+                Voice.author_id == Voice.member_id,
+            )
+            .distinct()
+        )
+    )
+
+
+def first_and_agreed(parcours_ids) -> dict[int, tuple[datetime, datetime]]:
+    """For each of these plans with an agreed objective: when its first version was proposed
+    and when a version was first agreed (one query)."""
+    rows = db.session.execute(
+        select(
+            ObjectiveVersion.parcours_id,
+            func.min(ObjectiveVersion.created_at),
+            func.min(ObjectiveVersion.agreed_at),
+        )
+        .where(ObjectiveVersion.parcours_id.in_(parcours_ids))
+        .group_by(ObjectiveVersion.parcours_id)
+    )
+    return {pid: (first, agreed) for pid, first, agreed in rows if agreed is not None}

@@ -662,3 +662,19 @@ def review_detail(parcours_id: int, review_id: int) -> Review | None:
         .where(Review.id == review_id, Review.parcours_id == parcours_id)
         .options(selectinload(Review.assessments), selectinload(Review.views))
     )
+
+
+def commitments_of_plans(parcours_ids) -> list[tuple[int, int | None, date, datetime | None]]:
+    """(plan, organisation of the member committed, due day, kept when) of every commitment
+    of these plans, cancelled and deleted ones apart (one query)."""
+    return db.session.execute(
+        select(
+            Commitment.parcours_id, Member.organisation_id, Commitment.due_on, Commitment.kept_at
+        )
+        .join(Member, Member.id == Commitment.member_id)
+        .where(
+            Commitment.parcours_id.in_(parcours_ids),
+            live(Commitment),
+            Commitment.cancelled_at.is_(None),
+        )
+    ).all()

@@ -17,16 +17,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from parcours.alliance.models import ObjectiveVersion, Voice
-from parcours.core.models import live, local_date
+from parcours.alliance.models import first_and_agreed, own_voices
+from parcours.core.models import local_date
 from parcours.core.transactions import after_response
 from parcours.extensions import db
-from parcours.means.models import Commitment, kept_on_time
+from parcours.means.models import commitments_of_plans, kept_on_time
 from parcours.observatory.models import ObservatoryFacts
-from parcours.plans.models import Member, Role
 from parcours.timeline.checks import (
     HANDOFF_DECLINED,
     HANDOFF_PROPOSED,
@@ -36,7 +35,7 @@ from parcours.timeline.checks import (
     compute_flags,
 )
 from parcours.timeline.inputs import load_timelines
-from parcours.timeline.models import Episode, EpisodeKind, Handoff, HandoffEvent, HandoffEventKind
+from parcours.timeline.models import EpisodeKind, episode_kinds, first_answers
 from parcours.timeline.snapshots import revision
 
 FACTS = ObservatoryFacts.__table__
@@ -106,66 +105,22 @@ def _store(rows: list[dict]) -> None:
         db.session.execute(statement, rows)
 
 
-FIRST_ANSWERS = (
-    select(Handoff.parcours_id, HandoffEvent.handoff_id, func.min(HandoffEvent.created_at))
-    .join(Handoff, Handoff.id == HandoffEvent.handoff_id)
-    .where(HandoffEvent.kind.in_([HandoffEventKind.accepted, HandoffEventKind.declined]))
-    .group_by(Handoff.parcours_id, HandoffEvent.handoff_id)
-)
-_PERSON = Member.__table__.alias("person")
-OWN_VOICES = (
-    select(Voice.parcours_id)
-    .join(_PERSON, _PERSON.c.id == Voice.member_id)
-    .where(_PERSON.c.role == Role.person, Voice.author_id == Voice.member_id)
-    .distinct()
-)
-AGREEMENTS = select(
-    ObjectiveVersion.parcours_id,
-    func.min(ObjectiveVersion.created_at),
-    func.min(ObjectiveVersion.agreed_at),
-).group_by(ObjectiveVersion.parcours_id)
-COMMITMENTS = (
-    select(
-        Commitment.parcours_id,
-        Member.organisation_id,
-        Commitment.due_on,
-        Commitment.kept_at,
-    )
-    .join(Member, Member.id == Commitment.member_id)
-    .where(live(Commitment), Commitment.cancelled_at.is_(None))
-)
-
-
 def computed_facts(ids: Sequence[int]) -> dict[int, list]:
     """The facts of these plans, from their timelines as the checks judge them (as of
-    OPEN_END) and a few selects, in a constant number of queries."""
+    OPEN_END) and the read functions of the timeline, the alliance and the means (the
+    observatory reads no table of theirs), in a constant number of queries."""
     if not ids:
         return {}
     timelines = load_timelines(ids, OPEN_END)
-    # Every episode, deleted ones too: a hand-off keeps the kinds it was made between.
-    kinds = dict(
-        db.session.execute(
-            select(Episode.id, Episode.kind).where(Episode.parcours_id.in_(ids))
-        ).all()
-    )
-    answered = {
-        handoff_id: local_date(first)
-        for _pid, handoff_id, first in db.session.execute(
-            FIRST_ANSWERS.where(Handoff.parcours_id.in_(ids))
-        )
-    }
-    own_voice = set(db.session.scalars(OWN_VOICES.where(Voice.parcours_id.in_(ids))))
+    kinds = episode_kinds(ids)
+    answered = {handoff_id: local_date(first) for handoff_id, first in first_answers(ids).items()}
+    own_voice = own_voices(ids)
     agreement = {
         pid: (local_date(agreed) - local_date(first)).days
-        for pid, first, agreed in db.session.execute(
-            AGREEMENTS.where(ObjectiveVersion.parcours_id.in_(ids))
-        )
-        if agreed is not None
+        for pid, (first, agreed) in first_and_agreed(ids).items()
     }
     commitments: dict[int, list[int]] = {pid: [] for pid in ids}
-    for pid, organisation_id, due_on, kept_at in db.session.execute(
-        COMMITMENTS.where(Commitment.parcours_id.in_(ids))
-    ):
+    for pid, organisation_id, due_on, kept_at in commitments_of_plans(ids):
         bits = (KEPT if kept_at is not None else 0) | (
             ON_TIME if kept_on_time(kept_at, due_on) else 0
         )

@@ -19,12 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from sqlalchemy import select
-
-from parcours.accounts.models import ObserverScope, Organisation
+from parcours.accounts.models import ObserverScope, organisation_names
 from parcours.core.errors import BadInput
 from parcours.core.i18n import gettext as _
-from parcours.core.models import live, today
+from parcours.core.models import today
 from parcours.extensions import db
 from parcours.observatory.anonymity import Cell, Line, publish, suppress, suppress_one
 from parcours.observatory.facts import (
@@ -44,9 +42,8 @@ from parcours.observatory.facts import (
     WITHOUT_PERSON,
     plan_facts,
 )
-from parcours.plans.models import Parcours
 from parcours.timeline.checks import FlagKind, cut_rupture
-from parcours.timeline.models import Episode
+from parcours.timeline.models import plans_followed
 
 # The period shown when none is asked: the last twelve months.
 DEFAULT_DAYS = 365
@@ -131,24 +128,9 @@ def _day(value: str) -> date:
 
 
 def _scope_query(scope: Scope, start: date, end: date):
-    """The select of the plans where the organisation (or an organisation of the territory)
-    had an episode overlapping the period, less those their person left out of the
-    figures."""
-    query = (
-        select(Episode.parcours_id)
-        .join(Parcours, Parcours.id == Episode.parcours_id)
-        .where(
-            live(Episode),
-            Parcours.observatory_opt_out.is_(False),
-            Episode.start_date <= end,
-            (Episode.end_date.is_(None)) | (Episode.end_date >= start),
-        )
-        .distinct()
-    )
-    if scope.organisation_id is not None:
-        return query.where(Episode.organisation_id == scope.organisation_id)
-    return query.join(Organisation, Organisation.id == Episode.organisation_id).where(
-        Organisation.territory == scope.territory
+    """The select of the plans the figures of the scope over the period are drawn from."""
+    return plans_followed(
+        start, end, organisation_id=scope.organisation_id, territory=scope.territory
     )
 
 
@@ -183,22 +165,11 @@ def compute_figures(scope: Scope, start: date, end: date) -> Figures:
     facts = plan_facts(_scope_query(scope, start, end))
     ids = sorted(facts)
     period = (start.toordinal(), end.toordinal(), on.toordinal())
-    organisations = {
+    names = organisation_names(
         organisation
         for plan in facts.values()
         for organisation in plan[COMMITMENTS_DUE][::3]
         if organisation
-    }
-    names = (
-        dict(
-            db.session.execute(
-                select(Organisation.id, Organisation.name).where(
-                    Organisation.id.in_(sorted(organisations))
-                )
-            ).all()
-        )
-        if organisations
-        else {}
     )
     transitions, handoffs_total = _transition_figures(facts, *period)
     commitments, commitments_total = _commitment_figures(facts, names, *period)

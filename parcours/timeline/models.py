@@ -34,7 +34,7 @@ from parcours.core.models import (
     utcnow,
 )
 from parcours.extensions import db
-from parcours.plans.models import Member, link_members
+from parcours.plans.models import Member, Parcours, link_members
 from parcours.timeline.checks import confirmed_by_person
 
 EVENTS.update(
@@ -648,3 +648,52 @@ def awaiting_person(parcours_id: int) -> tuple[list[Handoff], list[Episode]]:
         .order_by(Episode.start_date, Episode.id)
     ).unique()
     return list(handoffs), list(pauses)
+
+
+def episode_kinds(parcours_ids) -> dict[int, EpisodeKind]:
+    """The kind of every episode of these plans, deleted ones too (a hand-off keeps the kinds
+    it was made between; one query)."""
+    return dict(
+        db.session.execute(
+            select(Episode.id, Episode.kind).where(Episode.parcours_id.in_(parcours_ids))
+        ).all()
+    )
+
+
+def first_answers(parcours_ids) -> dict[int, datetime]:
+    """When each answered hand-off of these plans was first accepted or declined (one query)."""
+    return dict(
+        db.session.execute(
+            select(HandoffEvent.handoff_id, func.min(HandoffEvent.created_at))
+            .join(Handoff, Handoff.id == HandoffEvent.handoff_id)
+            .where(
+                Handoff.parcours_id.in_(parcours_ids),
+                HandoffEvent.kind.in_([HandoffEventKind.accepted, HandoffEventKind.declined]),
+            )
+            .group_by(HandoffEvent.handoff_id)
+        ).all()
+    )
+
+
+def plans_followed(
+    start: date, end: date, *, organisation_id: int | None = None, territory: str | None = None
+):
+    """The select of the plans (`parcours_id`) where the organisation — or an organisation of
+    the territory — had an episode overlapping the period, less those their person left out
+    of the observatory's figures."""
+    query = (
+        select(Episode.parcours_id)
+        .join(Parcours, Parcours.id == Episode.parcours_id)
+        .where(
+            live(Episode),
+            Parcours.observatory_opt_out.is_(False),
+            Episode.start_date <= end,
+            (Episode.end_date.is_(None)) | (Episode.end_date >= start),
+        )
+        .distinct()
+    )
+    if organisation_id is not None:
+        return query.where(Episode.organisation_id == organisation_id)
+    return query.join(Organisation, Organisation.id == Episode.organisation_id).where(
+        Organisation.territory == territory
+    )
