@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import raiseload, selectinload
 
 from parcours.accounts.models import ObserverScope, Organisation, User, territory_code
 from parcours.core.audit import Access, record
@@ -156,7 +156,12 @@ def answered_statements(parcours_id: int, limit: int = 3) -> list[Statement]:
     found = {
         s.id: s
         for s in db.session.scalars(
-            select(Statement).where(Statement.id.in_(ids)).options(selectinload(Statement.answers))
+            select(Statement)
+            .where(Statement.id.in_(ids))
+            .options(
+                raiseload(Statement.author),
+                selectinload(Statement.answers).raiseload(StatementAnswer.user),
+            )
         )
     }
     return [found[i] for i in ids]
