@@ -575,19 +575,24 @@ def rename_organisation(organisation: Organisation, name: str) -> None:
     organisation_renamed.send(organisation)
 
 
-def set_territory(organisation: Organisation, code: str | None) -> None:
-    """Say which département an organisation serves ("37", "2A", "971"); empty: none."""
-    if not (code or "").strip():
-        organisation.territory = None
-        return
+def valid_territory(code: str | None) -> str:
+    """A département code, normalised ("2a" → "2A"), or a DomainError `invalid_territory`."""
     territory = territory_code(code)
     if territory is None:
         raise DomainError(
             _(
                 "%(code)s is not a département code: write it as on a postcode, e.g. 37, 2A "
                 "or 971.",
-                code=code.strip()[:10],
+                code=(code or "").strip()[:10],
             ),
             code="invalid_territory",
         )
-    organisation.territory = territory
+    return territory
+
+
+def set_territory(organisation: Organisation, code: str | None) -> None:
+    """Say which département an organisation serves ("37", "2A", "971"); empty: none."""
+    if not (code or "").strip():
+        organisation.territory = None
+        return
+    organisation.territory = valid_territory(code)

@@ -7,9 +7,9 @@ from parcours.accounts.models import (
     Organisation,
     User,
     find_organisation,
-    territory_code,
     user_by_identifier,
 )
+from parcours.accounts.operations import valid_territory
 from parcours.core.errors import Conflict, DomainError, NotFound
 from parcours.core.i18n import gettext as _
 from parcours.extensions import db
@@ -62,17 +62,7 @@ def _scope_target(
                 code="organisation_not_found",
             )
         return organisation, None
-    code = territory_code(territory)
-    if code is None:
-        raise DomainError(
-            _(
-                "%(code)s is not a département code: write it as on a postcode, e.g. 37, 2A "
-                "or 971.",
-                code=territory[:10],
-            ),
-            code="invalid_territory",
-        )
-    return None, code
+    return None, valid_territory(territory)
 
 
 def _naming(target: Organisation | None, code: str | None):

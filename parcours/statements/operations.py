@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import raiseload, selectinload
 
-from parcours.accounts.models import ObserverScope, Organisation, User, territory_code
+from parcours.accounts.models import ObserverScope, Organisation, User
+from parcours.accounts.operations import valid_territory
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
 from parcours.core.i18n import gettext as _
@@ -92,17 +93,7 @@ def _addressee(
         if organisation is None:
             raise DomainError(_("There is no such organisation."), code="unknown_organisation")
         return organisation, None
-    code = territory_code(territory)
-    if code is None:
-        raise DomainError(
-            _(
-                "%(code)s is not a département code: write it as on a postcode, e.g. 37, 2A "
-                "or 971.",
-                code=territory[:10],
-            ),
-            code="invalid_territory",
-        )
-    return None, code
+    return None, valid_territory(territory)
 
 
 # The plan's side ----------------------------------------------------------------------------
