@@ -56,7 +56,10 @@ PAGES = {
     "timeline": ("claire", "/parcours/{plan}/timeline"),
     "commitments": ("claire", "/parcours/{plan}/commitments"),
     "caseload": ("claire", "/caseload"),
+    "inbox": ("claire", "/inbox"),
     "easy": ("thomas", "{landing}"),
+    # The observer of territory 37: the figures of its plans (never a plan).
+    "observatory": ("nadia", "/observatory?territory=37"),
 }
 
 
@@ -284,7 +287,7 @@ def build_demo(env: dict) -> dict[str, tuple[str, str]]:
         if len(cells) == 3:
             login, password, who = cells
             logins[who.split(",")[0].split()[0].lower()] = (login, password)
-    for who in ("claire", "thomas"):
+    for who in {who for who, _path in PAGES.values()}:
         if who not in logins:
             raise BenchmarkError(f"flask demo printed no login for {who}:\n{result.stdout}")
     return logins
@@ -500,7 +503,8 @@ def resolve_paths(claire, landing: dict, selected: list[str]) -> dict[str, str]:
 
 def expectation(name: str) -> str | None:
     """A word the real page shows (the sign-in page or an error page would not)."""
-    return "Thomas" if PAGES[name][0] == "thomas" else "Léo"
+    who = PAGES[name][0]
+    return {"thomas": "Thomas", "nadia": "37"}.get(who, "Léo")
 
 
 # --- Main ---------------------------------------------------------------------------------

@@ -167,9 +167,10 @@ def demo(reset: bool, yes: bool):
     logins = load_demo()
     db.session.commit()
     click.echo("Demo data loaded. Sign in with one of these accounts:")
+    login_width = max(len(login) for login, _, _ in logins)
     width = max(len(password) for _, password, _ in logins)
     for login, password, who in logins:
-        click.echo(f"  {login:<28} {password:<{width}}  {who}")
+        click.echo(f"  {login:<{login_width}}  {password:<{width}}  {who}")
 
 
 def _holds_accounts() -> bool:
