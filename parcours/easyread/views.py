@@ -15,7 +15,7 @@ from parcours.alliance.operations import (
     save_voice,
     withdraw_approval,
 )
-from parcours.core.errors import DomainError, StaleVersion
+from parcours.core.errors import DomainError, Forbidden, StaleVersion
 from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, today
 from parcours.core.views import flash_error, flash_success, perform
@@ -44,8 +44,19 @@ from parcours.plans.operations import (
     members_ever,
     pending_closing,
 )
-from parcours.statements.operations import answered_statements
-from parcours.timeline.awaiting import CONFIRM_CLOSING, CONFIRM_HANDOFF, CONFIRM_PAUSE, GIVE_CONSENT
+from parcours.statements.operations import (
+    answered_statements,
+    awaiting_signature,
+    sign_statement,
+    statement_of,
+)
+from parcours.timeline.awaiting import (
+    CONFIRM_CLOSING,
+    CONFIRM_HANDOFF,
+    CONFIRM_PAUSE,
+    GIVE_CONSENT,
+    SIGN_STATEMENT,
+)
 from parcours.timeline.models import awaiting_person
 
 bp = Blueprint("easyread", __name__, url_prefix="/easy")
@@ -106,10 +117,48 @@ def plan(parcours_id: int):
         consents=pending_consents_of(member) if GIVE_CONSENT in kinds else [],
         confirm_handoffs=handoffs,
         confirm_pauses=pauses,
+        to_sign=awaiting_signature(member) if SIGN_STATEMENT in kinds else [],
         # The answers that came back to what the plan told the services (one query).
         answers=answered_statements(parcours_id),
         form=FlaskForm(),
     )
+
+
+def _refusal_in_plain_words(error: DomainError) -> str:
+    """What a refused signature means, in the short sentences of the easy-read pages."""
+    return {
+        "already_signed": _("You have already signed it. Thank you."),
+        "plan_closed": _("Your plan is closed. Nobody can sign now."),
+    }.get(error.code, error.message)
+
+
+@bp.post("/parcours/<int:parcours_id>/statements/<int:statement_id>/signature")
+@login_required
+def sign(parcours_id: int, statement_id: int):
+    """Yes, I sign what we want to tell the services; or not now (nothing changes). Back to
+    my plan's page. Anyone who signs for no side: 403 (the operation says it)."""
+    member = current_member(parcours_id)
+    statement = statement_of(parcours_id, statement_id)
+    answer = request.form.get("answer")
+    if answer == "later":
+        flash_success(_("OK. You can sign it later."))
+    elif answer != "yes":
+        flash_error(_("Please press one of the two buttons."))
+    else:
+        try:
+            signed = sign_statement(member, statement)
+        except Forbidden as error:
+            plainly = _("Only the person, or the one who speaks for them, can sign here.")
+            raise Forbidden(plainly, code=error.code) from None
+        except DomainError as error:
+            flash_error(_refusal_in_plain_words(error))
+        else:
+            flash_success(
+                _("Thank you. You signed. It is sent to %(addressee)s.", addressee=signed.addressee)
+                if signed.is_sent
+                else _("Thank you. You signed. A professional signs it too, then it is sent.")
+            )
+    return redirect(url_for("easyread.plan", parcours_id=parcours_id))
 
 
 @bp.get("/parcours/<int:parcours_id>/voice")

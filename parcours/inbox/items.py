@@ -166,12 +166,11 @@ def _words_and_places(item: Awaiting, pid: int, overdue: bool) -> tuple[str, str
             url_for("easyread.plan", parcours_id=pid, _anchor=f"confirm-pause-{item.subject_id}"),
         )
     if item.kind == SIGN_STATEMENT:
-        url = url_for("statements.index", parcours_id=pid, _anchor=f"statement-{item.subject_id}")
         return (
             _("A statement for the services or the territory waits for your signature."),
             _("Read what we want to tell the services, and sign it if you agree."),
-            url,
-            url,
+            url_for("statements.index", parcours_id=pid, _anchor=f"statement-{item.subject_id}"),
+            url_for("easyread.plan", parcours_id=pid, _anchor=f"sign-statement-{item.subject_id}"),
         )
     # GIVE_CONSENT
     return (

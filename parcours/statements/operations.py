@@ -122,6 +122,29 @@ def statement_of(parcours_id: int, statement_id: int) -> Statement:
     return statement
 
 
+def awaiting_signature(member: Member) -> list[Statement]:
+    """The plan's statements not sent that wait for the member's side's signature, oldest
+    first, with their author and addressee (one query however many; none for a member who
+    signs for no side): what the easy-read page asks the person to sign."""
+    side = side_of(member)
+    if side is None:
+        return []
+    signed = select(StatementSignature.id).where(
+        StatementSignature.statement_id == Statement.id, StatementSignature.side == side
+    )
+    return list(
+        db.session.scalars(
+            select(Statement)
+            .where(
+                Statement.parcours_id == member.parcours_id,
+                Statement.sent_at.is_(None),
+                ~signed.exists(),
+            )
+            .order_by(Statement.id)
+        )
+    )
+
+
 # The easy-read page tells the person of the answers of the last days.
 ANSWER_DAYS = 90
 

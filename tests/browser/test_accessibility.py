@@ -95,9 +95,12 @@ def test_every_page_passes_axe_and_reflows(visitor, new_page, live_server):
     narrow = new_page(login=VISITORS[visitor], width=360)
     axe = Axe()
     failures = {}
+    signing = []  # the pages audited with a statement to sign (the demo has one for Thomas)
 
     def visit(path):
         """Audit the page the crawl has open, then the same page at 360 px."""
+        if page.locator("section[aria-labelledby^=sign-statement-]").count():
+            signing.append(path)
         results = axe.run(page)
         if results.violations_count:
             failures[path] = describe(results.response["violations"])
@@ -122,6 +125,8 @@ def test_every_page_passes_axe_and_reflows(visitor, new_page, live_server):
     print(f"{visitor}: {len(pages)} pages audited: {', '.join(pages)}")
     assert not broken, f"links leading to an error: {broken}"
     assert len(pages) >= (3 if visitor == "anonymous" else 8), pages
+    if visitor == "person":
+        assert signing, "the easy-read card of a statement to sign was not audited"
     assert not failures, "\n\n".join(f"{path}:\n{text}" for path, text in failures.items())
 
 

@@ -37,6 +37,13 @@ ROUTES = [
     ),
     # The page's button: a refusal is a message on the page it goes back to.
     Route("post", "/parcours/{p}/statements/{s}/signature", {}, 302),
+    # The easy-read page's buttons: only the person's side signs (the author signed already).
+    Route(
+        "post",
+        "/easy/parcours/{p}/statements/{s}/signature",
+        {"answer": "yes"},
+        {"person": 302, "family": 403, "professional": 302},
+    ),
     Route("get", "/api/v1/parcours/{p}/statements", api=True),
     Route(
         "post",

@@ -19,7 +19,7 @@ from parcours.statements.models import Side, Statement, StatementState
 from parcours.timeline.awaiting import SIGN_STATEMENT, awaiting_for
 from tests.factories import PASSWORD
 from tests.helpers import english_client
-from tests.statements.conftest import TEXT, sent, sign, write
+from tests.statements.conftest import TEXT, loaded, sent, sign, write
 
 
 def _events(parcours_id: int) -> list[str]:
@@ -391,6 +391,126 @@ def test_the_pages_queries_do_not_grow_with_the_statements(
         for n in range(3):
             sent(make, plan, f"Encore {n}")
     assert counts[0] == counts[1]
+
+
+# The easy-read page: the person signs there ----------------------------------------------------
+
+
+def _easy(app, sign_in, member):
+    return sign_in(member.user, on=english_client(app))
+
+
+def test_the_person_signs_from_the_easy_page_and_it_is_sent(app, plan, make, sign_in, observer):
+    statement = write(make, plan.members["professional"])
+    card = f'id="sign-statement-{statement.id}"'
+    url = f"/easy/parcours/{plan.id}"
+    person = _easy(app, sign_in, plan.members["person"])
+    page = person.get(url).text
+    assert card in page and "Do you want to sign this text?" in page
+    assert f"{plan.members['professional'].user.name} wrote:" in page
+    assert TEXT.replace("'", "&#39;") in page and "This text goes to territory 37." in page
+    assert "Yes, I sign" in page and "Not now" in page
+    # "For me" on the easy page leads to the card, not to the standard page.
+    assert f'href="{url}#sign-statement-{statement.id}"' in page
+    # The other members see no card: the family member does not sign, the professional did.
+    for role in ("family", "professional"):
+        assert card not in _easy(app, sign_in, plan.members[role]).get(url).text
+    signature = f"{url}/statements/{statement.id}/signature"
+    later = person.post(signature, data={"answer": "later"}, follow_redirects=True)
+    assert "OK. You can sign it later." in later.text and card in later.text
+    assert loaded(make, statement.id).sides_signed == {Side.professional}
+    unclear = person.post(signature, data={}, follow_redirects=True)
+    assert "Please press one of the two buttons." in unclear.text
+    signed = person.post(signature, data={"answer": "yes"}, follow_redirects=True)
+    assert "Thank you. You signed. It is sent to territory 37." in signed.text
+    assert card not in signed.text
+    assert loaded(make, statement.id).is_sent
+    with app.app_context():
+        said = [e for e in _events(plan.id) if e.startswith("statement.")]
+    assert said == ["statement.written", "statement.signed", "statement.sent"]
+    # Twice: said in plain words, nothing changes.
+    again = person.post(signature, data={"answer": "yes"}, follow_redirects=True)
+    assert again.status_code == 200 and "You have already signed it. Thank you." in again.text
+    # The observer of the territory reads it.
+    seen = sign_in(observer, on=english_client(app)).get("/observatory/statements?territory=37")
+    assert TEXT.replace("'", "&#39;") in seen.text
+
+
+def test_the_legal_representative_signs_from_the_easy_page(app, make, sign_in):
+    pro = make.pilot(make.parcours())
+    representative = make.member(pro, Role.family, is_legal_representative=True)
+    statement = write(make, pro)
+    client = _easy(app, sign_in, representative)
+    url = f"/easy/parcours/{pro.parcours_id}"
+    assert f'id="sign-statement-{statement.id}"' in client.get(url).text
+    signed = client.post(
+        f"{url}/statements/{statement.id}/signature", data={"answer": "yes"}, follow_redirects=True
+    )
+    assert "Thank you. You signed." in signed.text and loaded(make, statement.id).is_sent
+
+
+def test_a_family_member_who_does_not_speak_for_the_person_cannot_sign_from_the_easy_page(
+    app, plan, make, sign_in
+):
+    statement = write(make, plan.members["professional"])
+    family = _easy(app, sign_in, plan.members["family"])
+    refused = family.post(
+        f"/easy/parcours/{plan.id}/statements/{statement.id}/signature", data={"answer": "yes"}
+    )
+    assert refused.status_code == 403
+    assert "Only the person, or the one who speaks for them, can sign here." in refused.text
+    assert loaded(make, statement.id).sides_signed == {Side.professional}
+
+
+def test_a_closed_plan_says_so_on_the_easy_page(app, plan, make, sign_in):
+    statement = write(make, plan.members["professional"])
+
+    def close():
+        parcours = db.session.get(Parcours, plan.id)
+        parcours.closed_on = parcours.created_at.date()
+
+    make._run(close)
+    person = _easy(app, sign_in, plan.members["person"])
+    refused = person.post(
+        f"/easy/parcours/{plan.id}/statements/{statement.id}/signature",
+        data={"answer": "yes"},
+        follow_redirects=True,
+    )
+    assert "Your plan is closed. Nobody can sign now." in refused.text
+    assert not loaded(make, statement.id).is_sent
+
+
+def test_a_statement_of_another_plan_is_not_found_from_the_easy_page(app, plan, make, sign_in):
+    other = make.alliance()
+    statement = write(make, other["professional"])
+    person = _easy(app, sign_in, plan.members["person"])
+    missing = person.post(
+        f"/easy/parcours/{plan.id}/statements/{statement.id}/signature", data={"answer": "yes"}
+    )
+    assert missing.status_code == 404
+    assert not loaded(make, statement.id).is_sent
+
+
+def test_the_easy_page_s_queries_do_not_grow_with_the_statements_to_sign(
+    app, plan, make, sign_in, count_queries
+):
+    person = sign_in(plan.members["person"].user)
+    url = f"/easy/parcours/{plan.id}"
+    person.get(url)  # the sign-in's first request notes the time
+
+    def counted() -> int:
+        with count_queries() as page:
+            assert person.get(url).status_code == 200
+        return page.count
+
+    none = counted()
+    write(make, plan.members["professional"])
+    one = counted()
+    for n in range(3):
+        write(make, plan.members["professional"], f"Encore {n}")
+    four = counted()
+    # Nothing to sign: no query for the cards; any number: one.
+    assert one == none + 1 and four == one
 
 
 # "For me" ------------------------------------------------------------------------------------
