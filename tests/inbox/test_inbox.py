@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from parcours.accounts.models import User
 from parcours.alliance.operations import approve_version, propose_version
@@ -351,3 +351,29 @@ def test_in_the_demo_claire_hears_of_the_flags_on_leos_plan_she_pilots(app):
         "A new check on the plan of Léo: Commitment overdue.",
         "A new check on the plan of Léo: Missing relais de sens.",
     ]
+
+
+def test_the_news_go_straight_to_the_changes_past_the_reads(app, make, alliance):
+    """A read is logged for every page seen: the news (changes) are found by the index of a
+    plan's changes, not by going through its reads (whose number grows with every visit)."""
+    captured = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM access_log_entries" in statement and "JOIN" in statement:
+            captured.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            pytest.skip("the query plan is read with SQLite's EXPLAIN QUERY PLAN")
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            news_for(db.session.get(User, alliance["family"].user_id))
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        [(statement, parameters)] = captured
+        plan = db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters
+        )
+        details = " ".join(row[-1] for row in plan)
+    assert "ix_access_log_entries_parcours_access_time" in details, details
