@@ -133,9 +133,7 @@ class AccessLogEntry(db.Model):
         Index("ix_access_log_entries_parcours_time", "parcours_id", "created_at"),
         # The changes of a plan by time, past its reads (a read is written for every page
         # seen: the news, which are changes, must not slow down as the reads pile up).
-        Index(
-            "ix_access_log_entries_parcours_access_time", "parcours_id", "access", "created_at"
-        ),
+        Index("ix_access_log_entries_parcours_access_time", "parcours_id", "access", "created_at"),
         UniqueConstraint("parcours_id", "seq", name="uq_access_log_entries_parcours_seq"),
     )
 
