@@ -2,6 +2,7 @@
 the CSV table and the FHIR MeasureReports."""
 
 from parcours.core.i18n import lazy_gettext as _l
+from parcours.timeline.messages import ELEMENT_LABELS
 from parcours.timeline.models import KIND_LABELS
 
 # The four sets of figures, as the page titles them (and the MeasureReports are split).
@@ -28,12 +29,8 @@ PARTICIPATION = {
     "days_to_agreement": _l("Days from the objective's first version to its agreement (median)"),
 }
 
-ELEMENTS = {
-    "objective": _l("Objective passed on"),
-    "person": _l("The person took part"),
-    "meaning_note": _l("Meaning note"),
-    "contact": _l("Services in contact"),
-}
+# The elements of a relais de sens, named as on the timeline.
+ELEMENTS = ELEMENT_LABELS
 
 # What a figure counts or measures (its unit), by figure name.
 UNITS = {
