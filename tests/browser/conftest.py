@@ -64,11 +64,28 @@ def live_server(tmp_path_factory):
         load_demo()
         db.session.commit()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app}
     server.shutdown()
+
+
+def _read_whole(app):
+    """The app with each response read whole before it is sent. Werkzeug's development
+    server skips closing the response when the browser drops the connection while it
+    drains the request (Chromium does, for a favicon it no longer wants): the static
+    file stays open and its ResourceWarning fails whichever test is running."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
 
 
 @pytest.fixture(scope="session")
