@@ -140,9 +140,7 @@ class Statement(CreatedAtMixin, db.Model):
     @property
     def addressee(self) -> str:
         """Whom it is addressed to, in words."""
-        if self.organisation is not None:
-            return self.organisation.name
-        return str(_l("territory %(code)s", code=self.territory))
+        return addressee(self.organisation.name if self.organisation else None, self.territory)
 
     def signed_by(self, member: Member) -> bool:
         return any(signature.member_id == member.id for signature in self.signatures)
@@ -168,6 +166,13 @@ class StatementSignature(db.Model):
 
     statement: Mapped[Statement] = relationship(back_populates="signatures", lazy="raise")
     member: Mapped[Member] = relationship(lazy="joined")
+
+
+def addressee(organisation_name: str | None, territory: str | None) -> str:
+    """Whom a statement is addressed to, in words: its organisation, else its territory."""
+    if organisation_name is not None:
+        return organisation_name
+    return str(_l("territory %(code)s", code=territory))
 
 
 class StatementAnswer(CreatedAtMixin, db.Model):

@@ -3,10 +3,12 @@
 view and of the observer's. The rules are told at the top of parcours/statements/models.py."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import raiseload, selectinload
+from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from parcours.accounts.models import ObserverScope, Organisation, User
 from parcours.accounts.operations import valid_territory
@@ -25,6 +27,7 @@ from parcours.statements.models import (
     Statement,
     StatementAnswer,
     StatementSignature,
+    addressee,
     side_of,
 )
 
@@ -129,19 +132,26 @@ def awaiting_signature(member: Member) -> list[Statement]:
     side = side_of(member)
     if side is None:
         return []
-    signed = select(StatementSignature.id).where(
-        StatementSignature.statement_id == Statement.id, StatementSignature.side == side
-    )
     return list(
-        db.session.scalars(
-            select(Statement)
-            .where(
-                Statement.parcours_id == member.parcours_id,
-                Statement.sent_at.is_(None),
-                ~signed.exists(),
-            )
-            .order_by(Statement.id)
+        db.session.scalars(_awaiting_signature(), {"parcours_id": member.parcours_id, "side": side})
+    )
+
+
+@cache
+def _awaiting_signature():
+    """The statement of `awaiting_signature`, built once (the plan and the side are bound)."""
+    signed = select(StatementSignature.id).where(
+        StatementSignature.statement_id == Statement.id,
+        StatementSignature.side == bindparam("side", type_=StatementSignature.side.type),
+    )
+    return (
+        select(Statement)
+        .where(
+            Statement.parcours_id == bindparam("parcours_id"),
+            Statement.sent_at.is_(None),
+            ~signed.exists(),
         )
+        .order_by(Statement.id)
     )
 
 
@@ -149,36 +159,58 @@ def awaiting_signature(member: Member) -> list[Statement]:
 ANSWER_DAYS = 90
 
 
-def answered_statements(parcours_id: int, limit: int = 3) -> list[Statement]:
+@dataclass(frozen=True)
+class AnsweredStatement:
+    """A statement of the plan as the easy-read page tells it: what was said, to whom, and the
+    latest answer."""
+
+    id: int
+    text: str
+    addressee: str
+    answer: str
+
+
+def answered_statements(parcours_id: int, limit: int = 3) -> list[AnsweredStatement]:
     """The plan's statements answered in the last ANSWER_DAYS days, the latest answered
-    first, with their answers (one query when none, two otherwise): what the easy-read page
-    tells the person."""
+    first, each with its latest answer (one query): what the easy-read page tells the
+    person."""
+    rows = db.session.execute(
+        _answered(limit),
+        {"parcours_id": parcours_id, "since": utcnow() - timedelta(days=ANSWER_DAYS)},
+    )
+    return [
+        AnsweredStatement(sid, text, addressee(organisation, territory), answer)
+        for sid, text, organisation, territory, answer in rows
+    ]
+
+
+@cache
+def _answered(limit: int):
+    """The statement of `answered_statements`, built once (the plan and the day are bound)."""
     latest = (
-        select(StatementAnswer.statement_id)
+        select(StatementAnswer.statement_id, db.func.max(StatementAnswer.id).label("answer_id"))
         .join(Statement, Statement.id == StatementAnswer.statement_id)
         .where(
-            Statement.parcours_id == parcours_id,
-            StatementAnswer.created_at > utcnow() - timedelta(days=ANSWER_DAYS),
+            Statement.parcours_id == bindparam("parcours_id"),
+            StatementAnswer.created_at > bindparam("since"),
         )
         .group_by(StatementAnswer.statement_id)
-        .order_by(db.func.max(StatementAnswer.id).desc())
+        .subquery()
+    )
+    return (
+        select(
+            Statement.id,
+            Statement.text,
+            Organisation.name,
+            Statement.territory,
+            StatementAnswer.text,
+        )
+        .join(latest, latest.c.statement_id == Statement.id)
+        .join(StatementAnswer, StatementAnswer.id == latest.c.answer_id)
+        .outerjoin(Organisation, Organisation.id == Statement.organisation_id)
+        .order_by(latest.c.answer_id.desc())
         .limit(limit)
     )
-    ids = list(db.session.scalars(latest))
-    if not ids:
-        return []
-    found = {
-        s.id: s
-        for s in db.session.scalars(
-            select(Statement)
-            .where(Statement.id.in_(ids))
-            .options(
-                raiseload(Statement.author),
-                selectinload(Statement.answers).raiseload(StatementAnswer.user),
-            )
-        )
-    }
-    return [found[i] for i in ids]
 
 
 def _sign(member: Member, statement: Statement, side: Side) -> None:

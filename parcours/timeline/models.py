@@ -3,6 +3,7 @@
 import enum
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import (
     JSON,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     select,
 )
@@ -622,10 +624,21 @@ def episode_revisions(parcours_id: int) -> dict[int, int]:
 def awaiting_person(parcours_id: int) -> tuple[list[Handoff], list[Episode]]:
     """What waits for the person's own answer: hand-offs a member declared they took part in,
     pauses declared their choice, with who declared them (two queries)."""
-    handoffs = db.session.scalars(
+    handoffs, pauses = _awaiting_person()
+    bound = {"parcours_id": parcours_id}
+    return (
+        list(db.session.scalars(handoffs, bound).unique()),
+        list(db.session.scalars(pauses, bound).unique()),
+    )
+
+
+@cache
+def _awaiting_person():
+    """The two statements of `awaiting_person`, built once (the plan is bound)."""
+    handoffs = (
         select(Handoff)
         .where(
-            Handoff.parcours_id == parcours_id,
+            Handoff.parcours_id == bindparam("parcours_id"),
             Handoff.person_involved.is_(True),
             Handoff.person_confirmed.is_(None),
             Handoff.status != HandoffStatus.declined,
@@ -636,18 +649,18 @@ def awaiting_person(parcours_id: int) -> tuple[list[Handoff], list[Episode]]:
             joinedload(Handoff.person_declared_by),
         )
         .order_by(Handoff.proposed_on, Handoff.id)
-    ).unique()
-    pauses = db.session.scalars(
+    )
+    pauses = (
         select(Episode)
         .where(
-            Episode.parcours_id == parcours_id,
+            Episode.parcours_id == bindparam("parcours_id"),
             Episode.kind == EpisodeKind.pause,
             Episode.person_confirmed.is_(None),
         )
         .options(joinedload(Episode.person_declared_by))
         .order_by(Episode.start_date, Episode.id)
-    ).unique()
-    return list(handoffs), list(pauses)
+    )
+    return handoffs, pauses
 
 
 def episode_kinds(parcours_ids) -> dict[int, EpisodeKind]:
