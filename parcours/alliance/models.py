@@ -1,8 +1,9 @@
 """Voices, objective versions and approvals. Texts are versioned, never overwritten."""
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ForeignKey, Text, UniqueConstraint, func, select
+from sqlalchemy import ForeignKey, Text, UniqueConstraint, bindparam, func, select
 from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship, selectinload
 
 from parcours.core.models import CreatedAtMixin, UTCDateTime
@@ -87,18 +88,23 @@ class Approval(CreatedAtMixin, db.Model):
 
 def current_voices(parcours_id: int) -> dict[int, Voice]:
     """Each member's latest voice, by member id (one query)."""
+    voices = db.session.scalars(_current_voices(), {"parcours_id": parcours_id}).all()
+    return {voice.member_id: voice for voice in voices}
+
+
+@cache
+def _current_voices():
+    """The statement of `current_voices`, built once (the plan is bound): building a
+    statement and its cache key costs as much as running a small one."""
     latest = (
         select(Voice.member_id, func.max(Voice.number).label("number"))
-        .where(Voice.parcours_id == parcours_id)
+        .where(Voice.parcours_id == bindparam("parcours_id"))
         .group_by(Voice.member_id)
         .subquery()
     )
-    voices = db.session.scalars(
-        select(Voice).join(
-            latest, (Voice.member_id == latest.c.member_id) & (Voice.number == latest.c.number)
-        )
-    ).all()
-    return {voice.member_id: voice for voice in voices}
+    return select(Voice).join(
+        latest, (Voice.member_id == latest.c.member_id) & (Voice.number == latest.c.number)
+    )
 
 
 def voice_of(member: Member) -> Voice | None:
@@ -137,29 +143,7 @@ def latest_and_in_force(
     their approvals, in one query. The members they name are read from the session's
     members (the page has loaded the current ones): one more query only for an author who
     has left."""
-    versions = ObjectiveVersion.__table__
-    newest = select(func.max(versions.c.number)).where(versions.c.parcours_id == parcours_id)
-    agreed = newest.where(versions.c.agreed_at.is_not(None))
-    rows = (
-        db.session.scalars(
-            select(ObjectiveVersion)
-            .where(
-                ObjectiveVersion.parcours_id == parcours_id,
-                ObjectiveVersion.number.in_([newest.scalar_subquery(), agreed.scalar_subquery()]),
-            )
-            .options(
-                # The members are read from the session (the page loaded the current ones).
-                lazyload(ObjectiveVersion.author),
-                lazyload(ObjectiveVersion.on_behalf_of),
-                joinedload(ObjectiveVersion.approvals).options(
-                    lazyload(Approval.member), lazyload(Approval.version)
-                ),
-            )
-            .order_by(ObjectiveVersion.number.desc())
-        )
-        .unique()
-        .all()
-    )
+    rows = db.session.scalars(_latest_and_in_force(), {"parcours_id": parcours_id}).unique().all()
     if not rows:
         return None, None
     latest = rows[0]
@@ -167,11 +151,44 @@ def latest_and_in_force(
     return latest, in_force
 
 
+@cache
+def _latest_and_in_force():
+    """The statement of `latest_and_in_force`, built once (the plan is bound)."""
+    versions = ObjectiveVersion.__table__
+    parcours_id = bindparam("parcours_id")
+    newest = select(func.max(versions.c.number)).where(versions.c.parcours_id == parcours_id)
+    agreed = newest.where(versions.c.agreed_at.is_not(None))
+    return (
+        select(ObjectiveVersion)
+        .where(
+            ObjectiveVersion.parcours_id == parcours_id,
+            ObjectiveVersion.number.in_([newest.scalar_subquery(), agreed.scalar_subquery()]),
+        )
+        .options(
+            # The members are read from the session (the page loaded the current ones).
+            lazyload(ObjectiveVersion.author),
+            lazyload(ObjectiveVersion.on_behalf_of),
+            joinedload(ObjectiveVersion.approvals).options(
+                lazyload(Approval.member), lazyload(Approval.version)
+            ),
+        )
+        .order_by(ObjectiveVersion.number.desc())
+    )
+
+
 def version_in_force(parcours_id: int) -> ObjectiveVersion | None:
     """The latest agreed version: the objective the alliance works to."""
-    return db.session.scalar(
+    return db.session.scalar(_version_in_force(), {"parcours_id": parcours_id})
+
+
+@cache
+def _version_in_force():
+    return (
         select(ObjectiveVersion)
-        .where(ObjectiveVersion.parcours_id == parcours_id, ObjectiveVersion.agreed_at.is_not(None))
+        .where(
+            ObjectiveVersion.parcours_id == bindparam("parcours_id"),
+            ObjectiveVersion.agreed_at.is_not(None),
+        )
         .order_by(ObjectiveVersion.number.desc())
         .limit(1)
     )
@@ -194,14 +211,17 @@ class Disagreement(CreatedAtMixin, db.Model):
     member: Mapped[Member] = relationship(lazy="joined")
 
 
+_DISAGREEMENTS = (
+    select(Disagreement)
+    .where(Disagreement.version_id == bindparam("version_id"))
+    .order_by(Disagreement.id.desc())
+)
+
+
 def open_disagreements(version: ObjectiveVersion) -> list[Disagreement]:
     """The latest "not yet" of each member who has not approved the version since."""
     approvers = {a.member_id for a in version.approvals}
-    rows = db.session.scalars(
-        select(Disagreement)
-        .where(Disagreement.version_id == version.id)
-        .order_by(Disagreement.id.desc())
-    ).all()
+    rows = db.session.scalars(_DISAGREEMENTS, {"version_id": version.id}).all()
     latest: dict[int, Disagreement] = {}
     for row in rows:
         if row.member_id not in approvers and row.member.is_current:

@@ -246,6 +246,7 @@ _HEADS = (
     .order_by(AccessLogHead.__table__.c.parcours_id)
     .with_for_update()
 )
+_INSERT = AccessLogEntry.__table__.insert()
 _MOVE_HEAD = (
     update(AccessLogHead.__table__)
     .where(AccessLogHead.__table__.c.parcours_id == bindparam("pid"))
@@ -266,7 +267,7 @@ def _append(rows: list[dict]) -> None:
         row["previous_hash"] = head[1]
         row["hash"] = link_hash(row)
         head[0], head[1] = row["seq"], row["hash"]
-    db.session.execute(AccessLogEntry.__table__.insert(), rows)
+    db.session.execute(_INSERT, rows)
     if new:
         db.session.execute(
             AccessLogHead.__table__.insert(),

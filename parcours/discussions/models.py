@@ -7,7 +7,7 @@ subject's own package knows nothing of its thread (the pages link to it by endpo
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, select
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from parcours.core.audit import EVENTS
@@ -131,11 +131,13 @@ def thread(parcours_id: int, about: str, history: bool = True) -> list[Comment]:
     )
 
 
+_COUNTS = (
+    select(Comment.about, func.count(Comment.id))
+    .where(Comment.parcours_id == bindparam("parcours_id"))
+    .group_by(Comment.about)
+)
+
+
 def comment_counts(parcours_id: int) -> dict[str, int]:
     """How many comments each thread of the plan holds (one query)."""
-    rows = db.session.execute(
-        select(Comment.about, func.count(Comment.id))
-        .where(Comment.parcours_id == parcours_id)
-        .group_by(Comment.about)
-    )
-    return dict(rows.all())
+    return dict(db.session.execute(_COUNTS, {"parcours_id": parcours_id}).all())

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from parcours.accounts.models import User
 from parcours.core.i18n import format_day
@@ -61,6 +61,14 @@ class InboxItem:
         return PICTOGRAMS[self.kind]
 
 
+# The person's name of each of a user's plans (built once: the user is bound).
+_PLAN_NAMES = (
+    select(Parcours.id, Parcours.person_name)
+    .join(Member, Member.parcours_id == Parcours.id)
+    .where(Member.user_id == bindparam("user_id"), Member.left_at.is_(None))
+)
+
+
 def inbox_for(user: User, on: date, names: dict[int, str] | None = None) -> list[InboxItem]:
     """What waits for `user`, oldest first, in two queries however many plans they have (one
     when the page already knows the person's name of each plan, `names`)."""
@@ -70,13 +78,7 @@ def inbox_for(user: User, on: date, names: dict[int, str] | None = None) -> list
     names = (
         names
         if names is not None
-        else dict(
-            db.session.execute(
-                select(Parcours.id, Parcours.person_name)
-                .join(Member, Member.parcours_id == Parcours.id)
-                .where(Member.user_id == user.id, Member.left_at.is_(None))
-            ).all()
-        )
+        else dict(db.session.execute(_PLAN_NAMES, {"user_id": user.id}).all())
     )
     return [_item(item, names.get(item.parcours_id, ""), on) for item in waiting]
 

@@ -9,9 +9,10 @@ read."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import url_for
-from sqlalchemy import String, cast, exists, literal, or_, select
+from sqlalchemy import String, bindparam, cast, exists, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parcours.accounts.models import User
@@ -85,19 +86,29 @@ def news_for(user: User, now: datetime | None = None) -> list[NewsItem]:
     """The news of the user's plans, newest first: changes by others since they joined and in
     the last NEWS_DAYS days (one query, however many plans)."""
     now = now or utcnow()
+    bound = {"user_id": user.id, "since": now - timedelta(days=NEWS_DAYS)}
+    rows = db.session.execute(_news_statement(), bound).all()
+    news = [_news(*row) for row in rows] + _raised_flags(user, now)
+    news.sort(key=lambda item: item.created_at, reverse=True)
+    return news[:NEWS_MAX]
+
+
+@cache
+def _news_statement():
+    """The statement of `news_for`, built once (the user and the first day are bound)."""
     mine = (
         select(Member.parcours_id, Member.joined_at)
-        .where(Member.user_id == user.id, Member.left_at.is_(None))
+        .where(Member.user_id == bindparam("user_id"), Member.left_at.is_(None))
         .subquery()
     )
     key = literal("news-") + cast(AccessLogEntry.id, String)
-    read = exists().where(InboxRead.user_id == user.id, InboxRead.key == key)
+    read = exists().where(InboxRead.user_id == bindparam("user_id"), InboxRead.key == key)
     as_legal_representative = exists().where(
         Member.parcours_id == AccessLogEntry.parcours_id,
         Member.user_id == AccessLogEntry.user_id,
         Member.is_legal_representative.is_(True),
     )
-    rows = db.session.execute(
+    return (
         select(
             AccessLogEntry,
             User.stored_name,
@@ -112,39 +123,24 @@ def news_for(user: User, now: datetime | None = None) -> list[NewsItem]:
         .where(
             AccessLogEntry.access == Access.change,
             AccessLogEntry.event.in_(NEWS_EVENTS),
-            or_(AccessLogEntry.event.not_in(AIMED), AccessLogEntry.subject_id == user.id),
-            AccessLogEntry.user_id != user.id,
+            or_(
+                AccessLogEntry.event.not_in(AIMED),
+                AccessLogEntry.subject_id == bindparam("user_id"),
+            ),
+            AccessLogEntry.user_id != bindparam("user_id"),
             AccessLogEntry.created_at >= mine.c.joined_at,
-            AccessLogEntry.created_at > now - timedelta(days=NEWS_DAYS),
+            AccessLogEntry.created_at > bindparam("since"),
         )
         .order_by(AccessLogEntry.created_at.desc(), AccessLogEntry.id.desc())
         .limit(NEWS_MAX)
-    ).all()
-    news = [_news(*row) for row in rows] + _raised_flags(user, now)
-    news.sort(key=lambda item: item.created_at, reverse=True)
-    return news[:NEWS_MAX]
+    )
 
 
 def _raised_flags(user: User, now: datetime) -> list[NewsItem]:
     """The flags raised on the plans the user pilots, since they joined and in the last
     NEWS_DAYS days (one query)."""
-    key = literal("flag-") + cast(RaisedFlag.id, String)
-    read = exists().where(InboxRead.user_id == user.id, InboxRead.key == key)
-    rows = db.session.execute(
-        select(RaisedFlag, Parcours.person_name, read.label("read"))
-        .join(Member, Member.parcours_id == RaisedFlag.parcours_id)
-        .join(Parcours, Parcours.id == RaisedFlag.parcours_id)
-        .where(
-            Member.user_id == user.id,
-            Member.left_at.is_(None),
-            Member.is_pilot.is_(True),
-            RaisedFlag.raised_at >= Member.joined_at,
-            RaisedFlag.raised_at > now - timedelta(days=NEWS_DAYS),
-            RaisedFlag.kind.in_(FLAG_KINDS),
-        )
-        .order_by(RaisedFlag.raised_at.desc(), RaisedFlag.id.desc())
-        .limit(NEWS_MAX)
-    ).all()
+    bound = {"user_id": user.id, "since": now - timedelta(days=NEWS_DAYS)}
+    rows = db.session.execute(_raised_flags_statement(), bound).all()
     return [
         NewsItem(
             flag_key(raised.id),
@@ -162,6 +158,28 @@ def _raised_flags(user: User, now: datetime) -> list[NewsItem]:
         )
         for raised, person_name, read in rows
     ]
+
+
+@cache
+def _raised_flags_statement():
+    """The statement of `_raised_flags`, built once (the user and the first day are bound)."""
+    key = literal("flag-") + cast(RaisedFlag.id, String)
+    read = exists().where(InboxRead.user_id == bindparam("user_id"), InboxRead.key == key)
+    return (
+        select(RaisedFlag, Parcours.person_name, read.label("read"))
+        .join(Member, Member.parcours_id == RaisedFlag.parcours_id)
+        .join(Parcours, Parcours.id == RaisedFlag.parcours_id)
+        .where(
+            Member.user_id == bindparam("user_id"),
+            Member.left_at.is_(None),
+            Member.is_pilot.is_(True),
+            RaisedFlag.raised_at >= Member.joined_at,
+            RaisedFlag.raised_at > bindparam("since"),
+            RaisedFlag.kind.in_(FLAG_KINDS),
+        )
+        .order_by(RaisedFlag.raised_at.desc(), RaisedFlag.id.desc())
+        .limit(NEWS_MAX)
+    )
 
 
 def _news(entry, stored_name, closed_at, person_name, read, legal) -> NewsItem:

@@ -3,8 +3,9 @@
 import enum
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, select
 
 from parcours.accounts.models import User
 from parcours.alliance.models import ObjectiveVersion
@@ -30,35 +31,17 @@ class ParcoursSummary:
 
 def summaries_for(user: User) -> list[ParcoursSummary]:
     """Every parcours the user belongs to (a fixed number of queries, whatever their count)."""
-    mine = db.session.scalars(
-        select(Member)
-        .join(Member.parcours)
-        .where(Member.user_id == user.id, Member.left_at.is_(None))
-        .order_by(Parcours.person_name, Parcours.id)
-    ).all()
+    mine_query, members_query, versions_query = _statements()
+    mine = db.session.scalars(mine_query, {"user_id": user.id}).all()
     ids = [m.parcours_id for m in mine]
     if not ids:
         return []
-    members = db.session.scalars(
-        select(Member).where(Member.parcours_id.in_(ids), Member.left_at.is_(None))
-    ).all()
     by_parcours: dict[int, list[Member]] = defaultdict(list)
-    for member in members:
+    for member in db.session.scalars(members_query, {"ids": ids}):
         by_parcours[member.parcours_id].append(member)
-    latest = dict(
-        db.session.execute(
-            select(ObjectiveVersion.parcours_id, func.max(ObjectiveVersion.number))
-            .where(ObjectiveVersion.parcours_id.in_(ids))
-            .group_by(ObjectiveVersion.parcours_id)
-        ).all()
-    )
-    latest_agreed = dict(
-        db.session.execute(
-            select(ObjectiveVersion.parcours_id, func.max(ObjectiveVersion.number))
-            .where(ObjectiveVersion.parcours_id.in_(ids), ObjectiveVersion.agreed_at.is_not(None))
-            .group_by(ObjectiveVersion.parcours_id)
-        ).all()
-    )
+    latest, latest_agreed = {}, {}
+    for parcours_id, number, agreed in db.session.execute(versions_query, {"ids": ids}):
+        latest[parcours_id], latest_agreed[parcours_id] = number, agreed
     summaries = []
     for me in mine:
         others = by_parcours[me.parcours_id]
@@ -72,6 +55,31 @@ def summaries_for(user: User) -> list[ParcoursSummary]:
             )
         )
     return summaries
+
+
+@cache
+def _statements():
+    """The three statements of `summaries_for`, built once (the user, their plans bound):
+    their memberships with the plans, every current member of those plans, and each plan's
+    latest and latest agreed versions of the objective."""
+    mine = (
+        select(Member)
+        .join(Member.parcours)
+        .where(Member.user_id == bindparam("user_id"), Member.left_at.is_(None))
+        .order_by(Parcours.person_name, Parcours.id)
+    )
+    ids = bindparam("ids", expanding=True)
+    members = select(Member).where(Member.parcours_id.in_(ids), Member.left_at.is_(None))
+    versions = (
+        select(
+            ObjectiveVersion.parcours_id,
+            func.max(ObjectiveVersion.number),
+            func.max(case((ObjectiveVersion.agreed_at.is_not(None), ObjectiveVersion.number))),
+        )
+        .where(ObjectiveVersion.parcours_id.in_(ids))
+        .group_by(ObjectiveVersion.parcours_id)
+    )
+    return mine, members, versions
 
 
 def _status(latest: int | None, agreed: int | None) -> ObjectiveStatus:

@@ -320,14 +320,15 @@ def current_of(members: Iterable[Member]) -> list[Member]:
     )
 
 
+MEMBERS_EVER = (
+    select(Member).where(Member.parcours_id == bindparam("parcours_id")).order_by(Member.id)
+)
+
+
 def members_ever(parcours_id: int) -> list[Member]:
     """Every member the parcours has had, current or not (authors and referents may have
     left), in the order they joined."""
-    return list(
-        db.session.scalars(
-            select(Member).where(Member.parcours_id == parcours_id).order_by(Member.id)
-        )
-    )
+    return list(db.session.scalars(MEMBERS_EVER, {"parcours_id": parcours_id}))
 
 
 def member_of(parcours_id: int, member_id: int | None) -> Member:
@@ -584,19 +585,24 @@ def settings_reason(reason: str | None, *, required: bool = True) -> str | None:
     return reason
 
 
+SETTINGS_CHANGES = (
+    select(SettingsChange)
+    .where(SettingsChange.parcours_id == bindparam("parcours_id"))
+    .order_by(SettingsChange.id)
+)
+# Without their members (the page has them).
+SETTINGS_CHANGES_ONLY = SETTINGS_CHANGES.options(lazyload(SettingsChange.member))
+
+
 def settings_changes(
     parcours_id: int, members: Iterable[Member] | None = None
 ) -> list[SettingsChange]:
     """Every change of the rules of the plan, oldest first. With the plan's `members` already
     loaded (`members_ever`), each change's member is taken from them, not joined again."""
-    query = (
-        select(SettingsChange)
-        .where(SettingsChange.parcours_id == parcours_id)
-        .order_by(SettingsChange.id)
-    )
+    bound = {"parcours_id": parcours_id}
     if members is None:
-        return list(db.session.scalars(query).unique())
-    changes = list(db.session.scalars(query.options(lazyload(SettingsChange.member))))
+        return list(db.session.scalars(SETTINGS_CHANGES, bound).unique())
+    changes = list(db.session.scalars(SETTINGS_CHANGES_ONLY, bound))
     link_members(changes, members)
     return changes
 

@@ -478,12 +478,16 @@ class HandoffAnswerLink(CreatedAtMixin, db.Model):
 
 def episodes_of(parcours_id: int) -> list[Episode]:
     """The episodes of a parcours, by start date (one query, organisations joined)."""
-    return list(
-        db.session.scalars(
-            select(Episode)
-            .where(Episode.parcours_id == parcours_id, live(Episode))
-            .order_by(Episode.start_date, Episode.id)
-        ).unique()
+    return list(db.session.scalars(_episodes(), {"parcours_id": parcours_id}).unique())
+
+
+@cache
+def _episodes():
+    """The statement of `episodes_of`, built once (the plan is bound)."""
+    return (
+        select(Episode)
+        .where(Episode.parcours_id == bindparam("parcours_id"), live(Episode))
+        .order_by(Episode.start_date, Episode.id)
     )
 
 
@@ -496,20 +500,28 @@ def handoffs_of(
     """The hand-offs of a parcours linked to `episodes`, with their history (joined: still
     one query) unless `history` is False. With the plan's `members` already loaded, each
     event's member is taken from them rather than joined again."""
-    query = (
-        select(Handoff)
-        .where(Handoff.parcours_id == parcours_id)
-        .order_by(Handoff.proposed_on, Handoff.id)
-    )
-    if history and members is None:
-        query = query.options(joinedload(Handoff.events))
-    elif history:
-        query = query.options(joinedload(Handoff.events).lazyload(HandoffEvent.member))
-    handoffs = list(db.session.scalars(query).unique())
+    query = _handoffs(history, members is not None)
+    handoffs = list(db.session.scalars(query, {"parcours_id": parcours_id}).unique())
     link_episodes(handoffs, episodes)
     if history and members is not None:
         link_members((event for handoff in handoffs for event in handoff.events), members)
     return handoffs
+
+
+@cache
+def _handoffs(history: bool, members_loaded: bool):
+    """The statement of `handoffs_of`, built once for each way of loading (the plan is
+    bound)."""
+    query = (
+        select(Handoff)
+        .where(Handoff.parcours_id == bindparam("parcours_id"))
+        .order_by(Handoff.proposed_on, Handoff.id)
+    )
+    if history and not members_loaded:
+        return query.options(joinedload(Handoff.events))
+    if history:
+        return query.options(joinedload(Handoff.events).lazyload(HandoffEvent.member))
+    return query
 
 
 def link_episodes(handoffs: list[Handoff], episodes: list[Episode]) -> None:

@@ -14,8 +14,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import func, select, union
+from sqlalchemy import bindparam, func, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parcours.accounts.models import Organisation, User
@@ -243,19 +244,12 @@ def caseload(user: User, on: date, filters: CaseloadFilter | None = None) -> lis
     response is ready."""
     filters = filters or CaseloadFilter()
     mine = select(Member.parcours_id).where(Member.user_id == user.id, Member.left_at.is_(None))
+    snapshots_query, memberships_query = _caseload_statements()
+    bound = {"user_id": user.id}
     # Read the snapshots (and their revisions) before the data they are computed from, so
     # that a change committed in between leaves them stale rather than wrong.
-    snapshots = {
-        row.parcours_id: row
-        for row in db.session.execute(
-            select(*SNAPSHOT.c).where(SNAPSHOT.c.parcours_id.in_(mine.scalar_subquery()))
-        )
-    }
-    memberships = db.session.execute(
-        select(Member.parcours_id, Member.role, Parcours.person_name, Parcours.closed_on)
-        .join(Parcours, Parcours.id == Member.parcours_id)
-        .where(Member.user_id == user.id, Member.left_at.is_(None))
-    ).all()
+    snapshots = {row.parcours_id: row for row in db.session.execute(snapshots_query, bound)}
+    memberships = db.session.execute(memberships_query, bound).all()
     if filters.search:
         words = folded(filters.search).split()
         memberships = [m for m in memberships if all(w in folded(m.person_name) for w in words)]
@@ -308,6 +302,22 @@ def caseload(user: User, on: date, filters: CaseloadFilter | None = None) -> lis
     return entries
 
 
+@cache
+def _caseload_statements():
+    """The two statements every caseload runs, built once (the user is bound): the user's
+    snapshots, and their memberships with each plan's name and closing day."""
+    mine = select(Member.parcours_id).where(
+        Member.user_id == bindparam("user_id"), Member.left_at.is_(None)
+    )
+    snapshots = select(*SNAPSHOT.c).where(SNAPSHOT.c.parcours_id.in_(mine.scalar_subquery()))
+    memberships = (
+        select(Member.parcours_id, Member.role, Parcours.person_name, Parcours.closed_on)
+        .join(Parcours, Parcours.id == Member.parcours_id)
+        .where(Member.user_id == bindparam("user_id"), Member.left_at.is_(None))
+    )
+    return snapshots, memberships
+
+
 def _taking_part(organisation_id: int, parcours_ids):
     """The parcours where the organisation takes part: one of its people is a current member,
     or one of its services accompanies (or accompanied) the person."""
@@ -327,7 +337,15 @@ def _taking_part(organisation_id: int, parcours_ids):
 
 def caseload_organisations(user: User) -> list[Organisation]:
     """The organisations that take part in the user's plans, by name (the caseload's filter)."""
-    mine = select(Member.parcours_id).where(Member.user_id == user.id, Member.left_at.is_(None))
+    return list(db.session.scalars(_organisations(), {"user_id": user.id}))
+
+
+@cache
+def _organisations():
+    """The statement of `caseload_organisations`, built once (the user is bound)."""
+    mine = select(Member.parcours_id).where(
+        Member.user_id == bindparam("user_id"), Member.left_at.is_(None)
+    )
     in_members = select(Member.organisation_id.label("id")).where(
         Member.parcours_id.in_(mine), Member.left_at.is_(None)
     )
@@ -335,12 +353,10 @@ def caseload_organisations(user: User) -> list[Organisation]:
         Episode.parcours_id.in_(mine), live(Episode)
     )
     ids = union(in_members, in_episodes).subquery()
-    return list(
-        db.session.scalars(
-            select(Organisation)
-            .where(Organisation.id.in_(select(ids.c.id)))
-            .order_by(Organisation.name)
-        )
+    return (
+        select(Organisation)
+        .where(Organisation.id.in_(select(ids.c.id)))
+        .order_by(Organisation.name)
     )
 
 
