@@ -1,6 +1,7 @@
 """The main pages read the database in at most 8 queries, however much the plan holds: the
 home page, a plan's overview, voices, objective, means, timeline and commitments, the
-caseload and the easy-read home. (Each page then writes its read to the access log, in its
+caseload and the easy-read home (with the cards it shows the person: statements to sign and
+answered, consents to give). (Each page then writes its read to the access log, in its
 own short transaction: that write, the lock on the plan's log head included, is not a read
 of the page's data and is not counted here.)"""
 
@@ -10,13 +11,23 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from parcours.accounts.models import User
+from parcours.accounts.operations import get_or_create_organisation
 from parcours.alliance.models import voice_of
 from parcours.alliance.operations import save_voice
 from parcours.core.models import today
 from parcours.extensions import db
 from parcours.means.models import Commitment
 from parcours.means.operations import correct_commitment
+from parcours.observatory.operations import add_observer
+from parcours.plans.consent import ask_consent
 from parcours.plans.models import Member
+from parcours.statements.operations import (
+    answer_statement,
+    sign_statement,
+    statement_of,
+    write_statement,
+)
 from tests.means.factories import MeansFactory
 from tests.timeline.conftest import TimelineFactory
 
@@ -96,6 +107,24 @@ def _grow(app, make, members, rounds: int) -> None:
         make._run(voices)
 
 
+def _grow_easy(make, members, observer, rounds: int) -> None:
+    """Add `rounds` of what the easy-read home shows the person: a statement waiting for
+    their signature, one sent and answered, an organisation waiting for their consent."""
+    for n in range(rounds):
+
+        def build(n=n):
+            pro = db.session.get(Member, members["professional"].id)
+            person = db.session.get(Member, members["person"].id)
+            write_statement(pro, f"À signer {n}", territory="37")
+            answered = write_statement(pro, f"Envoyé {n}", territory="37")
+            sign_statement(person, answered)
+            observing = db.session.get(User, observer.id)
+            answer_statement(observing, statement_of(pro.parcours_id, answered.id), f"Réponse {n}")
+            ask_consent(pro, get_or_create_organisation(f"Service {n}"))
+
+        make._run(build)
+
+
 def _counts(app, client, members) -> dict[str, int]:
     pid = members["professional"].parcours_id
     counts = {}
@@ -114,6 +143,9 @@ def test_main_pages_read_in_a_fixed_small_number_of_queries(app, make, sign_in, 
     client = sign_in(members[viewer].user, on=app.test_client())
     _grow(app, make, members, 1)
     if viewer == "person":
+        observer = make.user("Nadia Roux")
+        make._run(lambda: add_observer(observer.email, territory="37"))
+        _grow_easy(make, members, observer, 1)
         pages = {"easy home": f"/easy/parcours/{members['person'].parcours_id}"}
         few = {}
         for name, url in pages.items():
@@ -122,11 +154,15 @@ def test_main_pages_read_in_a_fixed_small_number_of_queries(app, make, sign_in, 
                 assert client.get(url).status_code == 200
             few[name] = len(statements)
         _grow(app, make, members, 3)
+        _grow_easy(make, members, observer, 3)
         many = {}
         for name, url in pages.items():
             with reads(app) as statements:
-                client.get(url)
+                page = client.get(url)
             many[name] = len(statements)
+        # The cards it reads are there: to sign, answered, a consent to give.
+        assert "À signer 2" in page.text
+        assert "Réponse 2" in page.text and "Service 2" in page.text
     else:
         few = _counts(app, client, members)
         _grow(app, make, members, 3)
