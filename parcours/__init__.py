@@ -16,7 +16,7 @@ from parcours.accounts.views import bp as accounts_pages
 from parcours.alliance import api as _alliance_api  # noqa: F401
 from parcours.alliance.views import bp as alliance_pages
 from parcours.cli import register_cli
-from parcours.config import Config, TestConfig
+from parcours.config import Config, TestConfig, engine_options
 from parcours.core import database  # noqa: F401 - registers the SQLite engine settings
 from parcours.core.api import api, domain_error, http_error
 from parcours.core.errors import DomainError
@@ -116,6 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(TestConfig.load(instance))
         app.config.from_mapping(test_config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
     if app.config.get("CHEAP_PASSWORD_HASHING"):
         use_cheap_password_hashing()

@@ -35,7 +35,6 @@ def _secret_key(instance_path: Path) -> str:
 class Config:
     """Settings for a normal run; `load(instance_path)` fills what depends on the machine."""
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SIGNUP_ENABLED = _flag("PARCOURS_SIGNUP_ENABLED", True)
     INVITATION_LIFETIME = timedelta(days=int(os.environ.get("PARCOURS_INVITATION_DAYS", "7")))
     # Failed sign-ins allowed per account and client address, and per client address whatever
@@ -105,6 +104,16 @@ class Config:
             "DATABASE_URL", f"sqlite:///{instance_path / 'parcours.sqlite'}"
         )
         return settings
+
+
+def engine_options(config: dict) -> dict:
+    """A server's connection can drop between two requests: it is tested when taken from the
+    pool. A SQLite file's cannot (and each page takes two: one to read, one to log the read)."""
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    return {
+        "pool_pre_ping": not url.startswith("sqlite"),
+        **config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
 
 
 class TestConfig(Config):
