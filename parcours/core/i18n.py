@@ -118,6 +118,9 @@ def template_gettext(eval_ctx, string: str, **variables) -> str:
     markup in an autoescaped template, with its `%(name)s` values put in (and escaped)."""
     _locale, translations, french = PAGE_DOMAIN.kept()
     translated = translations.ugettext(string)
+    if not variables and "%" not in translated:
+        # Most sentences: nothing to put in, and formatting would give them back unchanged.
+        return Markup(translated) if eval_ctx.autoescape else translated
     if french and variables:
         translated = contract(translated, variables)
     if eval_ctx.autoescape:

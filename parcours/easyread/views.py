@@ -105,8 +105,8 @@ def plan(parcours_id: int):
     inbox = inbox_of_plan(member, today())
     kinds = {item.kind for item in inbox}
     # The person (or their legal representative) confirms what is theirs.
-    handoffs, pauses = (
-        awaiting_person(parcours_id) if kinds & {CONFIRM_HANDOFF, CONFIRM_PAUSE} else ([], [])
+    handoffs, pauses = awaiting_person(
+        parcours_id, handoffs=CONFIRM_HANDOFF in kinds, pauses=CONFIRM_PAUSE in kinds
     )
     return render_template(
         "easyread/plan.html",

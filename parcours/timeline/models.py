@@ -633,14 +633,17 @@ def episode_revisions(parcours_id: int) -> dict[int, int]:
     return {episode_id: revision for episode_id, revision in rows}
 
 
-def awaiting_person(parcours_id: int) -> tuple[list[Handoff], list[Episode]]:
+def awaiting_person(
+    parcours_id: int, *, handoffs: bool = True, pauses: bool = True
+) -> tuple[list[Handoff], list[Episode]]:
     """What waits for the person's own answer: hand-offs a member declared they took part in,
-    pauses declared their choice, with who declared them (two queries)."""
-    handoffs, pauses = _awaiting_person()
+    pauses declared their choice, with who declared them (a query for each asked: a page
+    that knows none of one kind waits skips it)."""
+    handoffs_query, pauses_query = _awaiting_person()
     bound = {"parcours_id": parcours_id}
     return (
-        list(db.session.scalars(handoffs, bound).unique()),
-        list(db.session.scalars(pauses, bound).unique()),
+        list(db.session.scalars(handoffs_query, bound).unique()) if handoffs else [],
+        list(db.session.scalars(pauses_query, bound).unique()) if pauses else [],
     )
 
 
