@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from flask import request
 from flask_login import current_user
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 
 from parcours.core.audit import record_reads
 from parcours.core.errors import NotFound
@@ -24,10 +25,15 @@ def not_found() -> NotFound:
 
 # Built once, as every statement a page runs on each visit: building a statement and its
 # cache key costs about as much as running it (half of a small query's time here).
-CURRENT_MEMBERSHIP = select(Member).where(
-    Member.parcours_id == bindparam("parcours_id"),
-    Member.user_id == bindparam("user_id"),
-    Member.left_at.is_(None),
+CURRENT_MEMBERSHIP = (
+    select(Member)
+    .where(
+        Member.parcours_id == bindparam("parcours_id"),
+        Member.user_id == bindparam("user_id"),
+        Member.left_at.is_(None),
+    )
+    # The member's account is the signed-in user, already loaded.
+    .options(lazyload(Member.user))
 )
 
 
