@@ -110,12 +110,14 @@ def awaiting_for(user: User, on: date) -> list[Awaiting]:
 @cache
 def _statement():
     """The one query, built once (every page that lists what waits runs it): the user and
-    the last due day are bound."""
+    the last due day are bound. The user's memberships are a common table expression, which
+    SQLite computes once for the nine parts (as a subquery in each it took 0.76 ms instead
+    of 0.19 for Thomas)."""
     me = (
         select(Member.id, Member.parcours_id, Member.organisation_id, Member.role)
         .add_columns(Member.is_legal_representative)
         .where(Member.user_id == bindparam("user_id"), Member.left_at.is_(None))
-        .subquery()
+        .cte("me")
     )
     speaks_for_person = (me.c.role == Role.person) | me.c.is_legal_representative.is_(True)
     latest = (
