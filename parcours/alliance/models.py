@@ -183,6 +183,7 @@ def version_in_force(parcours_id: int) -> ObjectiveVersion | None:
 
 @cache
 def _version_in_force():
+    """The statement of `version_in_force`, built once (the plan is bound)."""
     return (
         select(ObjectiveVersion)
         .where(
