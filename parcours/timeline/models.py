@@ -671,6 +671,7 @@ def _awaiting_person():
             Episode.parcours_id == bindparam("parcours_id"),
             Episode.kind == EpisodeKind.pause,
             Episode.person_confirmed.is_(None),
+            live(Episode),
         )
         .options(joinedload(Episode.person_declared_by))
         .order_by(Episode.start_date, Episode.id)

@@ -308,6 +308,24 @@ def test_a_pause_card(client, sign_in, pause_plan):
     assert "Did you choose this pause?" not in client.get(f"/easy/parcours/{pid}").text
 
 
+def test_a_deleted_pause_asks_nothing_on_the_easy_page(client, sign_in, make, tl, pause_plan):
+    """Another pause, declared then deleted as entered by mistake: only the real one asks."""
+    pid = pause_plan["pro"].parcours_id
+    wrong = tl.episode(pause_plan["pro"], kind=EpisodeKind.pause, start=-20, end=-10)
+    make._run(
+        lambda: operations.delete_episode(
+            db.session.get(Member, pause_plan["pro"].id),
+            db.session.get(type(wrong), wrong.id),
+            reason="Saisie en double",
+        )
+    )
+    sign_in(pause_plan["person"].user)
+    page = client.get(f"/easy/parcours/{pid}")
+    assert page.text.count('id="confirm-pause-') == 1
+    assert f"confirm-pause-{pause_plan['pause'].id}" in page.text
+    assert f"confirm-pause-{wrong.id}" not in page.text
+
+
 # --- The objective version in force when the hand-off was accepted -------------------------
 
 
