@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask import render_template_string
 from flask_babel import get_translations
 
 from parcours.core.french import contract
@@ -190,3 +191,17 @@ def test_french_sentences_keep_the_typographic_spaces():
         if _PUNCTUATION_WITHOUT_SPACE.search(string) or _GUILLEMETS_WITHOUT_SPACE.search(string)
     ]
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('{{ _("Hand-offs") }}', "Passages de relais"),
+        # A doubled sign in a sentence with nothing to put in is still one sign on the page.
+        ('{{ _("a share to the nearest 5 %%") }}', "a share to the nearest 5 %"),
+        ('{{ _("<b>%(n)s</b>", n="<i>") }}', "<b>&lt;i&gt;</b>"),
+    ],
+)
+def test_template_sentences_are_formatted_only_when_they_need_it(app, source, expected):
+    with app.test_request_context():
+        assert render_template_string(source) == expected
