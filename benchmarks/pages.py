@@ -4,9 +4,10 @@ Builds the demo database with the app's own `flask demo` (SQLite in a temporary 
 PostgreSQL with --postgresql URL, whose public schema is dropped first), serves the app and
 benchmarks/hello.py through gunicorn with the same settings, signs in as the demo's Claire and
 Thomas like a browser (the login form and its CSRF token), finds the pages of Léo's plan from
-the pages themselves, then runs wrk on hello, on each page, and on hello again. Prints one
-table: requests per second, p50 and p99 latency, the ratio of the requests per second to
-hello's (the figure to compare between runs: the machine is shared, absolute figures are noisy),
+the pages themselves, then runs wrk on hello, on each page followed by hello again, and on
+hello at the end. Prints one table: requests per second, p50 and p99 latency, the ratio of the
+requests per second to those of the two hello runs around the page (the figure to compare
+between runs: the machine is shared, its speed drifts and absolute figures are noisy),
 the answers that were not 2xx/3xx, and, measured in-process with the test client, the SQL
 statements and the median time of one request. Prints figures; asserts nothing about speed (it
 exits with status 1 when a page answered errors, which make its figures meaningless).
@@ -565,9 +566,15 @@ def run(args, selected: list[str], tmp: Path) -> int:
         print()
 
         loads = {}
+        # hello before the first page and after each one: each page is compared with the two
+        # hellos around it, so that a machine whose speed drifts (a shared one does, by a
+        # factor of two within minutes here) moves the page and its baseline together.
+        hellos = []
         if args.warmup:
             run_wrk(hello.port, "/", "", args, args.warmup)
         loads["hello"] = run_wrk(hello.port, "/", "", args, args.duration)
+        hellos.append(loads["hello"].rps)
+        baselines = {}
         problems = {}
         for name in selected:
             browser = browsers[PAGES[name][0]]
@@ -587,6 +594,8 @@ def run(args, selected: list[str], tmp: Path) -> int:
                 check_page(browser, name, paths[name], expectation(name))
             except BenchmarkError as error:
                 problems[name] = f"after the run, {error}"
+            hellos.append(run_wrk(hello.port, "/", "", args, args.hello_duration).rps)
+            baselines[name] = (hellos[-2] + hellos[-1]) / 2
         # hello again: how much the machine's load drifted while the pages were measured.
         loads["hello, end"] = run_wrk(hello.port, "/", "", args, args.duration)
     finally:
@@ -594,11 +603,12 @@ def run(args, selected: list[str], tmp: Path) -> int:
             stop(server)
 
     base = loads["hello"].rps
-    header = "page path req/s p50_ms p99_ms x_hello non-2xx sock_err KiB SQL tx in-proc_ms"
+    header = "page path req/s p50_ms p99_ms hello x_hello non-2xx sock_err KiB SQL tx in-proc_ms"
     rows = [[cell.replace("_", " ") for cell in header.split()]]
     for name, load in loads.items():
         inner = in_process.get(name)
         flagged = load.non_2xx_3xx or name in problems
+        baseline = baselines.get(name, base)
         rows.append(
             [
                 name + (" !" if flagged else ""),
@@ -606,7 +616,8 @@ def run(args, selected: list[str], tmp: Path) -> int:
                 f"{load.rps:.1f}",
                 f"{load.p50_ms:.1f}",
                 f"{load.p99_ms:.1f}",
-                f"{load.rps / base:.3f}" if base else "-",
+                f"{baseline:.0f}",
+                f"{load.rps / baseline:.3f}" if baseline else "-",
                 str(load.non_2xx_3xx),
                 str(load.socket_errors),
                 f"{load.bytes_per_answer / 1024:.1f}",
@@ -615,14 +626,16 @@ def run(args, selected: list[str], tmp: Path) -> int:
                 f"{inner.median_ms:.1f}" if inner else "-",
             ]
         )
-    print(table(rows, right=set(range(2, 12))))
+    print(table(rows, right=set(range(2, 13))))
     print()
     print(
         textwrap.fill(
-            "x hello: the page's req/s over hello's (measured first; \"hello, end\" is hello again "
-            "after the pages: its distance from 1 shows how much the machine's load moved "
-            "meanwhile). non-2xx: answers wrk counted as neither 2xx "
-            "nor 3xx. sock err: wrk's connect/read/write errors and timeouts. KiB: wrk's bytes "
+            "hello: the baseline of the page, the mean req/s of the two hello runs around it "
+            f"({args.hello_duration} s each, one before the first page and one after each page). "
+            "x hello: the page's req/s over that baseline (for the hello rows, over the first "
+            'hello: "hello, end", measured after the pages, shows by its distance from 1 how '
+            "much the machine's speed moved meanwhile). non-2xx: answers wrk counted as neither "
+            "2xx nor 3xx. sock err: wrk's connect/read/write errors and timeouts. KiB: wrk's bytes "
             "read per answer (headers included). SQL: statements one request runs (BEGIN/COMMIT "
             "apart); tx: transactions it begins; in-proc ms: median time of one request through "
             "the test client, in this process.",
@@ -664,6 +677,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="wrk -t (default 1)")
     parser.add_argument("--duration", type=int, default=10, help="wrk -d, seconds (default 10)")
     parser.add_argument("--warmup", type=int, default=1, help="wrk run before each, seconds")
+    parser.add_argument(
+        "--hello-duration",
+        type=int,
+        default=3,
+        help="wrk -d of the hello run after each page, seconds (default 3)",
+    )
     parser.add_argument("--requests", type=int, default=20, help="in-process requests per page")
     parser.add_argument(
         "--pages", default=",".join(PAGES), help=f"comma-separated subset of {','.join(PAGES)}"
