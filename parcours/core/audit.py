@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parcours.core.i18n import lazy_gettext as _l
-from parcours.core.models import EnumType, UTCDateTime, utcnow
+from parcours.core.models import EnumType, UTCDateTime, run_statement, utcnow
 from parcours.core.names import FORMER_MEMBER_MARK, shown_name
 from parcours.core.signals import parcours_changed
 from parcours.core.transactions import after_response
@@ -259,7 +259,7 @@ def _append(rows: list[dict]) -> None:
     plans, the heads locked in the order of their plans (no two writers wait on each other
     in a circle)."""
     ids = sorted({row["parcours_id"] for row in rows})
-    heads = {pid: [seq, h] for pid, seq, h in db.session.execute(_HEADS, {"ids": ids})}
+    heads = {pid: [seq, h] for pid, seq, h in run_statement(_HEADS, {"ids": ids})}
     new = [pid for pid in ids if pid not in heads]
     for row in rows:
         head = heads.setdefault(row["parcours_id"], [0, ""])
@@ -267,7 +267,7 @@ def _append(rows: list[dict]) -> None:
         row["previous_hash"] = head[1]
         row["hash"] = link_hash(row)
         head[0], head[1] = row["seq"], row["hash"]
-    db.session.execute(_INSERT, rows)
+    run_statement(_INSERT, rows)
     if new:
         db.session.execute(
             AccessLogHead.__table__.insert(),
@@ -277,7 +277,7 @@ def _append(rows: list[dict]) -> None:
         {"pid": pid, "seq": seq, "hash": h} for pid, (seq, h) in heads.items() if pid not in new
     ]
     if moved:
-        db.session.execute(_MOVE_HEAD, moved)
+        run_statement(_MOVE_HEAD, moved)
 
 
 def record(

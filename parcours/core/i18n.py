@@ -139,7 +139,8 @@ def format_day(value, format: str | None = None) -> str:
     does not change; a datetime depends on the reader's time zone and is not remembered)."""
     if type(value) is not date or not has_request_context():
         return format_date(value, format)
-    return _formatted_day(value, format, get_locale())
+    locale = PAGE_DOMAIN.kept()[0]
+    return _formatted_day(value, format, locale if locale is not None else get_locale())
 
 
 def init_i18n(app: Flask, babel: Babel, packages: tuple[str, ...]) -> None:

@@ -5,9 +5,11 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import DateTime, Enum, ForeignKey, Text
+from sqlalchemy import DateTime, Enum, Executable, ForeignKey, Result, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from parcours.extensions import db
 
 # The longest free text anyone writes (a point of view, a note, a description, a reason).
 TEXT_MAX = 4000
@@ -97,3 +99,14 @@ class SoftDeletedMixin:
 def live(model):
     """The condition that keeps the rows of a soft-deleted model that are not deleted."""
     return model.deleted_at.is_(None)
+
+
+def run_statement(statement: Executable, parameters: dict | list[dict] | None = None) -> Result:
+    """Run a statement that reads columns (not objects), or writes rows, on the session's
+    connection: in the session's transaction, without the ORM's result machinery, which costs
+    a small read as much as the database does (a page runs several: 40 to 60 µs each).
+    Pending changes are flushed first, as the session's own `execute` would."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()  # at once when nothing is pending
+    return session.connection().execute(statement, parameters)

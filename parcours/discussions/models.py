@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from parcours.core.audit import EVENTS
 from parcours.core.i18n import lazy_gettext as _l
-from parcours.core.models import CreatedAtMixin, UTCDateTime
+from parcours.core.models import CreatedAtMixin, UTCDateTime, run_statement
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours
 
@@ -140,4 +140,4 @@ _COUNTS = (
 
 def comment_counts(parcours_id: int) -> dict[str, int]:
     """How many comments each thread of the plan holds (one query)."""
-    return dict(db.session.execute(_COUNTS, {"parcours_id": parcours_id}).all())
+    return dict(run_statement(_COUNTS, {"parcours_id": parcours_id}).all())

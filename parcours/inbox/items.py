@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from parcours.accounts.models import User
 from parcours.core.i18n import format_day
 from parcours.core.i18n import gettext as _
-from parcours.extensions import db
+from parcours.core.models import run_statement
 from parcours.plans.models import Member, Parcours
 from parcours.timeline.awaiting import (
     ANSWER_HANDOFF,
@@ -76,9 +76,7 @@ def inbox_for(user: User, on: date, names: dict[int, str] | None = None) -> list
     if not waiting:
         return []
     names = (
-        names
-        if names is not None
-        else dict(db.session.execute(_PLAN_NAMES, {"user_id": user.id}).all())
+        names if names is not None else dict(run_statement(_PLAN_NAMES, {"user_id": user.id}).all())
     )
     return [_item(item, names.get(item.parcours_id, ""), on) for item in waiting]
 

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, case, func, select
 
 from parcours.accounts.models import User
 from parcours.alliance.models import ObjectiveVersion
+from parcours.core.models import run_statement
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours
 
@@ -40,7 +41,7 @@ def summaries_for(user: User) -> list[ParcoursSummary]:
     for member in db.session.scalars(members_query, {"ids": ids}):
         by_parcours[member.parcours_id].append(member)
     latest, latest_agreed = {}, {}
-    for parcours_id, number, agreed in db.session.execute(versions_query, {"ids": ids}):
+    for parcours_id, number, agreed in run_statement(versions_query, {"ids": ids}):
         latest[parcours_id], latest_agreed[parcours_id] = number, agreed
     summaries = []
     for me in mine:

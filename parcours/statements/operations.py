@@ -15,7 +15,7 @@ from parcours.accounts.operations import valid_territory
 from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
 from parcours.core.i18n import gettext as _
-from parcours.core.models import TEXT_MAX, today, utcnow
+from parcours.core.models import TEXT_MAX, run_statement, today, utcnow
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours
 from parcours.statements.models import (
@@ -174,7 +174,7 @@ def answered_statements(parcours_id: int, limit: int = 3) -> list[AnsweredStatem
     """The plan's statements answered in the last ANSWER_DAYS days, the latest answered
     first, each with its latest answer (one query): what the easy-read page tells the
     person."""
-    rows = db.session.execute(
+    rows = run_statement(
         _answered(limit),
         {"parcours_id": parcours_id, "since": utcnow() - timedelta(days=ANSWER_DAYS)},
     )

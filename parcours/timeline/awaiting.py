@@ -28,8 +28,7 @@ from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
 from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion
-from parcours.core.models import UTCDateTime, live
-from parcours.extensions import db
+from parcours.core.models import UTCDateTime, live, run_statement
 from parcours.means.models import Commitment, Means, MeansStatus, Stance
 from parcours.plans.models import (
     Consent,
@@ -99,7 +98,7 @@ def _row(kind: str, parcours_id, subject_id, since, due_on=None):
 
 def awaiting_for(user: User, on: date) -> list[Awaiting]:
     """Everything that waits for `user` across their plans as of `on`, oldest first."""
-    rows = db.session.execute(
+    rows = run_statement(
         _statement(), {"user_id": user.id, "due_by": on + timedelta(days=DUE_SOON_DAYS)}
     ).all()
     items = [Awaiting(r.kind, r.parcours_id, r.subject_id, r.since, r.due_on) for r in rows]

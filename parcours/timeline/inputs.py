@@ -16,7 +16,7 @@ from parcours.accounts.models import Organisation, User
 from parcours.alliance.models import Approval, ObjectiveVersion
 from parcours.core.errors import BadInput, DomainError
 from parcours.core.i18n import gettext as _
-from parcours.core.models import live, local_date, today
+from parcours.core.models import live, local_date, run_statement, today
 from parcours.core.names import former_member_name
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
@@ -209,7 +209,7 @@ def approvers_and_answers(
 ) -> tuple[dict[int, ObjectiveApprovers], Answers]:
     """`objective_approvers` and `acknowledgements_of` together, in one query."""
     approvals, answers = [], {pid: {} for pid in parcours_ids}
-    for row in db.session.execute(SAID, {"ids": list(parcours_ids)}):
+    for row in run_statement(SAID, {"ids": list(parcours_ids)}):
         pid, key, name, closed_at, created_at, note = row[0], *row[6:]
         if key is None:
             approvals.append(row[:6])
@@ -244,7 +244,7 @@ HANDOFFS = (
 
 def objective_approvers(parcours_ids: Sequence[int]) -> dict[int, ObjectiveApprovers]:
     """For each parcours with an objective in force, who approved it (one query)."""
-    return _approvers(db.session.execute(APPROVERS, {"ids": list(parcours_ids)}))
+    return _approvers(run_statement(APPROVERS, {"ids": list(parcours_ids)}))
 
 
 def _approvers(rows) -> dict[int, ObjectiveApprovers]:
@@ -297,7 +297,7 @@ def load_timelines(
     if parcours:
         parcours_rows = [(p.id, p.person_name, p.tolerance_days, p.closed_on) for p in parcours]
     else:
-        parcours_rows = db.session.execute(PARCOURS, {"ids": ids}).all()
+        parcours_rows = run_statement(PARCOURS, {"ids": ids}).all()
 
     if approvers is None:
         approvers, answers = approvers_and_answers(ids)
@@ -305,7 +305,7 @@ def load_timelines(
         answers = acknowledgements_of(ids)
     episodes: dict[int, list[EpisodeData]] = defaultdict(list)
     episode_info: dict[int, tuple[int | None, bool, str]] = {}
-    for row in db.session.execute(EPISODES, {"ids": ids}):
+    for row in run_statement(EPISODES, {"ids": ids}):
         eid, pid, kind, label, start, end, organisation_id, organisation_name = row[:8]
         is_pause = kind is EpisodeKind.pause
         name = display_label(label, organisation_name)
@@ -323,7 +323,7 @@ def load_timelines(
         episode_info[eid] = (organisation_id, is_pause, name)
 
     handoffs: dict[int, list[HandoffData]] = defaultdict(list)
-    handoff_rows = db.session.execute(HANDOFFS, {"ids": ids})
+    handoff_rows = run_statement(HANDOFFS, {"ids": ids})
     for row in handoff_rows:
         (hid, pid, from_id, to_id, org_id, org_name, to_people, status, proposed_on) = row[:9]
         to_episode = episode_info.get(to_id) if to_id is not None else None

@@ -10,9 +10,8 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
-from parcours.core.models import live, local_date
+from parcours.core.models import live, local_date, run_statement
 from parcours.core.names import former_member_name
-from parcours.extensions import db
 from parcours.means.models import (
     Commitment,
     Decision,
@@ -159,7 +158,7 @@ def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]
     adopted: dict[int, list[AdoptedMeansData]] = {pid: [] for pid in ids}
     objected: dict[int, dict[int, tuple]] = {pid: {} for pid in ids}
     statuses: dict[int, dict[int, MeansStatus]] = {pid: {} for pid in ids}
-    rows = db.session.execute(MEANS, {"ids": ids})
+    rows = run_statement(MEANS, {"ids": ids})
     for means_id, parcours_id, title, status, decided_at, without_person, name, closed_at in rows:
         statuses[parcours_id][means_id] = status
         if decided_at is None:
@@ -180,7 +179,7 @@ def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]
     }
 
     commitments: dict[int, list[CommitmentData]] = {pid: [] for pid in ids}
-    rows = db.session.execute(COMMITMENTS, {"ids": ids})
+    rows = run_statement(COMMITMENTS, {"ids": ids})
     for commitment_id, parcours_id, action, name, closed_at, due_on, kept_at, member_id in rows:
         if closed_at is not None:
             name = former_member_name()

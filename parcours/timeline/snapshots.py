@@ -23,7 +23,7 @@ from parcours.accounts.models import Organisation, User
 from parcours.core.errors import BadInput
 from parcours.core.fields import INT_MAX
 from parcours.core.i18n import gettext as _
-from parcours.core.models import live, utcnow
+from parcours.core.models import live, run_statement, utcnow
 from parcours.core.signals import organisation_renamed, parcours_changed
 from parcours.core.transactions import after_response
 from parcours.extensions import db
@@ -248,8 +248,8 @@ def caseload(user: User, on: date, filters: CaseloadFilter | None = None) -> lis
     bound = {"user_id": user.id}
     # Read the snapshots (and their revisions) before the data they are computed from, so
     # that a change committed in between leaves them stale rather than wrong.
-    snapshots = {row.parcours_id: row for row in db.session.execute(snapshots_query, bound)}
-    memberships = db.session.execute(memberships_query, bound).all()
+    snapshots = {row.parcours_id: row for row in run_statement(snapshots_query, bound)}
+    memberships = run_statement(memberships_query, bound).all()
     if filters.search:
         words = folded(filters.search).split()
         memberships = [m for m in memberships if all(w in folded(m.person_name) for w in words)]
