@@ -22,7 +22,9 @@ from parcours.core.api import api, domain_error, http_error
 from parcours.core.errors import DomainError
 from parcours.core.i18n import init_i18n
 from parcours.core.models import render_migration_type
+from parcours.core.navigation import App
 from parcours.core.security import init_security
+from parcours.core.templating import init_templating
 from parcours.core.transactions import init_transactions
 from parcours.developers import api as _developers_api  # noqa: F401
 from parcours.developers.views import bp as developers_pages
@@ -104,7 +106,7 @@ class BoundedIntConverter(IntegerConverter):
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; `test_config` switches to test settings and overrides them."""
-    app = Flask(
+    app = App(
         __name__,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
@@ -138,6 +140,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=render_migration_type)
     csrf.init_app(app)
     login_manager.init_app(app)
+    init_templating(app.jinja_env)
     init_i18n(app, babel, CATALOGUES)
     init_security(app)
     init_transactions(app)
