@@ -17,7 +17,7 @@ from parcours.alliance import api as _alliance_api  # noqa: F401
 from parcours.alliance.views import bp as alliance_pages
 from parcours.cli import register_cli
 from parcours.config import Config, TestConfig, engine_options
-from parcours.core import database  # noqa: F401 - registers the SQLite engine settings
+from parcours.core import database  # also registers the SQLite settings
 from parcours.core.api import api, domain_error, http_error
 from parcours.core.errors import DomainError
 from parcours.core.i18n import init_i18n
@@ -137,6 +137,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            database.ping_idle_connections(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=render_migration_type)
     csrf.init_app(app)
     login_manager.init_app(app)

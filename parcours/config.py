@@ -107,13 +107,10 @@ class Config:
 
 
 def engine_options(config: dict) -> dict:
-    """A server's connection can drop between two requests: it is tested when taken from the
-    pool. A SQLite file's cannot (and each page takes two: one to read, one to log the read)."""
-    url = config["SQLALCHEMY_DATABASE_URI"]
-    return {
-        "pool_pre_ping": not url.startswith("sqlite"),
-        **config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
-    }
+    """The engine's settings. A server's connections are not pinged each time they are taken
+    from the pool (`pool_pre_ping`): those that waited a while are tested instead
+    (core/database.py, `ping_idle_connections`)."""
+    return dict(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
 
 
 class TestConfig(Config):

@@ -12,9 +12,11 @@ that trace but never corrupts the database nor loses a change. Waiting for the d
 (4 ms here) would cap every page, as each page records its read."""
 
 import sqlite3
+import time
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from parcours.core.transactions import logs_reads_only, takes_write_lock
 
@@ -46,3 +48,35 @@ def _begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
     elif reads_only and connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
+# A server's connection can drop while it waits in the pool (the server restarted, a firewall
+# forgot it): one that waited more than PING_AFTER seconds is tested when taken, and replaced
+# when it is gone. One given back a moment ago is not tested: a page takes two (one to read,
+# one to log the read), and testing both cost each page two round trips to the server. A
+# SQLite file's connection cannot drop.
+PING_AFTER = 10.0
+
+
+def ping_idle_connections(engine: Engine) -> None:
+    """Test the server connections that waited in the pool a while before they are used."""
+    if engine.dialect.name == "sqlite":
+        return
+    dialect = engine.dialect
+
+    def waiting_since_now(dbapi_connection, record, *_proxy) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def test_if_idle(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since < PING_AFTER:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            # The pool discards the connection and takes another (up to three times).
+            raise DisconnectionError(str(error)) from error
+
+    event.listen(engine, "connect", waiting_since_now)
+    event.listen(engine, "checkin", waiting_since_now)
+    event.listen(engine, "checkout", test_if_idle)
