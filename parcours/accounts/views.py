@@ -358,7 +358,6 @@ def _account_page(form, password_form, status: int = 200):
         password_form=password_form,
         tokens=operations.live_api_tokens(user),
         recovery_left=operations.unused_recovery_codes(user) if user.has_two_step else 0,
-        action_form=FlaskForm(),
         confirm_form=ConfirmPasswordForm(prefix="confirm"),
     ), status
 
@@ -586,7 +585,6 @@ def admin_users():
         has_more=len(users) > ADMIN_PAGE_SIZE,
         page=page,
         search=search,
-        form=FlaskForm(),
     )
 
 

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance import operations
@@ -100,7 +99,6 @@ def objective(parcours_id: int):
         objective=state,
         members=members,
         changes_since_in_force=previous,
-        form=FlaskForm(),
         disagreement_form=DisagreementForm(),
     )
 

@@ -120,7 +120,6 @@ def plan(parcours_id: int):
         to_sign=awaiting_signature(member) if SIGN_STATEMENT in kinds else [],
         # The answers that came back to what the plan told the services (one query).
         answers=answered_statements(parcours_id),
-        form=FlaskForm(),
     )
 
 
@@ -231,7 +230,6 @@ def objective(parcours_id: int):
         parcours=member.parcours,
         objective=objective,
         changes=changes_to_read(objective),
-        form=FlaskForm(),
     )
 
 
@@ -350,7 +348,6 @@ def commitments(parcours_id: int):
         mine=[c for c in every if c.member_id == member.id],
         others=[c for c in every if c.member_id != member.id],
         today=today(),
-        form=FlaskForm(),
     )
 
 

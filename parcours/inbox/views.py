@@ -45,7 +45,6 @@ def index():
         news=news,
         unread=sum(1 for n in news if not n.read),
         inbox_count=len(items),
-        form=FlaskForm(),
     )
 
 

@@ -193,7 +193,6 @@ def _proposal_page(
         decision_form=decision_form,
         commitment_form=commitment_form,
         delete_form=delete_form or ReasonForm(prefix="delete", formdata=None),
-        action_form=FlaskForm(),
         refusal=refusal,
         today=today(),
     ), status
@@ -382,7 +381,6 @@ def _commitment_page(
         correct_form=correct_form,
         cancel_form=cancel_form,
         delete_form=delete_form,
-        action_form=FlaskForm(),
         refusal=refusal,
         today=today(),
     ), status
@@ -538,7 +536,6 @@ def commitments(parcours_id: int):
         mine=[c for c in rows if c.member_id == member.id],
         trust=trust_by_member(rows, stance_columns(members)),
         names={m.id: m.name for m in everyone},
-        action_form=FlaskForm(),
         today=today(),
     )
 
@@ -549,9 +546,7 @@ def my_commitments():
     """My commitments in every plan I share."""
     rows = user_commitments(current_user.id)
     record_reads([c.parcours_id for c in rows], current_user, "my_commitments")
-    return render_template(
-        "means/my_commitments.html", commitments=rows, action_form=FlaskForm(), today=today()
-    )
+    return render_template("means/my_commitments.html", commitments=rows, today=today())
 
 
 @bp.get("/parcours/<int:parcours_id>/reviews")

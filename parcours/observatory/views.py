@@ -101,7 +101,6 @@ def admin_observers():
         "observatory/admin_observers.html",
         scopes=operations.all_observer_scopes(),
         form=form,
-        remove_form=FlaskForm(),
     ), status
 
 
@@ -144,7 +143,6 @@ def statements():
         scope_args=_scope_args(scope),
         groups=list(groups.values()),
         statements=found,
-        form=FlaskForm(),
     )
 
 

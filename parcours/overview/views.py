@@ -2,7 +2,6 @@
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from parcours.accounts.models import is_observer
 from parcours.alliance.objective import load_objective
@@ -75,7 +74,6 @@ def parcours(parcours_id: int):
         # Waiting for the person's (or legal representative's) answer: shown to them only
         # (the others see it on the settings page and the timeline).
         closing=pending_closing(parcours_id) if can_answer_closing(member) else None,
-        closing_form=FlaskForm(),
         # Sharing the plan with a new organisation waits for them too.
         consents=pending_consents_of(member),
     )

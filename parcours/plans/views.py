@@ -114,14 +114,12 @@ def _members_page(member, invitation_form, status: int = 200, created=None, remo
         waiting=waiting,
         consents=consents,
         answerers=[m for m in members if m.speaks_for_person],
-        consent_form=ConsentAnswerForm(formdata=None),
         invitation_form=invitation_form,
         pilot_form=pilot_form,
         removal_form=_removal_choices(
             removal_form or RemovalForm(formdata=None, prefix="remove"), member, members
         ),
         created=created,
-        action_form=FlaskForm(),
     )
     return page, status
 
@@ -258,7 +256,7 @@ def invitation(token: str):
     status = 200 if pending else 410
     waiting = operations.invitation_waits_for_consent(pending) if pending else None
     return render_template(
-        "plans/invitation.html", invitation=pending, token=token, form=FlaskForm(), waiting=waiting
+        "plans/invitation.html", invitation=pending, token=token, waiting=waiting
     ), 409 if waiting else status
 
 
@@ -267,9 +265,7 @@ def invitation_signup(token: str):
     """Create an account to join through an invitation (open even when sign-up is closed)."""
     invitation = operations.pending_invitation(token)
     if invitation is None:
-        return render_template(
-            "plans/invitation.html", invitation=None, token=token, form=FlaskForm()
-        ), 410
+        return render_template("plans/invitation.html", invitation=None, token=token), 410
     if current_user.is_authenticated:
         return redirect(url_for("plans.invitation", token=token))
     form = SignupForm()
@@ -289,9 +285,7 @@ def invitation_card(token: str):
     """A printable invitation with a QR code and easy-read instructions."""
     pending = operations.pending_invitation(token)
     if pending is None:
-        return render_template(
-            "plans/invitation.html", invitation=None, token=token, form=FlaskForm()
-        ), 410
+        return render_template("plans/invitation.html", invitation=None, token=token), 410
     return _printed_card(
         "plans/invitation_card.html",
         external_url("plans.invitation", token=token),
@@ -316,11 +310,11 @@ def accept(token: str):
         member = operations.accept_invitation(token, current_user)
     except consent.ConsentPending as error:
         return render_template(
-            "plans/invitation.html", invitation=None, token=token, form=form, waiting=error.message
+            "plans/invitation.html", invitation=None, token=token, waiting=error.message
         ), error.status
     except DomainError as error:
         return render_template(
-            "plans/invitation.html", invitation=None, token=token, form=form, error=error
+            "plans/invitation.html", invitation=None, token=token, error=error
         ), error.status
     forget_easy_read_default()
     flash_success(_("Welcome to %(name)s's plan.", name=member.parcours.person_name))
@@ -399,7 +393,6 @@ def _settings_page(
         form=form,
         close_form=close_form,
         reopen_form=reopen_form,
-        action_form=FlaskForm(),
         conflict=conflict,
         refusal=refusal,
         not_pilot=_refusal(member),

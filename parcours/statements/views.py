@@ -2,7 +2,6 @@
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from parcours.core.errors import DomainError
@@ -52,7 +51,6 @@ def _page(member: Member, members: list[Member], form=None, status=200):
         can_sign=side_of(member) is not None,
         closed=operations.is_closed(member.parcours),
         form=_form(members, form),
-        sign_form=FlaskForm(),
     ), status
 
 

@@ -584,7 +584,6 @@ def _handoff_page(
         decline_form=decline_form
         or _offer_refusals(DeclineForm(formdata=None), may_answer, speaks_for_person(member)),
         phone_form=phone_form or PhoneAnswerForm(formdata=None),
-        action_form=FlaskForm(),
         **LABELS,
     ), status
 
