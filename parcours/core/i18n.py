@@ -4,7 +4,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, force_locale, format_date, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -42,7 +42,17 @@ def translation_directories(app: Flask, packages: tuple[str, ...]) -> str:
 
 
 def language_context() -> dict:
-    return {"current_locale": str(get_locale()), "language_names": LANGUAGE_NAMES}
+    """What every template is given: its language, and its sentences bound to the catalogue
+    of that language (the macros it imports, rendered without its context, find them through
+    the environment's globals: `template_gettext`)."""
+    locale, translations, french = PAGE_DOMAIN.kept()
+    sentence = page_gettext(translations, french)
+    return {
+        "current_locale": str(locale if locale is not None else get_locale()),
+        "language_names": LANGUAGE_NAMES,
+        "_": sentence,
+        "gettext": sentence,
+    }
 
 
 class PageDomain(Domain):
@@ -57,10 +67,12 @@ class PageDomain(Domain):
 
     def kept(self) -> tuple:
         """(locale, catalogue, whether it is French) for the current request."""
-        try:
-            babel_ctx = g._flask_babel
-        except (AttributeError, RuntimeError):  # not asked yet, or outside an app context
+        if not has_app_context():
             return None, super().get_translations(), False
+        babel_ctx = getattr(g, "_flask_babel", None)
+        if babel_ctx is None:  # not asked yet in this context: Flask-Babel sets it up
+            get_locale()
+            babel_ctx = g._flask_babel
         kept = getattr(babel_ctx, "parcours_translations", None)
         if kept is not None and kept[0] is getattr(babel_ctx, "babel_locale", None):
             return kept
@@ -117,6 +129,21 @@ def template_gettext(eval_ctx, string: str, **variables) -> str:
     """Jinja's newstyle gettext in one call: the sentence in the reader's language, made safe
     markup in an autoescaped template, with its `%(name)s` values put in (and escaped)."""
     _locale, translations, french = PAGE_DOMAIN.kept()
+    return _sentence(eval_ctx, translations, french, string, variables)
+
+
+def page_gettext(translations, french: bool):
+    """`template_gettext` bound to one catalogue: what a page's own templates call (see
+    `language_context`), without looking the request's catalogue up for each sentence."""
+
+    @pass_eval_context
+    def gettext_of_page(eval_ctx, string: str, **variables) -> str:
+        return _sentence(eval_ctx, translations, french, string, variables)
+
+    return gettext_of_page
+
+
+def _sentence(eval_ctx, translations, french: bool, string: str, variables: dict) -> str:
     translated = translations.ugettext(string)
     if not variables and "%" not in translated:
         # Most sentences: nothing to put in, and formatting would give them back unchanged.
