@@ -45,10 +45,10 @@ def language_context() -> dict:
     """What every template is given: its language, and its sentences bound to the catalogue
     of that language (the macros it imports, rendered without its context, find them through
     the environment's globals: `template_gettext`)."""
-    locale, translations, french = PAGE_DOMAIN.kept()
+    _locale, translations, french, tag = PAGE_DOMAIN.kept()
     sentence = page_gettext(translations, french)
     return {
-        "current_locale": str(locale if locale is not None else get_locale()),
+        "current_locale": tag if tag is not None else str(get_locale()),
         "language_names": LANGUAGE_NAMES,
         "_": sentence,
         "gettext": sentence,
@@ -66,9 +66,10 @@ class PageDomain(Domain):
         return self.kept()[1]
 
     def kept(self) -> tuple:
-        """(locale, catalogue, whether it is French) for the current request."""
+        """(locale, catalogue, whether it is French, the locale's tag: "fr", "en") for the
+        current request."""
         if not has_app_context():
-            return None, super().get_translations(), False
+            return None, super().get_translations(), False, None
         babel_ctx = getattr(g, "_flask_babel", None)
         if babel_ctx is None:  # not asked yet in this context: Flask-Babel sets it up
             get_locale()
@@ -78,7 +79,8 @@ class PageDomain(Domain):
             return kept
         translations = super().get_translations()
         locale = get_locale()
-        kept = (locale, translations, locale is not None and locale.language == "fr")
+        french = locale is not None and locale.language == "fr"
+        kept = (locale, translations, french, str(locale) if locale is not None else None)
         babel_ctx.parcours_translations = kept
         return kept
 
@@ -95,7 +97,7 @@ def gettext(string: str, **variables) -> str:
     """Flask-Babel's `gettext`, without looking the domain up again on every sentence (the
     app has one: PAGE_DOMAIN), with French elisions ("d'Inès"). Python code imports it as `_`
     from here."""
-    _locale, translations, french = PAGE_DOMAIN.kept()
+    _locale, translations, french, _tag = PAGE_DOMAIN.kept()
     translated = translations.ugettext(string)
     if not variables:
         return translated
@@ -107,7 +109,7 @@ def gettext(string: str, **variables) -> str:
 def pgettext(context: str, string: str, **variables) -> str:
     """The sentence in the form a context asks for (French marks who it speaks of: see
     `User.spoken_of`); the plain translation where the catalogue has no form for it."""
-    _locale, translations, french = PAGE_DOMAIN.kept()
+    _locale, translations, french, _tag = PAGE_DOMAIN.kept()
     translated = translations.upgettext(context, string)
     if translated == string:
         translated = translations.ugettext(string)
@@ -128,7 +130,7 @@ def lazy_gettext(string: str, **variables) -> LazyString:
 def template_gettext(eval_ctx, string: str, **variables) -> str:
     """Jinja's newstyle gettext in one call: the sentence in the reader's language, made safe
     markup in an autoescaped template, with its `%(name)s` values put in (and escaped)."""
-    _locale, translations, french = PAGE_DOMAIN.kept()
+    _locale, translations, french, _tag = PAGE_DOMAIN.kept()
     return _sentence(eval_ctx, translations, french, string, variables)
 
 
@@ -156,8 +158,8 @@ def _sentence(eval_ctx, translations, french: bool, string: str, variables: dict
 
 
 @lru_cache(maxsize=4096)
-def _formatted_day(value: date, format: str | None, locale) -> str:
-    with force_locale(str(locale)):
+def _formatted_day(value: date, format: str | None, tag: str) -> str:
+    with force_locale(tag):
         return format_date(value, format)
 
 
@@ -166,8 +168,8 @@ def format_day(value, format: str | None = None) -> str:
     does not change; a datetime depends on the reader's time zone and is not remembered)."""
     if type(value) is not date or not has_request_context():
         return format_date(value, format)
-    locale = PAGE_DOMAIN.kept()[0]
-    return _formatted_day(value, format, locale if locale is not None else get_locale())
+    tag = PAGE_DOMAIN.kept()[3]
+    return _formatted_day(value, format, tag if tag is not None else str(get_locale()))
 
 
 def init_i18n(app: Flask, babel: Babel, packages: tuple[str, ...]) -> None:

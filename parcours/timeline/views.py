@@ -106,6 +106,7 @@ def index(parcours_id: int):
     timeline = timeline_from(member.parcours, episodes, handoffs, on)
     flags = compute_flags(timeline.input)
     person_name = member.parcours.person_name
+    sentences = {f.key: describe(f, person_name) for f in flags}
     return render_template(
         "timeline/index.html",
         member=member,
@@ -118,11 +119,11 @@ def index(parcours_id: int):
         chart=timeline_chart(timeline.input, flags),
         episodes_by_id={e.id: e for e in episodes},
         # aligned with chart.gaps
-        gap_titles=[describe(f, person_name) for f in ruptures(flags)],
+        gap_titles=[sentences[f.key] for f in ruptures(flags)],
         flags=[
             (
                 f,
-                describe(f, person_name),
+                sentences[f.key],
                 next_step(f, not member.is_professional),
                 _flag_link(parcours_id, f),
             )
