@@ -4,10 +4,10 @@ Builds the demo database with the app's own `flask demo` (SQLite in a temporary 
 PostgreSQL with --postgresql URL, whose public schema is dropped first), serves the app and
 benchmarks/hello.py through gunicorn with the same settings, signs in as the demo's Claire and
 Thomas like a browser (the login form and its CSRF token), finds the pages of Léo's plan from
-the pages themselves, then runs wrk on hello, on each page followed by hello again, and on
-hello at the end. Prints one table: requests per second, p50 and p99 latency, the ratio of the
-requests per second to those of the two hello runs around the page (the figure to compare
-between runs: the machine is shared, its speed drifts and absolute figures are noisy),
+the pages themselves, then runs wrk on hello, on each page in rounds each followed by hello,
+and on hello at the end. Prints one table: requests per second, p50 and p99 latency, the ratio
+of the requests per second to those of the hello runs between the page's rounds (the figure to
+compare between runs: the machine is shared, its speed drifts and absolute figures are noisy),
 the answers that were not 2xx/3xx, and, measured in-process with the test client, the SQL
 statements and the median time of one request. Prints figures; asserts nothing about speed (it
 exits with status 1 when a page answered errors, which make its figures meaningless).
@@ -413,6 +413,23 @@ def run_wrk(port: int, path: str, cookie: str, args, duration: float) -> Load:
     )
 
 
+def combined(loads: list[Load]) -> Load:
+    """Several runs of one page as one: requests per second over all of them (they last the
+    same time), the median p50, the worst p99, every error."""
+    requests = sum(load.requests for load in loads)
+    return Load(
+        rps=statistics.mean(load.rps for load in loads),
+        p50_ms=statistics.median(load.p50_ms for load in loads),
+        p99_ms=max(load.p99_ms for load in loads),
+        requests=requests,
+        non_2xx_3xx=sum(load.non_2xx_3xx for load in loads),
+        socket_errors=sum(load.socket_errors for load in loads),
+        bytes_per_answer=sum(load.bytes_per_answer * load.requests for load in loads)
+        / max(requests, 1),
+        socket_detail="; ".join(load.socket_detail for load in loads if load.socket_errors),
+    )
+
+
 # --- In-process: SQL statements and time of one request ----------------------------------
 
 TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
@@ -566,14 +583,15 @@ def run(args, selected: list[str], tmp: Path) -> int:
         print()
 
         loads = {}
-        # hello before the first page and after each one: each page is compared with the two
-        # hellos around it, so that a machine whose speed drifts (a shared one does, by a
-        # factor of two within minutes here) moves the page and its baseline together.
-        hellos = []
+        # Each page runs in rounds, each followed by hello: the page is compared with the hellos
+        # run between its rounds, so that a machine whose speed drifts (a shared one does, by
+        # a factor of two within minutes here) moves the page and its baseline together.
         if args.warmup:
             run_wrk(hello.port, "/", "", args, args.warmup)
         loads["hello"] = run_wrk(hello.port, "/", "", args, args.duration)
-        hellos.append(loads["hello"].rps)
+        rounds = max(1, args.rounds)
+        page_seconds = max(1, round(args.duration / rounds))
+        hello_seconds = max(1, round(args.hello_duration / rounds))
         baselines = {}
         problems = {}
         for name in selected:
@@ -582,7 +600,12 @@ def run(args, selected: list[str], tmp: Path) -> int:
             cookie = browser.cookie_header()
             if args.warmup:
                 run_wrk(parcours.port, paths[name], cookie, args, args.warmup)
-            loads[name] = load = run_wrk(parcours.port, paths[name], cookie, args, args.duration)
+            runs, hellos = [], []
+            for _round in range(rounds):
+                runs.append(run_wrk(parcours.port, paths[name], cookie, args, page_seconds))
+                hellos.append(run_wrk(hello.port, "/", "", args, hello_seconds).rps)
+            loads[name] = load = combined(runs)
+            baselines[name] = statistics.mean(hellos)
             # wrk counts a redirect (to the sign-in page, say) as a success: its answers must be
             # as large as the page, and the page must still answer afterwards.
             if load.bytes_per_answer < 0.8 * size:
@@ -594,8 +617,6 @@ def run(args, selected: list[str], tmp: Path) -> int:
                 check_page(browser, name, paths[name], expectation(name))
             except BenchmarkError as error:
                 problems[name] = f"after the run, {error}"
-            hellos.append(run_wrk(hello.port, "/", "", args, args.hello_duration).rps)
-            baselines[name] = (hellos[-2] + hellos[-1]) / 2
         # hello again: how much the machine's load drifted while the pages were measured.
         loads["hello, end"] = run_wrk(hello.port, "/", "", args, args.duration)
     finally:
@@ -630,9 +651,10 @@ def run(args, selected: list[str], tmp: Path) -> int:
     print()
     print(
         textwrap.fill(
-            "hello: the baseline of the page, the mean req/s of the two hello runs around it "
-            f"({args.hello_duration} s each, one before the first page and one after each page). "
-            "x hello: the page's req/s over that baseline (for the hello rows, over the first "
+            f"Each page runs {args.rounds} times ({args.duration} s in all), each run followed "
+            f"by hello ({args.hello_duration} s in all); p50 is the median of its runs', p99 the "
+            "worst. hello: the page's baseline, the mean req/s of the hello runs between its "
+            "own. x hello: the page's req/s over that baseline (for the hello rows, over the first "
             'hello: "hello, end", measured after the pages, shows by its distance from 1 how '
             "much the machine's speed moved meanwhile). non-2xx: answers wrk counted as neither "
             "2xx nor 3xx. sock err: wrk's connect/read/write errors and timeouts. KiB: wrk's bytes "
@@ -681,7 +703,13 @@ def main() -> int:
         "--hello-duration",
         type=int,
         default=3,
-        help="wrk -d of the hello run after each page, seconds (default 3)",
+        help="seconds of hello measured between a page's rounds, in all (default 3)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs of each page, each followed by hello, sharing --duration (default 3)",
     )
     parser.add_argument("--requests", type=int, default=20, help="in-process requests per page")
     parser.add_argument(
