@@ -44,6 +44,7 @@ from parcours.timeline.awaiting import (
 )
 from parcours.timeline.chart import ruptures, timeline_chart
 from parcours.timeline.checks import Flag, FlagKind, compute_flags
+from parcours.timeline.drawing import chart_svg
 from parcours.timeline.forms import (
     AcknowledgementForm,
     AnswerForm,
@@ -83,6 +84,8 @@ from parcours.timeline.snapshots import caseload as load_caseload
 from parcours.timeline.snapshots import caseload_filter, caseload_organisations
 
 bp = Blueprint("timeline", __name__)
+# The chart, drawn in Python: the timeline page's and the printable plan's (exports).
+bp.add_app_template_global(chart_svg, "chart_svg")
 
 CASELOAD_PAGE_SIZE = 50
 

@@ -85,6 +85,17 @@ def test_the_timeline_shows_the_chart_the_flags_and_the_tables(client, sign_in, 
     assert "css/timeline.css" in text
 
 
+def test_the_chart_writes_what_members_typed_as_text(client, sign_in, make, tl):
+    members = make.alliance()
+    pro = members["professional"]
+    tl.episode(pro, 'Foyer <b>"Les Pins"</b> & co', start=-30)
+    sign_in(pro.user)
+    text = client.get(_url(pro)).text
+    chart = text[text.index("<svg") : text.index("</svg>")]
+    assert "Foyer &lt;b&gt;&#34;Les Pins&#34;&lt;/b&gt; &amp; co" in chart
+    assert "<b>" not in chart
+
+
 def test_the_timeline_tab_is_in_the_plan_navigation(client, sign_in, leo):
     sign_in(leo["pro"].user)
     overview = client.get(f"/parcours/{leo['pro'].parcours_id}")
