@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from parcours.accounts.models import Organisation
@@ -661,7 +661,10 @@ def _awaiting_person():
         .options(
             joinedload(Handoff.from_episode),
             joinedload(Handoff.to_episode),
-            joinedload(Handoff.person_declared_by),
+            # The member for their name: the plan (already loaded) and organisation not joined.
+            joinedload(Handoff.person_declared_by).options(
+                lazyload(Member.parcours), lazyload(Member.organisation)
+            ),
         )
         .order_by(Handoff.proposed_on, Handoff.id)
     )
@@ -673,7 +676,11 @@ def _awaiting_person():
             Episode.person_confirmed.is_(None),
             live(Episode),
         )
-        .options(joinedload(Episode.person_declared_by))
+        .options(
+            joinedload(Episode.person_declared_by).options(
+                lazyload(Member.parcours), lazyload(Member.organisation)
+            )
+        )
         .order_by(Episode.start_date, Episode.id)
     )
     return handoffs, pauses
