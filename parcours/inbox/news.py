@@ -14,6 +14,7 @@ from functools import cache
 from flask import url_for
 from sqlalchemy import String, bindparam, cast, exists, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from parcours.accounts.models import User
 from parcours.core.audit import Access, AccessLogEntry
@@ -131,6 +132,8 @@ def _news_statement():
             AccessLogEntry.created_at >= mine.c.joined_at,
             AccessLogEntry.created_at > bindparam("since"),
         )
+        # The member an entry is about, for their name (their organisation not joined).
+        .options(joinedload(AccessLogEntry.subject).lazyload(User.organisation))
         .order_by(AccessLogEntry.created_at.desc(), AccessLogEntry.id.desc())
         .limit(NEWS_MAX)
     )
