@@ -8,6 +8,9 @@ from flask import Flask, current_app, has_request_context, request, url_for
 
 from parcours.core.fields import INT_MAX
 
+# The values of the links kept (see App).
+KEPT_TYPES = frozenset({int, str})
+
 
 class App(Flask):
     """Flask, with the links of its pages built once.
@@ -15,9 +18,10 @@ class App(Flask):
     A page writes dozens of links (the timeline 36, each row of a table two), and Werkzeug
     builds each from its rule again (6 µs). A link inside the site depends only on its endpoint,
     its values and where the site is mounted: those built during requests are kept (the last
-    8,192). Links with an anchor, a method, a scheme or a host, relative endpoints, values that
-    cannot be kept (a list) and links built outside a request are built as Flask builds them,
-    and so is every link once URL defaults are registered (the app has none)."""
+    8,192). Links with an anchor, a method, a scheme or a host, relative endpoints, values other
+    than ids and words (None, a boolean, a list) and links built outside a request are built as
+    Flask builds them, and so is every link once URL defaults are registered (the app has
+    none)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,11 +46,10 @@ class App(Flask):
             and endpoint[:1] != "."
             and not self.url_default_functions
             and has_request_context()
+            # Ids and words only: True and 1 would share a key, an object's words may change.
+            and all(type(value) in KEPT_TYPES for value in values.values())
         ):
-            try:
-                return self._kept_url(request.script_root, endpoint, tuple(values.items()))
-            except TypeError:  # a value that cannot be a key: built below
-                pass
+            return self._kept_url(request.script_root, endpoint, tuple(values.items()))
         return super().url_for(
             endpoint,
             _anchor=_anchor,

@@ -48,9 +48,12 @@ def test_a_link_built_once_is_the_link_flask_builds(app):
         kept = app.url_for("timeline.index", parcours_id=7)
         assert kept == Flask.url_for(app, "timeline.index", parcours_id=7)
         assert app.url_for("timeline.index", parcours_id=7) is kept  # the second time, kept
-        # Another value, another link; a list of values, an anchor: built each time.
+        # Another value, another link; a list of values, an anchor, a boolean: built each time.
         assert app.url_for("timeline.index", parcours_id=8) == "/parcours/8/timeline"
         assert app.url_for("timeline.index", parcours_id=7, k=[1, 2]).endswith("?k=1&k=2")
+        # True and 1 are equal keys: a boolean is built, not taken for the 1 kept before.
+        assert app.url_for("timeline.index", parcours_id=7, k=1).endswith("?k=1")
+        assert app.url_for("timeline.index", parcours_id=7, k=True).endswith("?k=True")
         assert app.url_for("timeline.index", parcours_id=7, _anchor="flags").endswith("#flags")
         assert app.url_for("timeline.index", parcours_id=7, _external=True).startswith("http")
     # A site mounted under a path has its own links.
