@@ -43,11 +43,14 @@ def gettext(string: str, **variables) -> Markup:
 
 
 def _status_word(status: str) -> str:
-    return {
-        "proposed": gettext("proposed"),
-        "accepted": gettext("accepted"),
-        "declined": gettext("declined"),
-    }.get(status) or gettext("completed")
+    """The hand-off's status in words (only that one translated)."""
+    if status == "proposed":
+        return gettext("proposed")
+    if status == "accepted":
+        return gettext("accepted")
+    if status == "declined":
+        return gettext("declined")
+    return gettext("completed")
 
 
 def chart_svg(
