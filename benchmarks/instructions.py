@@ -10,10 +10,13 @@ requests of it (collection is switched on and off around them, through a client 
 callgrind's, from a tiny C library compiled for the run). The bare Flask hello of
 benchmarks/hello.py is counted the same way: its ratio to a page compares with the ratio of
 requests per second pages.py prints (it leaves out what gunicorn and wrk cost). SQLite's own
-instructions are counted; the time waited for a disk or a lock is not.
+instructions are counted; the time waited for a disk or a lock is not. With --postgresql, the
+demo is built on that database and the count is the app's side only: what the server does
+for each statement runs in another process, uncounted (benchmarks/pages.py shows its cost).
 
     .venv/bin/python benchmarks/instructions.py
     .venv/bin/python benchmarks/instructions.py --pages timeline,easy --requests 10
+    .venv/bin/python benchmarks/instructions.py --postgresql postgresql+psycopg://postgres@127.0.0.1/bench
 
 Needs valgrind and a C compiler (`apt-get install -y valgrind gcc`). Takes a minute or two:
 callgrind runs the code some fifty times slower. Prints figures; asserts nothing.
@@ -41,6 +44,7 @@ from pages import (
     BenchmarkError,
     TestClientBrowser,
     build_demo,
+    empty_postgresql,
     resolve_paths,
     sign_in,
 )
@@ -64,10 +68,10 @@ def child(args) -> None:
     sys.path.insert(0, str(ROOT))
     from hello import app as hello_app
 
-    from parcours import create_app
+    # As gunicorn loads it: what the app builds at start is frozen for the garbage collector.
+    from wsgi import app
 
     toggle = ctypes.CDLL(args.toggle)
-    app = create_app()
     logins = json.loads(Path(args.logins).read_text())
     selected = args.pages.split(",")
     browsers, landing = {}, {}
@@ -105,6 +109,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", default=",".join(DEFAULT_PAGES), help="comma-separated")
     parser.add_argument("--requests", type=int, default=5, help="counted per page (default 5)")
+    parser.add_argument("--postgresql", metavar="URL", help="count on this database (erased)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--logins", help=argparse.SUPPRESS)
@@ -125,9 +130,11 @@ def main() -> int:
         subprocess.run(
             ["cc", "-shared", "-fPIC", "-O1", "-o", tmp / "toggle.so", tmp / "toggle.c"], check=True
         )
-        database = f"sqlite:///{tmp / 'demo.sqlite'}"
+        database = args.postgresql or f"sqlite:///{tmp / 'demo.sqlite'}"
         env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": SECRET_KEY}
         try:
+            if args.postgresql:
+                empty_postgresql(args.postgresql)
             logins = build_demo(env)
         except BenchmarkError as error:
             print(f"benchmark aborted: {error}", file=sys.stderr)
@@ -146,7 +153,8 @@ def main() -> int:
             return 2
         totals = counted(tmp)
     hello = totals.get("hello")
-    print(f"callgrind, SQLite demo data; {args.requests} requests counted per page")
+    where = "PostgreSQL (the app's side only)" if args.postgresql else "SQLite"
+    print(f"callgrind, demo data on {where}; {args.requests} requests counted per page")
     print(f"{'page':12} {'M instr/req':>12} {'x hello':>8}")
     for name in ["hello", *args.pages.split(",")]:
         if name in totals:
@@ -154,8 +162,8 @@ def main() -> int:
             ratio = f"{hello / totals[name]:.3f}" if hello else "-"
             print(f"{name:12} {per / 1e6:12.2f} {ratio:>8}")
     print(
-        "\nM instr/req: millions of machine instructions one request runs (Python, SQLite, the "
-        "test client). x hello: hello's count over the page's."
+        "\nM instr/req: millions of machine instructions one request runs (Python, SQLite or "
+        "the database driver, the test client). x hello: hello's count over the page's."
     )
     return 0
 

@@ -6,10 +6,11 @@ transaction that takes the lock (see core/transactions.py).
 
 Durability: a change is on disk when its commit returns (SQLite's `synchronous=FULL`,
 PostgreSQL's `synchronous_commit=on`). The transaction that only records what a request
-read skips that wait (`synchronous=NORMAL`; `synchronous_commit=off`): it is written with
-the next change or checkpoint, within a second or so, and a power cut in between can lose
-that trace but never corrupts the database nor loses a change. Waiting for the disk there
-(4 ms here) would cap every page, as each page records its read."""
+read skips that wait (`synchronous=NORMAL`; `synchronous_commit=off`, set by
+core/transactions.py, as on PostgreSQL these writes may end the read's own transaction): it
+is written with the next change or checkpoint, within a second or so, and a power cut in
+between can lose that trace but never corrupts the database nor loses a change. Waiting for
+the disk there (4 ms here) would cap every page, as each page records its read."""
 
 import sqlite3
 import time
@@ -36,10 +37,9 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _begin(connection) -> None:
-    reads_only = logs_reads_only()
     if connection.dialect.name == "sqlite":
         writes = takes_write_lock()
-        synchronous = "NORMAL" if reads_only else "FULL"
+        synchronous = "NORMAL" if logs_reads_only() else "FULL"
         # Straight to the driver (SQLAlchemy's own execution costs more than SQLite here).
         driver = connection.connection.driver_connection
         if writes and connection.info.get("synchronous") != synchronous:
@@ -48,8 +48,6 @@ def _begin(connection) -> None:
             driver.execute(f"PRAGMA synchronous={synchronous}")
             connection.info["synchronous"] = synchronous
         driver.execute("BEGIN IMMEDIATE" if writes else "BEGIN")
-    elif reads_only and connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
 # A server's connection can drop while it waits in the pool (the server restarted, a firewall

@@ -8,12 +8,12 @@ import time
 
 import pytest
 from flask import Response, template_rendered
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from parcours.accounts.models import Organisation
 from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import DomainError
-from parcours.core.transactions import finish_request, takes_write_lock
+from parcours.core.transactions import after_response, finish_request, takes_write_lock
 from parcours.extensions import db
 from tests.factories import Factory
 from tests.helpers import english_client
@@ -46,6 +46,95 @@ def test_a_read_is_logged_even_when_the_request_then_fails(app, make, client, si
             select(AccessLogEntry.event).where(AccessLogEntry.parcours_id == pro.parcours_id)
         ).all()
     assert "timeline" in events
+
+
+def _on_postgresql(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL: a page logs its read in the transaction it read in")
+
+
+def _begun_during(app, action) -> list[str]:
+    """The transactions `action` begins, each named by what it finally did."""
+    begun = []
+    with app.app_context():
+        engine = db.engine
+
+    def begin(connection):
+        begun.append("begin")
+
+    event.listen(engine, "begin", begin)
+    try:
+        action()
+    finally:
+        event.remove(engine, "begin", begin)
+    return begun
+
+
+@pytest.mark.committing
+def test_on_postgresql_a_request_that_only_read_logs_in_the_same_transaction(app):
+    _on_postgresql(app)
+    settings = []
+
+    def log():
+        settings.append(db.session.scalar(text("SHOW synchronous_commit")))
+        db.session.add(Organisation(name="Logged", key="logged"))
+        db.session.flush()
+
+    def request():
+        with app.test_request_context("/anything"):
+            db.session.scalar(select(Organisation.id).limit(1))
+            after_response(log)
+            finish_request(Response(status=200))
+
+    assert len(_begun_during(app, request)) == 1
+    assert settings == ["off"]  # a trace of a read: no wait for the disk
+    with app.app_context():
+        assert db.session.scalar(select(Organisation).filter_by(key="logged")) is not None
+
+
+@pytest.mark.committing
+def test_on_postgresql_a_request_that_wrote_commits_it_before_its_log(app):
+    """What a request wrote commits as a change does (waiting for the disk); its log follows
+    in a transaction of its own."""
+    _on_postgresql(app)
+    settings = []
+
+    def log():
+        settings.append(db.session.scalar(text("SHOW synchronous_commit")))
+
+    def request():
+        with app.test_request_context("/anything"):
+            db.session.add(Organisation(name="Written", key="written"))
+            db.session.flush()
+            after_response(log)
+            finish_request(Response(status=200))
+
+    assert len(_begun_during(app, request)) == 2
+    assert settings == ["off"]
+    with app.app_context():
+        assert db.session.scalar(select(Organisation).filter_by(key="written")) is not None
+
+
+@pytest.mark.committing
+def test_on_postgresql_a_page_begins_one_transaction_and_logs_its_read(app):
+    _on_postgresql(app)
+    make = Factory(app)
+    pro = make.parcours()
+    client = english_client(app)
+    key = make.login_session(pro.user)
+    with client.session_transaction() as session:
+        session["_user_id"] = key
+    path = f"/parcours/{pro.parcours_id}/timeline"
+    client.get(path)  # the login session's first sight is written once, apart
+    answers = []
+    begun = _begun_during(app, lambda: answers.append(client.get(path).status_code))
+    assert answers == [200] and len(begun) == 1
+    with app.app_context():
+        events = db.session.scalars(
+            select(AccessLogEntry.event).where(AccessLogEntry.parcours_id == pro.parcours_id)
+        ).all()
+    assert events.count("timeline") == 2
 
 
 def _pages(make):
