@@ -1,11 +1,11 @@
 """Sign-up, sign-in and profile forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from parcours.accounts.operations import PASSWORD_MIN
+from parcours.core.forms import Form
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import NAME_MAX
@@ -28,7 +28,7 @@ class ProfessionalFields:
     )
 
 
-class SignupForm(ProfessionalFields, FlaskForm):
+class SignupForm(ProfessionalFields, Form):
     name = StringField(
         _l("Your name"),
         description=_l("The name the other members will see."),
@@ -74,7 +74,7 @@ class SignupForm(ProfessionalFields, FlaskForm):
             raise ValidationError(_l("A professional states their function."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     identifier = StringField(
         _l("E-mail address or login name"),
         validators=[DataRequired(_l("Please give your e-mail address or login name."))],
@@ -92,7 +92,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         _l("Code"),
         description=_l("The 6 digits your app shows now, or one of your recovery codes."),
@@ -101,7 +101,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class TwoStepSetupForm(FlaskForm):
+class TwoStepSetupForm(Form):
     code = StringField(
         _l("The 6 digits your app shows"),
         validators=[DataRequired(_l("Please type the code.")), Length(max=20)],
@@ -109,7 +109,7 @@ class TwoStepSetupForm(FlaskForm):
     )
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(Form):
     password = PasswordField(
         _l("Your password"),
         validators=[DataRequired(_l("Please give your password."))],
@@ -117,7 +117,7 @@ class ConfirmPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(ProfessionalFields, FlaskForm):
+class ProfileForm(ProfessionalFields, Form):
     name = StringField(
         _l("Your name"),
         validators=[DataRequired(_l("Please give your name.")), Length(max=80)],
@@ -167,7 +167,7 @@ class ProfileForm(ProfessionalFields, FlaskForm):
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Please give your password."))],
@@ -188,7 +188,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     once = OnceField()
     name = StringField(
         _l("Name"),
@@ -201,7 +201,7 @@ class OrganisationForm(FlaskForm):
     )
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(Form):
     email = EmailField(
         _l("E-mail address"),
         description=_l("The address of your account."),
@@ -210,7 +210,7 @@ class PasswordResetRequestForm(FlaskForm):
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         description=_l(

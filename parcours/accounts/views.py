@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_url, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 
 from parcours.accounts import operations, password_reset, throttling, two_step
@@ -40,6 +39,7 @@ from parcours.accounts.models import (
     identifier_key,
 )
 from parcours.core.errors import DomainError, Gone, NotFound, TooManyAttempts
+from parcours.core.forms import Form
 from parcours.core.i18n import LANGUAGE_COOKIE
 from parcours.core.i18n import gettext as _
 from parcours.core.models import utcnow
@@ -459,7 +459,7 @@ def end_other_sessions():
 def revoke_token(token_id: int):
     """Revoke one of my API tokens."""
     token = operations.api_token_of(current_user, token_id)
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         operations.revoke_api_token(token)
         flash_success(_("The token is revoked: it no longer works."))
     return redirect(url_for("accounts.account") + "#tokens-heading")
@@ -594,7 +594,7 @@ def admin_set_active(user_id: int, action: str):
     """Deactivate or reactivate an account."""
     require_admin()
     user = db.get_or_404(User, user_id)
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         try:
             operations.set_active(current_user, user, action == "reactivate")
         except DomainError as error:

@@ -1,9 +1,9 @@
 """Forms to write a voice and a version of the objective."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from parcours.core.forms import Form
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import TEXT_MAX
@@ -20,7 +20,7 @@ def _text(label, description=None, required=False):
     )
 
 
-class VoiceForm(FlaskForm):
+class VoiceForm(Form):
     once = OnceField()
     matters = _text(_l("What matters to me"))
     hopes = _text(_l("What I hope for"))
@@ -29,7 +29,7 @@ class VoiceForm(FlaskForm):
     base_number = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
 
 
-class ObjectiveForm(FlaskForm):
+class ObjectiveForm(Form):
     once = OnceField()
     text = _text(
         _l("The shared objective"),
@@ -48,7 +48,7 @@ class ObjectiveForm(FlaskForm):
     base_number = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
 
 
-class DisagreementForm(FlaskForm):
+class DisagreementForm(Form):
     once = OnceField()
     comment = TextAreaField(
         _l("What is missing for you? (optional)"),

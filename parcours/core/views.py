@@ -6,10 +6,10 @@ from typing import Any
 
 import segno
 from flask import Response, flash, session
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from parcours.core.errors import DomainError
+from parcours.core.forms import Form
 
 
 def flash_success(message: str) -> None:
@@ -43,7 +43,7 @@ def perform(action: Callable[[], Any], success: str | Callable[[Any], str]) -> b
 
 def place_error(
     error: DomainError,
-    form: FlaskForm,
+    form: Form,
     fields: Mapping[str, str],
     default: str | None = None,
 ) -> DomainError | None:

@@ -1,10 +1,10 @@
 """Forms to write a message in a thread and to edit one's own."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from parcours.core.forms import Form
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import TEXT_MAX
@@ -12,7 +12,7 @@ from parcours.core.models import TEXT_MAX
 _too_long = Length(max=TEXT_MAX, message=_l("At most %(n)d characters.", n=TEXT_MAX))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     once = OnceField()
     text = TextAreaField(
         _l("Your message"),
@@ -29,7 +29,7 @@ class CommentForm(FlaskForm):
     on_behalf_of = SelectField(_l("In whose name"), coerce=int, default=0)
 
 
-class EditCommentForm(FlaskForm):
+class EditCommentForm(Form):
     text = TextAreaField(
         _l("Your message"),
         validators=[InputRequired(_l("Please write your message.")), _too_long],

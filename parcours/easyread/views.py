@@ -2,7 +2,6 @@
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -16,6 +15,7 @@ from parcours.alliance.operations import (
     withdraw_approval,
 )
 from parcours.core.errors import DomainError, Forbidden, StaleVersion
+from parcours.core.forms import Form
 from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, today
 from parcours.core.views import flash_error, flash_success, perform
@@ -69,7 +69,7 @@ QUESTIONS = {
 }
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = TextAreaField(validators=[Optional(), Length(max=TEXT_MAX)])
 
 
@@ -77,7 +77,7 @@ class AnswerForm(FlaskForm):
 @login_required
 def switch():
     """Turn easy-read pages on or off for this account."""
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     current_user.easy_read = request.form.get("on") == "1"
     return redirect(url_for("easyread.home" if current_user.easy_read else "overview.home"))

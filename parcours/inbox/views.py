@@ -2,10 +2,10 @@
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from parcours.core.audit import EVENTS, record_reads
 from parcours.core.errors import NotFound
+from parcours.core.forms import Form
 from parcours.core.i18n import gettext as _
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.models import today
@@ -67,7 +67,7 @@ def open_news(key: str):
 @login_required
 def mark_all_read():
     """Every news item shown is read."""
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         mark_read(current_user, [n.id for n in news_for(current_user)])
         flash_success(_("Every news item is marked read."))
     return redirect(url_for("inbox.index") + "#news-heading")

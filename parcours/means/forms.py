@@ -1,6 +1,5 @@
 """Forms to propose a means, take a stance, decide, commit, and review."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from parcours.core.forms import Form
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import NAME_MAX, TEXT_MAX
@@ -49,7 +49,7 @@ OUTCOME_CHOICES = [
 ]
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(Form):
     once = OnceField()
     title = StringField(
         _l("Title"),
@@ -79,7 +79,7 @@ class ProposeForm(FlaskForm):
     on_behalf_of = SelectField(_l("Proposed on behalf of"), coerce=int, default=0)
 
 
-class StanceForm(FlaskForm):
+class StanceForm(Form):
     once = OnceField()
     value = RadioField(
         _l("Your stance"),
@@ -97,7 +97,7 @@ class StanceForm(FlaskForm):
     on_behalf_of = SelectField(_l("Whose stance"), coerce=int, default=0)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     once = OnceField()
     outcome = RadioField(
         _l("Decision"),
@@ -121,7 +121,7 @@ class DecisionForm(FlaskForm):
     )
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(Form):
     once = OnceField()
     member_id = SelectField(
         _l("Who commits"),
@@ -138,7 +138,7 @@ class CommitmentForm(FlaskForm):
     )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     once = OnceField()
     held_on = DateField(
         _l("Date of the review"),
@@ -176,7 +176,7 @@ def review_form(indicators: list[str], **kwargs) -> ReviewForm:
     return form
 
 
-class ReviewCommentForm(FlaskForm):
+class ReviewCommentForm(Form):
     once = OnceField()
     view = TextAreaField(
         _l("Your view of how it is going"),
@@ -185,7 +185,7 @@ class ReviewCommentForm(FlaskForm):
     on_behalf_of = SelectField(_l("Whose view"), coerce=int, default=0)
 
 
-class CorrectCommitmentForm(FlaskForm):
+class CorrectCommitmentForm(Form):
     """A new date or another member for a commitment still to do."""
 
     due_on = DateField(_l("New date"), validators=[Optional()])
@@ -197,7 +197,7 @@ class CorrectCommitmentForm(FlaskForm):
     base_revision = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Why a commitment is cancelled, or a record entered by mistake deleted."""
 
     reason = TextAreaField(

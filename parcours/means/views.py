@@ -2,12 +2,12 @@
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from parcours.alliance.models import version_in_force
 from parcours.core.audit import record_reads
 from parcours.core.errors import Conflict, DomainError
+from parcours.core.forms import Form
 from parcours.core.i18n import gettext as _
 from parcours.core.models import today
 from parcours.core.navigation import is_safe_target
@@ -329,7 +329,7 @@ def keep_commitment(parcours_id: int, commitment_id: int):
     target = request.form.get("next")
     if not is_safe_target(target):
         target = url_for("means.commitments", parcours_id=parcours_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         flash_error(_("The form expired. Please try again."))
         return redirect(target)
     commitment = operations.commitment_of(parcours_id, commitment_id)
@@ -486,7 +486,7 @@ def undo_kept(parcours_id: int, commitment_id: int):
     target = request.form.get("next")
     if not is_safe_target(target):
         target = _commitment_url(parcours_id, commitment_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         flash_error(_("The form expired. Please try again."))
         return redirect(target)
     commitment = operations.commitment_of(parcours_id, commitment_id)

@@ -1,15 +1,15 @@
 """Forms of the observatory: an admin names an observer."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from parcours.core.forms import Form
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 
 
-class ObserverForm(FlaskForm):
+class ObserverForm(Form):
     once = OnceField()
     email = EmailField(
         _l("The observer's e-mail address"),

@@ -3,11 +3,11 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from parcours.accounts.models import ObserverScope
 from parcours.accounts.views import require_admin
 from parcours.core.errors import DomainError
+from parcours.core.forms import Form
 from parcours.core.i18n import gettext as _
 from parcours.core.views import flash_success, perform, place_error
 from parcours.extensions import db
@@ -110,7 +110,7 @@ def admin_remove_observer(scope_id: int):
     """Take a scope away from an observer (admins only)."""
     require_admin()
     scope = db.get_or_404(ObserverScope, scope_id)
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         operations.remove_observer_scope(scope)
         flash_success(_("The observer no longer sees these figures."))
     return redirect(url_for("observatory.admin_observers"))
@@ -158,7 +158,7 @@ def answer_statement(statement_id: int):
     """Answer a statement and the others of its group: the answer goes back into each plan."""
     scopes_of(current_user)
     statement = statement_operations.observed_statement(current_user, statement_id)
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         perform(
             lambda: statement_operations.answer_statement(
                 current_user, statement, request.form.get("text")
@@ -178,7 +178,7 @@ def group_statement(statement_id: int):
     """Group a statement with another that says the same thing, or take it out of its group."""
     scopes_of(current_user)
     statement = statement_operations.observed_statement(current_user, statement_id)
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         with_id = request.form.get("with", type=int) or None
         perform(
             lambda: statement_operations.group_statement(current_user, statement, with_id),

@@ -1,6 +1,5 @@
 """Forms to create a parcours, invite members and designate the pilot."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from parcours.core.forms import Form
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import NAME_MAX, TEXT_MAX
@@ -28,7 +28,7 @@ ROLE_CHOICES = [
 ]
 
 
-class ParcoursForm(FlaskForm):
+class ParcoursForm(Form):
     once = OnceField()
     person_name = StringField(
         _l("First name or pseudonym of the person accompanied"),
@@ -42,7 +42,7 @@ class ParcoursForm(FlaskForm):
     )
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     once = OnceField()
     role = RadioField(
         _l("Their place in the plan"),
@@ -72,7 +72,7 @@ def _base_revision() -> IntegerField:
     return IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
-class PilotForm(FlaskForm):
+class PilotForm(Form):
     base_revision = _base_revision()
     member_id = SelectField(
         _l("Pilot"),
@@ -81,7 +81,7 @@ class PilotForm(FlaskForm):
     )
 
 
-class RemovalForm(FlaskForm):
+class RemovalForm(Form):
     member_id = SelectField(
         _l("Member to remove"),
         coerce=int,
@@ -106,7 +106,7 @@ def _settings_reason() -> TextAreaField:
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     base_revision = _base_revision()
     tolerance_days = IntegerField(
         _l("Days without a service before a rupture is flagged"),
@@ -118,12 +118,12 @@ class SettingsForm(FlaskForm):
     reason = _settings_reason()
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     base_revision = _base_revision()
     reopen_reason = _settings_reason()  # named apart: the page shows several reasons
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     base_revision = _base_revision()
     closed_on = DateField(
         _l("Closing date"),
@@ -133,7 +133,7 @@ class CloseForm(FlaskForm):
     closing_reason = _settings_reason()  # named apart: the page shows several reasons
 
 
-class ClosingAnswerForm(FlaskForm):
+class ClosingAnswerForm(Form):
     """The person's (or legal representative's) answer to a request to close the plan: the
     button pressed (`answer`: yes or no) says it."""
 
@@ -143,5 +143,5 @@ class ClosingAnswerForm(FlaskForm):
     )
 
 
-class ConsentAnswerForm(FlaskForm):
+class ConsentAnswerForm(Form):
     """Yes or no to sharing the plan with an organisation (the buttons carry the answer)."""

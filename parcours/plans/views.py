@@ -2,7 +2,6 @@
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
@@ -11,6 +10,7 @@ from parcours.accounts.forms import SignupForm
 from parcours.accounts.views import create_account
 from parcours.core.audit import AccessLogEntry
 from parcours.core.errors import Conflict, DomainError, PilotOnly, StaleVersion
+from parcours.core.forms import Form
 from parcours.core.i18n import gettext as _
 from parcours.core.navigation import external_url, page_number
 from parcours.core.views import flash_error, flash_success, perform, place_error, qr_code
@@ -303,7 +303,7 @@ def _printed_card(template: str, link: str, qr_title: str, **context) -> str:
 @login_required
 def accept(token: str):
     """Join the parcours through the invitation."""
-    form = FlaskForm()
+    form = Form()
     if not form.validate_on_submit():
         return redirect(url_for("plans.invitation", token=token))
     try:
@@ -474,7 +474,7 @@ def reopen(parcours_id: int):
 def withdraw_closing(parcours_id: int):
     """The pilot withdraws their request to close the plan."""
     member = current_member(parcours_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         return redirect(url_for("plans.settings", parcours_id=parcours_id))
     try:
         operations.withdraw_closing(member)
@@ -553,7 +553,7 @@ def observatory_opt_out(parcours_id: int):
     figures, or lets it count again; back to the members page (403 for anyone else)."""
     member = current_member(parcours_id)
     answer = request.form.get("answer")
-    chosen = FlaskForm().validate_on_submit() and answer in {"out", "in"}
+    chosen = Form().validate_on_submit() and answer in {"out", "in"}
     if chosen and operations.set_observatory_opt_out(member, answer == "out"):
         if answer == "out":
             flash_success(_("The plan is left out of every figure of the observatory."))

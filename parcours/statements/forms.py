@@ -1,16 +1,16 @@
 """The form to write a statement, addressed to an organisation or a territory."""
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from parcours.core.forms import Form
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import TEXT_MAX
 
 
-class StatementForm(FlaskForm):
+class StatementForm(Form):
     once = OnceField()
     text = TextAreaField(
         _l("What is missing, or what you propose"),

@@ -1,7 +1,6 @@
 """Forms to record an episode, propose and correct a hand-off, decline one, and record an
 answer given by phone."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from parcours.core.forms import Form
 from parcours.core.i18n import lazy_gettext as _l
 from parcours.core.idempotency import OnceField
 from parcours.core.models import NAME_MAX, TEXT_MAX
@@ -29,7 +29,7 @@ RECEIVER_CHOICES = [
 ]
 
 
-class EpisodeForm(FlaskForm):
+class EpisodeForm(Form):
     once = OnceField()
     kind = SelectField(
         _l("Kind of service"),
@@ -71,7 +71,7 @@ class EditEpisodeForm(EpisodeForm):
     base_revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
-class HandoffForm(FlaskForm):
+class HandoffForm(Form):
     """Who takes over, and the relais de sens (the objective is checked by itself)."""
 
     once = OnceField()
@@ -114,7 +114,7 @@ class NewHandoffForm(HandoffForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     declined_by = RadioField(
         _l("Who declined"),
         choices=[SelectChoice(d.value, d.label) for d in DeclinedBy],
@@ -129,7 +129,7 @@ class DeclineForm(FlaskForm):
     )
 
 
-class AcknowledgementForm(FlaskForm):
+class AcknowledgementForm(Form):
     """The answer to a flag (the page writes the fields itself: one form per flag)."""
 
     once = OnceField()
@@ -142,7 +142,7 @@ class AcknowledgementForm(FlaskForm):
     )
 
 
-class EpisodeDeletionForm(FlaskForm):
+class EpisodeDeletionForm(Form):
     """Why an episode entered by mistake is deleted."""
 
     reason = TextAreaField(
@@ -151,7 +151,7 @@ class EpisodeDeletionForm(FlaskForm):
     )
 
 
-class PhoneAnswerForm(FlaskForm):
+class PhoneAnswerForm(Form):
     """The pilot records an answer the receiving service gave by phone."""
 
     answered_by = StringField(
@@ -176,7 +176,7 @@ class PhoneAnswerForm(FlaskForm):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """The receiving professional answers a hand-off through an answer link."""
 
     name = StringField(

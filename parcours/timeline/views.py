@@ -5,7 +5,6 @@ from datetime import date
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -13,6 +12,7 @@ from parcours.accounts.throttling import check_answer_link_visit
 from parcours.alliance.models import Approval, ObjectiveVersion, version_in_force
 from parcours.core.audit import record_reads
 from parcours.core.errors import Conflict, DomainError, NotFound, StaleVersion
+from parcours.core.forms import Form
 from parcours.core.i18n import format_day
 from parcours.core.i18n import gettext as _
 from parcours.core.idempotency import new_token
@@ -193,7 +193,7 @@ def _answer_for_person(parcours_id: int, confirm) -> object:
     easy = request.form.get("from") == "easy"
     back = url_for("easyread.plan" if easy else "timeline.index", parcours_id=parcours_id)
     answer = request.form.get("answer")
-    if not FlaskForm().validate_on_submit() or answer not in {"yes", "no"}:
+    if not Form().validate_on_submit() or answer not in {"yes", "no"}:
         flash_error(_("Please answer yes or no."))
         return redirect(back)
     try:
@@ -669,7 +669,7 @@ def _answer(parcours_id: int, handoff_id: int, answer, message: str):
     """Accept or complete a hand-off (a button), then back to its page."""
     member = current_member(parcours_id)
     handoff = operations.handoff_of(parcours_id, handoff_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         flash_error(_("The form expired. Please try again."))
     else:
         try:
@@ -764,7 +764,7 @@ def create_answer_link(parcours_id: int, handoff_id: int):
     """Create an answer link for the receiving service; the page shows it this once."""
     member = current_member(parcours_id)
     handoff = operations.handoff_of(parcours_id, handoff_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         flash_error(_("The form expired. Please try again."))
         return redirect(url_for("timeline.handoff", parcours_id=parcours_id, handoff_id=handoff_id))
     try:
@@ -782,7 +782,7 @@ def revoke_answer_link(parcours_id: int, handoff_id: int):
     """Withdraw the hand-off's answer link."""
     member = current_member(parcours_id)
     handoff = operations.handoff_of(parcours_id, handoff_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         flash_error(_("The form expired. Please try again."))
     else:
         try:
