@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, false, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from parcours.accounts.models import Organisation, User
@@ -219,6 +219,17 @@ def current_person(parcours_id: int) -> Member | None:
             Member.role == Role.person,
             Member.left_at.is_(None),
         )
+    )
+
+
+def member_for_name(relationship):
+    """The loader options of a member read for their name only (who wrote, who declared):
+    their account joined, not the plan (already read with the page's member) nor an
+    organisation (theirs, their account's). Loaded as a whole, a member brings five rows."""
+    return joinedload(relationship).options(
+        lazyload(Member.parcours),
+        lazyload(Member.organisation),
+        joinedload(Member.user).lazyload(User.organisation),
     )
 
 

@@ -17,7 +17,7 @@ from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
 from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, run_statement, today, utcnow
 from parcours.extensions import db
-from parcours.plans.models import Member, Parcours
+from parcours.plans.models import Member, Parcours, member_for_name
 from parcours.statements.models import (
     STATEMENT_ANSWERED,
     STATEMENT_SENT,
@@ -151,6 +151,7 @@ def _awaiting_signature():
             Statement.sent_at.is_(None),
             ~signed.exists(),
         )
+        .options(member_for_name(Statement.author))
         .order_by(Statement.id)
     )
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from parcours.accounts.models import Organisation
@@ -36,7 +36,7 @@ from parcours.core.models import (
     utcnow,
 )
 from parcours.extensions import db
-from parcours.plans.models import Member, Parcours, link_members
+from parcours.plans.models import Member, Parcours, link_members, member_for_name
 from parcours.timeline.checks import confirmed_by_person
 
 EVENTS.update(
@@ -661,10 +661,7 @@ def _awaiting_person():
         .options(
             joinedload(Handoff.from_episode),
             joinedload(Handoff.to_episode),
-            # The member for their name: the plan (already loaded) and organisation not joined.
-            joinedload(Handoff.person_declared_by).options(
-                lazyload(Member.parcours), lazyload(Member.organisation)
-            ),
+            member_for_name(Handoff.person_declared_by),
         )
         .order_by(Handoff.proposed_on, Handoff.id)
     )
@@ -676,11 +673,7 @@ def _awaiting_person():
             Episode.person_confirmed.is_(None),
             live(Episode),
         )
-        .options(
-            joinedload(Episode.person_declared_by).options(
-                lazyload(Member.parcours), lazyload(Member.organisation)
-            )
-        )
+        .options(member_for_name(Episode.person_declared_by))
         .order_by(Episode.start_date, Episode.id)
     )
     return handoffs, pauses
