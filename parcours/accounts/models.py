@@ -160,7 +160,9 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column()
 
-    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    # Read when asked (a member's own organisation is the one their pages show): joined by
+    # default, it came with every member and every page's signed-in user.
+    organisation: Mapped[Organisation | None] = relationship()
 
     # Set by the user loader: the login session this request runs in.
     login_session = None

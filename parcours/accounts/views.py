@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_url, logout_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from parcours.accounts import operations, password_reset, throttling, two_step
 from parcours.accounts.forms import (
@@ -566,7 +567,7 @@ def admin_users():
     require_admin()
     search = request.args.get("q", "").strip()
     page = page_number()
-    query = select(User).order_by(User.name, User.id)
+    query = select(User).options(joinedload(User.organisation)).order_by(User.name, User.id)
     if search:
         pattern = f"%{search.lower()}%"
         query = query.where(

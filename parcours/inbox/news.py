@@ -133,7 +133,7 @@ def _news_statement():
             AccessLogEntry.created_at > bindparam("since"),
         )
         # The member an entry is about, for their name (their organisation not joined).
-        .options(joinedload(AccessLogEntry.subject).lazyload(User.organisation))
+        .options(joinedload(AccessLogEntry.subject))
         .order_by(AccessLogEntry.created_at.desc(), AccessLogEntry.id.desc())
         .limit(NEWS_MAX)
     )

@@ -224,12 +224,10 @@ def current_person(parcours_id: int) -> Member | None:
 
 def member_for_name(relationship):
     """The loader options of a member read for their name only (who wrote, who declared):
-    their account joined, not the plan (already read with the page's member) nor an
-    organisation (theirs, their account's). Loaded as a whole, a member brings five rows."""
+    their account joined, not the plan (already read with the page's member) nor their
+    organisation."""
     return joinedload(relationship).options(
-        lazyload(Member.parcours),
-        lazyload(Member.organisation),
-        joinedload(Member.user).lazyload(User.organisation),
+        lazyload(Member.parcours), lazyload(Member.organisation)
     )
 
 
