@@ -77,6 +77,11 @@ class Factory:
             for value in values:
                 if isinstance(value, db.Model):
                     db.session.refresh(value)
+                    # An account's organisation is read when asked: read now, for the tests
+                    # that ask once the account is detached.
+                    user = value if isinstance(value, User) else getattr(value, "user", None)
+                    if isinstance(user, User):
+                        user.organisation  # noqa: B018
             return result
 
     def user(self, name: str | None = None, *, professional: bool = False, **kwargs) -> User:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relation
 
 from parcours.core.models import CreatedAtMixin, UTCDateTime
 from parcours.extensions import db
-from parcours.plans.models import Member, Role
+from parcours.plans.models import Member, Role, member_for_name
 
 
 class Voice(CreatedAtMixin, db.Model):
@@ -102,8 +102,10 @@ def _current_voices():
         .group_by(Voice.member_id)
         .subquery()
     )
-    return select(Voice).join(
-        latest, (Voice.member_id == latest.c.member_id) & (Voice.number == latest.c.number)
+    return (
+        select(Voice)
+        .join(latest, (Voice.member_id == latest.c.member_id) & (Voice.number == latest.c.number))
+        .options(member_for_name(Voice.member), member_for_name(Voice.author))
     )
 
 
@@ -190,6 +192,8 @@ def _version_in_force():
             ObjectiveVersion.parcours_id == bindparam("parcours_id"),
             ObjectiveVersion.agreed_at.is_not(None),
         )
+        # Its author named from the members the page read (a query only if they left).
+        .options(lazyload(ObjectiveVersion.author), lazyload(ObjectiveVersion.on_behalf_of))
         .order_by(ObjectiveVersion.number.desc())
         .limit(1)
     )
@@ -212,20 +216,24 @@ class Disagreement(CreatedAtMixin, db.Model):
     member: Mapped[Member] = relationship(lazy="joined")
 
 
+# The version and the members are the page's, already read: none is joined.
 _DISAGREEMENTS = (
     select(Disagreement)
     .where(Disagreement.version_id == bindparam("version_id"))
+    .options(lazyload(Disagreement.version), lazyload(Disagreement.member))
     .order_by(Disagreement.id.desc())
 )
 
 
-def open_disagreements(version: ObjectiveVersion) -> list[Disagreement]:
-    """The latest "not yet" of each member who has not approved the version since."""
+def open_disagreements(version: ObjectiveVersion, members: list[Member]) -> list[Disagreement]:
+    """The latest "not yet" of each current member who has not approved the version since
+    (`members`: the plan's current members, as the page read them)."""
     approvers = {a.member_id for a in version.approvals}
+    current = {member.id for member in members if member.is_current}
     rows = db.session.scalars(_DISAGREEMENTS, {"version_id": version.id}).all()
     latest: dict[int, Disagreement] = {}
     for row in rows:
-        if row.member_id not in approvers and row.member.is_current:
+        if row.member_id not in approvers and row.member_id in current:
             latest.setdefault(row.member_id, row)
     return sorted(latest.values(), key=lambda d: d.id)
 

@@ -49,7 +49,7 @@ def load_objective(
         return Objective(None, None, None)
     agreement = agreement_for((a.member_id for a in latest.approvals), members)
     versions = tuple(objective_versions(parcours_id)) if history else ()
-    said = tuple(open_disagreements(latest)) if disagreements else ()
+    said = tuple(open_disagreements(latest, members)) if disagreements else ()
     return Objective(latest, in_force, agreement, versions, said)
 
 
