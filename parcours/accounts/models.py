@@ -138,7 +138,9 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     login_name: Mapped[str | None] = mapped_column(String(60), unique=True)
     # Read through `name`, which hides it once the account is closed.
     stored_name: Mapped[str] = mapped_column("name", String(80))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # The secrets (the password's digest, the two-step secret and its last step) are read
+    # where a password or a code is checked only, not with every member a page shows.
+    password_hash: Mapped[str] = mapped_column(String(200), deferred=True, deferred_group="secrets")
     is_professional: Mapped[bool] = mapped_column(default=False)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     function: Mapped[str | None] = mapped_column(String(80))
@@ -156,9 +158,11 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-step sign-in (TOTP, RFC 6238): the shared secret (base32) once confirmed, when it
     # was set up, and the last time step used (a code works once).
-    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_secret: Mapped[str | None] = mapped_column(
+        String(32), deferred=True, deferred_group="secrets"
+    )
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    totp_last_step: Mapped[int | None] = mapped_column()
+    totp_last_step: Mapped[int | None] = mapped_column(deferred=True, deferred_group="secrets")
 
     # Read when asked (a member's own organisation is the one their pages show): joined by
     # default, it came with every member and every page's signed-in user.
@@ -204,7 +208,8 @@ class User(UserMixin, CreatedAtMixin, db.Model):
 
     @property
     def has_two_step(self) -> bool:
-        return self.totp_secret is not None
+        # Set with the secret and cleared with it (accounts/operations.py), and not secret.
+        return self.totp_enabled_at is not None
 
     @property
     def must_have_two_step(self) -> bool:

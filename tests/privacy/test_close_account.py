@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer_group
 
 from parcours.accounts.models import CLOSED_PASSWORD_HASH, PasswordReset, User
 from parcours.alliance.models import Voice
@@ -29,7 +30,7 @@ def close(client, password=PASSWORD, **kwargs):
 
 def user_row(app, user_id: int) -> User:
     with app.app_context():
-        user = db.session.get(User, user_id)
+        user = db.session.get(User, user_id, options=[undefer_group("secrets")])
         db.session.expunge(user)
         return user
 
