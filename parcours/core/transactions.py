@@ -12,10 +12,10 @@ A page therefore reads and renders without the write lock (SQLite takes it for G
 only for that final insert, see core/database.py), and a refused change never loses the
 trace of what was read.
 
-PostgreSQL has no such lock: there a request that wrote nothing (a page) writes its access log
-in the transaction it read in, which saves a transaction (two round trips to the server, a
-third of a page's). Whichever transaction they run in, these writes that only record what was
-read commit without waiting for the disk (`synchronous_commit = off`, see core/database.py).
+PostgreSQL has no such lock: there a page that wrote nothing writes its access log in the
+transaction it read in, which saves a transaction (two round trips to the server). Whichever
+transaction they run in, these writes that only record what was read commit without waiting
+for the disk (see core/database.py).
 """
 
 from collections.abc import Callable
@@ -71,6 +71,24 @@ def _wrote_nothing(session) -> bool:
     return not (g.get("parcours_wrote") or session.new or session.dirty or session.deleted)
 
 
+def _commit_changes(session, writes_follow: bool) -> None:
+    """Commit what the request changed. On PostgreSQL a page's transaction begins as a read,
+    without waiting for the disk at its commit (core/database.py): one that changed nothing
+    stays open for the writes that follow (its log), one that changed something is told to
+    wait, as every change does."""
+    if (
+        request.method in READ_ONLY_METHODS
+        and session.in_transaction()
+        and session.get_bind().dialect.name == "postgresql"
+    ):
+        if _wrote_nothing(session):
+            if writes_follow:
+                return
+        else:
+            session.connection().exec_driver_sql("SET LOCAL synchronous_commit = on")
+    session.commit()
+
+
 def finish_request(response: Response) -> Response:
     """Commit the request's changes (or roll them back), then run the writes left for later."""
     session = db.session()
@@ -79,18 +97,9 @@ def finish_request(response: Response) -> Response:
         session.rollback()
     else:
         keep_answer(response)
-        if not (
-            writes
-            and session.in_transaction()
-            and session.get_bind().dialect.name == "postgresql"
-            and _wrote_nothing(session)
-        ):
-            session.commit()
+        _commit_changes(session, writes_follow=bool(writes))
     if writes:
         g.parcours_writing = True
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
         for write in writes:
             write()
         session.commit()

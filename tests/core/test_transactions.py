@@ -94,26 +94,47 @@ def test_on_postgresql_a_request_that_only_read_logs_in_the_same_transaction(app
 
 
 @pytest.mark.committing
-def test_on_postgresql_a_request_that_wrote_commits_it_before_its_log(app):
-    """What a request wrote commits as a change does (waiting for the disk); its log follows
-    in a transaction of its own."""
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_on_postgresql_a_request_that_wrote_waits_for_the_disk_then_logs_apart(app, method):
+    """What a request wrote commits as every change does, waiting for the disk (a page's
+    transaction began as a read, without); its log follows in a transaction of its own."""
     _on_postgresql(app)
-    settings = []
+    settings, statements = [], []
 
     def log():
         settings.append(db.session.scalar(text("SHOW synchronous_commit")))
 
     def request():
-        with app.test_request_context("/anything"):
+        with app.test_request_context("/anything", method=method):
             db.session.add(Organisation(name="Written", key="written"))
             db.session.flush()
             after_response(log)
             finish_request(Response(status=200))
 
-    assert len(_begun_during(app, request)) == 2
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert len(_begun_during(app, request)) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
     assert settings == ["off"]
+    assert statements.count("SET LOCAL synchronous_commit = on") == 1
     with app.app_context():
         assert db.session.scalar(select(Organisation).filter_by(key="written")) is not None
+
+
+@pytest.mark.committing
+def test_on_postgresql_a_page_reads_without_waiting_and_a_change_elsewhere_waits(app):
+    _on_postgresql(app)
+    with app.test_request_context("/anything"):
+        assert db.session.scalar(text("SHOW synchronous_commit")) == "off"
+        db.session.rollback()
+    with app.app_context():  # the command line, a migration
+        assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
 
 
 @pytest.mark.committing
