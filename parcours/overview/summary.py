@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.orm import contains_eager
 
 from parcours.accounts.models import User
 from parcours.alliance.models import ObjectiveVersion
@@ -31,17 +32,18 @@ class ParcoursSummary:
 
 
 def summaries_for(user: User) -> list[ParcoursSummary]:
-    """Every parcours the user belongs to (a fixed number of queries, whatever their count)."""
-    mine_query, members_query, versions_query = _statements()
-    mine = db.session.scalars(mine_query, {"user_id": user.id}).all()
-    ids = [m.parcours_id for m in mine]
-    if not ids:
-        return []
+    """Every parcours the user belongs to (two queries, whatever their count)."""
+    members_query, versions_query = _statements()
     by_parcours: dict[int, list[Member]] = defaultdict(list)
-    for member in db.session.scalars(members_query, {"ids": ids}):
+    mine = []
+    for member in db.session.scalars(members_query, {"user_id": user.id}):
         by_parcours[member.parcours_id].append(member)
+        if member.user_id == user.id:
+            mine.append(member)
+    if not mine:
+        return []
     latest, latest_agreed = {}, {}
-    for parcours_id, number, agreed in run_statement(versions_query, {"ids": ids}):
+    for parcours_id, number, agreed in run_statement(versions_query, {"ids": list(by_parcours)}):
         latest[parcours_id], latest_agreed[parcours_id] = number, agreed
     summaries = []
     for me in mine:
@@ -60,27 +62,29 @@ def summaries_for(user: User) -> list[ParcoursSummary]:
 
 @cache
 def _statements():
-    """The three statements of `summaries_for`, built once (the user, their plans bound):
-    their memberships with the plans, every current member of those plans, and each plan's
+    """The two statements of `summaries_for`, built once (the user, their plans bound): every
+    current member of the user's plans, with the plan, in the plans' order; and each plan's
     latest and latest agreed versions of the objective."""
-    mine = (
+    mine = select(Member.parcours_id).where(
+        Member.user_id == bindparam("user_id"), Member.left_at.is_(None)
+    )
+    members = (
         select(Member)
         .join(Member.parcours)
-        .where(Member.user_id == bindparam("user_id"), Member.left_at.is_(None))
-        .order_by(Parcours.person_name, Parcours.id)
+        .where(Member.parcours_id.in_(mine.scalar_subquery()), Member.left_at.is_(None))
+        .options(contains_eager(Member.parcours))
+        .order_by(Parcours.person_name, Parcours.id, Member.id)
     )
-    ids = bindparam("ids", expanding=True)
-    members = select(Member).where(Member.parcours_id.in_(ids), Member.left_at.is_(None))
     versions = (
         select(
             ObjectiveVersion.parcours_id,
             func.max(ObjectiveVersion.number),
             func.max(case((ObjectiveVersion.agreed_at.is_not(None), ObjectiveVersion.number))),
         )
-        .where(ObjectiveVersion.parcours_id.in_(ids))
+        .where(ObjectiveVersion.parcours_id.in_(bindparam("ids", expanding=True)))
         .group_by(ObjectiveVersion.parcours_id)
     )
-    return mine, members, versions
+    return members, versions
 
 
 def _status(latest: int | None, agreed: int | None) -> ObjectiveStatus:
