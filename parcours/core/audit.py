@@ -246,7 +246,8 @@ _HEADS = (
     .order_by(AccessLogHead.__table__.c.parcours_id)
     .with_for_update()
 )
-_INSERT = AccessLogEntry.__table__.insert()
+# Inline: the new entries' ids are not read back (PostgreSQL returned one with each page's).
+_INSERT = AccessLogEntry.__table__.insert().inline()
 _MOVE_HEAD = (
     update(AccessLogHead.__table__)
     .where(AccessLogHead.__table__.c.parcours_id == bindparam("pid"))
