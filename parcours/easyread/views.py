@@ -19,6 +19,7 @@ from parcours.core.forms import Form
 from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, today
 from parcours.core.views import flash_error, flash_success, perform
+from parcours.easyread.blocks import big_link, picto, read_aloud
 from parcours.inbox.items import inbox_of_plan
 from parcours.inbox.views import read_inbox
 from parcours.means.models import (
@@ -60,6 +61,8 @@ from parcours.timeline.awaiting import (
 from parcours.timeline.models import awaiting_person
 
 bp = Blueprint("easyread", __name__, url_prefix="/easy")
+for block in (picto, read_aloud, big_link):
+    bp.add_app_template_global(block)
 
 # The three questions of "my words", in order: field, question, pictogram.
 QUESTIONS = {
