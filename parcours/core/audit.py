@@ -168,13 +168,17 @@ class AccessLogEntry(db.Model):
 
     @property
     def description(self) -> str:
-        """What the entry says. In a label, `%(subject)s` is the member it is about and
-        `%(detail)s` its detail, or that member's name when it has no other."""
-        label = EVENTS.get(self.event)
-        if label is None:
-            return self.event
-        detail = self.shown_detail or self.subject_name or ""
-        return str(label) % {"detail": detail, "subject": self.subject_name or ""}
+        return describe_entry(self.event, self.detail, self.subject_name)
+
+
+def describe_entry(event: str, detail: str | None, subject_name: str | None) -> str:
+    """What an entry says. In a label, `%(subject)s` is the member it is about and
+    `%(detail)s` its detail, or that member's name when it has no other."""
+    label = EVENTS.get(event)
+    if label is None:
+        return event
+    shown = shown_name(detail) or subject_name or ""
+    return str(label) % {"detail": shown, "subject": subject_name or ""}
 
 
 class AccessLogHead(db.Model):

@@ -14,12 +14,12 @@ from functools import cache
 from flask import url_for
 from sqlalchemy import String, bindparam, cast, exists, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
-from parcours.core.audit import Access, AccessLogEntry
+from parcours.core.audit import Access, AccessLogEntry, describe_entry
 from parcours.core.i18n import gettext as _
-from parcours.core.models import utcnow
+from parcours.core.models import run_statement, utcnow
 from parcours.core.names import former_member_name
 from parcours.discussions.models import COMMENT_MENTION, COMMENT_REPLY
 from parcours.extensions import db
@@ -88,8 +88,8 @@ def news_for(user: User, now: datetime | None = None) -> list[NewsItem]:
     the last NEWS_DAYS days (one query, however many plans)."""
     now = now or utcnow()
     bound = {"user_id": user.id, "since": now - timedelta(days=NEWS_DAYS)}
-    rows = db.session.execute(_news_statement(), bound).all()
-    news = [_news(*row) for row in rows] + _raised_flags(user, now)
+    news = [_news(row) for row in run_statement(_news_statement(), bound)]
+    news += _raised_flags(user, now)
     news.sort(key=lambda item: item.created_at, reverse=True)
     return news[:NEWS_MAX]
 
@@ -109,11 +109,20 @@ def _news_statement():
         Member.user_id == AccessLogEntry.user_id,
         Member.is_legal_representative.is_(True),
     )
+    # Read as rows, not objects (the entries' chain is not needed): a third of the time.
+    subject = aliased(User)
     return (
         select(
-            AccessLogEntry,
-            User.stored_name,
-            User.closed_at,
+            AccessLogEntry.id,
+            AccessLogEntry.parcours_id,
+            AccessLogEntry.event,
+            AccessLogEntry.detail,
+            AccessLogEntry.created_at,
+            User.stored_name.label("stored_name"),
+            User.closed_at.label("closed_at"),
+            subject.id.label("subject_id"),
+            subject.stored_name.label("subject_stored_name"),
+            subject.closed_at.label("subject_closed_at"),
             Parcours.person_name,
             read.label("read"),
             as_legal_representative.label("legal"),
@@ -121,6 +130,7 @@ def _news_statement():
         .join(mine, mine.c.parcours_id == AccessLogEntry.parcours_id)
         .join(Parcours, Parcours.id == AccessLogEntry.parcours_id)
         .join(User, User.id == AccessLogEntry.user_id)
+        .outerjoin(subject, subject.id == AccessLogEntry.subject_id)
         .where(
             AccessLogEntry.access == Access.change,
             AccessLogEntry.event.in_(NEWS_EVENTS),
@@ -132,8 +142,6 @@ def _news_statement():
             AccessLogEntry.created_at >= mine.c.joined_at,
             AccessLogEntry.created_at > bindparam("since"),
         )
-        # The member an entry is about, for their name (their organisation not joined).
-        .options(joinedload(AccessLogEntry.subject))
         .order_by(AccessLogEntry.created_at.desc(), AccessLogEntry.id.desc())
         .limit(NEWS_MAX)
     )
@@ -143,23 +151,22 @@ def _raised_flags(user: User, now: datetime) -> list[NewsItem]:
     """The flags raised on the plans the user pilots, since they joined and in the last
     NEWS_DAYS days (one query)."""
     bound = {"user_id": user.id, "since": now - timedelta(days=NEWS_DAYS)}
-    rows = db.session.execute(_raised_flags_statement(), bound).all()
     return [
         NewsItem(
             flag_key(raised.id),
             "flag",
             raised.parcours_id,
-            person_name,
+            raised.person_name,
             _(
                 "A new check on the plan of %(person)s: %(kind)s.",
-                person=person_name,
+                person=raised.person_name,
                 kind=KIND_LABELS[FLAG_KINDS[raised.kind]],
             ),
             url_for("timeline.index", parcours_id=raised.parcours_id, _anchor=f"flag-{raised.key}"),
             raised.raised_at,
-            read,
+            raised.read,
         )
-        for raised, person_name, read in rows
+        for raised in run_statement(_raised_flags_statement(), bound)
     ]
 
 
@@ -169,7 +176,15 @@ def _raised_flags_statement():
     key = literal("flag-") + cast(RaisedFlag.id, String)
     read = exists().where(InboxRead.user_id == bindparam("user_id"), InboxRead.key == key)
     return (
-        select(RaisedFlag, Parcours.person_name, read.label("read"))
+        select(
+            RaisedFlag.id,
+            RaisedFlag.parcours_id,
+            RaisedFlag.key,
+            RaisedFlag.kind,
+            RaisedFlag.raised_at,
+            Parcours.person_name,
+            read.label("read"),
+        )
         .join(Member, Member.parcours_id == RaisedFlag.parcours_id)
         .join(Parcours, Parcours.id == RaisedFlag.parcours_id)
         .where(
@@ -185,26 +200,28 @@ def _raised_flags_statement():
     )
 
 
-def _news(entry, stored_name, closed_at, person_name, read, legal) -> NewsItem:
-    who = former_member_name() if closed_at is not None else stored_name
+def _news(entry) -> NewsItem:
+    """A news item from a row of `_news_statement`."""
+    who = _name(entry.stored_name, entry.closed_at)
+    person_name = entry.person_name
     pid = entry.parcours_id
     if entry.event == "member.joined":
-        kind = "legal_representative" if legal else "member_joined"
+        kind = "legal_representative" if entry.legal else "member_joined"
         text = (
             _(
                 "%(name)s joined as the legal representative of %(person)s.",
                 name=who,
                 person=person_name,
             )
-            if legal
+            if entry.legal
             else _("%(name)s joined the plan.", name=who)
         )
         url = url_for("plans.members", parcours_id=pid)
     elif entry.event in DECISIONS:
-        kind, text = "decision", f"{who} {entry.description}."
+        kind, text = "decision", f"{who} {_description(entry)}."
         url = url_for("means.index", parcours_id=pid)
     elif entry.event == "pilot.designated":
-        kind, text = "pilot", f"{who} {entry.description}."
+        kind, text = "pilot", f"{who} {_description(entry)}."
         url = url_for("plans.members", parcours_id=pid)
     elif entry.event in AIMED:
         kind = "reply" if entry.event == COMMENT_REPLY else "mention"
@@ -220,9 +237,24 @@ def _news(entry, stored_name, closed_at, person_name, read, legal) -> NewsItem:
         text = _("%(name)s answered a statement of the plan.", name=who)
         url = url_for("statements.index", parcours_id=pid, _anchor=f"statement-{entry.detail}")
     else:
-        kind, text = "closing", f"{who} {entry.description}."
+        kind, text = "closing", f"{who} {_description(entry)}."
         url = url_for("overview.parcours", parcours_id=pid)
-    return NewsItem(news_key(entry.id), kind, pid, person_name, text, url, entry.created_at, read)
+    return NewsItem(
+        news_key(entry.id), kind, pid, person_name, text, url, entry.created_at, entry.read
+    )
+
+
+def _name(stored_name: str, closed_at: datetime | None) -> str:
+    """A user's name as the pages show it (see `User.name`)."""
+    return former_member_name() if closed_at is not None else stored_name
+
+
+def _description(entry) -> str:
+    """What the entry says (see `AccessLogEntry.description`)."""
+    subject = None
+    if entry.subject_id is not None:
+        subject = _name(entry.subject_stored_name, entry.subject_closed_at)
+    return describe_entry(entry.event, entry.detail, subject)
 
 
 def mark_read(user: User, keys: list[str]) -> None:
