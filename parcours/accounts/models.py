@@ -16,7 +16,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from parcours.core.models import NAME_MAX, CreatedAtMixin, EnumType, UTCDateTime, utcnow
-from parcours.core.names import former_member_name
+from parcours.core.names import account_name
 from parcours.extensions import db
 
 _hasher = PasswordHasher()
@@ -184,9 +184,7 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     @hybrid_property
     def name(self) -> str:
         """The name shown everywhere: "a former member" once the account is closed."""
-        if self.closed_at is not None:
-            return former_member_name()
-        return self.stored_name
+        return account_name(self.stored_name, self.closed_at)
 
     @name.inplace.setter
     def _name_setter(self, value: str) -> None:

@@ -13,6 +13,12 @@ def former_member_name() -> str:
     return gettext("a former member")
 
 
+def account_name(stored_name: str | None, closed_at) -> str | None:
+    """An account's name as the pages and the API show it: its own, "a former member" once
+    it is closed (`User.name`, and the queries that read the two columns as rows)."""
+    return former_member_name() if closed_at is not None else stored_name
+
+
 def shown_name(value: str | None) -> str | None:
     """A name written down as text, as the reader sees it."""
     return former_member_name() if value == FORMER_MEMBER_MARK else value

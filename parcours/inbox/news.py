@@ -20,7 +20,7 @@ from parcours.accounts.models import User
 from parcours.core.audit import Access, AccessLogEntry, describe_entry
 from parcours.core.i18n import gettext as _
 from parcours.core.models import run_statement, utcnow
-from parcours.core.names import former_member_name
+from parcours.core.names import account_name
 from parcours.discussions.models import COMMENT_MENTION, COMMENT_REPLY
 from parcours.extensions import db
 from parcours.inbox.models import InboxRead
@@ -202,7 +202,7 @@ def _raised_flags_statement():
 
 def _news(entry) -> NewsItem:
     """A news item from a row of `_news_statement`."""
-    who = _name(entry.stored_name, entry.closed_at)
+    who = account_name(entry.stored_name, entry.closed_at)
     person_name = entry.person_name
     pid = entry.parcours_id
     if entry.event == "member.joined":
@@ -244,16 +244,11 @@ def _news(entry) -> NewsItem:
     )
 
 
-def _name(stored_name: str, closed_at: datetime | None) -> str:
-    """A user's name as the pages show it (see `User.name`)."""
-    return former_member_name() if closed_at is not None else stored_name
-
-
 def _description(entry) -> str:
     """What the entry says (see `AccessLogEntry.description`)."""
     subject = None
     if entry.subject_id is not None:
-        subject = _name(entry.subject_stored_name, entry.subject_closed_at)
+        subject = account_name(entry.subject_stored_name, entry.subject_closed_at)
     return describe_entry(entry.event, entry.detail, subject)
 
 

@@ -31,7 +31,7 @@ from parcours.alliance.models import Approval, Disagreement, ObjectiveVersion, V
 from parcours.core.audit import AccessLogEntry, record_reads
 from parcours.core.idempotency import OnceRequest
 from parcours.core.models import utcnow
-from parcours.core.names import former_member_name
+from parcours.core.names import account_name
 from parcours.core.security_log import SecurityEvent
 from parcours.discussions.models import Comment, CommentRevision, comment_mentions
 from parcours.extensions import db
@@ -716,7 +716,7 @@ def _access_log(user: User) -> list[dict]:
         {
             "parcours_id": entry.parcours_id,
             "at": entry.created_at,
-            "who": former_member_name() if closed_at else name,
+            "who": account_name(name, closed_at),
             "by_you": entry.user_id == user.id,
             "access": entry.access.value,
             "event": entry.event,
@@ -738,10 +738,7 @@ def _people(member_ids: set[int]) -> dict[str, str]:
         .where(Member.id.in_(member_ids))
         .order_by(Member.id)
     )
-    return {
-        str(member_id): former_member_name() if closed_at else name
-        for member_id, name, closed_at in rows
-    }
+    return {str(member_id): account_name(name, closed_at) for member_id, name, closed_at in rows}
 
 
 def my_data(user: User, *, now: datetime | None = None) -> dict:

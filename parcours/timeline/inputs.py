@@ -17,7 +17,7 @@ from parcours.alliance.models import Approval, ObjectiveVersion
 from parcours.core.errors import BadInput, DomainError
 from parcours.core.i18n import gettext as _
 from parcours.core.models import live, local_date, run_statement, today
-from parcours.core.names import former_member_name
+from parcours.core.names import account_name
 from parcours.extensions import db
 from parcours.plans.models import Member, Parcours, Role
 from parcours.timeline.checks import (
@@ -160,8 +160,7 @@ Answers = dict[int, dict[str, AcknowledgementData]]
 
 
 def _answer(name: str, closed_at, created_at, note: str) -> AcknowledgementData:
-    shown = former_member_name() if closed_at is not None else name
-    return AcknowledgementData(shown, local_date(created_at), note)
+    return AcknowledgementData(account_name(name, closed_at), local_date(created_at), note)
 
 
 def acknowledgements_of(parcours_ids: Sequence[int]) -> Answers:

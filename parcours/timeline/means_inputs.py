@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
 from parcours.core.models import live, local_date, run_statement
-from parcours.core.names import former_member_name
+from parcours.core.names import account_name, former_member_name
 from parcours.means.models import (
     Commitment,
     Decision,
@@ -167,9 +167,8 @@ def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]
         if without_person and not any(a.means_id == means_id for a in adopted[parcours_id]):
             adopted[parcours_id].append(AdoptedMeansData(means_id, title, decided_on))
         if name is not None:
-            shown = former_member_name() if closed_at is not None else name
             entry = objected[parcours_id].setdefault(means_id, (title, decided_on, []))
-            entry[2].append(shown)
+            entry[2].append(account_name(name, closed_at))
     over_objection = {
         pid: tuple(
             ObjectedMeansData(means_id, title, decided_on, tuple(names))
