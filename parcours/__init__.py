@@ -141,6 +141,7 @@ def _init_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             database.ping_idle_connections(engine)
             database.commit_without_waiting_by_default(engine)
+            database.read_pages_without_transaction(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=render_migration_type)
     csrf.init_app(app)
     login_manager.init_app(app)

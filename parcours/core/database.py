@@ -12,11 +12,22 @@ that trace but never corrupts the database nor loses a change. Waiting for the d
 (4 ms here) would cap every page, as each page records its read. On PostgreSQL, where a
 page writes its log in the transaction it read in (core/transactions.py), not waiting is
 the connections' default, and every transaction that may change something asks to wait
-when it begins: a page spends no round trip on it."""
+when it begins: a page spends no round trip on it.
 
+PostgreSQL, a page's reads: they run outside a transaction (`read_pages_without_transaction`),
+which saves the two round trips of its BEGIN and COMMIT. Each read then sees the data as they
+were when it began, which is what a transaction gives them too at the server's isolation level
+(READ COMMITTED, which this app keeps). The first statement that is not a plain read (a write, a
+read that locks rows, a savepoint) begins the transaction the rest of the request runs in, so
+what a page changes is still committed or rolled back whole; the access log of a page that
+changed nothing is one statement that stands alone (`STANDS_ALONE`, core/audit.py)."""
+
+import re
 import sqlite3
 import time
+from functools import lru_cache
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -50,8 +61,11 @@ def _begin(connection) -> None:
             driver.execute(f"PRAGMA synchronous={synchronous}")
             connection.info["synchronous"] = synchronous
         driver.execute("BEGIN IMMEDIATE" if writes else "BEGIN")
-    elif connection.dialect.name == "postgresql" and takes_write_lock() and not logs_reads_only():
-        connection.exec_driver_sql("SET LOCAL synchronous_commit = on")
+    elif connection.dialect.name == "postgresql":
+        if not takes_write_lock():
+            _set_autocommit(connection.connection.driver_connection, True)
+        elif not logs_reads_only():
+            connection.exec_driver_sql("SET LOCAL synchronous_commit = on")
 
 
 def commit_without_waiting_by_default(engine: Engine) -> None:
@@ -66,6 +80,54 @@ def commit_without_waiting_by_default(engine: Engine) -> None:
         dbapi_connection.commit()
 
     event.listen(engine, "connect", no_wait)
+
+
+# The option of a statement that is a whole change by itself: run outside a transaction, it
+# commits alone (PostgreSQL: it does not begin the request's transaction).
+STANDS_ALONE = {"stands_alone": True}
+
+_LOCKS_ROWS = re.compile(r"\bFOR (?:UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b")
+
+
+@lru_cache(maxsize=1024)
+def _locks_rows(statement: str) -> bool:
+    return _LOCKS_ROWS.search(statement) is not None
+
+
+def _reads_only(context, statement: str) -> bool:
+    """Whether a statement may run outside a transaction: a plain read (no lock on the rows it
+    reads), or a change that stands alone."""
+    if context.execution_options.get("stands_alone"):
+        return True
+    compiled = context.compiled
+    return compiled is not None and compiled.statement.is_select and not _locks_rows(statement)
+
+
+def _set_autocommit(driver_connection, on: bool) -> None:
+    if (
+        driver_connection.autocommit != on
+        and driver_connection.info.transaction_status == TransactionStatus.IDLE
+    ):
+        driver_connection.autocommit = on
+
+
+def read_pages_without_transaction(engine: Engine) -> None:
+    """PostgreSQL: a GET request's reads run outside a transaction (`_begin` says so to the
+    driver); the first statement that is not a plain read begins one (the driver sends BEGIN
+    before it), and a connection given back to the pool is in the usual mode again."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    def begin_before_writing(conn, cursor, statement, parameters, context, executemany) -> None:
+        if cursor.connection.autocommit and not _reads_only(context, statement):
+            cursor.connection.autocommit = False
+
+    def usual_mode(dbapi_connection, record) -> None:
+        if dbapi_connection is not None:  # None: the pool dropped it (it was found broken)
+            _set_autocommit(dbapi_connection, False)
+
+    event.listen(engine, "before_cursor_execute", begin_before_writing)
+    event.listen(engine, "checkin", usual_mode)
 
 
 # A server's connection can drop while it waits in the pool (the server restarted, a firewall

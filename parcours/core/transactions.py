@@ -12,10 +12,11 @@ A page therefore reads and renders without the write lock (SQLite takes it for G
 only for that final insert, see core/database.py), and a refused change never loses the
 trace of what was read.
 
-PostgreSQL has no such lock: there a page that wrote nothing writes its access log in the
-transaction it read in, which saves a transaction (two round trips to the server). Whichever
-transaction they run in, these writes that only record what was read commit without waiting
-for the disk (see core/database.py).
+PostgreSQL has no such lock: there a page that wrote nothing writes its access log right
+after its reads, without a transaction of its own; its reads ran outside one too, and its log
+is one statement that stands alone (see core/database.py and core/audit.py): no BEGIN, no
+COMMIT. Wherever they run, these writes that only record what was read commit without waiting
+for the disk.
 """
 
 from collections.abc import Callable

@@ -15,6 +15,7 @@ from parcours.core.audit import (
     AccessLogEntry,
     AccessLogHead,
     record,
+    record_reads,
     verify_chains,
 )
 from parcours.core.models import utcnow
@@ -180,6 +181,42 @@ def test_concurrent_reads_of_one_plan_chain_one_after_the_other(app, make):
         entries = _entries(pro.parcours_id)
         assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
         assert sum(e.event == "parcours" for e in entries) == 30
+        assert verify_chains().broken is None
+
+
+@pytest.mark.committing
+def test_concurrent_logs_of_several_plans_each_chain_in_order(app, make):
+    """Pages showing several plans (home, "For me") log them together, in any order: no
+    two writers chain onto the same entry, and none waits on another in a circle."""
+    plans = [make.parcours() for _ in range(3)]
+    ids = [pro.parcours_id for pro in plans]
+    user_id = plans[0].user.id
+    orders = [ids, ids[::-1], ids[1:] + ids[:1], ids[:2]]
+    barrier = threading.Barrier(len(orders))
+    done = []
+
+    def log(order):
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            db.session.commit()  # SQLite: not holding the write lock while the others wait
+            barrier.wait(timeout=10)
+            for _ in range(8):
+                record_reads(order, user, "parcours")
+                db.session.commit()
+            done.append(order)
+
+    threads = [threading.Thread(target=log, args=(order,)) for order in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(done) == len(orders)
+    with app.app_context():
+        for pid in ids:
+            entries = _entries(pid)
+            assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+            expected = 8 * sum(pid in order for order in orders)
+            assert sum(e.event == "parcours" for e in entries) == expected
         assert verify_chains().broken is None
 
 

@@ -51,7 +51,7 @@ def test_a_read_is_logged_even_when_the_request_then_fails(app, make, client, si
 def _on_postgresql(app) -> None:
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL: a page logs its read in the transaction it read in")
+            pytest.skip("PostgreSQL: how a page reads and logs without a transaction")
 
 
 def _begun_during(app, action) -> list[str]:
@@ -137,8 +137,31 @@ def test_on_postgresql_a_page_reads_without_waiting_and_a_change_elsewhere_waits
         assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
 
 
+def _driver_states_during(app, action) -> list[tuple[str, bool, str]]:
+    """For each statement `action` sends: its first word, whether the driver was outside a
+    transaction (autocommit) and whether a transaction was open."""
+    states = []
+    with app.app_context():
+        engine = db.engine
+
+    def seen(conn, cursor, statement, *args):
+        driver = cursor.connection
+        states.append(
+            (statement.split()[0], driver.autocommit, driver.info.transaction_status.name)
+        )
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return states
+
+
 @pytest.mark.committing
-def test_on_postgresql_a_page_begins_one_transaction_and_logs_its_read(app):
+def test_on_postgresql_a_page_reads_and_logs_without_a_transaction(app):
+    """No BEGIN, no COMMIT: each read runs alone, and the access log is one statement that
+    stands alone."""
     _on_postgresql(app)
     make = Factory(app)
     pro = make.parcours()
@@ -149,13 +172,63 @@ def test_on_postgresql_a_page_begins_one_transaction_and_logs_its_read(app):
     path = f"/parcours/{pro.parcours_id}/timeline"
     client.get(path)  # the login session's first sight is written once, apart
     answers = []
-    begun = _begun_during(app, lambda: answers.append(client.get(path).status_code))
-    assert answers == [200] and len(begun) == 1
+    states = _driver_states_during(app, lambda: answers.append(client.get(path).status_code))
+    assert answers == [200]
+    assert states and all(alone and open_ == "IDLE" for _word, alone, open_ in states), states
+    assert states[-1][0] == "WITH"  # the log, last
     with app.app_context():
         events = db.session.scalars(
             select(AccessLogEntry.event).where(AccessLogEntry.parcours_id == pro.parcours_id)
         ).all()
     assert events.count("timeline") == 2
+
+
+@pytest.mark.committing
+@pytest.mark.parametrize("first_write", ["insert", "lock"])
+def test_on_postgresql_a_pages_first_write_begins_its_transaction(app, first_write):
+    """A GET that changes something (or locks rows to) does it in a transaction, begun just
+    before: an error after it takes the change back."""
+    _on_postgresql(app)
+
+    def request():
+        with app.test_request_context("/anything"):
+            db.session.scalar(select(Organisation.id).limit(1))
+            if first_write == "lock":
+                db.session.execute(select(Organisation.id).with_for_update())
+            db.session.add(Organisation(name="Half-made", key="half-made"))
+            db.session.flush()
+            db.session.scalar(select(Organisation.id).limit(1))
+            finish_request(Response(status=500))
+
+    states = _driver_states_during(app, request)
+    assert states[0] == ("SELECT", True, "IDLE")  # a read, alone
+    assert states[1][1:] == (False, "IDLE")  # the write: the driver sends BEGIN first
+    assert all(state[1:] == (False, "INTRANS") for state in states[2:]), states
+    with app.app_context():
+        assert db.session.scalar(select(Organisation).filter_by(key="half-made")) is None
+
+
+@pytest.mark.committing
+def test_on_postgresql_a_connection_given_back_is_in_the_usual_mode(app):
+    """A page leaves its connection as it found it: the command line, a migration or a raw
+    connection taken next run their statements in transactions."""
+    _on_postgresql(app)
+    given_back = []
+    with app.app_context():
+        engine = db.engine
+
+    def checkin(dbapi_connection, record):
+        given_back.append(dbapi_connection.autocommit)
+
+    event.listen(engine, "checkin", checkin)
+    try:
+        with app.test_request_context("/anything"):
+            db.session.scalar(select(Organisation.id).limit(1))
+            finish_request(Response(status=200))
+            db.session.remove()
+    finally:
+        event.remove(engine, "checkin", checkin)
+    assert given_back == [False]
 
 
 def _pages(make):
