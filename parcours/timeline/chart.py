@@ -10,6 +10,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from parcours.timeline.checks import EpisodeData, Flag, FlagKind, HandoffData, TimelineInput
 
@@ -213,6 +214,18 @@ def build_chart(
     on: date,
 ) -> Chart | None:
     """Lay out the timeline as of `on`; None when there is no episode to draw."""
+    return _layout(tuple(episodes), tuple(handoffs), tuple(gaps), on)
+
+
+# A pure function of frozen data, whose result is frozen too: a page seen again (the same
+# episodes, hand-offs and ruptures, the same day) takes the layout computed the first time.
+@lru_cache(maxsize=512)
+def _layout(
+    episodes: tuple[EpisodeData, ...],
+    handoffs: tuple[HandoffData, ...],
+    gaps: tuple[ChartGap, ...],
+    on: date,
+) -> Chart | None:
     if not episodes:
         return None
     start = min(e.start for e in episodes)
