@@ -10,14 +10,15 @@ read skips that wait (`synchronous=NORMAL`; `synchronous_commit=off`): it is wri
 the next change or checkpoint, within a second or so, and a power cut in between can lose
 that trace but never corrupts the database nor loses a change. Waiting for the disk there
 (4 ms here) would cap every page, as each page records its read. On PostgreSQL, where a
-page writes its log in the transaction it read in (core/transactions.py), not waiting is
-the connections' default, and every transaction that may change something asks to wait
-when it begins: a page spends no round trip on it.
+page writes its log right after its reads (core/transactions.py), not waiting is the
+connections' default, and every transaction that may change something asks to wait when it
+begins: a page spends no round trip on it.
 
 PostgreSQL, a page's reads: they run outside a transaction (`read_pages_without_transaction`),
 which saves the two round trips of its BEGIN and COMMIT. Each read then sees the data as they
-were when it began, which is what a transaction gives them too at the server's isolation level
-(READ COMMITTED, which this app keeps). The first statement that is not a plain read (a write, a
+were when it began, which is what a transaction gives them too at PostgreSQL's default
+isolation level, READ COMMITTED (the app sets no other; a server configured for a stricter
+default would lose, for pages, the one snapshot it gives a transaction). The first statement that is not a plain read (a write, a
 read that locks rows, a savepoint) begins the transaction the rest of the request runs in, so
 what a page changes is still committed or rolled back whole; the access log of a page that
 changed nothing is one statement that stands alone (`STANDS_ALONE`, core/audit.py)."""
