@@ -18,10 +18,11 @@ PostgreSQL, a page's reads: they run outside a transaction (`read_pages_without_
 which saves the two round trips of its BEGIN and COMMIT. Each read then sees the data as they
 were when it began, which is what a transaction gives them too at PostgreSQL's default
 isolation level, READ COMMITTED (the app sets no other; a server configured for a stricter
-default would lose, for pages, the one snapshot it gives a transaction). The first statement that is not a plain read (a write, a
-read that locks rows, a savepoint) begins the transaction the rest of the request runs in, so
-what a page changes is still committed or rolled back whole; the access log of a page that
-changed nothing is one statement that stands alone (`STANDS_ALONE`, core/audit.py)."""
+default would lose, for pages, the one snapshot it gives a transaction). The first statement
+that is not a plain read (a write, a read that locks rows, a savepoint) begins the transaction
+the rest of the request runs in, so what a page changes is still committed or rolled back
+whole; the access log of a page that changed nothing is one statement that stands alone
+(`STANDS_ALONE`, core/audit.py)."""
 
 import re
 import sqlite3

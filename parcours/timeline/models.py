@@ -2,6 +2,7 @@
 
 import enum
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
@@ -18,10 +19,10 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from parcours.accounts.models import Organisation
+from parcours.accounts.models import Organisation, User
 from parcours.core.audit import EVENTS
 from parcours.core.errors import DomainError
 from parcours.core.i18n import gettext
@@ -33,10 +34,12 @@ from parcours.core.models import (
     SoftDeletedMixin,
     UTCDateTime,
     live,
+    run_statement,
     utcnow,
 )
+from parcours.core.names import account_name
 from parcours.extensions import db
-from parcours.plans.models import Member, Parcours, link_members, member_for_name
+from parcours.plans.models import Member, Parcours, link_members
 from parcours.timeline.checks import confirmed_by_person
 
 EVENTS.update(
@@ -633,47 +636,123 @@ def episode_revisions(parcours_id: int) -> dict[int, int]:
     return {episode_id: revision for episode_id, revision in rows}
 
 
+@dataclass(frozen=True)
+class HandoffToConfirm:
+    """A hand-off a member declared the person took part in, as the person is asked."""
+
+    id: int
+    from_label: str  # the service the person leaves
+    receiving_label: str
+    receives_person_and_family: bool
+    declared_by: str | None  # the name of the member who declared it
+
+
+@dataclass(frozen=True)
+class PauseToConfirm:
+    """A pause a member declared the person chose, as the person is asked."""
+
+    id: int
+    start_date: date
+    end_date: date | None
+    declared_by: str | None
+
+
 def awaiting_person(
     parcours_id: int, *, handoffs: bool = True, pauses: bool = True
-) -> tuple[list[Handoff], list[Episode]]:
+) -> tuple[list[HandoffToConfirm], list[PauseToConfirm]]:
     """What waits for the person's own answer: hand-offs a member declared they took part in,
     pauses declared their choice, with who declared them (a query for each asked: a page
-    that knows none of one kind waits skips it)."""
+    that knows none of one kind waits skips it). Read as rows: the easy-read page shows them."""
     handoffs_query, pauses_query = _awaiting_person()
     bound = {"parcours_id": parcours_id}
     return (
-        list(db.session.scalars(handoffs_query, bound).unique()) if handoffs else [],
-        list(db.session.scalars(pauses_query, bound).unique()) if pauses else [],
+        [_handoff_to_confirm(*row) for row in run_statement(handoffs_query, bound)]
+        if handoffs
+        else [],
+        [
+            PauseToConfirm(pid, start, end, _declarer(name, closed_at))
+            for pid, start, end, name, closed_at in run_statement(pauses_query, bound)
+        ]
+        if pauses
+        else [],
+    )
+
+
+def _declarer(stored_name: str | None, closed_at: datetime | None) -> str | None:
+    return None if stored_name is None else account_name(stored_name, closed_at)
+
+
+def _handoff_to_confirm(
+    handoff_id, from_label, from_org, to_person_and_family, to_kind, to_label, to_org,
+    receiving_org, declarer_name, declarer_closed_at,
+) -> HandoffToConfirm:  # fmt: skip
+    person_and_family = to_person_and_family or to_kind is EpisodeKind.pause
+    to_episode_label = display_label(to_label, to_org) if to_kind is not None else None
+    return HandoffToConfirm(
+        handoff_id,
+        display_label(from_label, from_org),
+        receiving_label(
+            to_episode_label=to_episode_label,
+            organisation_name=receiving_org,
+            person_and_family=person_and_family,
+        ),
+        person_and_family,
+        _declarer(declarer_name, declarer_closed_at),
     )
 
 
 @cache
 def _awaiting_person():
-    """The two statements of `awaiting_person`, built once (the plan is bound)."""
+    """The two statements of `awaiting_person`, built once (the plan is bound): the columns
+    the page shows, with the names of the episodes' and receiving organisations and of who
+    declared."""
+    from_episode, to_episode = aliased(Episode), aliased(Episode)
+    from_org, to_org, receiving_org = (aliased(Organisation) for _ in range(3))
+    declarer, declarer_account = aliased(Member), aliased(User)
     handoffs = (
-        select(Handoff)
+        select(
+            Handoff.id,
+            from_episode.label,
+            from_org.name,
+            Handoff.to_person_and_family,
+            to_episode.kind,
+            to_episode.label,
+            to_org.name,
+            receiving_org.name,
+            declarer_account.stored_name,
+            declarer_account.closed_at,
+        )
+        .join(from_episode, from_episode.id == Handoff.from_episode_id)
+        .outerjoin(from_org, from_org.id == from_episode.organisation_id)
+        .outerjoin(to_episode, to_episode.id == Handoff.to_episode_id)
+        .outerjoin(to_org, to_org.id == to_episode.organisation_id)
+        .outerjoin(receiving_org, receiving_org.id == Handoff.receiving_organisation_id)
+        .outerjoin(declarer, declarer.id == Handoff.person_declared_by_id)
+        .outerjoin(declarer_account, declarer_account.id == declarer.user_id)
         .where(
             Handoff.parcours_id == bindparam("parcours_id"),
             Handoff.person_involved.is_(True),
             Handoff.person_confirmed.is_(None),
             Handoff.status != HandoffStatus.declined,
         )
-        .options(
-            joinedload(Handoff.from_episode),
-            joinedload(Handoff.to_episode),
-            member_for_name(Handoff.person_declared_by),
-        )
         .order_by(Handoff.proposed_on, Handoff.id)
     )
     pauses = (
-        select(Episode)
+        select(
+            Episode.id,
+            Episode.start_date,
+            Episode.end_date,
+            declarer_account.stored_name,
+            declarer_account.closed_at,
+        )
+        .outerjoin(declarer, declarer.id == Episode.person_declared_by_id)
+        .outerjoin(declarer_account, declarer_account.id == declarer.user_id)
         .where(
             Episode.parcours_id == bindparam("parcours_id"),
             Episode.kind == EpisodeKind.pause,
             Episode.person_confirmed.is_(None),
             live(Episode),
         )
-        .options(member_for_name(Episode.person_declared_by))
         .order_by(Episode.start_date, Episode.id)
     )
     return handoffs, pauses

@@ -308,6 +308,21 @@ def test_a_pause_card(client, sign_in, pause_plan):
     assert "Did you choose this pause?" not in client.get(f"/easy/parcours/{pid}").text
 
 
+def test_the_cards_name_the_service_left_the_dates_and_who_declared(client, sign_in, pause_plan):
+    """A hand-off to a pause hands the person back to themselves: its card names the service
+    they leave; the pause's card gives its dates; both say who declared it."""
+    pid = pause_plan["pro"].parcours_id
+    declared = pause_plan["pro"].user.name
+    pause = pause_plan["pause"]
+    sign_in(pause_plan["person"].user)
+    page = client.get(f"/easy/parcours/{pid}").text
+    assert "Were you there when we prepared the end of SESSAD Les Mouettes?" in page
+    assert f"{declared} wrote that you took part." in page
+    assert f"{declared} wrote that you chose it." in page
+    start = f"{pause.start_date:%B} {pause.start_date.day}, {pause.start_date.year}"
+    assert f"A pause from {start} to " in page
+
+
 def test_a_deleted_pause_asks_nothing_on_the_easy_page(client, sign_in, make, tl, pause_plan):
     """Another pause, declared then deleted as entered by mistake: only the real one asks."""
     pid = pause_plan["pro"].parcours_id
