@@ -81,8 +81,8 @@ def _pending_consents():
             Consent.parcours_id == bindparam("parcours_id"),
             Consent.status == ConsentStatus.pending,
         )
-        # The card asks, it does not tell the history.
-        .options(lazyload(Consent.events))
+        # The card asks, it does not tell the history; the plan is the page's own, read already.
+        .options(lazyload(Consent.events), lazyload(Consent.parcours))
         .order_by(func.lower(Organisation.name), Consent.id)
     )
 

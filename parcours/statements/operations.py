@@ -16,8 +16,9 @@ from parcours.core.audit import Access, record
 from parcours.core.errors import Conflict, DomainError, Forbidden, NotFound
 from parcours.core.i18n import gettext as _
 from parcours.core.models import TEXT_MAX, run_statement, today, utcnow
+from parcours.core.names import account_name
 from parcours.extensions import db
-from parcours.plans.models import Member, Parcours, member_for_name
+from parcours.plans.models import Member, Parcours
 from parcours.statements.models import (
     STATEMENT_ANSWERED,
     STATEMENT_SENT,
@@ -125,16 +126,34 @@ def statement_of(parcours_id: int, statement_id: int) -> Statement:
     return statement
 
 
-def awaiting_signature(member: Member) -> list[Statement]:
+@dataclass(frozen=True)
+class StatementToSign:
+    """A statement waiting for the person's side's signature, as the easy-read page asks it:
+    who wrote it, what it says, to whom."""
+
+    id: int
+    author: str | None  # the author's name
+    text: str
+    addressee: str
+
+
+def awaiting_signature(member: Member) -> list[StatementToSign]:
     """The plan's statements not sent that wait for the member's side's signature, oldest
     first, with their author and addressee (one query however many; none for a member who
     signs for no side): what the easy-read page asks the person to sign."""
     side = side_of(member)
     if side is None:
         return []
-    return list(
-        db.session.scalars(_awaiting_signature(), {"parcours_id": member.parcours_id, "side": side})
-    )
+    rows = run_statement(_awaiting_signature(), {"parcours_id": member.parcours_id, "side": side})
+    return [
+        StatementToSign(
+            sid,
+            None if name is None else account_name(name, closed_at),
+            text,
+            addressee(organisation, territory),
+        )
+        for sid, name, closed_at, text, organisation, territory in rows
+    ]
 
 
 @cache
@@ -145,13 +164,22 @@ def _awaiting_signature():
         StatementSignature.side == bindparam("side", type_=StatementSignature.side.type),
     )
     return (
-        select(Statement)
+        select(
+            Statement.id,
+            User.stored_name,
+            User.closed_at,
+            Statement.text,
+            Organisation.name,
+            Statement.territory,
+        )
+        .outerjoin(Member, Member.id == Statement.author_id)
+        .outerjoin(User, User.id == Member.user_id)
+        .outerjoin(Organisation, Organisation.id == Statement.organisation_id)
         .where(
             Statement.parcours_id == bindparam("parcours_id"),
             Statement.sent_at.is_(None),
             ~signed.exists(),
         )
-        .options(member_for_name(Statement.author))
         .order_by(Statement.id)
     )
 
