@@ -192,7 +192,32 @@ class PersonConfirmation:
         self.person_confirmed_at = utcnow()
 
 
-class Episode(SoftDeletedMixin, PersonConfirmation, CreatedAtMixin, db.Model):
+class EpisodeFacts:
+    """What an episode says, from its columns: shared by the model and the row the timeline
+    page reads (`EpisodeShown`)."""
+
+    @property
+    def is_pause(self) -> bool:
+        return self.kind is EpisodeKind.pause
+
+    @property
+    def chosen_by_person(self) -> bool:
+        """A pause the person confirmed they chose: only then is it not a gap."""
+        return self.is_pause and confirmed_by_person(self.person_agreed, self.person_confirmed)
+
+    @property
+    def display_label(self) -> str:
+        return display_label(self.label, self.organisation.name if self.organisation else None)
+
+    def is_current(self, today: date) -> bool:
+        """Whether the episode covers this day."""
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+
+    def is_planned(self, today: date) -> bool:
+        return self.start_date > today
+
+
+class Episode(EpisodeFacts, SoftDeletedMixin, PersonConfirmation, CreatedAtMixin, db.Model):
     """A period during which one service accompanies the person, or a pause they chose."""
 
     __tablename__ = "episodes"
@@ -230,29 +255,9 @@ class Episode(SoftDeletedMixin, PersonConfirmation, CreatedAtMixin, db.Model):
         foreign_keys="Episode.person_confirmed_by_id"
     )
 
-    @property
-    def is_pause(self) -> bool:
-        return self.kind is EpisodeKind.pause
-
-    @property
-    def chosen_by_person(self) -> bool:
-        """A pause the person confirmed they chose: only then is it not a gap."""
-        return self.is_pause and confirmed_by_person(self.person_agreed, self.person_confirmed)
-
-    @property
-    def display_label(self) -> str:
-        return display_label(self.label, self.organisation.name if self.organisation else None)
-
     def can_delete(self, member: Member) -> bool:
         """An episode entered by mistake is deleted by whoever recorded it, or the pilot."""
         return member.id == self.created_by_id or member.is_pilot
-
-    def is_current(self, today: date) -> bool:
-        """Whether the episode covers this day."""
-        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
-
-    def is_planned(self, today: date) -> bool:
-        return self.start_date > today
 
 
 def display_label(label: str, organisation_name: str | None) -> str:
@@ -260,7 +265,53 @@ def display_label(label: str, organisation_name: str | None) -> str:
     return label or organisation_name or gettext("Pause chosen by the person")
 
 
-class Handoff(PersonConfirmation, CreatedAtMixin, db.Model):
+class HandoffFacts:
+    """What a hand-off says, from its columns and its episodes: shared by the model and the row
+    the timeline page reads (`HandoffShown`)."""
+
+    @property
+    def receives_person_and_family(self) -> bool:
+        """The person and family take over themselves (also a hand-off to a pause)."""
+        return self.to_person_and_family or (
+            self.to_episode is not None and self.to_episode.is_pause
+        )
+
+    @property
+    def receiving_organisation_in_effect(self) -> Organisation | None:
+        """The organisation that receives: the receiving episode's, else the one named."""
+        if self.receives_person_and_family:
+            return None
+        if self.to_episode is not None:
+            return self.to_episode.organisation
+        return self.receiving_organisation
+
+    @property
+    def receiving_label(self) -> str:
+        return receiving_label(
+            to_episode_label=self.to_episode.display_label if self.to_episode else None,
+            organisation_name=self.receiving_organisation.name
+            if self.receiving_organisation
+            else None,
+            person_and_family=self.receives_person_and_family,
+        )
+
+    @property
+    def has_meaning_note(self) -> bool:
+        return bool(self.meaning_note.strip())
+
+    @property
+    def person_took_part(self) -> bool:
+        """Element (2) of the relais de sens: declared, and confirmed by the person."""
+        return confirmed_by_person(self.person_involved, self.person_confirmed)
+
+    @property
+    def answer_event(self) -> "HandoffEvent | None":
+        """The step that recorded the receiving side's answer (accepted or declined), if any."""
+        answers = (HandoffEventKind.accepted, HandoffEventKind.declined)
+        return next((e for e in reversed(self.events) if e.kind in answers), None)
+
+
+class Handoff(HandoffFacts, PersonConfirmation, CreatedAtMixin, db.Model):
     """A transition from one episode to a receiving service, or to the person and family."""
 
     __tablename__ = "handoffs"
@@ -324,47 +375,6 @@ class Handoff(PersonConfirmation, CreatedAtMixin, db.Model):
     events: Mapped[list["HandoffEvent"]] = relationship(
         back_populates="handoff", lazy="raise", order_by="HandoffEvent.id"
     )
-
-    @property
-    def receives_person_and_family(self) -> bool:
-        """The person and family take over themselves (also a hand-off to a pause)."""
-        return self.to_person_and_family or (
-            self.to_episode is not None and self.to_episode.is_pause
-        )
-
-    @property
-    def receiving_organisation_in_effect(self) -> Organisation | None:
-        """The organisation that receives: the receiving episode's, else the one named."""
-        if self.receives_person_and_family:
-            return None
-        if self.to_episode is not None:
-            return self.to_episode.organisation
-        return self.receiving_organisation
-
-    @property
-    def receiving_label(self) -> str:
-        return receiving_label(
-            to_episode_label=self.to_episode.display_label if self.to_episode else None,
-            organisation_name=self.receiving_organisation.name
-            if self.receiving_organisation
-            else None,
-            person_and_family=self.receives_person_and_family,
-        )
-
-    @property
-    def has_meaning_note(self) -> bool:
-        return bool(self.meaning_note.strip())
-
-    @property
-    def person_took_part(self) -> bool:
-        """Element (2) of the relais de sens: declared, and confirmed by the person."""
-        return confirmed_by_person(self.person_involved, self.person_confirmed)
-
-    @property
-    def answer_event(self) -> "HandoffEvent | None":
-        """The step that recorded the receiving side's answer (accepted or declined), if any."""
-        answers = (HandoffEventKind.accepted, HandoffEventKind.declined)
-        return next((e for e in reversed(self.events) if e.kind in answers), None)
 
 
 def receiving_label(
@@ -533,6 +543,208 @@ def link_episodes(handoffs: list[Handoff], episodes: list[Episode]) -> None:
     for handoff in handoffs:
         set_committed_value(handoff, "from_episode", by_id.get(handoff.from_episode_id))
         set_committed_value(handoff, "to_episode", by_id.get(handoff.to_episode_id))
+
+
+# The timeline page reads its episodes and hand-offs as rows of the columns it shows and its
+# checks take (the objects with their organisations and events cost three times the query). -----
+
+
+@dataclass(frozen=True)
+class OrganisationName:
+    id: int
+    name: str
+
+
+@dataclass(eq=False)
+class EpisodeShown(EpisodeFacts):
+    """An episode as the timeline page shows it (its facts from `EpisodeFacts`)."""
+
+    id: int
+    kind: EpisodeKind
+    label: str
+    organisation_id: int | None
+    organisation: OrganisationName | None
+    start_date: date
+    end_date: date | None
+    referent_member_id: int | None
+    person_agreed: bool
+    person_confirmed: bool | None
+    person_declared_by: Member | None
+    person_confirmed_by: Member | None
+
+
+@dataclass(frozen=True)
+class AnswerShown:
+    """The step that recorded the receiving side's answer, as the page tells it."""
+
+    kind: HandoffEventKind
+    member: Member | None
+    answered_by: str | None
+    answer_link_id: int | None
+    answer_function: str | None
+    answer_organisation: str | None
+
+
+@dataclass(eq=False)
+class HandoffShown(HandoffFacts):
+    """A hand-off as the timeline page shows it (its facts from `HandoffFacts`; `events` holds
+    its answer only, the one step the page tells)."""
+
+    id: int
+    from_episode_id: int
+    to_episode_id: int | None
+    from_episode: EpisodeShown | None
+    to_episode: EpisodeShown | None
+    receiving_organisation: OrganisationName | None
+    to_person_and_family: bool
+    status: HandoffStatus
+    proposed_on: date
+    person_involved: bool
+    person_confirmed: bool | None
+    person_declared_by: Member | None
+    person_confirmed_by: Member | None
+    services_in_contact: bool
+    objective_approved_through_link: bool
+    meaning_note: str
+    objective_version_id: int | None
+    events: tuple[AnswerShown, ...]
+
+
+def _organisation(organisation_id: int | None, name: str | None) -> OrganisationName | None:
+    return None if organisation_id is None else OrganisationName(organisation_id, name)
+
+
+def episodes_shown(parcours_id: int, members: Iterable[Member]) -> list[EpisodeShown]:
+    """The episodes of a parcours, by start date, as rows (one query); who declared a pause
+    and who answered for the person are taken from the plan's `members` (`members_ever`)."""
+    member = {m.id: m for m in members}
+    shown = []
+    for row in run_statement(_episodes_shown(), {"parcours_id": parcours_id}):
+        eid, kind, label, org_id, org_name, start, end, referent, agreed, confirmed = row[:10]
+        declared_by, confirmed_by = row[10:]
+        shown.append(
+            EpisodeShown(
+                eid,
+                kind,
+                label,
+                org_id,
+                _organisation(org_id, org_name),
+                start,
+                end,
+                referent,
+                agreed,
+                confirmed,
+                member.get(declared_by),
+                member.get(confirmed_by),
+            )
+        )
+    return shown
+
+
+def handoffs_shown(
+    parcours_id: int, episodes: list[EpisodeShown], members: Iterable[Member]
+) -> list[HandoffShown]:
+    """The hand-offs of a parcours by date, as rows with their answer (one query), linked to
+    `episodes` and to the plan's `members`."""
+    episode = {e.id: e for e in episodes}
+    member = {m.id: m for m in members}
+    shown = []
+    for row in run_statement(_handoffs_shown(), {"parcours_id": parcours_id}):
+        hid, from_id, to_id, org_id, org_name, *middle = row[:16]
+        to_person, status, proposed_on, involved, confirmed, declared_by, confirmed_by = middle[:7]
+        answer_kind, answer_member, *answer = row[16:]
+        answers = ()
+        if answer_kind is not None:
+            answers = (AnswerShown(answer_kind, member.get(answer_member), *answer),)
+        shown.append(
+            HandoffShown(
+                hid,
+                from_id,
+                to_id,
+                episode.get(from_id),
+                episode.get(to_id),
+                _organisation(org_id, org_name),
+                to_person,
+                status,
+                proposed_on,
+                involved,
+                confirmed,
+                member.get(declared_by),
+                member.get(confirmed_by),
+                *middle[7:],
+                answers,
+            )
+        )
+    return shown
+
+
+@cache
+def _episodes_shown():
+    """The statement of `episodes_shown`, built once (the plan is bound)."""
+    return (
+        select(
+            Episode.id,
+            Episode.kind,
+            Episode.label,
+            Episode.organisation_id,
+            Organisation.name,
+            Episode.start_date,
+            Episode.end_date,
+            Episode.referent_member_id,
+            Episode.person_agreed,
+            Episode.person_confirmed,
+            Episode.person_declared_by_id,
+            Episode.person_confirmed_by_id,
+        )
+        .outerjoin(Organisation, Organisation.id == Episode.organisation_id)
+        .where(Episode.parcours_id == bindparam("parcours_id"), live(Episode))
+        .order_by(Episode.start_date, Episode.id)
+    )
+
+
+@cache
+def _handoffs_shown():
+    """The statement of `handoffs_shown`, built once (the plan is bound): each hand-off with
+    its receiving organisation's name and its latest answer (accepted or declined), if any."""
+    answer_id = (
+        select(func.max(HandoffEvent.id))
+        .where(
+            HandoffEvent.handoff_id == Handoff.id,
+            HandoffEvent.kind.in_([HandoffEventKind.accepted, HandoffEventKind.declined]),
+        )
+        .correlate(Handoff)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Handoff.id,
+            Handoff.from_episode_id,
+            Handoff.to_episode_id,
+            Handoff.receiving_organisation_id,
+            Organisation.name,
+            Handoff.to_person_and_family,
+            Handoff.status,
+            Handoff.proposed_on,
+            Handoff.person_involved,
+            Handoff.person_confirmed,
+            Handoff.person_declared_by_id,
+            Handoff.person_confirmed_by_id,
+            Handoff.services_in_contact,
+            Handoff.objective_approved_through_link,
+            Handoff.meaning_note,
+            Handoff.objective_version_id,
+            HandoffEvent.kind,
+            HandoffEvent.member_id,
+            HandoffEvent.answered_by,
+            HandoffEvent.answer_link_id,
+            HandoffEvent.answer_function,
+            HandoffEvent.answer_organisation,
+        )
+        .outerjoin(Organisation, Organisation.id == Handoff.receiving_organisation_id)
+        .outerjoin(HandoffEvent, HandoffEvent.id == answer_id)
+        .where(Handoff.parcours_id == bindparam("parcours_id"))
+        .order_by(Handoff.proposed_on, Handoff.id)
+    )
 
 
 class TimelineSnapshot(db.Model):

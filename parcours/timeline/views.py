@@ -77,8 +77,9 @@ from parcours.timeline.models import (
     episode_changes,
     episode_revision,
     episodes_of,
+    episodes_shown,
     handoff_revision,
-    handoffs_of,
+    handoffs_shown,
 )
 from parcours.timeline.snapshots import caseload as load_caseload
 from parcours.timeline.snapshots import caseload_filter, caseload_organisations
@@ -104,8 +105,8 @@ def index(parcours_id: int):
     members = members_ever(parcours_id)
     member = current_member_among(parcours_id, members, reading="timeline")
     on = as_of(request.args.get("today"))
-    episodes = episodes_of(parcours_id)
-    handoffs = handoffs_of(parcours_id, episodes, members=members)
+    episodes = episodes_shown(parcours_id, members)
+    handoffs = handoffs_shown(parcours_id, episodes, members)
     timeline = timeline_from(member.parcours, episodes, handoffs, on)
     flags = compute_flags(timeline.input)
     person_name = member.parcours.person_name
