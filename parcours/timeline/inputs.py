@@ -38,6 +38,7 @@ from parcours.timeline.models import (
     Handoff,
     check_day,
     display_label,
+    hands_back_to_person,
     receiving_label,
 )
 
@@ -326,7 +327,9 @@ def load_timelines(
     for row in handoff_rows:
         (hid, pid, from_id, to_id, org_id, org_name, to_people, status, proposed_on) = row[:9]
         to_episode = episode_info.get(to_id) if to_id is not None else None
-        person_and_family = bool(to_people) or (to_episode is not None and to_episode[1])
+        person_and_family = hands_back_to_person(
+            to_people, to_episode is not None and to_episode[1]
+        )
         receiving_organisation = to_episode[0] if to_episode is not None else org_id
         passed = bool(row.objective_approved_through_link) or approvers.get(
             pid, NO_APPROVERS

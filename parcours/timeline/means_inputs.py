@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from parcours.accounts.models import User
 from parcours.core.models import live, local_date, run_statement
-from parcours.core.names import account_name, former_member_name
+from parcours.core.names import account_name
 from parcours.means.models import (
     Commitment,
     Decision,
@@ -180,8 +180,7 @@ def means_flag_inputs(parcours_ids: Sequence[int]) -> dict[int, MeansFlagInputs]
     commitments: dict[int, list[CommitmentData]] = {pid: [] for pid in ids}
     rows = run_statement(COMMITMENTS, {"ids": ids})
     for commitment_id, parcours_id, action, name, closed_at, due_on, kept_at, member_id in rows:
-        if closed_at is not None:
-            name = former_member_name()
+        name = account_name(name, closed_at)
         commitments[parcours_id].append(
             CommitmentData(commitment_id, action, name, due_on, kept_at is not None, member_id)
         )

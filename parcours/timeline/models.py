@@ -271,9 +271,8 @@ class HandoffFacts:
 
     @property
     def receives_person_and_family(self) -> bool:
-        """The person and family take over themselves (also a hand-off to a pause)."""
-        return self.to_person_and_family or (
-            self.to_episode is not None and self.to_episode.is_pause
+        return hands_back_to_person(
+            self.to_person_and_family, self.to_episode is not None and self.to_episode.is_pause
         )
 
     @property
@@ -375,6 +374,11 @@ class Handoff(HandoffFacts, PersonConfirmation, CreatedAtMixin, db.Model):
     events: Mapped[list["HandoffEvent"]] = relationship(
         back_populates="handoff", lazy="raise", order_by="HandoffEvent.id"
     )
+
+
+def hands_back_to_person(to_person_and_family: bool, to_a_pause: bool) -> bool:
+    """Whether the person and family take over themselves: said so, or a hand-off to a pause."""
+    return bool(to_person_and_family) or to_a_pause
 
 
 def receiving_label(
@@ -898,7 +902,7 @@ def _handoff_to_confirm(
     handoff_id, from_label, from_org, to_person_and_family, to_kind, to_label, to_org,
     receiving_org, declarer_name, declarer_closed_at,
 ) -> HandoffToConfirm:  # fmt: skip
-    person_and_family = to_person_and_family or to_kind is EpisodeKind.pause
+    person_and_family = hands_back_to_person(to_person_and_family, to_kind is EpisodeKind.pause)
     to_episode_label = display_label(to_label, to_org) if to_kind is not None else None
     return HandoffToConfirm(
         handoff_id,

@@ -5,6 +5,7 @@ import re
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from flask import Response, template_rendered
@@ -54,20 +55,23 @@ def _on_postgresql(app) -> None:
             pytest.skip("PostgreSQL: how a page reads and logs without a transaction")
 
 
+@contextmanager
+def _listening(app, name: str, listener):
+    """The engine's `name` event goes to `listener` meanwhile."""
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(engine, name, listener)
+
+
 def _begun_during(app, action) -> list[str]:
     """The transactions `action` begins, each named by what it finally did."""
     begun = []
-    with app.app_context():
-        engine = db.engine
-
-    def begin(connection):
-        begun.append("begin")
-
-    event.listen(engine, "begin", begin)
-    try:
+    with _listening(app, "begin", lambda connection: begun.append("begin")):
         action()
-    finally:
-        event.remove(engine, "begin", begin)
     return begun
 
 
@@ -141,8 +145,6 @@ def _driver_states_during(app, action) -> list[tuple[str, bool, str]]:
     """For each statement `action` sends: its first word, whether the driver was outside a
     transaction (autocommit) and whether a transaction was open."""
     states = []
-    with app.app_context():
-        engine = db.engine
 
     def seen(conn, cursor, statement, *args):
         driver = cursor.connection
@@ -150,11 +152,8 @@ def _driver_states_during(app, action) -> list[tuple[str, bool, str]]:
             (statement.split()[0], driver.autocommit, driver.info.transaction_status.name)
         )
 
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with _listening(app, "before_cursor_execute", seen):
         action()
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     return states
 
 
@@ -214,20 +213,14 @@ def test_on_postgresql_a_connection_given_back_is_in_the_usual_mode(app):
     connection taken next run their statements in transactions."""
     _on_postgresql(app)
     given_back = []
-    with app.app_context():
-        engine = db.engine
 
     def checkin(dbapi_connection, record):
         given_back.append(dbapi_connection.autocommit)
 
-    event.listen(engine, "checkin", checkin)
-    try:
-        with app.test_request_context("/anything"):
-            db.session.scalar(select(Organisation.id).limit(1))
-            finish_request(Response(status=200))
-            db.session.remove()
-    finally:
-        event.remove(engine, "checkin", checkin)
+    with _listening(app, "checkin", checkin), app.test_request_context("/anything"):
+        db.session.scalar(select(Organisation.id).limit(1))
+        finish_request(Response(status=200))
+        db.session.remove()
     assert given_back == [False]
 
 
